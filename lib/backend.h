@@ -1,0 +1,316 @@
+/* backend.h: what each platform backend (src/posix, src/win32) provides.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The front-end (lib/) validates the command, builds an sp_spec_t with
+ * everything resolved (program path, argv, envp, descriptor layout) and
+ * calls the functions below.  Backends never format user-facing messages:
+ * they describe a failure as an sp_fail_t (error code, errno, stage) and
+ * the front-end words it.  Backends export nothing; every name here starts
+ * with sp_ and has hidden visibility.  All allocation goes through
+ * sp_malloc and friends so that the tests can make it fail.
+ */
+
+#ifndef SUBPROC_BACKEND_H
+#define SUBPROC_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "subproc.h"
+
+/* ------------------------------------------------------------------ */
+/* Allocation (lib/alloc.c).  Every allocation of the library goes through
+   these, so that sp_alloc_fail_at can make the Nth one fail.  They set
+   errno to ENOMEM on failure and never abort.  */
+
+void *sp_malloc (size_t size);
+void *sp_calloc (size_t n, size_t size);
+void *sp_realloc (void *ptr, size_t size);
+/* realloc of N * SIZE, failing with ENOMEM on overflow.  */
+void *sp_reallocarray (void *ptr, size_t n, size_t size);
+char *sp_strdup (const char *s);
+/* LEN bytes of S, plus a terminating NUL.  */
+char *sp_memdup0 (const void *s, size_t len);
+/* A newly allocated formatted string, or NULL.  */
+char *sp_aprintf (const char *fmt, ...) SUBPROC_PRINTF (1, 2);
+char *sp_vaprintf (const char *fmt, va_list ap) SUBPROC_PRINTF (1, 0);
+/* Free a NULL-terminated vector of strings and the vector.  */
+void sp_strv_free (char **v);
+
+/* For tests (tests link the internal convenience library): make the Nth
+   allocation from now fail (1 = the next one; 0 = none), and count the
+   allocations made since the last call to sp_alloc_fail_at.  */
+void sp_alloc_fail_at (unsigned long n);
+unsigned long sp_alloc_count (void);
+
+/* ------------------------------------------------------------------ */
+/* Failures.  A backend fills one of these; the front-end turns it into the
+   command's error, naming the stage.  */
+
+typedef enum sp_stage
+{
+  SP_STAGE_NONE = 0,
+  SP_STAGE_LOOKUP,     /* finding the program */
+  SP_STAGE_PIPE,       /* making a pipe */
+  SP_STAGE_FORK,       /* fork / vfork / clone / CreateProcess */
+  SP_STAGE_DUP,        /* arranging descriptors 0, 1, 2 and passed ones */
+  SP_STAGE_CLOSE_FDS,  /* closing the other descriptors */
+  SP_STAGE_SIGNALS,    /* resetting signal dispositions and mask */
+  SP_STAGE_SETSID,     /* setsid / setpgid */
+  SP_STAGE_PDEATHSIG,  /* kill on parent exit */
+  SP_STAGE_UMASK,
+  SP_STAGE_RLIMIT,
+  SP_STAGE_HOOK,       /* the pre-exec hook returned non-zero */
+  SP_STAGE_HANDSHAKE,
+  SP_STAGE_SETGROUPS,
+  SP_STAGE_SETGID,
+  SP_STAGE_SETUID,
+  SP_STAGE_CAPS,
+  SP_STAGE_CHDIR,
+  SP_STAGE_PIDFILE,
+  SP_STAGE_EXEC,
+  SP_STAGE_WAIT,
+  SP_STAGE_KILL,
+  SP_STAGE_IO,
+  SP_STAGE_JOB,        /* Win32 job object */
+  SP_STAGE_TOKEN,      /* Win32 restricted token */
+  SP_STAGE_ENCODING,   /* invalid UTF-8 (Win32) */
+  SP_STAGE_QUOTING,    /* an argument that cannot be passed (Win32 batch) */
+  SP_STAGE_UNSUPPORTED /* an option this platform cannot honour */
+} sp_stage_t;
+
+typedef struct sp_fail
+{
+  int code;       /* enum subproc_error_code */
+  int sys_errno;  /* errno (Win32: mapped from GetLastError) */
+  sp_stage_t stage;
+  const char *what; /* optional static detail: the option that is
+                       unsupported, the argument index, ...; never
+                       allocated */
+} sp_fail_t;
+
+/* Fill *F and return -1, for "return sp_fail (f, ...);".  */
+int sp_fail (sp_fail_t *f, int code, int sys_errno, sp_stage_t stage,
+             const char *what);
+
+/* ------------------------------------------------------------------ */
+/* What to spawn.  Built by the front-end before the backend is called;
+   everything in it is allocated already, so a POSIX backend can use it
+   between fork and exec without allocating.  */
+
+typedef struct sp_spec
+{
+  const char *path;        /* the resolved program to execute */
+  char *const *argv;       /* argv[0] is the program as the caller named it */
+  char *const *envp;       /* the whole environment, or NULL to inherit */
+  const char *cwd;         /* NULL: the parent's */
+
+  /* Descriptors for the child's 0, 1 and 2: -1 means the null device.
+     stdio[1] == stdio[2] is allowed.  These are parent descriptors; the
+     backend maps them onto 0, 1, 2 in the child.  */
+  int stdio[3];
+  /* Descriptors that keep their number in the child (pass_fd, send
+     buffers).  All other descriptors are closed in the child.  */
+  const int *keep_fds;
+  size_t n_keep_fds;
+
+  int (*hook) (void *opaque);
+  void *hook_opaque;
+
+  bool daemonize;
+  const char *pid_file;    /* NULL: none */
+
+  bool clear_caps;
+  uint64_t allowed_caps;   /* bit N: keep capability N */
+
+  bool set_uid, set_gid, set_umask;
+  subproc_uid_t uid;
+  subproc_gid_t gid;
+  int umask;
+
+  /* Supplementary groups for set_uid/set_gid, computed before the spawn
+     by sp_backend_prepare; NULL / 0 when not changing identity.  */
+  subproc_gid_t *groups;
+  int n_groups;
+
+  bool set_max_memlock, set_max_processes, set_max_files, set_max_core;
+  unsigned long long max_memlock, max_core;
+  unsigned int max_processes, max_files;
+
+  bool new_process_group;
+  bool kill_on_parent_exit;
+  bool handshake;
+} sp_spec_t;
+
+/* ------------------------------------------------------------------ */
+/* Processes                                                          */
+
+/* A running or finished child, owned by the backend.  */
+typedef struct sp_proc sp_proc_t;
+
+/* Resolve BIN as DESIGN.md section 3 says: with a directory separator, as
+   given; else search the parent's PATH (and PATHEXT on Win32).  On success
+   *PATH is a newly allocated path.  Not found: SUBPROC_ERR_NOT_FOUND with
+   ENOENT (or EACCES when only non-executable candidates exist).  */
+int sp_backend_find_program (const char *bin, char **path, sp_fail_t *f);
+
+/* Last preparations that may allocate, before the spawn (supplementary
+   groups of the target user, capability sets, ...).  May fill fields of
+   SPEC marked as such.  sp_backend_spec_release frees what it made.  */
+int sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f);
+void sp_backend_spec_release (sp_spec_t *spec);
+
+/* Start the child.  On success *PROC owns it and *PID is its id (for a
+   daemon, the intermediate's; that one has already been reaped, and *PROC
+   reports its exit status at once).  On failure nothing is left behind:
+   no process, no descriptor.  */
+int sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
+                      sp_fail_t *f);
+
+/* Wait up to TIMEOUT_MS (-1: forever) for the child to end.  Returns 1
+   with *RAW_STATUS (the waitpid status on POSIX, the exit code on Win32)
+   once it has ended and been reaped, 0 if it is still running when the
+   time is up, -1 on error.  EINTR is handled inside.  */
+int sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
+                     sp_fail_t *f);
+
+/* Has the child ended?  Does not reap it.  1 yes, 0 no.  */
+int sp_backend_exited (sp_proc_t *proc);
+
+/* Ask the child (its process group, its job) to stop, or kill it
+   outright.  GROUP: signal the process group made by
+   new_process_group.  */
+void sp_backend_terminate (sp_proc_t *proc, bool group);
+void sp_backend_kill (sp_proc_t *proc, bool group);
+
+/* Release what the backend holds for PROC (pidfd, handles).  Does not wait;
+   a child still running is left to whoever has its pid.  */
+void sp_backend_release (sp_proc_t *proc);
+
+/* A proc for a pid the caller took from subproc_run_async, for
+   subproc_pid_wait / subproc_pid_abort.  On Win32 the library keeps each
+   such child's handle until then, so the id cannot be reused.  NULL with
+   *F when the pid is unknown.  */
+sp_proc_t *sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f);
+
+/* Hand the child over to the caller: it will come back through
+   sp_backend_proc_for_pid (Win32 keeps the handle in a table until
+   then).  PROC is released.  */
+void sp_backend_disown (sp_proc_t *proc);
+
+/* Decode a raw status: 1 and *VALUE the exit code for a normal exit, 0 and
+   *VALUE the signal (POSIX) or exception code (Win32) for an abnormal
+   one.  */
+int sp_backend_status_exited (int raw_status, int *value);
+
+/* The handshake of subproc_require_handshake: wait until the child is
+   ready to exec (or failed before), then let it go.  */
+int sp_backend_handshake_wait (sp_proc_t *proc, sp_fail_t *f);
+int sp_backend_handshake_notify (sp_proc_t *proc, sp_fail_t *f);
+
+/* Replace the calling process (Win32: run the child, then exit with its
+   code).  Returns -1 with *F on failure only.  */
+int sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f);
+
+/* ------------------------------------------------------------------ */
+/* Environment                                                        */
+
+/* The value of NAME in the parent's environment (newly allocated), or
+   NULL with errno ENOENT if unset, ENOMEM if out of memory.  */
+char *sp_backend_getenv (const char *name);
+
+/* The names subproc_add_env_pass_common passes on this platform.  */
+extern const char *const sp_backend_common_env[];
+
+/* Compare environment names as the platform does (case-insensitive on
+   Win32).  LEN_A, LEN_B: the names' lengths.  */
+int sp_backend_env_name_cmp (const char *a, size_t len_a, const char *b,
+                             size_t len_b);
+
+/* Check a string the caller gave (program, argument, environment, path):
+   0, or -1 with *F (Win32: invalid UTF-8).  */
+int sp_backend_check_string (const char *s, sp_fail_t *f);
+
+/* ------------------------------------------------------------------ */
+/* Descriptors.  Descriptors in the API are C runtime descriptors on every
+   platform.  */
+
+/* A pipe, both ends close-on-exec (not inheritable) from birth.  */
+int sp_backend_pipe (int fds[2], sp_fail_t *f);
+
+/* Close FD, keeping errno.  */
+void sp_backend_close (int fd);
+
+/* Is FD an open descriptor of this process?  */
+bool sp_backend_fd_is_open (int fd);
+
+/* Make FD non-blocking.  */
+int sp_backend_set_nonblocking (int fd, sp_fail_t *f);
+
+/* Write all of BUF to FD (EINTR and short writes handled; never raises
+   SIGPIPE).  0 or -1 with errno.  */
+int sp_backend_write_all (int fd, const void *buf, size_t len);
+
+/* Milliseconds of a monotonic clock.  */
+int64_t sp_backend_now_ms (void);
+
+/* ------------------------------------------------------------------ */
+/* Threads, for subproc_do_async_io.  */
+
+typedef struct sp_thread sp_thread_t;
+
+/* Run FN (ARG) on a new thread.  */
+int sp_backend_thread_start (sp_thread_t **thread, void (*fn) (void *),
+                             void *arg, sp_fail_t *f);
+/* Wait for the thread to end and free it.  */
+void sp_backend_thread_join (sp_thread_t *thread);
+
+/* ------------------------------------------------------------------ */
+/* The I/O pump that the capture engine (lib/capture.c) drives.  The
+   engine owns every byte; the backend only moves them between a stream
+   and the memory the engine points it at.  */
+
+enum sp_io_event
+{
+  SP_IO_NONE = 0,  /* nothing happened on this stream */
+  SP_IO_DONE,      /* DONE bytes were read into / written from BUF */
+  SP_IO_EOF,       /* end of file (read), or the reader is gone (write) */
+  SP_IO_ERROR      /* SYS_ERRNO says why */
+};
+
+typedef struct sp_stream
+{
+  int fd;          /* the parent's end */
+  bool writing;    /* the parent writes (child's stdin, send buffers) */
+  bool open;       /* the backend ignores closed streams */
+  /* Set by the engine before each sp_backend_io_wait.  Reading: room for
+     LEN bytes at BUF.  Writing: LEN bytes at BUF to send.  The memory
+     stays valid and untouched until the stream reports an event.  */
+  char *buf;
+  size_t len;
+  /* Set by the backend.  */
+  enum sp_io_event event;
+  size_t done;
+  int sys_errno;
+  void *priv;      /* the backend's (pending overlapped I/O, threads) */
+} sp_stream_t;
+
+/* Wait up to TIMEOUT_MS (-1: forever) until at least one open stream can
+   make progress, or PROC (if not NULL) ends.  Performs at most one
+   transfer per stream and reports it in its EVENT; clears the EVENT of the
+   others.  *EXITED is set when PROC is known to have ended (not reaped).
+   Returns the number of streams with an event (0: time up or the child
+   ended), or -1 with *F.  Never raises SIGPIPE and never fails with
+   EINTR.  */
+int sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
+                        int timeout_ms, bool *exited, sp_fail_t *f);
+
+/* Before the engine closes a stream or gives up: cancel what is pending on
+   it and free PRIV.  */
+void sp_backend_io_release (sp_stream_t *stream);
+
+#endif /* SUBPROC_BACKEND_H */

@@ -1,0 +1,738 @@
+/* command.c: creating commands and recording what the caller asks for.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Builder calls never fail visibly: the first problem is recorded in the
+ * command (lib/error.c) and reported by the next call that runs or shows
+ * it; every later builder call is then a no-op.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* True when CMD may still be changed; records misuse otherwise.  */
+static bool
+building (subproc_t *cmd)
+{
+  if (sp_has_error (cmd))
+    return false;
+  if (cmd->state != SP_STATE_NEW)
+    {
+      sp_error (cmd, SUBPROC_ERR_STATE, 0,
+                "cannot change command '%s': it has already run",
+                cmd->args.v[0]);
+      return false;
+    }
+  return true;
+}
+
+/* Record that WHAT got a NULL string; false.  */
+static bool
+null_arg (subproc_t *cmd, const char *func)
+{
+  sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: NULL argument", func);
+  return false;
+}
+
+/* Check a string the caller gave: not NULL, and acceptable to the
+   platform (valid UTF-8 on Win32).  */
+static bool
+good_string (subproc_t *cmd, const char *s, const char *func)
+{
+  if (s == NULL)
+    return null_arg (cmd, func);
+  sp_fail_t f;
+  if (sp_backend_check_string (s, &f) < 0)
+    {
+      sp_error (cmd, f.code, f.sys_errno, "%s: invalid string '%s'", func,
+                s);
+      return false;
+    }
+  return true;
+}
+
+static void
+add_arg_owned (subproc_t *cmd, char *arg, const char *func)
+{
+  if (arg == NULL)
+    {
+      sp_error_nomem (cmd);
+      return;
+    }
+  if (!good_string (cmd, arg, func))
+    {
+      free (arg);
+      return;
+    }
+  if (sp_strv_push (&cmd->args, arg) < 0)
+    sp_error_nomem (cmd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Creating.  */
+
+static subproc_t *
+command_alloc (void)
+{
+  subproc_t *cmd = sp_calloc (1, sizeof *cmd);
+  if (cmd == NULL)
+    return NULL;
+  cmd->input_fd = -1;
+  return cmd;
+}
+
+subproc_t *
+subproc_new (const char *bin)
+{
+  subproc_t *cmd = command_alloc ();
+  if (cmd == NULL)
+    return NULL;
+  /* The program's name goes in first, whatever happens, so that messages
+     can name the command.  */
+  if (sp_strv_push_dup (&cmd->args, bin ? bin : "(null)") < 0)
+    {
+      free (cmd);
+      return NULL;
+    }
+  if (bin == NULL)
+    null_arg (cmd, "subproc_new");
+  else if (*bin == '\0')
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "subproc_new: empty program name");
+  else
+    good_string (cmd, bin, "subproc_new");
+  return cmd;
+}
+
+subproc_t *
+subproc_new_args (const char *const *argv)
+{
+  subproc_t *cmd = subproc_new (argv ? argv[0] : NULL);
+  if (argv && argv[0])
+    subproc_add_arg_set (cmd, argv + 1);
+  return cmd;
+}
+
+subproc_t *
+subproc_new_va_list (const char *bin, va_list ap)
+{
+  subproc_t *cmd = subproc_new (bin);
+  const char *arg;
+  /* The list is consumed even when the command failed, so that every
+     argument is checked.  */
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    subproc_add_arg (cmd, arg);
+  return cmd;
+}
+
+subproc_t *
+subproc_new_arg_list (const char *bin, ...)
+{
+  va_list ap;
+  va_start (ap, bin);
+  subproc_t *cmd = subproc_new_va_list (bin, ap);
+  va_end (ap);
+  return cmd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Arguments.  */
+
+void
+subproc_add_arg (subproc_t *cmd, const char *arg)
+{
+  if (!building (cmd))
+    return;
+  if (!good_string (cmd, arg, "subproc_add_arg"))
+    return;
+  if (sp_strv_push_dup (&cmd->args, arg) < 0)
+    sp_error_nomem (cmd);
+}
+
+void
+subproc_add_arg_pair (subproc_t *cmd, const char *name, const char *value)
+{
+  if (!building (cmd))
+    return;
+  if (name == NULL || value == NULL)
+    {
+      null_arg (cmd, "subproc_add_arg_pair");
+      return;
+    }
+  add_arg_owned (cmd, sp_aprintf ("%s=%s", name, value),
+                 "subproc_add_arg_pair");
+}
+
+void
+subproc_add_arg_format (subproc_t *cmd, const char *fmt, ...)
+{
+  if (!building (cmd))
+    return;
+  if (fmt == NULL)
+    {
+      null_arg (cmd, "subproc_add_arg_format");
+      return;
+    }
+  va_list ap;
+  va_start (ap, fmt);
+  char *arg = sp_vaprintf (fmt, ap);
+  va_end (ap);
+  if (arg == NULL && errno != ENOMEM)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, errno,
+                "subproc_add_arg_format: cannot format '%s'", fmt);
+      return;
+    }
+  add_arg_owned (cmd, arg, "subproc_add_arg_format");
+}
+
+void
+subproc_add_arg_set (subproc_t *cmd, const char *const *args)
+{
+  if (!building (cmd))
+    return;
+  if (args == NULL)
+    {
+      null_arg (cmd, "subproc_add_arg_set");
+      return;
+    }
+  for (; *args; args++)
+    subproc_add_arg (cmd, *args);
+}
+
+void
+subproc_add_arg_list (subproc_t *cmd, ...)
+{
+  va_list ap;
+  va_start (ap, cmd);
+  const char *arg;
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    subproc_add_arg (cmd, arg);
+  va_end (ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Process options.  */
+
+void
+subproc_daemonize (subproc_t *cmd)
+{
+  if (building (cmd))
+    cmd->daemonize = true;
+}
+
+/* Replace *SLOT by a copy of S.  */
+static void
+set_string (subproc_t *cmd, char **slot, const char *s, const char *func)
+{
+  if (!good_string (cmd, s, func))
+    return;
+  if (*s == '\0')
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: empty path", func);
+      return;
+    }
+  char *copy = sp_strdup (s);
+  if (copy == NULL)
+    {
+      sp_error_nomem (cmd);
+      return;
+    }
+  free (*slot);
+  *slot = copy;
+}
+
+void
+subproc_set_pid_file (subproc_t *cmd, const char *path)
+{
+  if (building (cmd))
+    set_string (cmd, &cmd->pid_file, path, "subproc_set_pid_file");
+}
+
+void
+subproc_set_working_directory (subproc_t *cmd, const char *dir)
+{
+  if (!building (cmd))
+    return;
+  if (cmd->cwd)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "subproc_set_working_directory: the working directory of "
+                "'%s' is already set",
+                cmd->args.v[0]);
+      return;
+    }
+  set_string (cmd, &cmd->cwd, dir, "subproc_set_working_directory");
+}
+
+void
+subproc_clear_caps (subproc_t *cmd)
+{
+  if (building (cmd))
+    cmd->clear_caps = true;
+}
+
+void
+subproc_allow_cap (subproc_t *cmd, int cap)
+{
+  if (!building (cmd))
+    return;
+  if (cap < 0 || cap > 63)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "subproc_allow_cap: no capability number %d", cap);
+      return;
+    }
+  cmd->allowed_caps |= UINT64_C (1) << cap;
+}
+
+void
+subproc_set_uid (subproc_t *cmd, subproc_uid_t uid)
+{
+  if (!building (cmd))
+    return;
+  if (uid == (subproc_uid_t) -1)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "subproc_set_uid: -1 is not a user id");
+      return;
+    }
+  cmd->set_uid = true;
+  cmd->uid = uid;
+}
+
+void
+subproc_set_gid (subproc_t *cmd, subproc_gid_t gid)
+{
+  if (!building (cmd))
+    return;
+  if (gid == (subproc_gid_t) -1)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "subproc_set_gid: -1 is not a group id");
+      return;
+    }
+  cmd->set_gid = true;
+  cmd->gid = gid;
+}
+
+void
+subproc_set_umask (subproc_t *cmd, int mask)
+{
+  if (!building (cmd))
+    return;
+  if (mask < 0 || mask > 0777)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "subproc_set_umask: %#o is not a file mode mask", mask);
+      return;
+    }
+  cmd->set_umask = true;
+  cmd->umask = mask;
+}
+
+void
+subproc_set_max_memlock (subproc_t *cmd, unsigned long long bytes)
+{
+  if (!building (cmd))
+    return;
+  cmd->set_max_memlock = true;
+  cmd->max_memlock = bytes;
+}
+
+void
+subproc_set_max_processes (subproc_t *cmd, unsigned int procs)
+{
+  if (!building (cmd))
+    return;
+  cmd->set_max_processes = true;
+  cmd->max_processes = procs;
+}
+
+void
+subproc_set_max_files (subproc_t *cmd, unsigned int files)
+{
+  if (!building (cmd))
+    return;
+  cmd->set_max_files = true;
+  cmd->max_files = files;
+}
+
+void
+subproc_set_max_core_size (subproc_t *cmd, unsigned long long bytes)
+{
+  if (!building (cmd))
+    return;
+  cmd->set_max_core = true;
+  cmd->max_core = bytes;
+}
+
+void
+subproc_new_process_group (subproc_t *cmd)
+{
+  if (building (cmd))
+    cmd->new_process_group = true;
+}
+
+void
+subproc_kill_on_parent_exit (subproc_t *cmd)
+{
+  if (building (cmd))
+    cmd->kill_on_parent_exit = true;
+}
+
+void
+subproc_set_timeout (subproc_t *cmd, unsigned int ms)
+{
+  if (building (cmd))
+    cmd->timeout_ms = ms;
+}
+
+void
+subproc_raw_status (subproc_t *cmd)
+{
+  if (building (cmd))
+    cmd->raw_status = true;
+}
+
+void
+subproc_set_pre_exec_hook (subproc_t *cmd, int (*hook) (void *opaque),
+                           void *opaque)
+{
+  if (!building (cmd))
+    return;
+  if (hook == NULL)
+    {
+      null_arg (cmd, "subproc_set_pre_exec_hook");
+      return;
+    }
+  if (cmd->hook)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "subproc_set_pre_exec_hook: '%s' has a hook already",
+                cmd->args.v[0]);
+      return;
+    }
+  cmd->hook = hook;
+  cmd->hook_opaque = opaque;
+}
+
+void
+subproc_require_handshake (subproc_t *cmd)
+{
+  if (building (cmd))
+    cmd->handshake = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Descriptors.  */
+
+static sp_pass_fd_t *
+find_pass_fd (subproc_t *cmd, int fd)
+{
+  for (size_t i = 0; i < cmd->n_pass_fds; i++)
+    if (cmd->pass_fds[i].fd == fd)
+      return &cmd->pass_fds[i];
+  return NULL;
+}
+
+/* Record FD as passed; -1 on ENOMEM.  */
+static int
+add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
+{
+  sp_pass_fd_t *p = find_pass_fd (cmd, fd);
+  if (p)
+    {
+      p->flags |= flags;
+      return 0;
+    }
+  p = sp_reallocarray (cmd->pass_fds, cmd->n_pass_fds + 1, sizeof *p);
+  if (p == NULL)
+    return -1;
+  cmd->pass_fds = p;
+  cmd->pass_fds[cmd->n_pass_fds].fd = fd;
+  cmd->pass_fds[cmd->n_pass_fds].flags = flags;
+  cmd->n_pass_fds++;
+  return 0;
+}
+
+void
+subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
+{
+  bool close_parent = (flags & SUBPROC_PASS_FD_CLOSE_PARENT) != 0;
+
+  if (!building (cmd))
+    {
+      /* The command owns FD from this call on: it would have closed it
+         after the spawn, and will never spawn.  */
+      if (close_parent && fd > 2)
+        sp_backend_close (fd);
+      return;
+    }
+  if (flags & ~(unsigned int) SUBPROC_PASS_FD_CLOSE_PARENT)
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "subproc_pass_fd: unknown flags %#x", flags);
+  else if (fd <= 2)
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "subproc_pass_fd: descriptor %d cannot be passed (use "
+              "subproc_set_input_fd / output_fd / error_fd for 0, 1, 2)",
+              fd);
+  else if (!sp_backend_fd_is_open (fd))
+    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
+              "subproc_pass_fd: descriptor %d is not open", fd);
+  else if (add_pass_fd (cmd, fd, flags) == 0)
+    return;
+  else
+    sp_error_nomem (cmd);
+  if (close_parent && fd > 2)
+    sp_backend_close (fd);
+}
+
+static bool
+has_input (const subproc_t *cmd)
+{
+  return cmd->input_fd >= 0 || cmd->has_input;
+}
+
+void
+subproc_set_input_fd (subproc_t *cmd, int fd)
+{
+  if (!building (cmd))
+    return;
+  if (has_input (cmd))
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "subproc_set_input_fd: '%s' has an input already",
+              cmd->args.v[0]);
+  else if (fd < 0 || !sp_backend_fd_is_open (fd))
+    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
+              "subproc_set_input_fd: descriptor %d is not open", fd);
+  else
+    cmd->input_fd = fd;
+}
+
+/* Common checks for an output stream: FD or BUF was given and the stream
+   has no destination yet.  STREAM_FD/STREAM_SINK: the stream's slots.  */
+static bool
+output_free (subproc_t *cmd, int *const *stream_fd,
+             const sp_sink_t *stream_sink, const char *func)
+{
+  if (*stream_fd || stream_sink->buf)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "%s: the stream of '%s' has a destination already", func,
+                cmd->args.v[0]);
+      return false;
+    }
+  return true;
+}
+
+void
+subproc_set_output_fd (subproc_t *cmd, int *fd)
+{
+  if (!building (cmd))
+    return;
+  if (fd == NULL)
+    null_arg (cmd, "subproc_set_output_fd");
+  else if (output_free (cmd, &cmd->output_fd, &cmd->output,
+                        "subproc_set_output_fd"))
+    cmd->output_fd = fd;
+}
+
+void
+subproc_set_error_fd (subproc_t *cmd, int *fd)
+{
+  if (!building (cmd))
+    return;
+  if (fd == NULL)
+    null_arg (cmd, "subproc_set_error_fd");
+  else if (output_free (cmd, &cmd->error_fd, &cmd->errbuf,
+                        "subproc_set_error_fd"))
+    cmd->error_fd = fd;
+}
+
+void
+subproc_nonblocking_fds (subproc_t *cmd)
+{
+  if (building (cmd))
+    cmd->nonblocking_fds = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffers.  */
+
+static void
+set_input (subproc_t *cmd, const void *data, size_t len, const char *func)
+{
+  if (!building (cmd))
+    return;
+  if (data == NULL && len != 0)
+    {
+      null_arg (cmd, func);
+      return;
+    }
+  if (has_input (cmd))
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "%s: '%s' has an input already", func, cmd->args.v[0]);
+      return;
+    }
+  char *copy = sp_memdup0 (data, len);
+  if (copy == NULL)
+    {
+      sp_error_nomem (cmd);
+      return;
+    }
+  cmd->input = copy;
+  cmd->input_len = len;
+  cmd->has_input = true;
+}
+
+void
+subproc_set_input_buffer (subproc_t *cmd, const char *str)
+{
+  if (str == NULL)
+    {
+      if (building (cmd))
+        null_arg (cmd, "subproc_set_input_buffer");
+      return;
+    }
+  set_input (cmd, str, strlen (str), "subproc_set_input_buffer");
+}
+
+void
+subproc_set_input_bytes (subproc_t *cmd, const void *data, size_t len)
+{
+  set_input (cmd, data, len, "subproc_set_input_bytes");
+}
+
+static void
+set_sink (subproc_t *cmd, int *const *stream_fd, sp_sink_t *sink, char **buf,
+          size_t *len, const char *func)
+{
+  /* The caller's pointers are cleared first, whatever happens, so that
+     the caller can free them unconditionally after the run.  */
+  if (buf)
+    *buf = NULL;
+  if (len)
+    *len = 0;
+  if (!building (cmd))
+    return;
+  if (buf == NULL)
+    null_arg (cmd, func);
+  else if (output_free (cmd, stream_fd, sink, func))
+    {
+      sink->buf = buf;
+      sink->len = len;
+    }
+}
+
+void
+subproc_set_output_buffer (subproc_t *cmd, char **buf)
+{
+  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL,
+            buf, NULL, "subproc_set_output_buffer");
+}
+
+void
+subproc_set_error_buffer (subproc_t *cmd, char **buf)
+{
+  set_sink (cmd, cmd ? &cmd->error_fd : NULL, cmd ? &cmd->errbuf : NULL, buf,
+            NULL, "subproc_set_error_buffer");
+}
+
+void
+subproc_set_output_bytes (subproc_t *cmd, char **buf, size_t *len)
+{
+  if (len == NULL)
+    {
+      if (buf)
+        *buf = NULL;
+      if (building (cmd))
+        null_arg (cmd, "subproc_set_output_bytes");
+      return;
+    }
+  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL,
+            buf, len, "subproc_set_output_bytes");
+}
+
+void
+subproc_set_error_bytes (subproc_t *cmd, char **buf, size_t *len)
+{
+  if (len == NULL)
+    {
+      if (buf)
+        *buf = NULL;
+      if (building (cmd))
+        null_arg (cmd, "subproc_set_error_bytes");
+      return;
+    }
+  set_sink (cmd, cmd ? &cmd->error_fd : NULL, cmd ? &cmd->errbuf : NULL, buf,
+            len, "subproc_set_error_bytes");
+}
+
+int
+subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
+{
+  if (!building (cmd))
+    return -1;
+  if (data == NULL && len != 0)
+    {
+      null_arg (cmd, "subproc_set_send_buffer");
+      return -1;
+    }
+
+  sp_send_buffer_t *s
+    = sp_reallocarray (cmd->send, cmd->n_send + 1, sizeof *s);
+  if (s == NULL)
+    return sp_error_nomem (cmd);
+  cmd->send = s;
+  char *copy = sp_memdup0 (data, len);
+  if (copy == NULL)
+    return sp_error_nomem (cmd);
+
+  int fds[2];
+  sp_fail_t f;
+  if (sp_backend_pipe (fds, &f) < 0)
+    {
+      free (copy);
+      return sp_error (cmd, f.code, f.sys_errno,
+                       "subproc_set_send_buffer: cannot create a pipe: %s",
+                       strerror (f.sys_errno));
+    }
+  /* The read end goes to the child under its own number and is closed in
+     the parent after the spawn.  */
+  if (add_pass_fd (cmd, fds[0], SUBPROC_PASS_FD_CLOSE_PARENT) < 0)
+    {
+      sp_backend_close (fds[0]);
+      sp_backend_close (fds[1]);
+      free (copy);
+      return sp_error_nomem (cmd);
+    }
+  s = &cmd->send[cmd->n_send++];
+  s->parent_fd = fds[1];
+  s->child_fd = fds[0];
+  s->data = copy;
+  s->len = len;
+  return fds[0];
+}
+
+void
+subproc_set_max_output (subproc_t *cmd, size_t bytes)
+{
+  if (building (cmd))
+    cmd->max_output = bytes;
+}
+
+void
+subproc_do_async_io (subproc_t *cmd)
+{
+  if (building (cmd))
+    cmd->async_io = true;
+}

@@ -1,0 +1,371 @@
+/* error.c: the error table, recorded and per-thread errors, callbacks.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *
+subproc_version (void)
+{
+  return PACKAGE_VERSION;
+}
+
+/* ------------------------------------------------------------------ */
+/* The table.  */
+
+const char *
+subproc_strerror (int code)
+{
+  switch (code)
+    {
+#define SP_ERR_TEXT_(name, value, text)                                     \
+  case value:                                                               \
+    return text;
+      SUBPROC_ERROR_TABLE (SP_ERR_TEXT_)
+#undef SP_ERR_TEXT_
+    default:
+      return "unknown error";
+    }
+}
+
+const char *
+subproc_error_name (int code)
+{
+  switch (code)
+    {
+#define SP_ERR_NAME_(name, value, text)                                     \
+  case value:                                                               \
+    return "SUBPROC_ERR_" #name;
+      SUBPROC_ERROR_TABLE (SP_ERR_NAME_)
+#undef SP_ERR_NAME_
+    default:
+      return NULL;
+    }
+}
+
+const char *
+sp_stage_name (sp_stage_t stage)
+{
+  static const char *const names[] = {
+    [SP_STAGE_NONE] = "spawning",
+    [SP_STAGE_LOOKUP] = "looking up the program",
+    [SP_STAGE_PIPE] = "creating a pipe",
+    [SP_STAGE_FORK] = "creating the process",
+    [SP_STAGE_DUP] = "setting up descriptors",
+    [SP_STAGE_CLOSE_FDS] = "closing descriptors",
+    [SP_STAGE_SIGNALS] = "resetting signals",
+    [SP_STAGE_SETSID] = "creating a session or process group",
+    [SP_STAGE_PDEATHSIG] = "arranging kill on parent exit",
+    [SP_STAGE_UMASK] = "setting the umask",
+    [SP_STAGE_RLIMIT] = "setting resource limits",
+    [SP_STAGE_HOOK] = "running the pre-exec hook",
+    [SP_STAGE_HANDSHAKE] = "the handshake",
+    [SP_STAGE_SETGROUPS] = "setting supplementary groups",
+    [SP_STAGE_SETGID] = "changing group id",
+    [SP_STAGE_SETUID] = "changing user id",
+    [SP_STAGE_CAPS] = "dropping capabilities",
+    [SP_STAGE_CHDIR] = "changing directory",
+    [SP_STAGE_PIDFILE] = "writing the pid file",
+    [SP_STAGE_EXEC] = "executing",
+    [SP_STAGE_WAIT] = "waiting for the child",
+    [SP_STAGE_KILL] = "stopping the child",
+    [SP_STAGE_IO] = "child input/output",
+    [SP_STAGE_JOB] = "setting up the job object",
+    [SP_STAGE_TOKEN] = "making a restricted token",
+    [SP_STAGE_ENCODING] = "converting from UTF-8",
+    [SP_STAGE_QUOTING] = "quoting an argument",
+    [SP_STAGE_UNSUPPORTED] = "checking options",
+  };
+  if ((size_t) stage < sizeof names / sizeof names[0] && names[stage])
+    return names[stage];
+  return "spawning";
+}
+
+int
+sp_fail (sp_fail_t *f, int code, int sys_errno, sp_stage_t stage,
+         const char *what)
+{
+  f->code = code;
+  f->sys_errno = sys_errno;
+  f->stage = stage;
+  f->what = what;
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Callbacks.  Process-wide; a tiny spin lock keeps the function and its
+   opaque pointer together, and they are called outside of it.  */
+
+typedef void (*sp_error_func) (const subproc_error_t *, void *);
+typedef void (*sp_log_func) (int, const char *, void *);
+
+static char callbacks_lock;
+static sp_error_func error_func;
+static void *error_opaque;
+static sp_log_func log_func;
+static void *log_opaque;
+
+static void
+callbacks_lock_take (void)
+{
+  while (__atomic_test_and_set (&callbacks_lock, __ATOMIC_ACQUIRE))
+    ;
+}
+
+static void
+callbacks_lock_drop (void)
+{
+  __atomic_clear (&callbacks_lock, __ATOMIC_RELEASE);
+}
+
+void
+subproc_set_error_func (void (*func) (const subproc_error_t *, void *),
+                        void *opaque)
+{
+  callbacks_lock_take ();
+  error_func = func;
+  error_opaque = opaque;
+  callbacks_lock_drop ();
+}
+
+void
+subproc_set_log_func (void (*func) (int, const char *, void *), void *opaque)
+{
+  callbacks_lock_take ();
+  log_func = func;
+  log_opaque = opaque;
+  callbacks_lock_drop ();
+}
+
+bool
+sp_log_enabled (void)
+{
+  return __atomic_load_n (&log_func, __ATOMIC_ACQUIRE) != NULL;
+}
+
+void
+sp_log (int level, const char *fmt, ...)
+{
+  callbacks_lock_take ();
+  sp_log_func func = log_func;
+  void *opaque = log_opaque;
+  callbacks_lock_drop ();
+  if (func == NULL)
+    return;
+
+  int saved = errno;
+  va_list ap;
+  va_start (ap, fmt);
+  char *msg = sp_vaprintf (fmt, ap);
+  va_end (ap);
+  if (msg)
+    func (level, msg, opaque);
+  free (msg);
+  errno = saved;
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-thread last error.  A fixed buffer, so that reporting never needs
+   memory and nothing is left to free when a thread ends; the command keeps
+   the whole message.  */
+
+#define SP_LAST_MESSAGE_MAX 1024
+
+static _Thread_local subproc_error_t last_error;
+static _Thread_local bool last_error_set;
+static _Thread_local char last_message[SP_LAST_MESSAGE_MAX];
+
+const subproc_error_t *
+subproc_last_error (void)
+{
+  return last_error_set ? &last_error : NULL;
+}
+
+/* Make ERR the thread's last error and tell the error callback.  */
+static void
+report (const subproc_error_t *err)
+{
+  size_t len = strlen (err->message);
+  if (len >= SP_LAST_MESSAGE_MAX)
+    {
+      memcpy (last_message, err->message, SP_LAST_MESSAGE_MAX - 4);
+      strcpy (last_message + SP_LAST_MESSAGE_MAX - 4, "...");
+    }
+  else
+    memcpy (last_message, err->message, len + 1);
+  last_error.code = err->code;
+  last_error.sys_errno = err->sys_errno;
+  last_error.message = last_message;
+  last_error_set = true;
+
+  callbacks_lock_take ();
+  sp_error_func func = error_func;
+  void *opaque = error_opaque;
+  callbacks_lock_drop ();
+  if (func)
+    func (err, opaque);
+}
+
+const subproc_error_t *
+subproc_get_error (const subproc_t *cmd)
+{
+  if (cmd == NULL || cmd->error.code == SUBPROC_ERR_OK)
+    return NULL;
+  return &cmd->error;
+}
+
+bool
+sp_has_error (const subproc_t *cmd)
+{
+  return cmd == NULL || cmd->error.code != SUBPROC_ERR_OK;
+}
+
+void
+sp_error_clear (subproc_t *cmd)
+{
+  free (cmd->error_message);
+  cmd->error_message = NULL;
+  cmd->error.code = SUBPROC_ERR_OK;
+  cmd->error.sys_errno = 0;
+  cmd->error.message = NULL;
+}
+
+/* Store CODE and the formatted message into CMD, unless it has an error
+   already.  */
+static void
+record (subproc_t *cmd, int code, int sys_errno, const char *fmt, va_list ap)
+{
+  if (cmd->error.code != SUBPROC_ERR_OK)
+    return;
+  char *msg = sp_vaprintf (fmt, ap);
+  if (msg == NULL)
+    {
+      /* Without memory for the message, the code's own text serves, and
+         the code becomes NOMEM only if nothing else went wrong.  */
+      cmd->error.message = subproc_strerror (code);
+    }
+  else
+    {
+      cmd->error_message = msg;
+      cmd->error.message = msg;
+    }
+  cmd->error.code = code;
+  cmd->error.sys_errno = sys_errno;
+}
+
+int
+sp_error (subproc_t *cmd, int code, int sys_errno, const char *fmt, ...)
+{
+  int saved = errno;
+  va_list ap;
+  va_start (ap, fmt);
+  if (cmd)
+    {
+      record (cmd, code, sys_errno, fmt, ap);
+      report (&cmd->error);
+    }
+  else
+    {
+      char *msg = sp_vaprintf (fmt, ap);
+      subproc_error_t err = { code, sys_errno,
+                              msg ? msg : subproc_strerror (code) };
+      report (&err);
+      free (msg);
+    }
+  va_end (ap);
+  errno = saved;
+  return -1;
+}
+
+int
+sp_error_thread (int code, int sys_errno, const char *fmt, ...)
+{
+  int saved = errno;
+  va_list ap;
+  va_start (ap, fmt);
+  char *msg = sp_vaprintf (fmt, ap);
+  va_end (ap);
+  subproc_error_t err = { code, sys_errno,
+                          msg ? msg : subproc_strerror (code) };
+  report (&err);
+  free (msg);
+  errno = saved;
+  return -1;
+}
+
+int
+sp_error_nomem (subproc_t *cmd)
+{
+  /* No formatting: it needs memory.  */
+  int saved = errno;
+  if (cmd)
+    {
+      if (cmd->error.code == SUBPROC_ERR_OK)
+        {
+          cmd->error.code = SUBPROC_ERR_NOMEM;
+          cmd->error.sys_errno = ENOMEM;
+          cmd->error.message = subproc_strerror (SUBPROC_ERR_NOMEM);
+        }
+      report (&cmd->error);
+    }
+  else
+    {
+      subproc_error_t err = { SUBPROC_ERR_NOMEM, ENOMEM,
+                              subproc_strerror (SUBPROC_ERR_NOMEM) };
+      report (&err);
+    }
+  errno = saved;
+  return -1;
+}
+
+int
+sp_error_raise (subproc_t *cmd)
+{
+  if (cmd == NULL)
+    return sp_error_thread (SUBPROC_ERR_INVALID, EINVAL,
+                            "no command (NULL subproc_t)");
+  report (&cmd->error);
+  return -1;
+}
+
+int
+sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
+{
+  const char *prog = cmd && cmd->args.n ? cmd->args.v[0] : "(none)";
+  const char *sys = f->sys_errno ? strerror (f->sys_errno) : "";
+  const char *sep = f->sys_errno ? ": " : "";
+
+  if (f->code == SUBPROC_ERR_NOMEM)
+    return sp_error_nomem (cmd);
+  switch (f->code)
+    {
+    case SUBPROC_ERR_NOT_FOUND:
+      return sp_error (cmd, f->code, f->sys_errno,
+                       "cannot find program '%s'%s%s", prog, sep, sys);
+    case SUBPROC_ERR_UNSUPPORTED:
+      return sp_error (cmd, f->code, f->sys_errno,
+                       "cannot run '%s': %s is not supported on this "
+                       "platform",
+                       prog, f->what ? f->what : "an option");
+    case SUBPROC_ERR_HOOK:
+      return sp_error (cmd, f->code, f->sys_errno,
+                       "cannot run '%s': the pre-exec hook failed%s%s",
+                       prog, sep, sys);
+    default:
+      return sp_error (cmd, f->code, f->sys_errno,
+                       "cannot run '%s': %s%s%s%s failed%s%s", prog,
+                       sp_stage_name (f->stage), f->what ? " (" : "",
+                       f->what ? f->what : "", f->what ? ")" : "", sep,
+                       sys);
+    }
+}

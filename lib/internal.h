@@ -1,0 +1,245 @@
+/* internal.h: the command structure and the front-end's private functions.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef SUBPROC_INTERNAL_H
+#define SUBPROC_INTERNAL_H
+
+#include "backend.h"
+
+/* A byte vector that grows geometrically.  */
+typedef struct sp_buf
+{
+  char *data;
+  size_t len;
+  size_t cap;
+} sp_buf_t;
+
+/* A string vector, NULL-terminated at all times.  */
+typedef struct sp_strv
+{
+  char **v;
+  size_t n;
+  size_t cap;
+} sp_strv_t;
+
+typedef struct sp_pass_fd
+{
+  int fd;
+  unsigned int flags;
+} sp_pass_fd_t;
+
+typedef struct sp_send_buffer
+{
+  int parent_fd;  /* write end, kept by the parent */
+  int child_fd;   /* read end, passed to the child (close-parent) */
+  char *data;
+  size_t len;
+} sp_send_buffer_t;
+
+/* Where a captured stream goes.  */
+typedef struct sp_sink
+{
+  char **buf;
+  size_t *len;    /* NULL for the string forms */
+} sp_sink_t;
+
+enum sp_state
+{
+  SP_STATE_NEW = 0,   /* being built */
+  SP_STATE_RUNNING,   /* run_async succeeded; child not yet reaped */
+  SP_STATE_DONE       /* ran (or failed to); cannot run again */
+};
+
+struct sp_capture;    /* lib/capture.c */
+
+struct subproc
+{
+  /* The first error; code SUBPROC_ERR_OK while there is none.  */
+  subproc_error_t error;
+  char *error_message;
+
+  sp_strv_t args;          /* args.v[0]: the program as given */
+
+  bool env_custom;         /* an env call was made: do not inherit */
+  sp_strv_t env;           /* NAME=VALUE, one per name */
+
+  sp_pass_fd_t *pass_fds;
+  size_t n_pass_fds;
+
+  int input_fd;            /* -1: none */
+  int *output_fd;          /* NULL: none */
+  int *error_fd;
+  bool nonblocking_fds;
+
+  bool has_input;          /* input buffer or bytes */
+  char *input;
+  size_t input_len;
+  sp_sink_t output;
+  sp_sink_t errbuf;
+
+  sp_send_buffer_t *send;
+  size_t n_send;
+
+  size_t max_output;
+  unsigned int timeout_ms;
+  bool async_io;
+
+  char *cwd;
+  char *pid_file;
+  bool daemonize;
+
+  int (*hook) (void *opaque);
+  void *hook_opaque;
+
+  bool clear_caps;
+  uint64_t allowed_caps;
+
+  bool set_uid, set_gid, set_umask;
+  subproc_uid_t uid;
+  subproc_gid_t gid;
+  int umask;
+  bool set_max_memlock, set_max_processes, set_max_files, set_max_core;
+  unsigned long long max_memlock, max_core;
+  unsigned int max_processes, max_files;
+
+  bool raw_status;
+  bool new_process_group;
+  bool kill_on_parent_exit;
+  bool handshake;
+
+  /* Running.  */
+  enum sp_state state;
+  sp_proc_t *proc;         /* NULL once reaped or handed over */
+  pid_t pid;
+  bool pid_given;          /* the caller took the pid: do not kill at free */
+  bool reaped;
+  int raw_status_value;
+  int64_t deadline;        /* sp_backend_now_ms () value; 0: none */
+  struct sp_capture *capture; /* the engine's state, while it has any */
+  bool dry_run;            /* ran in dry-run mode */
+};
+
+/* ------------------------------------------------------------------ */
+/* lib/error.c */
+
+/* Record an error in CMD (if it has none yet; the first error wins) and
+   report it to the thread and the error callback.  The message is
+   formatted from FMT; if that fails for lack of memory, the code's text is
+   used.  Returns -1.  CMD may be NULL.  Keeps errno.  */
+int sp_error (subproc_t *cmd, int code, int sys_errno, const char *fmt, ...)
+  SUBPROC_PRINTF (4, 5);
+
+/* Record a backend failure F for CMD, with the command named.  -1.  */
+int sp_error_fail (subproc_t *cmd, const sp_fail_t *f);
+
+/* Report CMD's recorded error again (to the thread and the callback), for
+   the run/to_string calls that surface deferred errors.  -1.  */
+int sp_error_raise (subproc_t *cmd);
+
+/* Record out of memory.  -1.  */
+int sp_error_nomem (subproc_t *cmd);
+
+/* Report an error that belongs to no command (pid_wait, dry_run).  -1.  */
+int sp_error_thread (int code, int sys_errno, const char *fmt, ...)
+  SUBPROC_PRINTF (3, 4);
+
+/* True when CMD is NULL or has an error: builder calls return early.  */
+bool sp_has_error (const subproc_t *cmd);
+
+/* Free the error of CMD.  */
+void sp_error_clear (subproc_t *cmd);
+
+/* Send MSG to the log callback, if there is one.  */
+void sp_log (int level, const char *fmt, ...) SUBPROC_PRINTF (2, 3);
+bool sp_log_enabled (void);
+
+/* The name of a stage, for messages.  */
+const char *sp_stage_name (sp_stage_t stage);
+
+/* ------------------------------------------------------------------ */
+/* lib/strings.c: vectors and buffers */
+
+int sp_strv_push (sp_strv_t *v, char *s);   /* takes S; -1 on ENOMEM */
+int sp_strv_push_dup (sp_strv_t *v, const char *s);
+void sp_strv_clear (sp_strv_t *v);
+int sp_buf_reserve (sp_buf_t *b, size_t extra);
+int sp_buf_append (sp_buf_t *b, const void *data, size_t len);
+int sp_buf_append_str (sp_buf_t *b, const char *s);
+void sp_buf_clear (sp_buf_t *b);
+/* The contents as a NUL-terminated string, handed over; B is emptied.  */
+char *sp_buf_steal (sp_buf_t *b, size_t *len);
+
+/* ------------------------------------------------------------------ */
+/* lib/tostring.c */
+
+/* Append WORD quoted for a POSIX shell.  */
+int sp_shell_quote (sp_buf_t *out, const char *word);
+
+/* The environment part, program and arguments of CMD, each element
+   separated by one space; QUOTE: shell-quoted (to_string), else verbatim
+   (write_arg_log).  */
+int sp_format_command (const subproc_t *cmd, bool quote, sp_buf_t *out);
+
+/* ------------------------------------------------------------------ */
+/* lib/dryrun.c */
+
+/* Dry-run mode is active on this thread.  */
+bool sp_dry_run_active (void);
+
+/* Run CMD in dry-run mode: log it, call the callback, fill the sinks.
+   Returns 0 or -1.  */
+int sp_dry_run (subproc_t *cmd);
+
+/* ------------------------------------------------------------------ */
+/* lib/run.c */
+
+/* Terminate the child (its group with new_process_group), give it a
+   grace period, kill it, and reap it.  */
+void sp_child_stop (subproc_t *cmd);
+
+/* The milliseconds left until CMD's deadline: -1 without one, 0 when it
+   has passed.  */
+int sp_time_left (const subproc_t *cmd);
+
+/* ------------------------------------------------------------------ */
+/* lib/capture.c: the buffer-capture engine */
+
+/* Does CMD have buffers for the engine to run?  */
+bool sp_capture_wanted (const subproc_t *cmd);
+
+/* Before the spawn: make the pipes for the buffers and put the child's
+   ends into SPEC->stdio.  -1 with the error recorded.  */
+int sp_capture_setup (subproc_t *cmd, sp_spec_t *spec);
+
+/* After the spawn (successful or not): close the child's ends.  */
+void sp_capture_after_spawn (subproc_t *cmd);
+
+/* Run the I/O until every stream is done (or the child has ended and its
+   pipes are drained), the deadline passes or max_output is exceeded; in
+   the two last cases the child is stopped.  -1 with the error recorded in
+   CMD.  */
+int sp_capture_run (subproc_t *cmd);
+
+/* The same on a thread of the library's (do_async_io).  */
+int sp_capture_start_async (subproc_t *cmd);
+/* Wait for that thread; STOP: make it give up first (abort, free).
+   -1 with the error recorded in CMD if the I/O failed.  */
+int sp_capture_join_async (subproc_t *cmd, bool stop);
+
+/* Hand what was collected to the caller's buffers (always allocated after
+   a spawn, partial after a failure), then release every resource of the
+   engine.  Safe to call more than once.  -1 (NOMEM recorded) if a buffer
+   could not be allocated.  */
+int sp_capture_finish (subproc_t *cmd);
+
+/* Fill the caller's buffers with the given bytes (dry run).  */
+int sp_sinks_fill (subproc_t *cmd, const char *out, size_t out_len,
+                   const char *err, size_t err_len);
+
+/* The captured error output so far (for error messages), or NULL.  */
+const char *sp_capture_stderr (const subproc_t *cmd);
+
+#endif /* SUBPROC_INTERNAL_H */

@@ -1,0 +1,706 @@
+/* run.c: running, waiting, stopping and releasing commands.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The front-end checks the command, resolves everything that needs
+ * memory (program path, environment vector, descriptor layout) into an
+ * sp_spec_t, and hands it to the backend.  Errors are worded here.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* How long a terminated child gets before it is killed.  */
+#define SP_GRACE_MS 500
+
+/* ------------------------------------------------------------------ */
+/* Checks that depend on several options, made when the command runs so
+   that the order of the builder calls does not matter.  */
+
+static bool
+has_buffers (const subproc_t *cmd)
+{
+  return cmd->has_input || cmd->output.buf || cmd->errbuf.buf
+         || cmd->n_send > 0;
+}
+
+enum run_mode
+{
+  MODE_SYNC,
+  MODE_ASYNC,
+  MODE_EXEC
+};
+
+static int
+check_options (subproc_t *cmd, enum run_mode mode)
+{
+  const char *prog = cmd->args.v[0];
+
+  if (cmd->state != SP_STATE_NEW)
+    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
+                     "command '%s' has already run", prog);
+  if (cmd->daemonize && cmd->cwd)
+    return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                     "cannot run '%s': a daemon runs in the root directory, "
+                     "a working directory cannot be set",
+                     prog);
+  if (cmd->daemonize && mode == MODE_ASYNC)
+    return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                     "cannot run '%s': a daemon is started with "
+                     "subproc_run, not subproc_run_async",
+                     prog);
+  if (cmd->daemonize && has_buffers (cmd))
+    return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                     "cannot run '%s': a daemon cannot have input or output "
+                     "buffers",
+                     prog);
+  if (cmd->handshake && mode != MODE_ASYNC)
+    return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                     "cannot run '%s': a handshake needs subproc_run_async",
+                     prog);
+  if (mode == MODE_ASYNC && has_buffers (cmd) && !cmd->async_io)
+    return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                     "cannot run '%s' asynchronously: buffers need "
+                     "subproc_run, or subproc_do_async_io",
+                     prog);
+  if (mode == MODE_EXEC && (has_buffers (cmd) || cmd->daemonize))
+    return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                     "cannot exec '%s': buffers and daemonize need a child "
+                     "process",
+                     prog);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Spawning.  */
+
+/* Everything the spec points to that the front-end allocated.  */
+typedef struct spawn_ctx
+{
+  sp_spec_t spec;
+  char *path;
+  int *keep;
+  /* Pipes made for output_fd / error_fd = -1: parent ends, child ends.  */
+  int out_parent, out_child, err_parent, err_child;
+} spawn_ctx_t;
+
+static char *const empty_env[] = { NULL };
+
+static void
+ctx_init (spawn_ctx_t *ctx)
+{
+  memset (ctx, 0, sizeof *ctx);
+  ctx->out_parent = ctx->out_child = -1;
+  ctx->err_parent = ctx->err_child = -1;
+}
+
+static void
+ctx_release (spawn_ctx_t *ctx)
+{
+  sp_backend_spec_release (&ctx->spec);
+  free (ctx->path);
+  free (ctx->keep);
+  /* Child ends are never needed after the spawn.  */
+  if (ctx->out_child >= 0)
+    sp_backend_close (ctx->out_child);
+  if (ctx->err_child >= 0)
+    sp_backend_close (ctx->err_child);
+  ctx->out_child = ctx->err_child = -1;
+}
+
+/* Parent ends of pipes that the caller will not get (failed run).  */
+static void
+ctx_close_parent_ends (spawn_ctx_t *ctx)
+{
+  if (ctx->out_parent >= 0)
+    sp_backend_close (ctx->out_parent);
+  if (ctx->err_parent >= 0)
+    sp_backend_close (ctx->err_parent);
+  ctx->out_parent = ctx->err_parent = -1;
+}
+
+/* The descriptors of output_fd / error_fd: as given, or a new pipe when
+   the caller's value is -1 (one pipe for the same pointer twice).  */
+static int
+setup_fd_streams (subproc_t *cmd, spawn_ctx_t *ctx)
+{
+  sp_fail_t f;
+  int fds[2];
+
+  if (cmd->input_fd >= 0)
+    ctx->spec.stdio[0] = cmd->input_fd;
+  if (cmd->output_fd)
+    {
+      if (*cmd->output_fd == -1)
+        {
+          if (sp_backend_pipe (fds, &f) < 0)
+            return sp_error_fail (cmd, &f);
+          ctx->out_parent = fds[0];
+          ctx->out_child = fds[1];
+          ctx->spec.stdio[1] = fds[1];
+        }
+      else if (*cmd->output_fd < 0)
+        return sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
+                         "cannot run '%s': output descriptor %d is invalid",
+                         cmd->args.v[0], *cmd->output_fd);
+      else
+        ctx->spec.stdio[1] = *cmd->output_fd;
+    }
+  if (cmd->error_fd)
+    {
+      if (cmd->error_fd == cmd->output_fd)
+        ctx->spec.stdio[2] = ctx->spec.stdio[1];
+      else if (*cmd->error_fd == -1)
+        {
+          if (sp_backend_pipe (fds, &f) < 0)
+            return sp_error_fail (cmd, &f);
+          ctx->err_parent = fds[0];
+          ctx->err_child = fds[1];
+          ctx->spec.stdio[2] = fds[1];
+        }
+      else if (*cmd->error_fd < 0)
+        return sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
+                         "cannot run '%s': error descriptor %d is invalid",
+                         cmd->args.v[0], *cmd->error_fd);
+      else
+        ctx->spec.stdio[2] = *cmd->error_fd;
+    }
+  if (cmd->nonblocking_fds)
+    {
+      if (ctx->out_parent >= 0
+          && sp_backend_set_nonblocking (ctx->out_parent, &f) < 0)
+        return sp_error_fail (cmd, &f);
+      if (ctx->err_parent >= 0
+          && sp_backend_set_nonblocking (ctx->err_parent, &f) < 0)
+        return sp_error_fail (cmd, &f);
+    }
+  return 0;
+}
+
+/* Fill CTX->spec from CMD.  */
+static int
+build_spec (subproc_t *cmd, spawn_ctx_t *ctx)
+{
+  sp_spec_t *spec = &ctx->spec;
+  sp_fail_t f;
+
+  if (sp_backend_find_program (cmd->args.v[0], &ctx->path, &f) < 0)
+    return sp_error_fail (cmd, &f);
+
+  spec->path = ctx->path;
+  spec->argv = cmd->args.v;
+  spec->envp = cmd->env_custom ? (cmd->env.v ? cmd->env.v : empty_env)
+                               : NULL;
+  spec->cwd = cmd->cwd;
+  spec->stdio[0] = spec->stdio[1] = spec->stdio[2] = -1;
+
+  ctx->keep = sp_calloc (cmd->n_pass_fds + 1, sizeof *ctx->keep);
+  if (ctx->keep == NULL)
+    return sp_error_nomem (cmd);
+  for (size_t i = 0; i < cmd->n_pass_fds; i++)
+    ctx->keep[i] = cmd->pass_fds[i].fd;
+  spec->keep_fds = ctx->keep;
+  spec->n_keep_fds = cmd->n_pass_fds;
+
+  spec->hook = cmd->hook;
+  spec->hook_opaque = cmd->hook_opaque;
+  spec->daemonize = cmd->daemonize;
+  spec->pid_file = cmd->pid_file;
+  spec->clear_caps = cmd->clear_caps;
+  spec->allowed_caps = cmd->allowed_caps;
+  spec->set_uid = cmd->set_uid;
+  spec->uid = cmd->uid;
+  spec->set_gid = cmd->set_gid;
+  spec->gid = cmd->gid;
+  spec->set_umask = cmd->set_umask;
+  spec->umask = cmd->umask;
+  spec->set_max_memlock = cmd->set_max_memlock;
+  spec->max_memlock = cmd->max_memlock;
+  spec->set_max_processes = cmd->set_max_processes;
+  spec->max_processes = cmd->max_processes;
+  spec->set_max_files = cmd->set_max_files;
+  spec->max_files = cmd->max_files;
+  spec->set_max_core = cmd->set_max_core;
+  spec->max_core = cmd->max_core;
+  spec->new_process_group = cmd->new_process_group;
+  spec->kill_on_parent_exit = cmd->kill_on_parent_exit;
+  spec->handshake = cmd->handshake;
+
+  if (setup_fd_streams (cmd, ctx) < 0)
+    return -1;
+  if (sp_capture_wanted (cmd) && sp_capture_setup (cmd, spec) < 0)
+    return -1;
+  if (sp_backend_prepare (spec, &f) < 0)
+    return sp_error_fail (cmd, &f);
+  return 0;
+}
+
+/* Close the descriptors passed with CLOSE_PARENT: the seed closes them
+   once the command has run (or failed to), or at free.  */
+static void
+close_parent_fds (subproc_t *cmd)
+{
+  for (size_t i = 0; i < cmd->n_pass_fds; i++)
+    if (cmd->pass_fds[i].flags & SUBPROC_PASS_FD_CLOSE_PARENT)
+      {
+        sp_backend_close (cmd->pass_fds[i].fd);
+        cmd->pass_fds[i].flags &= ~(unsigned int) SUBPROC_PASS_FD_CLOSE_PARENT;
+      }
+}
+
+/* Start the child of CMD.  */
+static int
+start (subproc_t *cmd)
+{
+  spawn_ctx_t ctx;
+  sp_fail_t f;
+  int ret = -1;
+
+  ctx_init (&ctx);
+  if (build_spec (cmd, &ctx) == 0)
+    {
+      if (sp_backend_spawn (&ctx.spec, &cmd->proc, &cmd->pid, &f) < 0)
+        sp_error_fail (cmd, &f);
+      else
+        ret = 0;
+    }
+  cmd->state = ret == 0 ? SP_STATE_RUNNING : SP_STATE_DONE;
+  if (ret == 0 && cmd->timeout_ms)
+    cmd->deadline = sp_backend_now_ms () + cmd->timeout_ms;
+
+  ctx_release (&ctx);
+  sp_capture_after_spawn (cmd);
+  close_parent_fds (cmd);
+  if (ret == 0)
+    {
+      if (cmd->output_fd && ctx.out_parent >= 0)
+        *cmd->output_fd = ctx.out_parent;
+      if (cmd->error_fd && ctx.err_parent >= 0)
+        *cmd->error_fd = ctx.err_parent;
+    }
+  else
+    {
+      ctx_close_parent_ends (&ctx);
+      sp_capture_finish (cmd);
+    }
+  return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Waiting.  */
+
+int
+sp_time_left (const subproc_t *cmd)
+{
+  if (cmd->deadline == 0)
+    return -1;
+  int64_t left = cmd->deadline - sp_backend_now_ms ();
+  if (left <= 0)
+    return 0;
+  return left > 0x7fffffff ? 0x7fffffff : (int) left;
+}
+
+static void
+reaped (subproc_t *cmd, int raw)
+{
+  cmd->raw_status_value = raw;
+  cmd->reaped = true;
+  sp_backend_release (cmd->proc);
+  cmd->proc = NULL;
+}
+
+void
+sp_child_stop (subproc_t *cmd)
+{
+  sp_fail_t f;
+  int raw;
+
+  if (cmd->proc == NULL)
+    return;
+  sp_backend_terminate (cmd->proc, cmd->new_process_group);
+  if (sp_backend_wait (cmd->proc, SP_GRACE_MS, &raw, &f) != 1)
+    {
+      sp_backend_kill (cmd->proc, cmd->new_process_group);
+      if (sp_backend_wait (cmd->proc, -1, &raw, &f) != 1)
+        {
+          /* Nothing more can be done; do not wait on it again.  */
+          sp_backend_release (cmd->proc);
+          cmd->proc = NULL;
+          return;
+        }
+    }
+  else if (cmd->new_process_group)
+    /* The leader is gone; make sure the rest of its group is too.  */
+    sp_backend_kill (cmd->proc, true);
+  reaped (cmd, raw);
+}
+
+/* Wait for the child until the deadline; stop it if that passes.  */
+static int
+wait_child (subproc_t *cmd)
+{
+  sp_fail_t f;
+  int raw;
+
+  if (cmd->reaped)
+    return 0;
+  if (cmd->proc == NULL)
+    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
+                     "command '%s' has no child to wait for",
+                     cmd->args.v[0]);
+  int r = sp_backend_wait (cmd->proc, sp_time_left (cmd), &raw, &f);
+  if (r < 0)
+    return sp_error_fail (cmd, &f);
+  if (r == 0)
+    {
+      sp_child_stop (cmd);
+      return sp_error (cmd, SUBPROC_ERR_TIMEOUT, ETIMEDOUT,
+                       "'%s' did not finish within %u ms and was stopped",
+                       cmd->args.v[0], cmd->timeout_ms);
+    }
+  reaped (cmd, raw);
+  return 0;
+}
+
+/* The command line for messages, or the program's name.  */
+static char *
+describe (const subproc_t *cmd)
+{
+  sp_buf_t b = { 0 };
+  if (sp_format_command (cmd, true, &b) < 0)
+    {
+      sp_buf_clear (&b);
+      return NULL;
+    }
+  return sp_buf_steal (&b, NULL);
+}
+
+/* Word a failed exit.  RAW: the status; EXITED/VALUE: decoded.  */
+static int
+status_error (subproc_t *cmd, bool exited, int value)
+{
+  char *line = describe (cmd);
+  const char *name = line ? line : cmd->args.v[0];
+  const char *err = sp_capture_stderr (cmd);
+  size_t err_len = err ? strlen (err) : 0;
+  while (err_len && (err[err_len - 1] == '\n' || err[err_len - 1] == '\r'))
+    err_len--;
+  const char *sep = err_len ? ": " : "";
+  int ret;
+
+  if (exited)
+    ret = sp_error (cmd, SUBPROC_ERR_EXIT_STATUS, 0,
+                    "child process (%s) exited with status %d%s%.*s", name,
+                    value, sep, (int) err_len, err ? err : "");
+  else if ((unsigned int) value >= 0xC0000000u)
+    ret = sp_error (cmd, SUBPROC_ERR_SIGNALED, 0,
+                    "child process (%s) terminated by exception 0x%08X%s%.*s",
+                    name, (unsigned int) value, sep, (int) err_len,
+                    err ? err : "");
+  else
+    ret = sp_error (cmd, SUBPROC_ERR_SIGNALED, 0,
+                    "child process (%s) killed by signal %d%s%.*s", name,
+                    value, sep, (int) err_len, err ? err : "");
+  free (line);
+  return ret;
+}
+
+/* Interpret the reaped status for subproc_run / subproc_wait.  */
+static int
+finish_status (subproc_t *cmd, int raw, int *status)
+{
+  int value;
+  bool exited = sp_backend_status_exited (raw, &value) == 1;
+
+  if (cmd->dry_run)
+    {
+      exited = true;
+      value = raw;
+    }
+  if (cmd->raw_status && status)
+    {
+      *status = raw;
+      return 0;
+    }
+  if (!exited || (status == NULL && (cmd->raw_status ? raw : value) != 0))
+    return status_error (cmd, exited, value);
+  if (status)
+    *status = value;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The public entry points.  */
+
+int
+subproc_run (subproc_t *cmd, int *status)
+{
+  if (sp_has_error (cmd))
+    return sp_error_raise (cmd);
+  if (check_options (cmd, MODE_SYNC) < 0)
+    return -1;
+  if (sp_dry_run_active ())
+    {
+      cmd->state = SP_STATE_DONE;
+      if (sp_dry_run (cmd) < 0)
+        return -1;
+      return finish_status (cmd, cmd->raw_status_value, status);
+    }
+  if (start (cmd) < 0)
+    return -1;
+
+  int ret = 0;
+  if (sp_capture_wanted (cmd))
+    ret = sp_capture_run (cmd);
+  if (ret == 0)
+    ret = wait_child (cmd);
+  else if (cmd->proc)
+    sp_child_stop (cmd);
+  cmd->state = SP_STATE_DONE;
+  if (sp_capture_finish (cmd) < 0)
+    ret = -1;
+  if (ret == 0)
+    ret = finish_status (cmd, cmd->raw_status_value, status);
+  return ret;
+}
+
+int
+subproc_run_async (subproc_t *cmd, pid_t *pid)
+{
+  if (pid)
+    *pid = (pid_t) -1;
+  if (sp_has_error (cmd))
+    return sp_error_raise (cmd);
+  if (check_options (cmd, MODE_ASYNC) < 0)
+    return -1;
+  if (sp_dry_run_active ())
+    {
+      cmd->state = SP_STATE_RUNNING;
+      if (sp_dry_run (cmd) < 0)
+        {
+          cmd->state = SP_STATE_DONE;
+          return -1;
+        }
+      cmd->reaped = true;
+      if (pid)
+        *pid = 0;
+      return 0;
+    }
+  if (start (cmd) < 0)
+    return -1;
+  if (sp_capture_wanted (cmd) && sp_capture_start_async (cmd) < 0)
+    {
+      sp_child_stop (cmd);
+      cmd->state = SP_STATE_DONE;
+      sp_capture_finish (cmd);
+      return -1;
+    }
+  cmd->pid_given = pid != NULL;
+  if (pid)
+    *pid = cmd->pid;
+  return 0;
+}
+
+int
+subproc_wait (subproc_t *cmd, int *status)
+{
+  if (sp_has_error (cmd))
+    return sp_error_raise (cmd);
+  if (cmd->state != SP_STATE_RUNNING)
+    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
+                     "cannot wait for '%s': it is not running",
+                     cmd->args.v[0]);
+
+  int ret = 0;
+  if (cmd->capture)
+    ret = sp_capture_join_async (cmd, false);
+  if (ret == 0)
+    ret = wait_child (cmd);
+  else if (cmd->proc)
+    sp_child_stop (cmd);
+  cmd->state = SP_STATE_DONE;
+  if (sp_capture_finish (cmd) < 0)
+    ret = -1;
+  if (ret == 0)
+    ret = finish_status (cmd, cmd->raw_status_value, status);
+  return ret;
+}
+
+void
+subproc_abort (subproc_t *cmd)
+{
+  if (cmd == NULL || cmd->state != SP_STATE_RUNNING)
+    return;
+  int saved = errno;
+  if (cmd->capture)
+    sp_capture_join_async (cmd, true);
+  sp_child_stop (cmd);
+  cmd->state = SP_STATE_DONE;
+  sp_capture_finish (cmd);
+  errno = saved;
+}
+
+int
+subproc_handshake_wait (subproc_t *cmd)
+{
+  sp_fail_t f;
+  if (sp_has_error (cmd))
+    return sp_error_raise (cmd);
+  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING || !cmd->proc)
+    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
+                     "no handshake is pending for '%s'", cmd->args.v[0]);
+  if (cmd->dry_run)
+    return 0;
+  if (sp_backend_handshake_wait (cmd->proc, &f) < 0)
+    return sp_error_fail (cmd, &f);
+  return 0;
+}
+
+int
+subproc_handshake_notify (subproc_t *cmd)
+{
+  sp_fail_t f;
+  if (sp_has_error (cmd))
+    return sp_error_raise (cmd);
+  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING || !cmd->proc)
+    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
+                     "no handshake is pending for '%s'", cmd->args.v[0]);
+  if (cmd->dry_run)
+    return 0;
+  if (sp_backend_handshake_notify (cmd->proc, &f) < 0)
+    return sp_error_fail (cmd, &f);
+  return 0;
+}
+
+int
+subproc_exec (subproc_t *cmd)
+{
+  if (sp_has_error (cmd))
+    return sp_error_raise (cmd);
+  if (check_options (cmd, MODE_EXEC) < 0)
+    return -1;
+
+  spawn_ctx_t ctx;
+  sp_fail_t f;
+  ctx_init (&ctx);
+  if (build_spec (cmd, &ctx) == 0 && sp_backend_exec (&ctx.spec, &f) < 0)
+    sp_error_fail (cmd, &f);
+  ctx_close_parent_ends (&ctx);
+  ctx_release (&ctx);
+  return -1;
+}
+
+void
+subproc_free (subproc_t *cmd)
+{
+  if (cmd == NULL)
+    return;
+  int saved = errno;
+
+  if (cmd->capture)
+    sp_capture_join_async (cmd, true);
+  if (cmd->proc && !cmd->reaped)
+    {
+      if (cmd->pid_given)
+        sp_backend_disown (cmd->proc);
+      else
+        sp_child_stop (cmd);
+      if (cmd->proc && cmd->pid_given)
+        cmd->proc = NULL;
+    }
+  if (cmd->proc)
+    sp_backend_release (cmd->proc);
+  sp_capture_finish (cmd);
+
+  /* Descriptors handed over with CLOSE_PARENT for a command that never
+     ran, and the parent's ends of send buffers.  */
+  close_parent_fds (cmd);
+  for (size_t i = 0; i < cmd->n_send; i++)
+    {
+      if (cmd->send[i].parent_fd >= 0)
+        sp_backend_close (cmd->send[i].parent_fd);
+      free (cmd->send[i].data);
+    }
+  free (cmd->send);
+  free (cmd->pass_fds);
+  sp_strv_clear (&cmd->args);
+  sp_strv_clear (&cmd->env);
+  free (cmd->input);
+  free (cmd->cwd);
+  free (cmd->pid_file);
+  sp_error_clear (cmd);
+  free (cmd);
+  errno = saved;
+}
+
+/* ------------------------------------------------------------------ */
+/* Children handed to the caller.  */
+
+int
+subproc_pid_wait (pid_t pid, int *status, bool raw)
+{
+  sp_fail_t f;
+  int raw_status;
+
+  sp_proc_t *proc = sp_backend_proc_for_pid (pid, &f);
+  if (proc == NULL)
+    return sp_error_thread (f.code, f.sys_errno,
+                            "cannot wait for process %ld: %s", (long) pid,
+                            f.sys_errno ? strerror (f.sys_errno)
+                                        : "unknown process");
+  int r = sp_backend_wait (proc, -1, &raw_status, &f);
+  sp_backend_release (proc);
+  if (r != 1)
+    return sp_error_thread (f.code, f.sys_errno,
+                            "cannot wait for process %ld: %s", (long) pid,
+                            strerror (f.sys_errno));
+  if (raw && status)
+    {
+      *status = raw_status;
+      return 0;
+    }
+  int value;
+  bool exited = sp_backend_status_exited (raw_status, &value) == 1;
+  if (!exited)
+    return sp_error_thread (SUBPROC_ERR_SIGNALED, 0,
+                            (unsigned int) value >= 0xC0000000u
+                              ? "process %ld terminated by exception %#x"
+                              : "process %ld killed by signal %d",
+                            (long) pid, value);
+  if (status == NULL && value != 0)
+    return sp_error_thread (SUBPROC_ERR_EXIT_STATUS, 0,
+                            "process %ld exited with status %d", (long) pid,
+                            value);
+  if (status)
+    *status = value;
+  return 0;
+}
+
+void
+subproc_pid_abort (pid_t pid)
+{
+  sp_fail_t f;
+  int raw;
+  int saved = errno;
+
+  sp_proc_t *proc = sp_backend_proc_for_pid (pid, &f);
+  if (proc == NULL)
+    {
+      errno = saved;
+      return;
+    }
+  sp_backend_terminate (proc, false);
+  if (sp_backend_wait (proc, SP_GRACE_MS, &raw, &f) != 1)
+    {
+      sp_backend_kill (proc, false);
+      sp_backend_wait (proc, -1, &raw, &f);
+    }
+  sp_backend_release (proc);
+  errno = saved;
+}

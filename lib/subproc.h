@@ -1,0 +1,506 @@
+/* subproc.h: spawn and manage child processes safely, on POSIX and Win32.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One opaque command type, built up with subproc_new*() and the builder
+ * calls, then run synchronously (subproc_run) or asynchronously
+ * (subproc_run_async + subproc_wait / subproc_abort), and released with
+ * subproc_free.
+ *
+ * Conventions that hold for every function below:
+ *  - Every function accepts a NULL command: builder calls do nothing, calls
+ *    that owe a result fail with SUBPROC_ERR_INVALID (or return NULL).
+ *  - Strings and byte buffers given to the library are copied; the caller
+ *    keeps ownership of what it passed.
+ *  - Builder calls never fail visibly.  The first error (out of memory,
+ *    misuse) is recorded in the command, every later builder call on it is
+ *    a no-op, and the error is reported by the next subproc_run,
+ *    subproc_run_async, subproc_wait, subproc_to_string, subproc_exec or
+ *    subproc_get_arg_list, which return -1 or NULL.
+ *  - A reported error is readable with subproc_get_error (per command) and
+ *    subproc_last_error (per thread).
+ *  - The library never prints, never exits and never aborts.
+ *  - Strings are bytes on POSIX and UTF-8 on Win32 (converted to UTF-16 for
+ *    the system; invalid UTF-8 is SUBPROC_ERR_INVALID).
+ */
+
+#ifndef SUBPROC_H
+#define SUBPROC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined _WIN32 && !defined __CYGWIN__
+# ifdef SUBPROC_BUILDING_DLL
+#  define SUBPROC_API __declspec (dllexport)
+# else
+#  define SUBPROC_API
+# endif
+#elif defined __GNUC__ && __GNUC__ >= 4
+# define SUBPROC_API __attribute__ ((visibility ("default")))
+#else
+# define SUBPROC_API
+#endif
+
+/* The library formats with C99 printf on every platform (mingw's own
+   implementation on Win32, not msvcrt's), hence gnu_printf there.  */
+#if defined __GNUC__ && __GNUC__ >= 4 && defined __MINGW32__
+# define SUBPROC_SENTINEL __attribute__ ((sentinel))
+# define SUBPROC_PRINTF(f, a) __attribute__ ((format (gnu_printf, f, a)))
+#elif defined __GNUC__ && __GNUC__ >= 4
+# define SUBPROC_SENTINEL __attribute__ ((sentinel))
+# define SUBPROC_PRINTF(f, a) __attribute__ ((format (printf, f, a)))
+#else
+# define SUBPROC_SENTINEL
+# define SUBPROC_PRINTF(f, a)
+#endif
+
+#define SUBPROC_VERSION_MAJOR 0
+#define SUBPROC_VERSION_MINOR 1
+#define SUBPROC_VERSION_MICRO 0
+#define SUBPROC_VERSION_STRING "0.1.0"
+
+/* The version of the library actually loaded ("0.1.0").  */
+SUBPROC_API const char *subproc_version (void);
+
+/* ------------------------------------------------------------------ */
+/* Types                                                              */
+
+/* A command under construction or running.  Opaque.  */
+typedef struct subproc subproc_t;
+
+#if defined _WIN32 && !defined __CYGWIN__
+typedef long subproc_uid_t;
+typedef long subproc_gid_t;
+#else
+typedef uid_t subproc_uid_t;
+typedef gid_t subproc_gid_t;
+#endif
+
+/* The error codes.  One list makes the enum, subproc_strerror() and
+   subproc_error_name(), so the three never drift apart.  */
+#define SUBPROC_ERROR_TABLE(X)                                              \
+  X (OK, 0, "success")                                                      \
+  X (NOMEM, 1, "out of memory")                                             \
+  X (INVALID, 2, "invalid argument")                                        \
+  X (STATE, 3, "operation not valid in this state")                         \
+  X (NOT_FOUND, 4, "program not found")                                     \
+  X (SPAWN, 5, "cannot start the child process")                            \
+  X (EXIT_STATUS, 6, "child exited with non-zero status")                   \
+  X (SIGNALED, 7, "child terminated abnormally")                            \
+  X (TIMEOUT, 8, "child did not finish in time")                            \
+  X (IO, 9, "input/output error")                                           \
+  X (HOOK, 10, "pre-exec hook failed")                                      \
+  X (UNSUPPORTED, 11, "not supported on this platform")                     \
+  X (SYSTEM, 12, "system call failed")
+
+enum subproc_error_code
+{
+#define SUBPROC_ERR_ENUM_(name, value, text) SUBPROC_ERR_##name = value,
+  SUBPROC_ERROR_TABLE (SUBPROC_ERR_ENUM_)
+#undef SUBPROC_ERR_ENUM_
+};
+
+/* A reported error.  The message names the command; for a failed exit it
+   carries the status and, when stderr was captured, the captured text.
+   The structure and its message belong to the library: valid until the
+   next call that reports an error on the same command (for
+   subproc_get_error) or on the same thread (for subproc_last_error), or
+   until subproc_free.  */
+typedef struct subproc_error
+{
+  int code;            /* enum subproc_error_code */
+  int sys_errno;       /* errno, or the errno closest to GetLastError() */
+  const char *message; /* never NULL */
+} subproc_error_t;
+
+/* Flags for subproc_pass_fd.  */
+enum
+{
+  /* Close the parent's copy once the child has it: after subproc_run,
+     subproc_run_async, or at subproc_free if the command never ran.  */
+  SUBPROC_PASS_FD_CLOSE_PARENT = 1 << 0
+};
+
+/* Levels given to the log callback.  */
+enum subproc_log_level
+{
+  SUBPROC_LOG_DEBUG = 0,
+  SUBPROC_LOG_INFO = 1,
+  SUBPROC_LOG_WARNING = 2,
+  SUBPROC_LOG_ERROR = 3
+};
+
+/* Capabilities for subproc_allow_cap: the Linux CAP_* numbers.  */
+
+/* ------------------------------------------------------------------ */
+/* Creating commands                                                  */
+
+/* A command that runs BIN: an absolute path, a relative path (with a
+   directory separator, resolved against the working directory at run
+   time), or a bare name searched in the parent's PATH (and PATHEXT on
+   Win32) when the command runs.  BIN is copied.  Returns NULL only when
+   memory runs out; every other problem is reported by the run.  */
+SUBPROC_API subproc_t *subproc_new (const char *bin);
+
+/* A command from a NULL-terminated vector, program first.  */
+SUBPROC_API subproc_t *subproc_new_args (const char *const *argv);
+
+/* A command from BIN and the arguments that follow, up to a NULL.  */
+SUBPROC_API subproc_t *subproc_new_arg_list (const char *bin, ...)
+  SUBPROC_SENTINEL;
+
+/* The same with a va_list.  */
+SUBPROC_API subproc_t *subproc_new_va_list (const char *bin, va_list ap);
+
+/* ------------------------------------------------------------------ */
+/* Arguments                                                          */
+
+/* Append one argument (copied).  */
+SUBPROC_API void subproc_add_arg (subproc_t *cmd, const char *arg);
+
+/* Append "NAME=VALUE" as one argument.  */
+SUBPROC_API void subproc_add_arg_pair (subproc_t *cmd, const char *name,
+                                       const char *value);
+
+/* Append one argument formatted as by printf.  */
+SUBPROC_API void subproc_add_arg_format (subproc_t *cmd, const char *fmt, ...)
+  SUBPROC_PRINTF (2, 3);
+
+/* Append every string of a NULL-terminated vector.  */
+SUBPROC_API void subproc_add_arg_set (subproc_t *cmd,
+                                      const char *const *args);
+
+/* Append the arguments that follow, up to a NULL.  */
+SUBPROC_API void subproc_add_arg_list (subproc_t *cmd, ...) SUBPROC_SENTINEL;
+
+/* Return a copy of the arguments without the program name, as a
+   NULL-terminated vector in *ARGS; the caller frees each string and the
+   vector with free().  Returns the number of arguments, or -1 with the
+   command's error (or the recorded one) and *ARGS set to NULL.  */
+SUBPROC_API int subproc_get_arg_list (subproc_t *cmd, char ***args);
+
+/* ------------------------------------------------------------------ */
+/* Environment                                                        */
+/* Until the first of these calls the child inherits the whole
+   environment of the parent.  After it, the child gets only what was
+   added or passed; when a name is added twice, the last one wins.  */
+
+/* Pass PATH, LD_PRELOAD, LD_LIBRARY_PATH, HOME, USER, LOGNAME and TMPDIR
+   when they are set, and set LC_ALL=C.  On Win32 the passed names are
+   SystemRoot, SystemDrive, windir, COMSPEC, PATH, PATHEXT, TEMP, TMP,
+   USERPROFILE, USERNAME, HOMEDRIVE, HOMEPATH, APPDATA, LOCALAPPDATA,
+   ProgramData, ProgramFiles, NUMBER_OF_PROCESSORS and
+   PROCESSOR_ARCHITECTURE.  */
+SUBPROC_API void subproc_add_env_pass_common (subproc_t *cmd);
+
+/* Pass NAME with its value in the parent, if it is set there.  */
+SUBPROC_API void subproc_add_env_pass (subproc_t *cmd, const char *name);
+
+/* Set NAME to VALUE.  NAME must be non-empty and contain no '='.  */
+SUBPROC_API void subproc_add_env_pair (subproc_t *cmd, const char *name,
+                                       const char *value);
+
+/* Set a preformatted "NAME=VALUE".  */
+SUBPROC_API void subproc_add_env_string (subproc_t *cmd, const char *str);
+
+/* Set a "NAME=VALUE" formatted as by printf.  */
+SUBPROC_API void subproc_add_env_format (subproc_t *cmd, const char *fmt,
+                                         ...) SUBPROC_PRINTF (2, 3);
+
+/* Set XDG_DATA_HOME, XDG_CACHE_HOME and XDG_CONFIG_HOME to
+   BASEDIR/.local/share, BASEDIR/.cache and BASEDIR/.config.  */
+SUBPROC_API void subproc_add_env_xdg (subproc_t *cmd, const char *basedir);
+
+/* ------------------------------------------------------------------ */
+/* Process options                                                    */
+
+/* Run the command as a daemon: detached from the caller (double fork and
+   setsid on POSIX; a detached process outside the caller's job on
+   Win32), with "/" (the system drive's root on Win32) as its working
+   directory.  subproc_run waits only for the intermediate process; the
+   daemon's pid is in the pid file, if one was asked for.  Cannot be
+   combined with subproc_run_async, a working directory or buffers.  */
+SUBPROC_API void subproc_daemonize (subproc_t *cmd);
+
+/* Write the child's pid (for a daemon, the daemon's own) to PATH before
+   subproc_run returns.  The file is created with mode 0644 and locked by
+   the child for as long as it lives, so a second instance can tell.  */
+SUBPROC_API void subproc_set_pid_file (subproc_t *cmd, const char *path);
+
+/* Drop every capability (Linux) before exec.  On Win32 the child runs
+   with a restricted token if the system allows it, else the run reports
+   SUBPROC_ERR_UNSUPPORTED.  */
+SUBPROC_API void subproc_clear_caps (subproc_t *cmd);
+
+/* With subproc_clear_caps: keep capability CAP (a CAP_* number).  */
+SUBPROC_API void subproc_allow_cap (subproc_t *cmd, int cap);
+
+/* Run the child as UID / GID.  GID also sets the supplementary groups to
+   those of the user UID when UID is set.  Win32: SUBPROC_ERR_UNSUPPORTED
+   at run time.  */
+SUBPROC_API void subproc_set_uid (subproc_t *cmd, subproc_uid_t uid);
+SUBPROC_API void subproc_set_gid (subproc_t *cmd, subproc_gid_t gid);
+
+/* Set the child's umask (0 is a valid mask).  Win32: unsupported.  */
+SUBPROC_API void subproc_set_umask (subproc_t *cmd, int mask);
+
+/* Resource limits of the child (RLIMIT_MEMLOCK in bytes, RLIMIT_NPROC,
+   RLIMIT_NOFILE, RLIMIT_CORE in bytes).  Win32: only max_processes is
+   supported (a job object limit on active processes); the others report
+   SUBPROC_ERR_UNSUPPORTED at run time.  */
+SUBPROC_API void subproc_set_max_memlock (subproc_t *cmd,
+                                          unsigned long long bytes);
+SUBPROC_API void subproc_set_max_processes (subproc_t *cmd,
+                                            unsigned int procs);
+SUBPROC_API void subproc_set_max_files (subproc_t *cmd, unsigned int files);
+SUBPROC_API void subproc_set_max_core_size (subproc_t *cmd,
+                                            unsigned long long bytes);
+
+/* Run the child in a new process group (POSIX) so that subproc_abort and
+   timeouts signal the whole group.  On Win32 every child is in a job
+   object and the whole tree is always killed; this only detaches it from
+   the console's Ctrl-C group.  */
+SUBPROC_API void subproc_new_process_group (subproc_t *cmd);
+
+/* Kill the child when the calling process (POSIX: the calling thread's
+   process, through PR_SET_PDEATHSIG on Linux) dies.  Elsewhere than
+   Linux and Win32: SUBPROC_ERR_UNSUPPORTED at run time.  */
+SUBPROC_API void subproc_kill_on_parent_exit (subproc_t *cmd);
+
+/* Limit subproc_run / subproc_wait to MS milliseconds (0: no limit).
+   Past it the child is terminated (SIGTERM, or the job on Win32), killed
+   after a short grace period, reaped, and the call reports
+   SUBPROC_ERR_TIMEOUT.  */
+SUBPROC_API void subproc_set_timeout (subproc_t *cmd, unsigned int ms);
+
+/* ------------------------------------------------------------------ */
+/* Descriptors                                                        */
+
+/* Keep descriptor FD open in the child under the same number.  FD must be
+   greater than 2.  With SUBPROC_PASS_FD_CLOSE_PARENT the parent's copy is
+   closed after the child is spawned, or by subproc_free.  On Win32, FD is
+   a C runtime descriptor; its handle is inherited and the number survives
+   in C runtime children.  */
+SUBPROC_API void subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags);
+
+/* The child's stdin reads from FD (the caller keeps it).  */
+SUBPROC_API void subproc_set_input_fd (subproc_t *cmd, int fd);
+
+/* The child's stdout / stderr goes to *FD.  If *FD is -1 when the command
+   runs, a pipe is made and *FD receives the parent's (close-on-exec) read
+   end, which the caller closes.  The same pointer for both: one pipe for
+   both streams.  */
+SUBPROC_API void subproc_set_output_fd (subproc_t *cmd, int *fd);
+SUBPROC_API void subproc_set_error_fd (subproc_t *cmd, int *fd);
+
+/* Pipes created for subproc_set_output_fd / subproc_set_error_fd are
+   non-blocking in the parent.  */
+SUBPROC_API void subproc_nonblocking_fds (subproc_t *cmd);
+
+/* ------------------------------------------------------------------ */
+/* Buffers                                                            */
+/* Buffers need subproc_run, or subproc_run_async with
+   subproc_do_async_io.  They cannot be mixed with a descriptor for the
+   same stream.  */
+
+/* Feed the NUL-terminated STR to the child's stdin (copied).  */
+SUBPROC_API void subproc_set_input_buffer (subproc_t *cmd, const char *str);
+
+/* Feed LEN bytes of DATA (NUL bytes allowed; copied).  */
+SUBPROC_API void subproc_set_input_bytes (subproc_t *cmd, const void *data,
+                                          size_t len);
+
+/* Collect the child's stdout / stderr into a NUL-terminated string stored
+   in *BUF.  After a run that got as far as spawning, *BUF is allocated
+   (an empty string when there was no output), holds what was collected
+   when the run failed, and outlives subproc_free: the caller frees it
+   with free().  The same pointer for both: one interleaved string.  */
+SUBPROC_API void subproc_set_output_buffer (subproc_t *cmd, char **buf);
+SUBPROC_API void subproc_set_error_buffer (subproc_t *cmd, char **buf);
+
+/* Binary-safe forms: *LEN receives the byte count (the buffer is still
+   NUL-terminated after the last byte).  */
+SUBPROC_API void subproc_set_output_bytes (subproc_t *cmd, char **buf,
+                                           size_t *len);
+SUBPROC_API void subproc_set_error_bytes (subproc_t *cmd, char **buf,
+                                          size_t *len);
+
+/* Feed LEN bytes of DATA (copied) to the child through a pipe of its own.
+   Returns the descriptor number the child reads from (pass it on the
+   command line), or -1 when an error was recorded.  */
+SUBPROC_API int subproc_set_send_buffer (subproc_t *cmd, const void *data,
+                                         size_t len);
+
+/* Stop the child and fail the run with SUBPROC_ERR_IO once a captured
+   stream (output and error counted together) exceeds BYTES (0: no
+   limit).  What was collected up to the limit is kept.  */
+SUBPROC_API void subproc_set_max_output (subproc_t *cmd, size_t bytes);
+
+/* Let subproc_run_async run the buffer I/O on a thread of the library's;
+   subproc_wait joins it.  */
+SUBPROC_API void subproc_do_async_io (subproc_t *cmd);
+
+/* ------------------------------------------------------------------ */
+/* Working directory and hooks                                        */
+
+/* Run the child in DIR (copied).  Not with subproc_daemonize.  */
+SUBPROC_API void subproc_set_working_directory (subproc_t *cmd,
+                                                const char *dir);
+
+/* A function called in the child after fork, as the last thing before
+   changing directory, dropping capabilities and executing (POSIX).  It
+   must restrict itself to async-signal-safe calls.  A non-zero return
+   stops the child: the run reports SUBPROC_ERR_HOOK with the errno the
+   hook left.  On Win32 the hook runs in the parent while the child
+   exists but is suspended; non-zero terminates the child.  */
+SUBPROC_API void subproc_set_pre_exec_hook (subproc_t *cmd,
+                                            int (*hook) (void *opaque),
+                                            void *opaque);
+
+/* Make the child stop just before exec (after the hook) until the parent
+   calls subproc_handshake_notify.  subproc_handshake_wait, after
+   subproc_run_async, returns 0 once the child has reached that point,
+   -1 (with the error) if it failed before.  On Win32 the child is created
+   suspended and notify resumes it.  */
+SUBPROC_API void subproc_require_handshake (subproc_t *cmd);
+SUBPROC_API int subproc_handshake_wait (subproc_t *cmd);
+SUBPROC_API int subproc_handshake_notify (subproc_t *cmd);
+
+/* ------------------------------------------------------------------ */
+/* Logging commands                                                   */
+
+/* The command as one line: the environment that was set ("NAME=VALUE"
+   words), the program, then the arguments, each quoted for a POSIX shell
+   so that pasting the line into sh runs exactly this argv.  The caller
+   frees the result with free().  NULL, with the error, on failure.  */
+SUBPROC_API char *subproc_to_string (subproc_t *cmd);
+
+/* Write the environment, program and arguments, unquoted and separated
+   by single spaces, to FD.  Errors are recorded in the command.  */
+SUBPROC_API void subproc_write_arg_log (subproc_t *cmd, int fd);
+
+/* ------------------------------------------------------------------ */
+/* Running                                                            */
+
+/* Report the raw wait status (POSIX: as from waitpid, use WIFEXITED and
+   friends; Win32: the process exit code) instead of the exit code, and
+   do not treat death by a signal as an error.  */
+SUBPROC_API void subproc_raw_status (subproc_t *cmd);
+
+/* Run the command and wait for it, performing buffer I/O.  With STATUS
+   NULL, a non-zero exit or an abnormal death is an error
+   (SUBPROC_ERR_EXIT_STATUS / SUBPROC_ERR_SIGNALED) that names the command,
+   the status and any captured stderr.  With STATUS, *STATUS receives the
+   exit code (or raw status).  Returns 0 or -1.  A command runs once.  */
+SUBPROC_API int subproc_run (subproc_t *cmd, int *status);
+
+/* Start the command and return at once; *PID (if PID is not NULL)
+   receives the child's id.  With PID NULL the library owns the child and
+   reaps it at subproc_wait, subproc_abort or subproc_free.  With PID
+   given, the child may outlive the command: reap it with
+   subproc_pid_wait or subproc_pid_abort.  Returns 0 or -1.  */
+SUBPROC_API int subproc_run_async (subproc_t *cmd, pid_t *pid);
+
+/* Wait for a child started with subproc_run_async, as subproc_run does
+   (same STATUS rules, the timeout of subproc_set_timeout).  */
+SUBPROC_API int subproc_wait (subproc_t *cmd, int *status);
+
+/* Stop a child started with subproc_run_async: terminate it (SIGTERM, or
+   the whole process group with subproc_new_process_group; the job on
+   Win32), kill it if it is still there after a short grace period, and
+   reap it.  Does nothing if there is no child.  Keeps errno.  */
+SUBPROC_API void subproc_abort (subproc_t *cmd);
+
+/* Release the command.  A child it still owns is killed and reaped.
+   Output buffers are not freed (they belong to the caller).  NULL is
+   accepted.  Keeps errno.  */
+SUBPROC_API void subproc_free (subproc_t *cmd);
+
+/* Wait for PID, a child returned by subproc_run_async.  With RAW false,
+   STATUS rules are those of subproc_run; with RAW true *STATUS receives
+   the raw status.  Returns 0 or -1 (error in subproc_last_error).  */
+SUBPROC_API int subproc_pid_wait (pid_t pid, int *status, bool raw);
+
+/* Terminate, then kill and reap PID.  Keeps errno.  */
+SUBPROC_API void subproc_pid_abort (pid_t pid);
+
+/* Replace the calling process with the command, after applying the same
+   setup (environment, descriptors, directory, limits, privileges).
+   Returns -1 with the error only if that fails.  Win32: the command runs
+   as a child, and the calling process exits with its exit code.  */
+SUBPROC_API int subproc_exec (subproc_t *cmd);
+
+/* ------------------------------------------------------------------ */
+/* Errors and logging                                                 */
+
+/* The error recorded in CMD, or NULL if there is none.  */
+SUBPROC_API const subproc_error_t *subproc_get_error (const subproc_t *cmd);
+
+/* The last error reported to the calling thread by any function of the
+   library, or NULL.  */
+SUBPROC_API const subproc_error_t *subproc_last_error (void);
+
+/* The text of CODE ("out of memory"); "unknown error" for others.  */
+SUBPROC_API const char *subproc_strerror (int code);
+
+/* The name of CODE ("SUBPROC_ERR_NOMEM"), or NULL for unknown codes.  */
+SUBPROC_API const char *subproc_error_name (int code);
+
+/* Call FUNC with every error at the moment it is reported.  Process-wide;
+   FUNC NULL removes it.  */
+SUBPROC_API void subproc_set_error_func (
+  void (*func) (const subproc_error_t *err, void *opaque), void *opaque);
+
+/* Call FUNC with the library's debug messages and with output the child
+   wrote to streams that nobody captured while the library ran its I/O.
+   Process-wide; FUNC NULL removes it.  */
+SUBPROC_API void subproc_set_log_func (
+  void (*func) (int level, const char *msg, void *opaque), void *opaque);
+
+/* ------------------------------------------------------------------ */
+/* Dry run, for unit tests of code that uses the library              */
+
+/* What a dry-run callback sees and may fill in.  */
+typedef struct subproc_dry_run_io
+{
+  const char *const *args;  /* program, then arguments, NULL-terminated */
+  const char *const *env;   /* NAME=VALUE set on the command, or NULL when
+                               the environment is inherited */
+  const char *input;        /* the input buffer (NUL-terminated), or NULL */
+  size_t input_len;
+  /* Set by the callback; copied by the library before the run returns. */
+  const char *output;       /* fake stdout, or NULL */
+  size_t output_len;        /* (size_t) -1: strlen (output) */
+  const char *error;        /* fake stderr, or NULL */
+  size_t error_len;         /* (size_t) -1: strlen (error) */
+  int status;               /* fake exit status (default 0) */
+} subproc_dry_run_io_t;
+
+typedef void (*subproc_dry_run_func) (subproc_dry_run_io_t *io,
+                                      void *opaque);
+
+/* Start dry-run mode on the calling thread: subproc_run and
+   subproc_run_async spawn nothing; they append the command line (as
+   subproc_to_string gives it) and a newline to a log, and call FUNC (if
+   not NULL) to fake output, error and status.  Returns 0, or -1 if dry
+   run is already active on this thread or memory runs out.  */
+SUBPROC_API int subproc_dry_run_begin (subproc_dry_run_func func,
+                                       void *opaque);
+
+/* End dry-run mode on the calling thread and return the log (the caller
+   frees it with free()); NULL if dry run was not active.  */
+SUBPROC_API char *subproc_dry_run_end (void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SUBPROC_H */

@@ -1,0 +1,179 @@
+/* tostring.c: the command as text, for logs and for the shell.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Bytes that never need quoting in a POSIX shell word.  */
+static bool
+shell_safe_byte (unsigned char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+         || (c >= '0' && c <= '9') || strchr ("@%+=:,./-_", c) != NULL;
+}
+
+static bool
+shell_safe_word (const char *word, bool command_position)
+{
+  if (*word == '\0')
+    return false;
+  /* In command position, "a=b" would be an assignment.  */
+  if (command_position && strchr (word, '='))
+    return false;
+  for (const char *p = word; *p; p++)
+    if (!shell_safe_byte ((unsigned char) *p))
+      return false;
+  return true;
+}
+
+/* Single quotes keep every byte literally, newlines included; a single
+   quote itself is written as '\''.  */
+static int
+shell_quote (sp_buf_t *out, const char *word, bool command_position)
+{
+  if (shell_safe_word (word, command_position))
+    return sp_buf_append_str (out, word);
+  if (sp_buf_append (out, "'", 1) < 0)
+    return -1;
+  for (const char *p = word; *p; p++)
+    {
+      int r = *p == '\'' ? sp_buf_append (out, "'\\''", 4)
+                         : sp_buf_append (out, p, 1);
+      if (r < 0)
+        return -1;
+    }
+  return sp_buf_append (out, "'", 1);
+}
+
+int
+sp_shell_quote (sp_buf_t *out, const char *word)
+{
+  return shell_quote (out, word, false);
+}
+
+/* An environment entry NAME=VALUE: the name as it is when it is a valid
+   shell name (so that the shell takes the word as an assignment), the
+   value quoted.  */
+static int
+shell_quote_env (sp_buf_t *out, const char *entry)
+{
+  size_t name_len = strcspn (entry, "=");
+  bool identifier = name_len > 0
+                    && !(entry[0] >= '0' && entry[0] <= '9');
+  for (size_t i = 0; identifier && i < name_len; i++)
+    {
+      unsigned char c = (unsigned char) entry[i];
+      identifier = c == '_' || (c >= 'a' && c <= 'z')
+                   || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+  if (!identifier)
+    return shell_quote (out, entry, true);
+  if (sp_buf_append (out, entry, name_len + 1) < 0)
+    return -1;
+  const char *value = entry + name_len + 1;
+  if (*value == '\0')
+    return 0;
+  return shell_quote (out, value, false);
+}
+
+int
+sp_format_command (const subproc_t *cmd, bool quote, sp_buf_t *out)
+{
+  bool first = true;
+  for (size_t i = 0; i < cmd->env.n; i++, first = false)
+    {
+      if (!first && sp_buf_append (out, " ", 1) < 0)
+        return -1;
+      int r = quote ? shell_quote_env (out, cmd->env.v[i])
+                    : sp_buf_append_str (out, cmd->env.v[i]);
+      if (r < 0)
+        return -1;
+    }
+  for (size_t i = 0; i < cmd->args.n; i++, first = false)
+    {
+      if (!first && sp_buf_append (out, " ", 1) < 0)
+        return -1;
+      int r = quote ? shell_quote (out, cmd->args.v[i], i == 0)
+                    : sp_buf_append_str (out, cmd->args.v[i]);
+      if (r < 0)
+        return -1;
+    }
+  /* An empty buffer is still a string.  */
+  return sp_buf_reserve (out, 0);
+}
+
+char *
+subproc_to_string (subproc_t *cmd)
+{
+  if (sp_has_error (cmd))
+    {
+      sp_error_raise (cmd);
+      return NULL;
+    }
+  sp_buf_t out = { 0 };
+  if (sp_format_command (cmd, true, &out) < 0)
+    {
+      sp_buf_clear (&out);
+      sp_error_nomem (cmd);
+      return NULL;
+    }
+  return sp_buf_steal (&out, NULL);
+}
+
+void
+subproc_write_arg_log (subproc_t *cmd, int fd)
+{
+  if (sp_has_error (cmd))
+    return;
+  sp_buf_t out = { 0 };
+  if (sp_format_command (cmd, false, &out) < 0
+      || sp_buf_append (&out, "\n", 1) < 0)
+    {
+      sp_buf_clear (&out);
+      sp_error_nomem (cmd);
+      return;
+    }
+  if (sp_backend_write_all (fd, out.data, out.len) < 0)
+    sp_error (cmd, SUBPROC_ERR_IO, errno,
+              "cannot write the command line of '%s' to descriptor %d: %s",
+              cmd->args.v[0], fd, strerror (errno));
+  sp_buf_clear (&out);
+}
+
+int
+subproc_get_arg_list (subproc_t *cmd, char ***args)
+{
+  if (args == NULL)
+    {
+      if (cmd)
+        sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                  "subproc_get_arg_list: NULL argument");
+      else
+        sp_error_raise (cmd);
+      return -1;
+    }
+  *args = NULL;
+  if (sp_has_error (cmd))
+    return sp_error_raise (cmd);
+
+  size_t n = cmd->args.n - 1;
+  char **v = sp_calloc (n + 1, sizeof *v);
+  if (v == NULL)
+    return sp_error_nomem (cmd);
+  for (size_t i = 0; i < n; i++)
+    if ((v[i] = sp_strdup (cmd->args.v[i + 1])) == NULL)
+      {
+        sp_strv_free (v);
+        return sp_error_nomem (cmd);
+      }
+  *args = v;
+  return (int) n;
+}

@@ -1,0 +1,65 @@
+/* thread.c: threads for subproc_do_async_io, with POSIX threads.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "backend.h"
+
+struct sp_thread
+{
+  pthread_t id;
+  void (*fn) (void *);
+  void *arg;
+};
+
+static void *
+thread_main (void *data)
+{
+  sp_thread_t *t = data;
+  t->fn (t->arg);
+  return NULL;
+}
+
+int
+sp_backend_thread_start (sp_thread_t **thread, void (*fn) (void *),
+                         void *arg, sp_fail_t *f)
+{
+  sp_thread_t *t = sp_malloc (sizeof *t);
+  if (t == NULL)
+    return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_IO, NULL);
+  t->fn = fn;
+  t->arg = arg;
+
+  /* The I/O thread must not take the caller's signals: block them all
+     while it is created, so it starts with every signal blocked.  */
+  sigset_t all, old;
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &old);
+  int err = pthread_create (&t->id, NULL, thread_main, t);
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (err != 0)
+    {
+      free (t);
+      return sp_fail (f, err == ENOMEM ? SUBPROC_ERR_NOMEM : SUBPROC_ERR_SYSTEM,
+                      err, SP_STAGE_IO, "starting the I/O thread");
+    }
+  *thread = t;
+  return 0;
+}
+
+void
+sp_backend_thread_join (sp_thread_t *thread)
+{
+  if (thread == NULL)
+    return;
+  pthread_join (thread->id, NULL);
+  free (thread);
+}
