@@ -331,9 +331,11 @@ sp_error_nomem (subproc_t *cmd)
 int
 sp_error_raise (subproc_t *cmd)
 {
+  /* subproc_new returns NULL only when memory runs out; the seed has the
+     next run report it, so that callers need not check.  */
   if (cmd == NULL)
-    return sp_error_thread (SUBPROC_ERR_INVALID, EINVAL,
-                            "no command (NULL subproc_t)");
+    return sp_error_thread (SUBPROC_ERR_NOMEM, ENOMEM,
+                            "no command: creating it ran out of memory");
   report (&cmd->error);
   return -1;
 }

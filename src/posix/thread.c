@@ -1,4 +1,4 @@
-/* thread.c: threads for subproc_do_async_io, with POSIX threads.
+/* thread.c: the thread that runs subproc_do_async_io, POSIX.
  *
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -11,7 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "backend.h"
+#include "posix.h"
 
 struct sp_thread
 {
@@ -38,8 +38,8 @@ sp_backend_thread_start (sp_thread_t **thread, void (*fn) (void *),
   t->fn = fn;
   t->arg = arg;
 
-  /* The I/O thread must not take the caller's signals: block them all
-     while it is created, so it starts with every signal blocked.  */
+  /* The library's thread must not run the application's signal
+     handlers: it starts with every signal blocked.  */
   sigset_t all, old;
   sigfillset (&all);
   pthread_sigmask (SIG_SETMASK, &all, &old);
@@ -48,8 +48,7 @@ sp_backend_thread_start (sp_thread_t **thread, void (*fn) (void *),
   if (err != 0)
     {
       free (t);
-      return sp_fail (f, err == ENOMEM ? SUBPROC_ERR_NOMEM : SUBPROC_ERR_SYSTEM,
-                      err, SP_STAGE_IO, "starting the I/O thread");
+      return sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_IO, NULL);
     }
   *thread = t;
   return 0;
@@ -60,6 +59,8 @@ sp_backend_thread_join (sp_thread_t *thread)
 {
   if (thread == NULL)
     return;
+  int saved = errno;
   pthread_join (thread->id, NULL);
   free (thread);
+  errno = saved;
 }

@@ -1,0 +1,738 @@
+/* child.c: everything the child does between fork and exec.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The child may be a vfork/CLONE_VM child that shares the parent's
+ * memory, or a fork of a multi-threaded parent whose other threads held
+ * locks at the moment of the fork.  Either way only async-signal-safe
+ * calls are allowed (signal-safety(7)): no malloc, no stdio, no opendir,
+ * no locale, no getpwnam.  Everything that needs memory was prepared by
+ * the parent (sp_posix_child_t).  With CLONE_VM the child must not write
+ * to the parent's memory either, except for the two report fields.
+ *
+ * Identity changes use raw system calls on Linux: glibc's setuid and
+ * friends broadcast the change to every thread of the process, and in a
+ * CLONE_VM child "every thread" is the parent's threads.
+ *
+ * libcap-ng is not used here on purpose: it keeps its state in global
+ * (or thread-local) memory that a CLONE_VM child would share with the
+ * parent.  The capability sets are a few words, computed on the stack.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "posix.h"
+
+#ifdef SP_POSIX_LINUX
+# include <linux/capability.h>
+# include <sys/prctl.h>
+#endif
+#ifdef HAVE_LINUX_CLOSE_RANGE_H
+# include <linux/close_range.h>
+#endif
+
+/* A failure inside the setup: where and why.  */
+#define CHILD_FAIL(stage_out, s)                                            \
+  do                                                                        \
+    {                                                                       \
+      *(stage_out) = (s);                                                   \
+      return -1;                                                            \
+    }                                                                       \
+  while (0)
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+void
+sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
+{
+  if (err == 0)
+    err = EIO;
+  if (ctx->shared_report)
+    {
+      ctx->fail_errno = err;
+      ctx->fail_stage = (int) stage;
+    }
+  else if (ctx->err_fd >= 0)
+    {
+      sp_posix_report_t rep = { (int) stage, err };
+      /* Eight bytes on a pipe are written at once or not at all.  */
+      while (write (ctx->err_fd, &rep, sizeof rep) < 0 && errno == EINTR)
+        ;
+    }
+  _exit (127);
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static void
+reset_signals (void)
+{
+  struct sigaction sa;
+  sigset_t empty;
+
+  /* Handlers would be reset by exec anyway, but a signal arriving before
+     exec must not run a handler of the parent's in the child, and
+     ignored signals stay ignored across exec.  The parent blocked every
+     signal around the fork, so nothing runs until the mask is cleared
+     below.  Errors are for the signals the C library reserves.  */
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigemptyset (&sa.sa_mask);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction (sig, &sa, NULL);
+  sigemptyset (&empty);
+  sigprocmask (SIG_SETMASK, &empty, NULL);
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+clear_cloexec (int fd)
+{
+  int flags = fcntl (fd, F_GETFD);
+  if (flags < 0)
+    return -1;
+  if ((flags & FD_CLOEXEC) && fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+    return -1;
+  return 0;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+arrange_stdio (const sp_posix_child_t *ctx)
+{
+  int src[3];
+
+  for (int i = 0; i < 3; i++)
+    {
+      src[i] = ctx->spec->stdio[i] >= 0 ? ctx->spec->stdio[i] : ctx->null_fd;
+      if (src[i] < 0)
+        {
+          errno = EBADF;
+          return -1;
+        }
+    }
+
+  /* A source that is itself one of 0, 1, 2 but meant for another slot
+     (the parent's stdout as the child's stdin, say) would be overwritten
+     by an earlier dup2: move it out of the way first.  The backend's own
+     descriptors are never below 3 (sp_posix_pipe), so they are safe.  */
+  for (int i = 0; i < 3; i++)
+    if (src[i] < 3 && src[i] != i)
+      {
+        int old = src[i];
+        int moved = fcntl (old, F_DUPFD_CLOEXEC, 3);
+        if (moved < 0)
+          return -1;
+        for (int j = i; j < 3; j++)
+          if (src[j] == old)
+            src[j] = moved;
+      }
+
+  for (int i = 0; i < 3; i++)
+    {
+      /* dup2 onto itself keeps FD_CLOEXEC; the slot must survive exec.  */
+      if (src[i] == i)
+        {
+          if (clear_cloexec (i) < 0)
+            return -1;
+        }
+      else
+        {
+          while (dup2 (src[i], i) < 0)
+            if (errno != EINTR)
+              return -1;
+        }
+    }
+  return 0;
+}
+
+/* The descriptors the child keeps besides 0, 1, 2: the caller's (sorted,
+   from the parent) and the backend's own few (sorted here).  */
+typedef struct kept
+{
+  const int *user;
+  size_t n_user;
+  int own[4];
+  size_t n_own;
+} kept_t;
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static void
+kept_init (kept_t *k, const sp_posix_child_t *ctx)
+{
+  int cand[4] = { ctx->err_fd, ctx->ready_fd, ctx->go_fd, ctx->notify_fd };
+
+  k->user = ctx->keep_sorted;
+  k->n_user = ctx->n_keep;
+  k->n_own = 0;
+  for (size_t i = 0; i < 4; i++)
+    if (cand[i] > 2)
+      {
+        size_t j = k->n_own++;
+        while (j > 0 && k->own[j - 1] > cand[i])
+          {
+            k->own[j] = k->own[j - 1];
+            j--;
+          }
+        k->own[j] = cand[i];
+      }
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static bool
+kept_has (const kept_t *k, int fd)
+{
+  size_t lo = 0, hi = k->n_user;
+
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (k->user[mid] == fd)
+        return true;
+      if (k->user[mid] < fd)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  for (size_t i = 0; i < k->n_own; i++)
+    if (k->own[i] == fd)
+      return true;
+  return false;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+kept_max (const kept_t *k)
+{
+  int max = 2;
+  if (k->n_user && k->user[k->n_user - 1] > max)
+    max = k->user[k->n_user - 1];
+  if (k->n_own && k->own[k->n_own - 1] > max)
+    max = k->own[k->n_own - 1];
+  return max;
+}
+
+#if defined HAVE_CLOSE_RANGE || defined SYS_close_range
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+sys_close_range (unsigned int first, unsigned int last)
+{
+# ifdef HAVE_CLOSE_RANGE
+  return close_range (first, last, 0);
+# else
+  return (int) syscall (SYS_close_range, first, last, 0);
+# endif
+}
+
+/* Close the gaps between the kept descriptors with close_range: a few
+   system calls whatever RLIMIT_NOFILE is.  -1 when the kernel lacks it
+   (ENOSYS before 5.9, EINVAL on some seccomp filters); the caller falls
+   back, and closing a descriptor twice is harmless here.  */
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+close_with_close_range (const kept_t *k)
+{
+  unsigned int lo = 3;
+  size_t i = 0, j = 0;
+
+  while (i < k->n_user || j < k->n_own)
+    {
+      int next;
+      if (j >= k->n_own || (i < k->n_user && k->user[i] < k->own[j]))
+        next = k->user[i++];
+      else
+        next = k->own[j++];
+      if (next < (int) lo)
+        continue;
+      if ((unsigned int) next > lo
+          && sys_close_range (lo, (unsigned int) next - 1) < 0)
+        return -1;
+      lo = (unsigned int) next + 1;
+    }
+  return sys_close_range (lo, ~0U);
+}
+#endif
+
+#ifdef __linux__
+/* The record of getdents64(2); glibc has no wrapper before 2.30 and
+   readdir would allocate.  */
+struct linux_dirent64
+{
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+close_with_proc (const kept_t *k)
+{
+  /* Linux numbers the entries of /proc/self/fd by descriptor, so closing
+     descriptors while reading the directory skips nothing.  */
+  char buf[1024] __attribute__ ((aligned (8)));
+  int dir = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return -1;
+  for (;;)
+    {
+      long n = syscall (SYS_getdents64, dir, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          close (dir);
+          return -1;
+        }
+      if (n == 0)
+        break;
+      for (long off = 0; off < n;)
+        {
+          struct linux_dirent64 *d = (struct linux_dirent64 *) (buf + off);
+          int fd = 0;
+          bool digits = d->d_name[0] != '\0';
+          for (const char *c = d->d_name; *c; c++)
+            {
+              if (*c < '0' || *c > '9' || fd > 100000000)
+                {
+                  digits = false;
+                  break;
+                }
+              fd = fd * 10 + (*c - '0');
+            }
+          if (digits && fd > 2 && fd != dir && !kept_has (k, fd))
+            close (fd);
+          off += d->d_reclen;
+        }
+    }
+  close (dir);
+  return 0;
+}
+#endif
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static void
+close_with_poll (const kept_t *k)
+{
+  /* The portable way: poll() reports POLLNVAL for descriptors that are
+     not open, 64 at a time.  Where the system has closefrom, the
+     descriptors above the highest kept one go in one call and the probe
+     only covers the space below it.  */
+  struct rlimit rl;
+  long limit = 1024;
+  int top = kept_max (k);
+
+#if defined __FreeBSD__ || defined __OpenBSD__ || defined __NetBSD__        \
+  || defined __DragonFly__ || defined __sun
+  closefrom (top + 1);
+  limit = (long) top + 1;
+#else
+  (void) top;
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0)
+    limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576
+              ? 1048576
+              : (long) rl.rlim_cur;
+#endif
+  (void) rl;
+
+  struct pollfd p[64];
+  for (long base = 3; base < limit; base += 64)
+    {
+      int n = (int) (limit - base < 64 ? limit - base : 64);
+      for (int i = 0; i < n; i++)
+        {
+          p[i].fd = (int) base + i;
+          p[i].events = 0;
+          p[i].revents = 0;
+        }
+      if (poll (p, (nfds_t) n, 0) < 0)
+        {
+          if (errno == EINTR)
+            {
+              base -= 64;
+              continue;
+            }
+          /* Let close () find out.  */
+          for (int i = 0; i < n; i++)
+            p[i].revents = 0;
+        }
+      for (int i = 0; i < n; i++)
+        if (!(p[i].revents & POLLNVAL) && !kept_has (k, p[i].fd))
+          close (p[i].fd);
+    }
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static void
+close_other_fds (const sp_posix_child_t *ctx)
+{
+  kept_t k;
+
+  kept_init (&k, ctx);
+#if defined HAVE_CLOSE_RANGE || defined SYS_close_range
+  if (close_with_close_range (&k) == 0)
+    return;
+#endif
+#ifdef __linux__
+  if (close_with_proc (&k) == 0)
+    return;
+#endif
+  close_with_poll (&k);
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+write_pid_file (const char *path, int *out)
+{
+  /* The descriptor stays open (and the lock held) across exec, for as
+     long as the program runs: a second instance finds the file locked.
+     It is born close-on-exec so that no other child of the parent can
+     inherit it, and kept only once it is written.  */
+  int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+  if (fd < 0)
+    return -1;
+
+  struct flock lock;
+  memset (&lock, 0, sizeof lock);
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  char text[24];
+  size_t len = 0;
+  char digits[24];
+  size_t nd = 0;
+  unsigned long pid = (unsigned long) getpid ();
+  do
+    digits[nd++] = (char) ('0' + pid % 10);
+  while ((pid /= 10) != 0);
+  while (nd > 0)
+    text[len++] = digits[--nd];
+  text[len++] = '\n';
+
+  if (fcntl (fd, F_SETLK, &lock) < 0 || ftruncate (fd, 0) < 0)
+    goto fail;
+  for (size_t done = 0; done < len;)
+    {
+      ssize_t w = write (fd, text + done, len - done);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        goto fail;
+      done += (size_t) w;
+    }
+  if (clear_cloexec (fd) < 0)
+    goto fail;
+  *out = fd;
+  return 0;
+
+fail:;
+  int err = errno;
+  close (fd);
+  errno = err;
+  return -1;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+set_limit (int resource, unsigned long long value)
+{
+  struct rlimit rl;
+  rl.rlim_cur = rl.rlim_max = (rlim_t) value;
+  return setrlimit (resource, &rl);
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+set_limits (const sp_spec_t *spec)
+{
+#ifdef RLIMIT_MEMLOCK
+  if (spec->set_max_memlock && set_limit (RLIMIT_MEMLOCK, spec->max_memlock))
+    return -1;
+#endif
+#ifdef RLIMIT_NPROC
+  if (spec->set_max_processes
+      && set_limit (RLIMIT_NPROC, spec->max_processes) < 0)
+    return -1;
+#endif
+  if (spec->set_max_files && set_limit (RLIMIT_NOFILE, spec->max_files) < 0)
+    return -1;
+  if (spec->set_max_core && set_limit (RLIMIT_CORE, spec->max_core) < 0)
+    return -1;
+  return 0;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+handshake (const sp_posix_child_t *ctx)
+{
+  char c = 1;
+  ssize_t r;
+
+  while ((r = write (ctx->ready_fd, &c, 1)) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return -1;
+  while ((r = read (ctx->go_fd, &c, 1)) < 0 && errno == EINTR)
+    ;
+  if (r == 1)
+    return 0;
+  /* The parent went away, or gave up on the child.  */
+  if (r == 0)
+    errno = ECANCELED;
+  return -1;
+}
+
+#ifdef SP_POSIX_LINUX
+/* Raw identity calls: see the comment at the top of the file.  */
+# ifdef SYS_setresgid32
+#  define SP_SYS_SETRESGID SYS_setresgid32
+#  define SP_SYS_SETRESUID SYS_setresuid32
+#  define SP_SYS_SETGROUPS SYS_setgroups32
+# else
+#  define SP_SYS_SETRESGID SYS_setresgid
+#  define SP_SYS_SETRESUID SYS_setresuid
+#  define SP_SYS_SETGROUPS SYS_setgroups
+# endif
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+drop_bounding_set (uint64_t allowed, bool strict)
+{
+  /* PR_CAPBSET_READ fails past the last capability the kernel knows.  A
+     root child regains every capability left in the bounding set at
+     exec, so for it a failure to drop one is an error (STRICT); for
+     another user the bounding set only limits set-user-ID programs and
+     file capabilities, and it is dropped where possible.  */
+  for (unsigned long cap = 0;; cap++)
+    {
+      int r = prctl (PR_CAPBSET_READ, cap, 0, 0, 0);
+      if (r < 0)
+        return 0;
+      if (r == 0 || (cap < 64 && (allowed >> cap) & 1))
+        continue;
+      if (prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+        return strict || errno != EPERM ? -1 : 0;
+    }
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+apply_caps (uint64_t allowed, bool ambient)
+{
+  struct __user_cap_header_struct hdr;
+  struct __user_cap_data_struct data[2];
+
+  memset (&hdr, 0, sizeof hdr);
+  memset (data, 0, sizeof data);
+  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  hdr.pid = 0;
+  for (int i = 0; i < 2; i++)
+    {
+      uint32_t word = (uint32_t) (allowed >> (32 * i));
+      data[i].effective = data[i].permitted = data[i].inheritable = word;
+    }
+  if (syscall (SYS_capset, &hdr, data) < 0)
+    return -1;
+
+# ifdef PR_CAP_AMBIENT
+  /* Kernels before 4.3 have no ambient set (EINVAL): nothing to clear.
+     A program run by another user than root keeps the allowed
+     capabilities across exec only through the ambient set.  */
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+    return errno == EINVAL ? 0 : -1;
+  if (ambient)
+    for (unsigned long cap = 0; cap < 64; cap++)
+      if (((allowed >> cap) & 1)
+          && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+        return -1;
+# else
+  (void) ambient;
+# endif
+  return 0;
+}
+#endif /* SP_POSIX_LINUX */
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+change_identity (const sp_spec_t *spec, sp_stage_t *stage)
+{
+#ifdef SP_POSIX_LINUX
+  bool to_root = spec->set_uid ? spec->uid == 0 : geteuid () == 0;
+  bool keep_caps = spec->clear_caps && spec->allowed_caps != 0;
+
+  /* Dropping from the bounding set needs CAP_SETPCAP: before setuid.  */
+  if (spec->clear_caps && drop_bounding_set (spec->allowed_caps, to_root))
+    CHILD_FAIL (stage, SP_STAGE_CAPS);
+  if (spec->set_uid && keep_caps && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0))
+    CHILD_FAIL (stage, SP_STAGE_CAPS);
+  if (spec->set_gid
+      && syscall (SP_SYS_SETRESGID, spec->gid, spec->gid, spec->gid) < 0)
+    CHILD_FAIL (stage, SP_STAGE_SETGID);
+  if (spec->groups
+      && syscall (SP_SYS_SETGROUPS, (size_t) spec->n_groups, spec->groups))
+    CHILD_FAIL (stage, SP_STAGE_SETGROUPS);
+  if (spec->set_uid
+      && syscall (SP_SYS_SETRESUID, spec->uid, spec->uid, spec->uid) < 0)
+    CHILD_FAIL (stage, SP_STAGE_SETUID);
+  if (spec->clear_caps && apply_caps (spec->allowed_caps, !to_root) < 0)
+    CHILD_FAIL (stage, SP_STAGE_CAPS);
+#else
+  /* No capabilities here; clear_caps has nothing to clear.  These run
+     in a forked child only (see sp_backend_spawn).  */
+  if (spec->set_gid && setgid (spec->gid) < 0)
+    CHILD_FAIL (stage, SP_STAGE_SETGID);
+# ifdef HAVE_SETGROUPS
+  if (spec->groups && setgroups (spec->n_groups, spec->groups) < 0)
+    CHILD_FAIL (stage, SP_STAGE_SETGROUPS);
+# endif
+  if (spec->set_uid && setuid (spec->uid) < 0)
+    CHILD_FAIL (stage, SP_STAGE_SETUID);
+#endif
+  return 0;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
+{
+  const sp_spec_t *spec = ctx->spec;
+
+  if (!ctx->exec_mode)
+    reset_signals ();
+
+  /* A daemon is in the session its intermediate made.  */
+  if (!ctx->daemon && spec->new_process_group && setpgid (0, 0) < 0)
+    CHILD_FAIL (stage, SP_STAGE_SETSID);
+
+#ifdef SP_POSIX_LINUX
+  /* The death signal of a daemon would fire as soon as its intermediate
+     exits: it is meant to outlive its parent.  If the parent died before
+     prctl took effect, no signal will ever come: check.  */
+  if (spec->kill_on_parent_exit && !ctx->daemon)
+    {
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        CHILD_FAIL (stage, SP_STAGE_PDEATHSIG);
+      if (getppid () != ctx->parent_pid)
+        {
+          errno = ESRCH;
+          CHILD_FAIL (stage, SP_STAGE_PDEATHSIG);
+        }
+    }
+#endif
+
+  if (arrange_stdio (ctx) < 0)
+    CHILD_FAIL (stage, SP_STAGE_DUP);
+  close_other_fds (ctx);
+  for (size_t i = 0; i < ctx->n_keep; i++)
+    if (ctx->keep_sorted[i] > 2 && clear_cloexec (ctx->keep_sorted[i]) < 0)
+      CHILD_FAIL (stage, SP_STAGE_DUP);
+
+  if (spec->pid_file && write_pid_file (spec->pid_file, pid_fd) < 0)
+    CHILD_FAIL (stage, SP_STAGE_PIDFILE);
+  if (ctx->notify_fd >= 0)
+    {
+      /* The intermediate may exit now: the pid file is there.  */
+      char c = 1;
+      while (write (ctx->notify_fd, &c, 1) < 0 && errno == EINTR)
+        ;
+      close (ctx->notify_fd);
+    }
+
+  if (spec->set_umask)
+    umask ((mode_t) spec->umask);
+  if (set_limits (spec) < 0)
+    CHILD_FAIL (stage, SP_STAGE_RLIMIT);
+
+  if (spec->hook)
+    {
+      errno = 0;
+      if (spec->hook (spec->hook_opaque) != 0)
+        {
+          if (errno == 0)
+            errno = ECANCELED;
+          CHILD_FAIL (stage, SP_STAGE_HOOK);
+        }
+    }
+
+  if (spec->handshake && handshake (ctx) < 0)
+    CHILD_FAIL (stage, SP_STAGE_HANDSHAKE);
+
+  if (change_identity (spec, stage) < 0)
+    return -1;
+
+  const char *cwd = ctx->daemon ? "/" : spec->cwd;
+  if (cwd && chdir (cwd) < 0)
+    CHILD_FAIL (stage, SP_STAGE_CHDIR);
+
+  /* subproc_exec replaces the calling process: its handlers stay in
+     place until the last moment, in case something above fails.  */
+  if (ctx->exec_mode)
+    reset_signals ();
+  return 0;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+int
+sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage)
+{
+  int pid_fd = -1;
+
+  *stage = SP_STAGE_EXEC;
+  if (child_setup (ctx, &pid_fd, stage) == 0)
+    execve (ctx->spec->path, ctx->spec->argv, ctx->envp);
+
+  int err = errno;
+  if (!ctx->exec_mode)
+    sp_posix_child_fail (ctx, *stage, err);
+  if (pid_fd >= 0)
+    close (pid_fd);
+  errno = err;
+  return -1;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+void
+sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
+{
+  /* The intermediate of a daemon: a new session, then the daemon
+     itself, which may not reacquire a terminal as it is not the session
+     leader.  The intermediate exits once the daemon has written its pid
+     file (or failed), so the pid file exists when the caller has reaped
+     the intermediate.  Failures of both go to the error pipe, which the
+     parent reads until the daemon has executed.  */
+  int notify[2];
+  char c;
+
+  if (setsid () < 0)
+    sp_posix_child_fail (ctx, SP_STAGE_SETSID, errno);
+  if (sp_posix_pipe (notify) < 0)
+    sp_posix_child_fail (ctx, SP_STAGE_PIPE, errno);
+
+  pid_t pid = fork ();
+  if (pid < 0)
+    sp_posix_child_fail (ctx, SP_STAGE_FORK, errno);
+  if (pid == 0)
+    {
+      sp_stage_t stage;
+      /* A copy of the intermediate's memory: CTX may change.  */
+      close (notify[0]);
+      ctx->notify_fd = notify[1];
+      ctx->daemon = true;
+      sp_posix_child_run (ctx, &stage);
+      _exit (127);
+    }
+  close (notify[1]);
+  while (read (notify[0], &c, 1) < 0 && errno == EINTR)
+    ;
+  _exit (0);
+}

@@ -1,0 +1,410 @@
+/* io.c: descriptors and the I/O pump of the POSIX backend.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Writing to a pipe whose reader is gone raises SIGPIPE, whose default
+ * action kills the process.  A library may not change the process-wide
+ * disposition, so every write that can hit a pipe blocks SIGPIPE in the
+ * calling thread only, and consumes the signal it raised (if it was not
+ * pending already) before restoring the mask.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "posix.h"
+
+/* ------------------------------------------------------------------ */
+/* Descriptors.  */
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+move_above_stdio (int fd)
+{
+  /* A parent that runs with 0, 1 or 2 closed gets those numbers from
+     pipe() and open(); keep them free for the child's stdio.  */
+  if (fd < 0 || fd > 2)
+    return fd;
+  int moved = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+  int err = errno;
+  close (fd);
+  errno = err;
+  return moved;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+int
+sp_posix_pipe (int fds[2])
+{
+#ifdef HAVE_PIPE2
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return -1;
+#else
+  /* Without pipe2 a fork on another thread between pipe and fcntl can
+     leak these two into a child that is not ours; our own children close
+     them in any case.  */
+  if (pipe (fds) < 0)
+    return -1;
+  if (fcntl (fds[0], F_SETFD, FD_CLOEXEC) < 0
+      || fcntl (fds[1], F_SETFD, FD_CLOEXEC) < 0)
+    {
+      int err = errno;
+      close (fds[0]);
+      close (fds[1]);
+      errno = err;
+      return -1;
+    }
+#endif
+  fds[0] = move_above_stdio (fds[0]);
+  fds[1] = move_above_stdio (fds[1]);
+  if (fds[0] < 0 || fds[1] < 0)
+    {
+      int err = errno;
+      if (fds[0] >= 0)
+        close (fds[0]);
+      if (fds[1] >= 0)
+        close (fds[1]);
+      errno = err;
+      return -1;
+    }
+  return 0;
+}
+
+int
+sp_posix_open_null (void)
+{
+  int fd;
+  while ((fd = open ("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0
+         && errno == EINTR)
+    ;
+  return move_above_stdio (fd);
+}
+
+int
+sp_backend_pipe (int fds[2], sp_fail_t *f)
+{
+  if (sp_posix_pipe (fds) < 0)
+    return sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM : SUBPROC_ERR_SYSTEM,
+                    errno, SP_STAGE_PIPE, NULL);
+  return 0;
+}
+
+void
+sp_backend_close (int fd)
+{
+  int saved = errno;
+  /* Linux (and POSIX 2024) release the descriptor even when close fails
+     with EINTR; retrying could close a descriptor another thread just
+     opened.  */
+  if (fd >= 0)
+    close (fd);
+  errno = saved;
+}
+
+bool
+sp_backend_fd_is_open (int fd)
+{
+  return fd >= 0 && fcntl (fd, F_GETFD) >= 0;
+}
+
+int
+sp_backend_set_nonblocking (int fd, sp_fail_t *f)
+{
+  int flags = fcntl (fd, F_GETFL);
+  if (flags < 0
+      || (!(flags & O_NONBLOCK) && fcntl (fd, F_SETFL, flags | O_NONBLOCK)))
+    return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_IO, NULL);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* SIGPIPE.  */
+
+void
+sp_posix_sigpipe_begin (sp_posix_sigpipe_t *s)
+{
+  sigset_t pipe_set, pending;
+  int saved = errno;
+
+  sigemptyset (&pipe_set);
+  sigaddset (&pipe_set, SIGPIPE);
+  /* A SIGPIPE pending already belongs to the caller: leave it alone.  */
+  s->was_pending = sigpending (&pending) == 0
+                   && sigismember (&pending, SIGPIPE) == 1;
+  s->blocked = pthread_sigmask (SIG_BLOCK, &pipe_set, &s->old_mask) == 0;
+  errno = saved;
+}
+
+void
+sp_posix_sigpipe_end (sp_posix_sigpipe_t *s, bool got_epipe)
+{
+  int saved = errno;
+
+  if (!s->blocked)
+    return;
+  if (got_epipe && !s->was_pending)
+    {
+      /* The write raised a SIGPIPE for this thread; take it before the
+         mask comes off.  */
+      sigset_t pipe_set;
+      struct timespec zero = { 0, 0 };
+      sigemptyset (&pipe_set);
+      sigaddset (&pipe_set, SIGPIPE);
+      while (sigtimedwait (&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+        ;
+    }
+  pthread_sigmask (SIG_SETMASK, &s->old_mask, NULL);
+  errno = saved;
+}
+
+int
+sp_backend_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  sp_posix_sigpipe_t sig;
+  int err = 0;
+
+  sp_posix_sigpipe_begin (&sig);
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w >= 0)
+        {
+          p += w;
+          len -= (size_t) w;
+          continue;
+        }
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        {
+          /* A non-blocking descriptor: wait until it takes more.  */
+          struct pollfd pfd = { fd, POLLOUT, 0 };
+          if (poll (&pfd, 1, -1) >= 0 || errno == EINTR)
+            continue;
+        }
+      err = errno;
+      break;
+    }
+  sp_posix_sigpipe_end (&sig, err == EPIPE);
+  if (err)
+    {
+      errno = err;
+      return -1;
+    }
+  return 0;
+}
+
+int64_t
+sp_backend_now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+/* The pump.  */
+
+/* How long to poll when the child's end can only be noticed by asking:
+   no pidfd.  */
+#define EXIT_POLL_SLICE_MS 50
+
+/* PRIV of a stream whose descriptor has been made non-blocking.  */
+static char nonblocking_mark;
+
+static void
+stream_transfer (sp_stream_t *s, short revents)
+{
+  ssize_t r;
+
+  if (revents & POLLNVAL)
+    {
+      s->event = SP_IO_ERROR;
+      s->sys_errno = EBADF;
+      return;
+    }
+  if (!s->writing)
+    {
+      /* POLLHUP without POLLIN: the writers are gone; read says EOF.  */
+      if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+        return;
+      while ((r = read (s->fd, s->buf, s->len)) < 0 && errno == EINTR)
+        ;
+      if (r > 0)
+        {
+          s->event = SP_IO_DONE;
+          s->done = (size_t) r;
+        }
+      else if (r == 0)
+        s->event = SP_IO_EOF;
+      else if (errno != EAGAIN && errno != EWOULDBLOCK)
+        {
+          s->event = SP_IO_ERROR;
+          s->sys_errno = errno;
+        }
+      return;
+    }
+
+  if (!(revents & (POLLOUT | POLLHUP | POLLERR)))
+    return;
+  while ((r = write (s->fd, s->buf, s->len)) < 0 && errno == EINTR)
+    ;
+  if (r >= 0)
+    {
+      s->event = SP_IO_DONE;
+      s->done = (size_t) r;
+    }
+  else if (errno == EPIPE)
+    s->event = SP_IO_EOF;
+  else if (errno != EAGAIN && errno != EWOULDBLOCK)
+    {
+      s->event = SP_IO_ERROR;
+      s->sys_errno = errno;
+    }
+}
+
+int
+sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
+                    int timeout_ms, bool *exited, sp_fail_t *f)
+{
+  struct pollfd local[16];
+  struct pollfd *pfd = local;
+  size_t map_local[16];
+  size_t *map = map_local;
+  int64_t deadline = timeout_ms < 0 ? -1 : sp_backend_now_ms () + timeout_ms;
+  int ret = -1;
+
+  *exited = false;
+  for (size_t i = 0; i < n; i++)
+    streams[i].event = SP_IO_NONE;
+
+  if (n + 1 > sizeof local / sizeof local[0])
+    {
+      pfd = sp_reallocarray (NULL, n + 1, sizeof *pfd);
+      map = sp_reallocarray (NULL, n + 1, sizeof *map);
+      if (pfd == NULL || map == NULL)
+        {
+          free (pfd);
+          free (map);
+          return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_IO, NULL);
+        }
+    }
+
+  /* Writes and reads never block the pump.  */
+  for (size_t i = 0; i < n; i++)
+    if (streams[i].open && streams[i].priv != &nonblocking_mark)
+      {
+        int fl = fcntl (streams[i].fd, F_GETFL);
+        if (fl >= 0 && !(fl & O_NONBLOCK))
+          fcntl (streams[i].fd, F_SETFL, fl | O_NONBLOCK);
+        streams[i].priv = &nonblocking_mark;
+      }
+
+  size_t np = 0;
+  for (size_t i = 0; i < n; i++)
+    if (streams[i].open && streams[i].len > 0)
+      {
+        pfd[np].fd = streams[i].fd;
+        pfd[np].events = streams[i].writing ? POLLOUT : POLLIN;
+        pfd[np].revents = 0;
+        map[np++] = i;
+      }
+  size_t n_streams = np;
+  bool have_pidfd = proc && !proc->reaped && proc->pidfd >= 0;
+  if (have_pidfd)
+    {
+      pfd[np].fd = proc->pidfd;
+      pfd[np].events = POLLIN;
+      pfd[np].revents = 0;
+      np++;
+    }
+  if (proc && proc->reaped)
+    *exited = true;
+
+  for (;;)
+    {
+      int slice = -1;
+      if (deadline >= 0)
+        {
+          int64_t left = deadline - sp_backend_now_ms ();
+          slice = left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int) left;
+        }
+      if (proc && !proc->reaped && !have_pidfd
+          && (slice < 0 || slice > EXIT_POLL_SLICE_MS))
+        slice = EXIT_POLL_SLICE_MS;
+      if (*exited)
+        slice = 0;
+
+      int r = poll (pfd, (nfds_t) np, slice);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          sp_fail (f, SUBPROC_ERR_IO, errno, SP_STAGE_IO, NULL);
+          goto out;
+        }
+
+      if (have_pidfd && (pfd[n_streams].revents & (POLLIN | POLLHUP)))
+        *exited = true;
+      else if (proc && !*exited && !have_pidfd && sp_backend_exited (proc))
+        *exited = true;
+
+      int events = 0;
+      if (r > 0)
+        {
+          bool writes = false;
+          sp_posix_sigpipe_t sig;
+          for (size_t k = 0; k < n_streams && !writes; k++)
+            writes = pfd[k].revents && streams[map[k]].writing;
+          if (writes)
+            sp_posix_sigpipe_begin (&sig);
+          bool epipe = false;
+          for (size_t k = 0; k < n_streams; k++)
+            {
+              sp_stream_t *s = &streams[map[k]];
+              if (pfd[k].revents == 0)
+                continue;
+              stream_transfer (s, pfd[k].revents);
+              if (s->event != SP_IO_NONE)
+                events++;
+              if (s->writing && s->event == SP_IO_EOF)
+                epipe = true;
+            }
+          if (writes)
+            sp_posix_sigpipe_end (&sig, epipe);
+        }
+
+      bool time_up = deadline >= 0 && sp_backend_now_ms () >= deadline;
+      if (events > 0 || *exited || time_up || timeout_ms == 0)
+        {
+          ret = events;
+          goto out;
+        }
+    }
+
+out:
+  if (pfd != local)
+    free (pfd);
+  if (map != map_local)
+    free (map);
+  return ret;
+}
+
+void
+sp_backend_io_release (sp_stream_t *stream)
+{
+  if (stream)
+    stream->priv = NULL;
+}

@@ -1,0 +1,124 @@
+/* posix.h: what the files of the POSIX backend share.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * spawn.c starts children (parent side), child.c is everything that runs
+ * in the child between fork and exec, wait.c reaps and signals, io.c is
+ * the descriptor layer and the I/O pump, misc.c the rest (program lookup,
+ * environment, clock, threads).
+ */
+
+#ifndef SUBPROC_POSIX_H
+#define SUBPROC_POSIX_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#ifdef __linux__
+# include <sys/syscall.h>
+#endif
+
+#include "backend.h"
+
+#if defined __linux__ && defined HAVE_SYS_PRCTL_H
+# define SP_POSIX_LINUX 1
+#endif
+
+/* pidfds: a descriptor that names one process and cannot be confused with
+   a later process that reuses the pid.  */
+#if defined __linux__ && (defined HAVE_PIDFD_OPEN || defined SYS_pidfd_open \
+                          || defined __NR_pidfd_open)
+# define SP_POSIX_PIDFD 1
+#endif
+
+struct sp_proc
+{
+  pid_t pid;
+  int pidfd;          /* -1: none (old kernel, not Linux, reaped) */
+  bool reaped;        /* the status below is valid */
+  int status;         /* waitpid status once reaped */
+  int lost_errno;     /* non-zero: the child cannot be waited for (ECHILD) */
+  /* The handshake and the report of failures that happen after it: the
+     read end of the error pipe, the read end of "ready", the write end of
+     "go".  -1 when not in use.  */
+  int err_fd;
+  int ready_fd;
+  int go_fd;
+};
+
+/* What the child needs, prepared by the parent before the fork.  It lives
+   in the parent's memory; with CLONE_VM the child reads it in place and
+   only writes FAIL_STAGE / FAIL_ERRNO.  */
+typedef struct sp_posix_child
+{
+  const sp_spec_t *spec;
+  const int *keep_sorted;  /* spec->keep_fds, ascending, no duplicates */
+  size_t n_keep;
+  char *const *envp;       /* spec->envp, or environ */
+  int null_fd;             /* /dev/null (close-on-exec), or -1 */
+  int err_fd;              /* write end of the error pipe, or -1 */
+  int ready_fd;            /* handshake: write end of "ready", or -1 */
+  int go_fd;               /* handshake: read end of "go", or -1 */
+  int notify_fd;           /* daemon: write end towards the intermediate */
+  pid_t parent_pid;        /* for the PR_SET_PDEATHSIG race */
+  bool exec_mode;          /* sp_backend_exec: no fork, return on error */
+  bool daemon;             /* this is the daemon of a daemonize */
+  /* With CLONE_VM the child reports here instead of through ERR_FD.  */
+  bool shared_report;
+  volatile int fail_stage;
+  volatile int fail_errno;
+} sp_posix_child_t;
+
+/* The failure record written to the error pipe.  */
+typedef struct sp_posix_report
+{
+  int stage;
+  int err;
+} sp_posix_report_t;
+
+/* child.c.  Set up the child as CTX says and execute the program.  In a
+   forked child this never returns (it _exits with 127 after reporting a
+   failure); in exec mode it returns -1 with *STAGE and errno.  */
+int sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage);
+
+/* child.c.  Report a failure of the child and _exit (127).  */
+void sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
+  __attribute__ ((noreturn));
+
+/* child.c.  The intermediate process of a daemon; never returns.  */
+void sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
+  __attribute__ ((noreturn));
+
+/* io.c.  A pipe whose ends are both close-on-exec and above 2, so that
+   no descriptor of the backend's can collide with a child's 0, 1, 2.
+   Async-signal-safe.  */
+int sp_posix_pipe (int fds[2]);
+
+/* io.c.  The null device, opened close-on-exec above 2, or -1.  */
+int sp_posix_open_null (void);
+
+/* io.c.  Block SIGPIPE in the calling thread for a write that may hit a
+   closed pipe; sp_posix_sigpipe_end consumes a SIGPIPE the write raised
+   (GOT_EPIPE) and restores the mask.  */
+typedef struct sp_posix_sigpipe
+{
+  sigset_t old_mask;
+  bool was_pending;
+  bool blocked;
+} sp_posix_sigpipe_t;
+void sp_posix_sigpipe_begin (sp_posix_sigpipe_t *s);
+void sp_posix_sigpipe_end (sp_posix_sigpipe_t *s, bool got_epipe);
+
+/* wait.c.  A pidfd for PID, or -1.  */
+int sp_posix_pidfd_open (pid_t pid);
+
+/* wait.c.  Read a failure report from FD until EOF: 1 with *REP when the
+   child reported one, 0 at EOF without a report (exec succeeded), -1 on
+   a read error (errno).  */
+int sp_posix_read_report (int fd, sp_posix_report_t *rep);
+
+/* wait.c.  waitpid for PID, retried on EINTR.  */
+pid_t sp_posix_waitpid (pid_t pid, int *status, int flags);
+
+#endif /* SUBPROC_POSIX_H */

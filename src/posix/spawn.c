@@ -1,0 +1,508 @@
+/* spawn.c: starting children, the parent's side, POSIX.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Two ways to start a child, both running the same child code
+ * (child.c):
+ *
+ *  - the fast path, clone (CLONE_VM | CLONE_VFORK) on a small stack of
+ *    its own (vfork elsewhere): nothing of the parent's memory is copied,
+ *    so the cost does not grow with the parent's size.  The parent is
+ *    suspended until the child has executed or exited, and the child
+ *    reports a failure by writing two words into the parent's memory.
+ *  - fork, for what cannot run in a child that shares the parent's
+ *    memory and stops it: a pre-exec hook (the caller's code), a
+ *    handshake (the child waits for the parent), a daemon (two forks).
+ *    The child reports a failure through a close-on-exec pipe; end of
+ *    file means exec succeeded.
+ *
+ * All signals are blocked around the fork so that no handler of the
+ * parent's runs in the child before the child has reset them.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "posix.h"
+
+extern char **environ;
+
+#if defined __linux__ && defined HAVE_CLONE
+# define SP_SPAWN_CLONE 1
+# ifndef CLONE_PIDFD
+#  define CLONE_PIDFD 0x00001000
+# endif
+/* Enough for the child's frames: the largest is a 1 KiB directory
+   buffer.  */
+# define CLONE_STACK_SIZE (64 * 1024)
+#elif defined HAVE_VFORK
+# define SP_SPAWN_VFORK 1
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Preparation.  */
+
+/* The supplementary groups of UID's user, with BASE as primary group,
+   in a new vector.  A uid without a passwd entry gets BASE alone (or no
+   groups at all when HAS_BASE is false): never the parent's groups.  */
+static int
+user_groups (uid_t uid, gid_t base, bool has_base, gid_t **out, int *n_out)
+{
+  size_t bufsize = 1024;
+  long max = sysconf (_SC_GETPW_R_SIZE_MAX);
+  if (max > 0 && (size_t) max > bufsize)
+    bufsize = (size_t) max;
+
+  struct passwd pw, *found = NULL;
+  char *buf = NULL;
+  int r;
+  for (;;)
+    {
+      char *nbuf = sp_realloc (buf, bufsize);
+      if (nbuf == NULL)
+        {
+          free (buf);
+          return -1;
+        }
+      buf = nbuf;
+      r = getpwuid_r (uid, &pw, buf, bufsize, &found);
+      if (r != ERANGE || bufsize > (1u << 20))
+        break;
+      bufsize *= 2;
+    }
+
+  gid_t *groups = NULL;
+  int n = 0;
+  if (r != 0 || found == NULL)
+    {
+      groups = sp_malloc (sizeof *groups);
+      if (groups == NULL)
+        goto nomem;
+      groups[0] = base;
+      n = has_base ? 1 : 0;
+    }
+  else
+    {
+      if (!has_base)
+        base = pw.pw_gid;
+#ifdef HAVE_GETGROUPLIST
+      int cap = 32;
+      for (;;)
+        {
+          gid_t *ng = sp_reallocarray (groups, (size_t) cap, sizeof *ng);
+          if (ng == NULL)
+            goto nomem;
+          groups = ng;
+          n = cap;
+          if (getgrouplist (pw.pw_name, base, groups, &n) >= 0)
+            break;
+          /* glibc says how many it needs; others do not.  */
+          cap = n > cap ? n : cap * 2;
+          if (cap > 65536)
+            {
+              free (groups);
+              free (buf);
+              errno = E2BIG;
+              return -1;
+            }
+        }
+#else
+      groups = sp_malloc (sizeof *groups);
+      if (groups == NULL)
+        goto nomem;
+      groups[0] = base;
+      n = 1;
+#endif
+    }
+  free (buf);
+  *out = groups;
+  *n_out = n;
+  return 0;
+
+nomem:
+  free (groups);
+  free (buf);
+  errno = ENOMEM;
+  return -1;
+}
+
+int
+sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
+{
+#ifndef SP_POSIX_LINUX
+  if (spec->kill_on_parent_exit)
+    return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
+                    SP_STAGE_UNSUPPORTED, "kill_on_parent_exit");
+#endif
+  if (spec->daemonize && spec->handshake)
+    return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_HANDSHAKE,
+                    "daemonize");
+
+  spec->groups = NULL;
+  spec->n_groups = 0;
+  if (spec->set_uid)
+    {
+      gid_t *groups;
+      int n;
+      if (user_groups (spec->uid, spec->gid, spec->set_gid, &groups, &n) < 0)
+        return sp_fail (f,
+                        errno == ENOMEM ? SUBPROC_ERR_NOMEM
+                                        : SUBPROC_ERR_SYSTEM,
+                        errno, SP_STAGE_SETGROUPS, NULL);
+      spec->groups = groups;
+      spec->n_groups = n;
+    }
+  return 0;
+}
+
+void
+sp_backend_spec_release (sp_spec_t *spec)
+{
+  if (spec == NULL)
+    return;
+  int saved = errno;
+  free (spec->groups);
+  spec->groups = NULL;
+  spec->n_groups = 0;
+  errno = saved;
+}
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+/* Fill CTX for SPEC: sorted keep list (*SORTED to free), the null
+   device.  */
+static int
+ctx_init (sp_posix_child_t *ctx, const sp_spec_t *spec, int **sorted,
+          sp_fail_t *f)
+{
+  memset (ctx, 0, sizeof *ctx);
+  ctx->spec = spec;
+  ctx->null_fd = ctx->err_fd = ctx->ready_fd = ctx->go_fd = -1;
+  ctx->notify_fd = -1;
+  ctx->envp = spec->envp ? spec->envp : environ;
+  ctx->keep_sorted = spec->keep_fds;
+  ctx->n_keep = spec->n_keep_fds;
+  *sorted = NULL;
+
+  if (spec->n_keep_fds > 1)
+    {
+      int *s = sp_reallocarray (NULL, spec->n_keep_fds, sizeof *s);
+      if (s == NULL)
+        return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_NONE, NULL);
+      memcpy (s, spec->keep_fds, spec->n_keep_fds * sizeof *s);
+      qsort (s, spec->n_keep_fds, sizeof *s, cmp_int);
+      size_t n = 1;
+      for (size_t i = 1; i < spec->n_keep_fds; i++)
+        if (s[i] != s[n - 1])
+          s[n++] = s[i];
+      ctx->keep_sorted = s;
+      ctx->n_keep = n;
+      *sorted = s;
+    }
+
+  if (spec->stdio[0] < 0 || spec->stdio[1] < 0 || spec->stdio[2] < 0)
+    {
+      ctx->null_fd = sp_posix_open_null ();
+      if (ctx->null_fd < 0)
+        {
+          int err = errno;
+          free (*sorted);
+          *sorted = NULL;
+          return sp_fail (f, SUBPROC_ERR_SPAWN, err, SP_STAGE_DUP,
+                          "/dev/null");
+        }
+    }
+  return 0;
+}
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    sp_backend_close (*fd);
+  *fd = -1;
+}
+
+static int
+report_fail (sp_fail_t *f, int stage, int err)
+{
+  return sp_fail (f, stage == SP_STAGE_HOOK ? SUBPROC_ERR_HOOK
+                                            : SUBPROC_ERR_SPAWN,
+                  err, (sp_stage_t) stage, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Spawning.  */
+
+#ifdef SP_SPAWN_CLONE
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+clone_entry (void *arg)
+{
+  sp_stage_t stage;
+  sp_posix_child_run (arg, &stage);
+  _exit (127);
+}
+
+/* The fast path: returns the pid, *PIDFD when the kernel gave one.  */
+static pid_t
+spawn_clone (sp_posix_child_t *ctx, int *pidfd)
+{
+  void *stack = mmap (NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED)
+    return -1;
+  char *top = (char *) stack + CLONE_STACK_SIZE;
+  int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+
+  /* CLONE_PIDFD (5.2) gives a pidfd with no window for pid reuse.
+     Older kernels ignore the flag or refuse it.  */
+  *pidfd = -1;
+  pid_t pid = clone (clone_entry, top, flags | CLONE_PIDFD, ctx, pidfd);
+  if (pid < 0 && errno == EINVAL)
+    {
+      *pidfd = -1;
+      pid = clone (clone_entry, top, flags, ctx);
+    }
+  int err = errno;
+  munmap (stack, CLONE_STACK_SIZE);
+  errno = err;
+  return pid;
+}
+#endif
+
+/* Can the child be started with the fast path?  */
+static bool
+fast_path_ok (const sp_spec_t *spec)
+{
+  if (spec->hook || spec->daemonize || spec->handshake)
+    return false;
+#if defined SP_SPAWN_CLONE
+  return true;
+#elif defined SP_SPAWN_VFORK
+  /* Without raw system calls, changing identity in a child that shares
+     the parent's memory is not safe (see child.c).  */
+  return !spec->set_uid && !spec->set_gid;
+#else
+  return false;
+#endif
+}
+
+int
+sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
+                  sp_fail_t *f)
+{
+  sp_posix_child_t ctx;
+  int *sorted;
+  int err_r = -1, ready_r = -1, go_w = -1;
+  int fds[2];
+  int pidfd = -1;
+  pid_t pid;
+  int ret = -1;
+
+  *procp = NULL;
+  sp_proc_t *proc = sp_calloc (1, sizeof *proc);
+  if (proc == NULL)
+    return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_NONE, NULL);
+  proc->pidfd = proc->err_fd = proc->ready_fd = proc->go_fd = -1;
+
+  if (ctx_init (&ctx, spec, &sorted, f) < 0)
+    {
+      free (proc);
+      return -1;
+    }
+
+  bool fast = fast_path_ok (spec);
+  if (!fast)
+    {
+      if (sp_posix_pipe (fds) < 0)
+        {
+          sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+          goto out;
+        }
+      err_r = fds[0];
+      ctx.err_fd = fds[1];
+    }
+  if (spec->handshake)
+    {
+      if (sp_posix_pipe (fds) < 0)
+        {
+          sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+          goto out;
+        }
+      ready_r = fds[0];
+      ctx.ready_fd = fds[1];
+      if (sp_posix_pipe (fds) < 0)
+        {
+          sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+          goto out;
+        }
+      ctx.go_fd = fds[0];
+      go_w = fds[1];
+    }
+
+  sigset_t all, old;
+  sigfillset (&all);
+  ctx.parent_pid = getpid ();
+  ctx.shared_report = fast;
+  pthread_sigmask (SIG_SETMASK, &all, &old);
+  if (fast)
+    {
+#if defined SP_SPAWN_CLONE
+      pid = spawn_clone (&ctx, &pidfd);
+#elif defined SP_SPAWN_VFORK
+      pid = vfork ();
+      if (pid == 0)
+        {
+          sp_stage_t stage;
+          sp_posix_child_run (&ctx, &stage);
+          _exit (127);
+        }
+#else
+      pid = -1;
+      errno = ENOSYS;
+#endif
+    }
+  else
+    {
+      pid = fork ();
+      if (pid == 0)
+        {
+          sp_stage_t stage;
+          if (spec->daemonize)
+            sp_posix_daemon_intermediate (&ctx);
+          sp_posix_child_run (&ctx, &stage);
+          _exit (127);
+        }
+    }
+  int fork_err = errno;
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+
+  /* The child's ends: only the child needs them.  */
+  close_fd (&ctx.err_fd);
+  close_fd (&ctx.ready_fd);
+  close_fd (&ctx.go_fd);
+
+  if (pid < 0)
+    {
+      sp_fail (f, fork_err == ENOMEM ? SUBPROC_ERR_NOMEM : SUBPROC_ERR_SPAWN,
+               fork_err, SP_STAGE_FORK, NULL);
+      goto out;
+    }
+  proc->pid = pid;
+
+  int status;
+  if (fast)
+    {
+      if (ctx.fail_stage != 0)
+        {
+          close_fd (&pidfd);
+          sp_posix_waitpid (pid, &status, 0);
+          report_fail (f, ctx.fail_stage, ctx.fail_errno);
+          goto out;
+        }
+    }
+  else if (!spec->handshake)
+    {
+      sp_posix_report_t rep;
+      int r = sp_posix_read_report (err_r, &rep);
+      int err = errno;
+      close_fd (&err_r);
+      if (r != 0)
+        {
+          /* Failed (or, r < 0, cannot tell: then make sure it did not
+             run at all).  */
+          if (r < 0)
+            kill (pid, SIGKILL);
+          sp_posix_waitpid (pid, &status, 0);
+          if (r < 0)
+            sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_FORK, NULL);
+          else
+            report_fail (f, rep.stage, rep.err);
+          goto out;
+        }
+    }
+
+  if (spec->daemonize)
+    {
+      /* The intermediate has exited (the error pipe closed once the
+         daemon executed); its status is the command's.  */
+      if (sp_posix_waitpid (pid, &status, 0) < 0)
+        {
+          proc->lost_errno = errno;
+        }
+      else
+        {
+          proc->reaped = true;
+          proc->status = status;
+        }
+    }
+  else
+    {
+      if (pidfd < 0)
+        pidfd = sp_posix_pidfd_open (pid);
+      proc->pidfd = pidfd;
+      pidfd = -1;
+      proc->err_fd = err_r;
+      proc->ready_fd = ready_r;
+      proc->go_fd = go_w;
+      err_r = ready_r = go_w = -1;
+    }
+
+  *procp = proc;
+  *pidp = pid;
+  proc = NULL;
+  ret = 0;
+
+out:
+  close_fd (&err_r);
+  close_fd (&ready_r);
+  close_fd (&go_w);
+  close_fd (&ctx.err_fd);
+  close_fd (&ctx.ready_fd);
+  close_fd (&ctx.go_fd);
+  close_fd (&ctx.null_fd);
+  close_fd (&pidfd);
+  free (sorted);
+  free (proc);
+  return ret;
+}
+
+int
+sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f)
+{
+  sp_posix_child_t ctx;
+  sp_stage_t stage;
+  int *sorted;
+
+  if (spec->daemonize || spec->handshake)
+    return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_NONE,
+                    spec->daemonize ? "daemonize" : "handshake");
+  if (ctx_init (&ctx, spec, &sorted, f) < 0)
+    return -1;
+  ctx.exec_mode = true;
+  ctx.parent_pid = getppid ();
+
+  sp_posix_child_run (&ctx, &stage);
+  int err = errno;
+  close_fd (&ctx.null_fd);
+  free (sorted);
+  return report_fail (f, (int) stage, err);
+}

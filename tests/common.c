@@ -1,0 +1,545 @@
+/* common.c: helpers shared by the test programs (see common.h).
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <fcntl.h>
+#include <time.h>
+
+#ifdef _WIN32
+# include <direct.h>
+# include <io.h>
+# include <wchar.h>
+# include <windows.h>
+#else
+# include <dirent.h>
+# include <signal.h>
+# include <sys/wait.h>
+# include <unistd.h>
+#endif
+
+#include "common.h"
+
+char *test_tmpdir;
+
+static int leaks_fds_before = -1;
+
+int
+sp_test_main (Suite *(*make_suite) (void))
+{
+  SRunner *runner = srunner_create (make_suite ());
+  int failed;
+
+  srunner_run_all (runner, CK_ENV);
+  failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static const char *
+env_or_fail (const char *name)
+{
+  const char *value = getenv (name);
+
+  ck_assert_msg (value != NULL && *value != '\0',
+                 "%s is not set (make check sets it)", name);
+  return value;
+}
+
+const char *
+test_helper (void)
+{
+  return env_or_fail ("SUBPROC_TEST_HELPER");
+}
+
+const char *
+test_srcdir (void)
+{
+  return env_or_fail ("SUBPROC_TEST_SRCDIR");
+}
+
+static char *
+concat3 (const char *a, const char *b, const char *c)
+{
+  size_t la = strlen (a), lb = strlen (b), lc = strlen (c);
+  char *s = malloc (la + lb + lc + 1);
+
+  ck_assert_ptr_nonnull (s);
+  memcpy (s, a, la);
+  memcpy (s + la, b, lb);
+  memcpy (s + la + lb, c, lc + 1);
+  return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* File system primitives, UTF-8 paths on both platforms.             */
+
+#ifdef _WIN32
+
+/* PATH (UTF-8) as UTF-16, newly allocated.  */
+static wchar_t *
+wide (const char *path)
+{
+  int n = MultiByteToWideChar (CP_UTF8, MB_ERR_INVALID_CHARS, path, -1,
+                               NULL, 0);
+  wchar_t *w;
+
+  ck_assert_msg (n > 0, "invalid UTF-8 in path %s", path);
+  w = malloc ((size_t) n * sizeof *w);
+  ck_assert_ptr_nonnull (w);
+  MultiByteToWideChar (CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, w, n);
+  return w;
+}
+
+/* W (UTF-16) as UTF-8, newly allocated.  */
+static char *
+narrow (const wchar_t *w)
+{
+  int n = WideCharToMultiByte (CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+  char *s;
+
+  ck_assert_int_gt (n, 0);
+  s = malloc ((size_t) n);
+  ck_assert_ptr_nonnull (s);
+  WideCharToMultiByte (CP_UTF8, 0, w, -1, s, n, NULL, NULL);
+  return s;
+}
+
+static FILE *
+open_file (const char *path, bool writing)
+{
+  wchar_t *w = wide (path);
+  FILE *f = _wfopen (w, writing ? L"wb" : L"rb");
+
+  free (w);
+  return f;
+}
+
+static int
+make_dir (const char *path)
+{
+  wchar_t *w = wide (path);
+  int r = _wmkdir (w);
+
+  free (w);
+  return r;
+}
+
+/* Remove PATH, a file or a directory with everything in it.  */
+static int
+remove_tree (const char *path)
+{
+  wchar_t *w = wide (path);
+  DWORD attrs = GetFileAttributesW (w);
+  int r = 0;
+
+  if (attrs == INVALID_FILE_ATTRIBUTES)
+    r = -1;
+  else if (attrs & FILE_ATTRIBUTE_DIRECTORY)
+    {
+      char *pattern = concat3 (path, "\\", "*");
+      wchar_t *wpattern = wide (pattern);
+      WIN32_FIND_DATAW fd;
+      HANDLE h = FindFirstFileW (wpattern, &fd);
+
+      free (wpattern);
+      free (pattern);
+      if (h != INVALID_HANDLE_VALUE)
+        {
+          do
+            {
+              char *name, *child;
+
+              if (wcscmp (fd.cFileName, L".") == 0
+                  || wcscmp (fd.cFileName, L"..") == 0)
+                continue;
+              name = narrow (fd.cFileName);
+              child = concat3 (path, "\\", name);
+              if (remove_tree (child) != 0)
+                r = -1;
+              free (child);
+              free (name);
+            }
+          while (FindNextFileW (h, &fd));
+          FindClose (h);
+        }
+      if (!RemoveDirectoryW (w))
+        r = -1;
+    }
+  else
+    {
+      if (attrs & FILE_ATTRIBUTE_READONLY)
+        SetFileAttributesW (w, attrs & ~(DWORD) FILE_ATTRIBUTE_READONLY);
+      if (!DeleteFileW (w))
+        r = -1;
+    }
+  free (w);
+  return r;
+}
+
+#else /* !_WIN32 */
+
+static FILE *
+open_file (const char *path, bool writing)
+{
+  return fopen (path, writing ? "w" : "r");
+}
+
+/* Remove PATH, a file or a directory with everything in it (symbolic
+   links are removed, not followed).  */
+static int
+remove_tree (const char *path)
+{
+  struct stat st;
+  DIR *dir;
+  struct dirent *e;
+  int r = 0;
+
+  if (lstat (path, &st) != 0)
+    return -1;
+  if (!S_ISDIR (st.st_mode))
+    return unlink (path);
+
+  /* A test may leave a directory without search permission.  */
+  if ((st.st_mode & S_IRWXU) != S_IRWXU)
+    chmod (path, st.st_mode | S_IRWXU);
+  dir = opendir (path);
+  if (dir == NULL)
+    return -1;
+  while ((e = readdir (dir)) != NULL)
+    {
+      char *child;
+
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      child = concat3 (path, "/", e->d_name);
+      if (remove_tree (child) != 0)
+        r = -1;
+      free (child);
+    }
+  closedir (dir);
+  if (rmdir (path) != 0)
+    r = -1;
+  return r;
+}
+
+#endif /* !_WIN32 */
+
+/* ------------------------------------------------------------------ */
+/* Temporary directory fixture                                        */
+
+void
+test_tmpdir_setup (void)
+{
+#ifdef _WIN32
+  wchar_t wbase[MAX_PATH + 1];
+  DWORD n = GetTempPathW (MAX_PATH + 1, wbase);
+  char *base;
+  unsigned int i;
+
+  ck_assert_msg (n > 0 && n <= MAX_PATH, "GetTempPath failed: %lu",
+                 (unsigned long) GetLastError ());
+  /* GetTempPath ends with a backslash.  */
+  wbase[n - 1] = L'\0';
+  base = narrow (wbase);
+  for (i = 0; i < 1000; i++)
+    {
+      char name[64];
+
+      snprintf (name, sizeof name, "libsubproc-test-%lu-%u",
+                (unsigned long) GetCurrentProcessId (), i);
+      test_tmpdir = concat3 (base, "\\", name);
+      if (make_dir (test_tmpdir) == 0)
+        break;
+      ck_assert_msg (errno == EEXIST, "cannot create %s: %s", test_tmpdir,
+                     strerror (errno));
+      free (test_tmpdir);
+      test_tmpdir = NULL;
+    }
+  free (base);
+  ck_assert_msg (test_tmpdir != NULL, "no free temporary directory name");
+#else
+  const char *base = getenv ("TMPDIR");
+
+  if (base == NULL || *base != '/')
+    base = "/tmp";
+  test_tmpdir = concat3 (base, "/", "libsubproc-test.XXXXXX");
+  ck_assert_msg (mkdtemp (test_tmpdir) != NULL, "mkdtemp %s: %s",
+                 test_tmpdir, strerror (errno));
+#endif
+}
+
+void
+test_tmpdir_teardown (void)
+{
+  char *dir = test_tmpdir;
+
+  if (dir == NULL)
+    return;
+  test_tmpdir = NULL;
+  ck_assert_msg (remove_tree (dir) == 0, "cannot remove %s entirely: %s",
+                 dir, strerror (errno));
+  free (dir);
+}
+
+char *
+test_tmp_path (const char *name)
+{
+  ck_assert_msg (test_tmpdir != NULL, "no temporary directory (fixture)");
+#ifdef _WIN32
+  return concat3 (test_tmpdir, "\\", name);
+#else
+  return concat3 (test_tmpdir, "/", name);
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                              */
+
+char *
+test_read_file (const char *path, size_t *len)
+{
+  FILE *f = open_file (path, false);
+  char *data = NULL;
+  size_t used = 0, size = 0;
+
+  ck_assert_msg (f != NULL, "cannot open %s: %s", path, strerror (errno));
+  for (;;)
+    {
+      size_t got;
+
+      if (size - used < 4096)
+        {
+          size = size == 0 ? 8192 : size * 2;
+          data = realloc (data, size);
+          ck_assert_ptr_nonnull (data);
+        }
+      got = fread (data + used, 1, size - used - 1, f);
+      used += got;
+      if (got == 0)
+        break;
+    }
+  ck_assert_msg (!ferror (f), "cannot read %s", path);
+  fclose (f);
+  data[used] = '\0';
+  if (len != NULL)
+    *len = used;
+  return data;
+}
+
+void
+test_write_file (const char *path, const void *data, size_t len)
+{
+  FILE *f = open_file (path, true);
+
+  ck_assert_msg (f != NULL, "cannot create %s: %s", path, strerror (errno));
+  ck_assert_msg (fwrite (data, 1, len, f) == len, "cannot write %s: %s",
+                 path, strerror (errno));
+  ck_assert_msg (fclose (f) == 0, "cannot write %s: %s", path,
+                 strerror (errno));
+}
+
+int
+test_open_write (const char *path)
+{
+#ifdef _WIN32
+  wchar_t *w = wide (path);
+  int fd = _wopen (w, _O_WRONLY | _O_CREAT | _O_TRUNC | _O_BINARY,
+                   _S_IREAD | _S_IWRITE);
+
+  free (w);
+#else
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+#endif
+  ck_assert_msg (fd >= 0, "cannot create %s: %s", path, strerror (errno));
+  return fd;
+}
+
+void
+test_close (int fd)
+{
+  ck_assert_msg (close (fd) == 0, "close %d: %s", fd, strerror (errno));
+}
+
+/* ------------------------------------------------------------------ */
+/* Environment, time and processes                                    */
+
+void
+test_setenv (const char *name, const char *value)
+{
+#ifdef _WIN32
+  ck_assert_msg (_putenv_s (name, value) == 0, "cannot set %s", name);
+#else
+  ck_assert_msg (setenv (name, value, 1) == 0, "cannot set %s: %s", name,
+                 strerror (errno));
+#endif
+}
+
+void
+test_unsetenv (const char *name)
+{
+#ifdef _WIN32
+  /* An empty value removes the variable.  */
+  ck_assert_msg (_putenv_s (name, "") == 0, "cannot unset %s", name);
+#else
+  ck_assert_msg (unsetenv (name) == 0, "cannot unset %s: %s", name,
+                 strerror (errno));
+#endif
+}
+
+int64_t
+test_now_ms (void)
+{
+#ifdef _WIN32
+  /* GetTickCount64 moves in steps of 10 to 16 ms.  */
+  LARGE_INTEGER freq, now;
+
+  QueryPerformanceFrequency (&freq);
+  QueryPerformanceCounter (&now);
+  return (int64_t) (now.QuadPart / (freq.QuadPart / 1000));
+#else
+  struct timespec ts;
+
+  ck_assert_int_eq (clock_gettime (CLOCK_MONOTONIC, &ts), 0);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#endif
+}
+
+void
+test_sleep_ms (unsigned int ms)
+{
+#ifdef _WIN32
+  Sleep (ms);
+#else
+  struct timespec ts = { (time_t) (ms / 1000),
+                         (long) (ms % 1000) * 1000000 };
+
+  while (nanosleep (&ts, &ts) != 0 && errno == EINTR)
+    continue;
+#endif
+}
+
+void
+test_kill_pid (long pid)
+{
+#ifdef _WIN32
+  HANDLE h = OpenProcess (PROCESS_TERMINATE, FALSE, (DWORD) pid);
+
+  if (h != NULL)
+    {
+      TerminateProcess (h, 9);
+      CloseHandle (h);
+    }
+#else
+  ck_assert_int_gt (pid, 0);
+  kill ((pid_t) pid, SIGKILL);
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Leak accounting                                                    */
+
+#ifdef _WIN32
+
+/* msvcrt may treat a bad descriptor as an invalid parameter and end the
+   process; while counting, a bad descriptor is just not counted.  */
+static void __cdecl
+ignore_invalid_parameter (const wchar_t *expression, const wchar_t *function,
+                          const wchar_t *file, unsigned int line,
+                          uintptr_t reserved)
+{
+  (void) expression;
+  (void) function;
+  (void) file;
+  (void) line;
+  (void) reserved;
+}
+
+int
+test_count_open_fds (void)
+{
+  _invalid_parameter_handler old
+    = _set_invalid_parameter_handler (ignore_invalid_parameter);
+  int fd, count = 0;
+
+  for (fd = 0; fd < 2048; fd++)
+    if (_get_osfhandle (fd) != (intptr_t) INVALID_HANDLE_VALUE)
+      count++;
+  _set_invalid_parameter_handler (old);
+  return count;
+}
+
+#else /* !_WIN32 */
+
+int
+test_count_open_fds (void)
+{
+  DIR *dir = opendir ("/proc/self/fd");
+  int count = 0;
+
+  if (dir != NULL)
+    {
+      int self = dirfd (dir);
+      struct dirent *e;
+
+      while ((e = readdir (dir)) != NULL)
+        if (e->d_name[0] != '.' && atoi (e->d_name) != self)
+          count++;
+      closedir (dir);
+    }
+  else
+    {
+      int fd;
+
+      for (fd = 0; fd < 4096; fd++)
+        if (fcntl (fd, F_GETFD) != -1)
+          count++;
+    }
+  return count;
+}
+
+#endif /* !_WIN32 */
+
+void
+test_leaks_begin (void)
+{
+  leaks_fds_before = test_count_open_fds ();
+}
+
+void
+test_leaks_check (void)
+{
+  int fds = test_count_open_fds ();
+
+  ck_assert_msg (leaks_fds_before >= 0, "test_leaks_begin was not called");
+  ck_assert_msg (fds == leaks_fds_before,
+                 "open descriptors: %d before, %d after", leaks_fds_before,
+                 fds);
+#ifndef _WIN32
+  {
+    /* A child that has ended and was never waited for.  WNOWAIT leaves it
+       for whoever owns it.  */
+    siginfo_t si;
+    int r;
+
+    memset (&si, 0, sizeof si);
+    r = waitid (P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+    ck_assert_msg (r == 0 || errno == ECHILD, "waitid: %s",
+                   strerror (errno));
+    ck_assert_msg (r != 0 || si.si_pid == 0,
+                   "child %ld has ended but was never reaped",
+                   (long) si.si_pid);
+  }
+#endif
+}

@@ -1,0 +1,194 @@
+/* common.h: what every test program shares.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A test program is one Check suite for one area of the library:
+ *
+ *   START_TEST (test_runs_true)
+ *   {
+ *     ...ck_assert_int_eq (...);
+ *   }
+ *   END_TEST
+ *
+ *   static Suite *
+ *   make_suite (void)
+ *   {
+ *     Suite *s = suite_create ("basic");
+ *     TEST_CASE (s, runs_true);
+ *     TEST_CASE_WITH_TMPDIR (s, writes_a_file);
+ *     return s;
+ *   }
+ *
+ *   MAIN_SUITE (make_suite)
+ *
+ * Each test gets a TCase of its own, named after it, so that a failure
+ * names the test and CK_RUN_CASE=runs_true runs that test alone.  The
+ * helpers below that can fail fail the current test with a Check
+ * assertion; call them from tests and fixtures only.
+ *
+ * On Windows (mingw, under Wine) Check cannot fork: all tests run in one
+ * process, a crash ends the program, and timeouts do nothing, so a test
+ * that waits must bound the wait itself.
+ */
+
+#ifndef SUBPROC_TESTS_COMMON_H
+#define SUBPROC_TESTS_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#if defined __MINGW32__ && defined __GNUC__
+/* check.h marks its assertion functions format (printf), which GCC reads
+   as msvcrt's printf on mingw, where %jd and %zu do not exist; Check
+   formats with a C99 printf of its own.  Have GCC read GNU printf.  */
+# pragma push_macro ("printf")
+# undef printf
+# define printf gnu_printf
+# include <check.h>
+# pragma pop_macro ("printf")
+/* Check cannot fork on Windows; there its assertion functions are not
+   marked noreturn (they longjmp), so GCC cannot tell that a pointer that
+   ck_assert_ptr_nonnull accepted is not NULL afterwards.  */
+# pragma GCC diagnostic ignored "-Wnull-dereference"
+#else
+# include <check.h>
+#endif
+
+#include "subproc.h"
+
+/* Add the test test_NAME (declared with START_TEST (test_NAME)) to SUITE
+   in a TCase of its own called NAME.  */
+#define TEST_CASE(suite, name)                                              \
+  do                                                                        \
+    {                                                                       \
+      TCase *tc_##name = tcase_create (#name);                              \
+      tcase_add_test (tc_##name, test_##name);                              \
+      suite_add_tcase ((suite), tc_##name);                                 \
+    }                                                                       \
+  while (0)
+
+/* The same, with SETUP and TEARDOWN (void (*) (void), either may be NULL)
+   run around the test, in the test's own process where Check forks.  */
+#define TEST_CASE_WITH_FIXTURE(suite, name, setup, teardown)                \
+  do                                                                        \
+    {                                                                       \
+      TCase *tc_##name = tcase_create (#name);                              \
+      tcase_add_checked_fixture (tc_##name, (setup), (teardown));           \
+      tcase_add_test (tc_##name, test_##name);                              \
+      suite_add_tcase ((suite), tc_##name);                                 \
+    }                                                                       \
+  while (0)
+
+/* A test that runs in a fresh temporary directory, test_tmpdir.  */
+#define TEST_CASE_WITH_TMPDIR(suite, name)                                  \
+  TEST_CASE_WITH_FIXTURE (suite, name, test_tmpdir_setup,                   \
+                          test_tmpdir_teardown)
+
+/* Run the suite that MAKE_SUITE builds, with CK_NORMAL output (CK_VERBOSITY
+   in the environment overrides it).  Returns EXIT_SUCCESS when every test
+   passed, else EXIT_FAILURE.  */
+int sp_test_main (Suite *(*make_suite) (void));
+
+/* The main function of a test program.  */
+#define MAIN_SUITE(make_suite)                                              \
+  int                                                                       \
+  main (void)                                                               \
+  {                                                                         \
+    return sp_test_main (make_suite);                                       \
+  }
+#define SUBPROC_TEST_MAIN(make_suite) MAIN_SUITE (make_suite)
+
+/* ------------------------------------------------------------------ */
+/* Where things are                                                   */
+
+/* The helper child program (tests/helper.c), from SUBPROC_TEST_HELPER as
+   make check sets it.  Fails the test if it is not set.  */
+const char *test_helper (void);
+
+/* The tests/ directory of the source tree, from SUBPROC_TEST_SRCDIR.
+   Fails the test if it is not set.  */
+const char *test_srcdir (void);
+
+/* ------------------------------------------------------------------ */
+/* Temporary directory fixture                                        */
+
+/* The directory made by test_tmpdir_setup, or NULL outside of it.  An
+   absolute path, without a trailing separator.  */
+extern char *test_tmpdir;
+
+/* Make a new, empty test_tmpdir (under $TMPDIR or /tmp; on Windows under
+   GetTempPath).  */
+void test_tmpdir_setup (void);
+
+/* Remove test_tmpdir and everything in it.  */
+void test_tmpdir_teardown (void);
+
+/* NAME inside test_tmpdir ("DIR/NAME"), newly allocated: free() it.  */
+char *test_tmp_path (const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Files                                                              */
+
+/* The whole contents of PATH, NUL-terminated, newly allocated (free()
+   it); *LEN (if LEN is not NULL) receives the length without the NUL.
+   Binary mode on Windows.  Fails the test if the file cannot be read.  */
+char *test_read_file (const char *path, size_t *len);
+
+/* Create or truncate PATH and write LEN bytes of DATA to it (binary mode
+   on Windows).  Fails the test if it cannot.  */
+void test_write_file (const char *path, const void *data, size_t len);
+
+/* Open PATH for writing (created with mode 0644, or truncated; binary
+   mode on Windows) and return the descriptor.  Fails the test if it
+   cannot.  */
+int test_open_write (const char *path);
+
+/* Close FD, failing the test if that fails.  */
+void test_close (int fd);
+
+/* ------------------------------------------------------------------ */
+/* Environment, time and processes                                    */
+
+/* Set or remove a variable of this process's environment (setenv and
+   unsetenv; _putenv_s on Windows).  Fail the test if they fail.  */
+void test_setenv (const char *name, const char *value);
+void test_unsetenv (const char *name);
+
+/* Milliseconds of a monotonic clock.  */
+int64_t test_now_ms (void);
+
+/* Sleep for MS milliseconds.  */
+void test_sleep_ms (unsigned int ms);
+
+/* Kill process PID outright (SIGKILL; TerminateProcess on Windows), for
+   processes a test leaves behind on purpose, such as grandchildren.  It
+   is not reaped: it is not a child of the test.  */
+void test_kill_pid (long pid);
+
+/* ------------------------------------------------------------------ */
+/* Leak accounting                                                    */
+
+/* The number of open descriptors of this process: /proc/self/fd where it
+   exists, else every descriptor below 4096 that fcntl accepts; on Windows
+   the C runtime descriptors below 2048.  */
+int test_count_open_fds (void);
+
+/* Remember the number of open descriptors (call before the code under
+   test; usable as a fixture setup).  */
+void test_leaks_begin (void);
+
+/* Assert that the number of open descriptors is what test_leaks_begin
+   saw, and (POSIX) that no child of this process is left unreaped.
+   Usable as a fixture teardown.  */
+void test_leaks_check (void);
+
+/* A test that starts with test_leaks_begin and ends with
+   test_leaks_check.  */
+#define TEST_CASE_WITH_LEAK_CHECK(suite, name)                              \
+  TEST_CASE_WITH_FIXTURE (suite, name, test_leaks_begin, test_leaks_check)
+
+#endif /* SUBPROC_TESTS_COMMON_H */

@@ -1,0 +1,269 @@
+/* daemon.c: daemons and pid files on POSIX.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A daemon is not a child of the test: it is stopped by pid at the end of
+ * each test, and the leak check only looks at this process's children
+ * and descriptors.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "subproc.h"
+
+static subproc_t *
+helper (const char *sub, ...)
+{
+  va_list ap;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
+  va_start (ap, sub);
+  const char *arg;
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    subproc_add_arg (cmd, arg);
+  va_end (ap);
+  return cmd;
+}
+
+/* Has PID ended (gone, or a zombie that is not ours to reap)?  Waits up
+   to MS milliseconds for it.  */
+static bool
+ends_within (long pid, int ms)
+{
+  int64_t end = test_now_ms () + ms;
+  do
+    {
+      if (kill ((pid_t) pid, 0) < 0 && errno == ESRCH)
+        return true;
+      char path[64], stat[512] = "";
+      snprintf (path, sizeof path, "/proc/%ld/stat", pid);
+      FILE *f = fopen (path, "r");
+      if (f)
+        {
+          size_t n = fread (stat, 1, sizeof stat - 1, f);
+          stat[n] = '\0';
+          fclose (f);
+          const char *paren = strrchr (stat, ')');
+          if (paren && paren[1] == ' ' && paren[2] == 'Z')
+            return true;
+        }
+      test_sleep_ms (10);
+    }
+  while (test_now_ms () < end);
+  return false;
+}
+
+/* The pid in the pid file PATH.  */
+static long
+read_pid_file (const char *path)
+{
+  char *text = test_read_file (path, NULL);
+  char *end;
+  long pid = strtol (text, &end, 10);
+  ck_assert_msg (pid > 0 && strcmp (end, "\n") == 0, "pid file: '%s'", text);
+  free (text);
+  return pid;
+}
+
+/* The pid that holds a write lock on PATH, or 0.  */
+static long
+lock_holder (const char *path)
+{
+  int fd = open (path, O_RDWR);
+  ck_assert_int_ge (fd, 0);
+  struct flock lk;
+  memset (&lk, 0, sizeof lk);
+  lk.l_type = F_WRLCK;
+  lk.l_whence = SEEK_SET;
+  ck_assert_int_eq (fcntl (fd, F_GETLK, &lk), 0);
+  test_close (fd);
+  return lk.l_type == F_UNLCK ? 0 : (long) lk.l_pid;
+}
+
+/* ------------------------------------------------------------------ */
+
+START_TEST (test_daemon_pid_file)
+{
+  char *pid_file = test_tmp_path ("daemon.pid");
+  subproc_t *cmd = helper ("sleep-forever", NULL);
+  subproc_daemonize (cmd);
+  subproc_set_pid_file (cmd, pid_file);
+  int status = -1;
+  ck_assert_msg (subproc_run (cmd, &status) == 0, "%s",
+                 subproc_get_error (cmd)->message);
+  /* The intermediate's status.  */
+  ck_assert_int_eq (status, 0);
+  subproc_free (cmd);
+
+  /* Written before run returned, and locked by the daemon.  */
+  long pid = read_pid_file (pid_file);
+  ck_assert_int_eq (kill ((pid_t) pid, 0), 0);
+  ck_assert_int_eq (lock_holder (pid_file), pid);
+
+  /* Detached: another session, not a session leader, in "/".  */
+  ck_assert_int_ne (getsid ((pid_t) pid), getsid (0));
+  ck_assert_int_ne (getsid ((pid_t) pid), pid);
+  char link[64], cwd[PATH_MAX];
+  snprintf (link, sizeof link, "/proc/%ld/cwd", pid);
+  ssize_t n = readlink (link, cwd, sizeof cwd - 1);
+  if (n >= 0)
+    {
+      cwd[n] = '\0';
+      ck_assert_str_eq (cwd, "/");
+    }
+
+  /* A second instance finds the file locked.  */
+  cmd = helper ("sleep-forever", NULL);
+  subproc_daemonize (cmd);
+  subproc_set_pid_file (cmd, pid_file);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SPAWN);
+  ck_assert (subproc_get_error (cmd)->sys_errno == EAGAIN
+             || subproc_get_error (cmd)->sys_errno == EACCES);
+  subproc_free (cmd);
+  ck_assert_int_eq (read_pid_file (pid_file), pid);
+
+  /* Stopped: the lock goes with it.  */
+  ck_assert_int_eq (kill ((pid_t) pid, SIGTERM), 0);
+  ck_assert (ends_within (pid, 2000));
+  free (pid_file);
+}
+END_TEST
+
+/* The daemon's stdio is the null device, and it keeps what was passed.  */
+START_TEST (test_daemon_stdio)
+{
+  int p[2];
+  ck_assert_int_eq (pipe (p), 0);
+  char fd[16];
+  snprintf (fd, sizeof fd, "%d", p[1]);
+  subproc_t *cmd = helper ("stdio-null", fd, NULL);
+  subproc_daemonize (cmd);
+  subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
+  ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
+                 subproc_get_error (cmd)->message);
+  subproc_free (cmd);
+  char buf[64];
+  size_t len = 0;
+  for (;;)
+    {
+      ssize_t r = read (p[0], buf + len, sizeof buf - 1 - len);
+      if (r <= 0)
+        break;
+      len += (size_t) r;
+    }
+  buf[len] = '\0';
+  ck_assert_str_eq (buf, "0=null\n1=null\n2=null\n");
+  test_close (p[0]);
+}
+END_TEST
+
+START_TEST (test_daemon_errors)
+{
+  subproc_t *cmd = helper ("sleep-forever", NULL);
+  subproc_daemonize (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_INVALID);
+  subproc_free (cmd);
+
+  cmd = subproc_new ("/nonexistent/daemon");
+  subproc_daemonize (cmd);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_NOT_FOUND);
+  subproc_free (cmd);
+
+  /* exec fails in the daemon: reported by run.  */
+  char *script = test_tmp_path ("bad-interp");
+  test_write_file (script, "#!/nonexistent/interp\n", 22);
+  ck_assert_int_eq (chmod (script, 0755), 0);
+  char *pid_file = test_tmp_path ("bad.pid");
+  cmd = subproc_new (script);
+  subproc_daemonize (cmd);
+  subproc_set_pid_file (cmd, pid_file);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SPAWN);
+  ck_assert_int_eq (subproc_get_error (cmd)->sys_errno, ENOENT);
+  subproc_free (cmd);
+  free (pid_file);
+
+  /* A pid file that cannot be written.  */
+  cmd = helper ("exit", "0", NULL);
+  subproc_daemonize (cmd);
+  subproc_set_pid_file (cmd, "/nonexistent/dir/x.pid");
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SPAWN);
+  ck_assert_int_eq (subproc_get_error (cmd)->sys_errno, ENOENT);
+  ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message, "pid"));
+  subproc_free (cmd);
+  free (script);
+}
+END_TEST
+
+static int
+noop_hook (void *opaque)
+{
+  (void) opaque;
+  return 0;
+}
+
+/* A pid file for an ordinary child, on the fast and the fork path: its
+   own pid, written before run_async returns, locked while it runs.  */
+START_TEST (test_child_pid_file)
+{
+  char *pid_file = test_tmp_path ("child.pid");
+  pid_t pid;
+  for (int path = 0; path < 2; path++)
+    {
+      subproc_t *cmd = helper ("sleep-forever", NULL);
+      subproc_set_pid_file (cmd, pid_file);
+      if (path)
+        subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
+      ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+      ck_assert_int_eq (read_pid_file (pid_file), pid);
+      ck_assert_int_eq (lock_holder (pid_file), pid);
+      subproc_abort (cmd);
+      subproc_free (cmd);
+      ck_assert_int_eq (lock_holder (pid_file), 0);
+    }
+  free (pid_file);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+static void
+setup (void)
+{
+  test_tmpdir_setup ();
+  test_leaks_begin ();
+}
+
+static void
+teardown (void)
+{
+  test_leaks_check ();
+  test_tmpdir_teardown ();
+}
+
+static Suite *
+make_suite (void)
+{
+  Suite *s = suite_create ("daemon");
+  TEST_CASE_WITH_FIXTURE (s, daemon_pid_file, setup, teardown);
+  TEST_CASE_WITH_FIXTURE (s, daemon_stdio, setup, teardown);
+  TEST_CASE_WITH_FIXTURE (s, daemon_errors, setup, teardown);
+  TEST_CASE_WITH_FIXTURE (s, child_pid_file, setup, teardown);
+  return s;
+}
+
+MAIN_SUITE (make_suite)

@@ -1,0 +1,430 @@
+/* fds.c: descriptors on POSIX: passing, stdio mapping, pipes made for
+ * the caller, and no leak into the child or the parent.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Loop 0 of each test takes the fast path, loop 1 the fork path (a
+ * pre-exec hook that does nothing).
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "subproc.h"
+
+static int
+noop_hook (void *opaque)
+{
+  (void) opaque;
+  return 0;
+}
+
+static subproc_t *
+helper (int i, const char *sub, ...)
+{
+  va_list ap;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
+  va_start (ap, sub);
+  const char *arg;
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    subproc_add_arg (cmd, arg);
+  va_end (ap);
+  if (i == 1)
+    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
+  return cmd;
+}
+
+static void
+run_ok (subproc_t *cmd)
+{
+  ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
+                 subproc_get_error (cmd)->message);
+}
+
+/* Everything FD gives until EOF, NUL-terminated.  */
+static char *
+read_all (int fd)
+{
+  size_t cap = 4096, len = 0;
+  char *buf = malloc (cap);
+  ck_assert_ptr_nonnull (buf);
+  for (;;)
+    {
+      if (len + 1 == cap)
+        {
+          cap *= 2;
+          buf = realloc (buf, cap);
+          ck_assert_ptr_nonnull (buf);
+        }
+      ssize_t r = read (fd, buf + len, cap - 1 - len);
+      if (r < 0 && errno == EINTR)
+        continue;
+      ck_assert_int_ge (r, 0);
+      if (r == 0)
+        break;
+      len += (size_t) r;
+    }
+  buf[len] = '\0';
+  return buf;
+}
+
+static bool
+is_open (int fd)
+{
+  return fcntl (fd, F_GETFD) >= 0;
+}
+
+static char *
+num (int n)
+{
+  static char buf[4][16];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf (buf[k], sizeof buf[k], "%d", n);
+  return buf[k];
+}
+
+/* ------------------------------------------------------------------ */
+
+START_TEST (test_pass_fd)
+{
+  int p[2];
+  ck_assert_int_eq (pipe (p), 0);
+
+  /* Kept in the parent.  */
+  subproc_t *cmd = helper (_i, "fd-write", num (p[1]), "kept", NULL);
+  subproc_pass_fd (cmd, p[1], 0);
+  run_ok (cmd);
+  subproc_free (cmd);
+  ck_assert (is_open (p[1]));
+
+  /* Closed in the parent once the child has it.  */
+  cmd = helper (_i, "fd-write", num (p[1]), " closed", NULL);
+  subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
+  run_ok (cmd);
+  ck_assert (!is_open (p[1]));
+  subproc_free (cmd);
+
+  char *text = read_all (p[0]);
+  ck_assert_str_eq (text, "kept closed");
+  free (text);
+  test_close (p[0]);
+
+  /* A close-on-exec descriptor passed still reaches the child.  */
+  ck_assert_int_eq (pipe2 (p, O_CLOEXEC), 0);
+  cmd = helper (_i, "fd-write", num (p[1]), "cloexec", NULL);
+  subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
+  run_ok (cmd);
+  subproc_free (cmd);
+  text = read_all (p[0]);
+  ck_assert_str_eq (text, "cloexec");
+  free (text);
+  test_close (p[0]);
+}
+END_TEST
+
+/* The child sees 0, 1, 2 and what was passed, nothing else, even with
+   hundreds of inheritable descriptors open in the parent.  */
+START_TEST (test_no_leak_into_child)
+{
+  int extra[300];
+  for (int k = 0; k < 300; k++)
+    {
+      extra[k] = open ("/dev/null", O_RDONLY);
+      ck_assert_int_ge (extra[k], 0);
+    }
+  /* One far up, above a gap.  */
+  int high = fcntl (extra[0], F_DUPFD, 900);
+  ck_assert_int_ge (high, 900);
+
+  int passed_a = extra[100], passed_b = extra[7];
+  subproc_t *cmd = helper (_i, "fds", NULL);
+  subproc_pass_fd (cmd, passed_a, 0);
+  subproc_pass_fd (cmd, passed_b, 0);
+  subproc_pass_fd (cmd, passed_a, 0);
+  char *out = NULL;
+  subproc_set_output_buffer (cmd, &out);
+  run_ok (cmd);
+  subproc_free (cmd);
+  char want[64];
+  snprintf (want, sizeof want, "%d\n%d\n", passed_b, passed_a);
+  ck_assert_str_eq (out, want);
+  free (out);
+
+  /* Nothing passed: nothing above 2.  */
+  cmd = helper (_i, "fds", NULL);
+  subproc_set_output_buffer (cmd, &out);
+  run_ok (cmd);
+  subproc_free (cmd);
+  ck_assert_str_eq (out, "");
+  free (out);
+
+  for (int k = 0; k < 300; k++)
+    test_close (extra[k]);
+  test_close (high);
+}
+END_TEST
+
+START_TEST (test_input_fd)
+{
+  char *path = test_tmp_path ("input");
+  test_write_file (path, "from a file\n", 12);
+  int fd = open (path, O_RDONLY);
+  ck_assert_int_ge (fd, 0);
+  subproc_t *cmd = helper (_i, "echo", NULL);
+  subproc_set_input_fd (cmd, fd);
+  char *out = NULL;
+  subproc_set_output_buffer (cmd, &out);
+  run_ok (cmd);
+  subproc_free (cmd);
+  ck_assert_str_eq (out, "from a file\n");
+  free (out);
+  /* The caller keeps it.  */
+  ck_assert (is_open (fd));
+  test_close (fd);
+  free (path);
+}
+END_TEST
+
+START_TEST (test_output_pipes)
+{
+  int out_fd = -1, err_fd = -1;
+  subproc_t *cmd = helper (_i, "interleave", "3", NULL);
+  subproc_set_output_fd (cmd, &out_fd);
+  subproc_set_error_fd (cmd, &err_fd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_gt (out_fd, 2);
+  ck_assert_int_gt (err_fd, 2);
+  ck_assert_int_ne (out_fd, err_fd);
+  /* The parent's ends are close-on-exec and blocking.  */
+  ck_assert (fcntl (out_fd, F_GETFD) & FD_CLOEXEC);
+  ck_assert (!(fcntl (out_fd, F_GETFL) & O_NONBLOCK));
+  char *out = read_all (out_fd);
+  char *err = read_all (err_fd);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  subproc_free (cmd);
+  ck_assert_str_eq (out, "out 0\nout 1\nout 2\n");
+  ck_assert_str_eq (err, "err 0\nerr 1\nerr 2\n");
+  free (out);
+  free (err);
+  test_close (out_fd);
+  test_close (err_fd);
+
+  /* The same pointer twice: one pipe for both.  */
+  int both = -1;
+  cmd = helper (_i, "interleave", "2", NULL);
+  subproc_set_output_fd (cmd, &both);
+  subproc_set_error_fd (cmd, &both);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  out = read_all (both);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  subproc_free (cmd);
+  ck_assert_str_eq (out, "out 0\nerr 0\nout 1\nerr 1\n");
+  free (out);
+  test_close (both);
+}
+END_TEST
+
+START_TEST (test_nonblocking)
+{
+  int out_fd = -1, err_fd = -1;
+  subproc_t *cmd = helper (_i, "print", "nb", NULL);
+  subproc_set_output_fd (cmd, &out_fd);
+  subproc_set_error_fd (cmd, &err_fd);
+  subproc_nonblocking_fds (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert (fcntl (out_fd, F_GETFL) & O_NONBLOCK);
+  ck_assert (fcntl (err_fd, F_GETFL) & O_NONBLOCK);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  subproc_free (cmd);
+  char buf[8];
+  ck_assert_int_eq (read (out_fd, buf, sizeof buf), 2);
+  test_close (out_fd);
+  test_close (err_fd);
+}
+END_TEST
+
+/* The caller's own 0, 1, 2 used crosswise: the child's stdin is the
+   parent's 1, its stdout the parent's 0.  */
+START_TEST (test_stdio_crosswise)
+{
+  int saved[3];
+  int in[2], out[2];
+  for (int k = 0; k < 3; k++)
+    {
+      saved[k] = dup (k);
+      ck_assert_int_ge (saved[k], 0);
+    }
+  ck_assert_int_eq (pipe (in), 0);
+  ck_assert_int_eq (pipe (out), 0);
+  ck_assert_int_eq (write (in[1], "swapped", 7), 7);
+  test_close (in[1]);
+  ck_assert_int_eq (dup2 (in[0], 1), 1);
+  ck_assert_int_eq (dup2 (out[1], 0), 0);
+  test_close (in[0]);
+  test_close (out[1]);
+
+  int zero = 0;
+  subproc_t *cmd = helper (_i, "echo", NULL);
+  subproc_set_input_fd (cmd, 1);
+  subproc_set_output_fd (cmd, &zero);
+  int r = subproc_run (cmd, NULL);
+
+  for (int k = 0; k < 3; k++)
+    {
+      dup2 (saved[k], k);
+      close (saved[k]);
+    }
+  ck_assert_msg (r == 0, "%s", subproc_get_error (cmd)->message);
+  subproc_free (cmd);
+  char *text = read_all (out[0]);
+  ck_assert_str_eq (text, "swapped");
+  free (text);
+  test_close (out[0]);
+}
+END_TEST
+
+/* A parent that runs with 0, 1 and 2 closed: the library's pipes must
+   not take those numbers from the child's stdio.  */
+START_TEST (test_parent_without_stdio)
+{
+  int saved[3];
+  for (int k = 0; k < 3; k++)
+    {
+      saved[k] = fcntl (k, F_DUPFD_CLOEXEC, 10);
+      ck_assert_int_ge (saved[k], 0);
+      close (k);
+    }
+
+  char *out = NULL, *err = NULL;
+  subproc_t *cmd = helper (_i, "echo-and-err", "5", NULL);
+  subproc_set_input_buffer (cmd, "input");
+  subproc_set_output_buffer (cmd, &out);
+  subproc_set_error_buffer (cmd, &err);
+  int r = subproc_run (cmd, NULL);
+
+  for (int k = 0; k < 3; k++)
+    {
+      dup2 (saved[k], k);
+      close (saved[k]);
+    }
+  ck_assert_msg (r == 0, "%s", subproc_get_error (cmd)->message);
+  subproc_free (cmd);
+  ck_assert_str_eq (out, "input");
+  ck_assert_str_eq (err, "abcde");
+  free (out);
+  free (err);
+
+  /* Nothing given: the child still gets the null device on 0, 1, 2.  */
+  int p[2];
+  ck_assert_int_eq (pipe (p), 0);
+  ck_assert_int_gt (p[0], 2);
+  for (int k = 0; k < 3; k++)
+    {
+      saved[k] = fcntl (k, F_DUPFD_CLOEXEC, 10);
+      close (k);
+    }
+  cmd = helper (_i, "stdio-null", num (p[1]), NULL);
+  subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
+  r = subproc_run (cmd, NULL);
+  for (int k = 0; k < 3; k++)
+    {
+      dup2 (saved[k], k);
+      close (saved[k]);
+    }
+  ck_assert_msg (r == 0, "%s", subproc_get_error (cmd)->message);
+  subproc_free (cmd);
+  char *text = read_all (p[0]);
+  ck_assert_str_eq (text, "0=null\n1=null\n2=null\n");
+  free (text);
+  test_close (p[0]);
+}
+END_TEST
+
+/* Descriptors the library makes in the parent are close-on-exec: a fork
+   and exec elsewhere in the program does not inherit them.  */
+START_TEST (test_parent_fds_cloexec)
+{
+  int out_fd = -1;
+  subproc_t *cmd = helper (_i, "sleep", "200", NULL);
+  subproc_set_output_fd (cmd, &out_fd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert (fcntl (out_fd, F_GETFD) & FD_CLOEXEC);
+  /* Another program of the parent's, by plain fork and exec, sees none
+     of them.  */
+  int p[2];
+  ck_assert_int_eq (pipe2 (p, O_CLOEXEC), 0);
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      dup2 (p[1], 1);
+      execl (test_helper (), "subproc-helper", "fds", (char *) NULL);
+      _exit (127);
+    }
+  test_close (p[1]);
+  char *fds = read_all (p[0]);
+  test_close (p[0]);
+  int st;
+  ck_assert_int_eq (waitpid (pid, &st, 0), pid);
+  char want[16];
+  snprintf (want, sizeof want, "%d\n", out_fd);
+  ck_assert_ptr_null (strstr (fds, want));
+  free (fds);
+
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  subproc_free (cmd);
+  test_close (out_fd);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+static void
+setup (void)
+{
+  test_tmpdir_setup ();
+  test_leaks_begin ();
+}
+
+static void
+teardown (void)
+{
+  test_leaks_check ();
+  test_tmpdir_teardown ();
+}
+
+#define BOTH_PATHS(suite, name)                                             \
+  do                                                                        \
+    {                                                                       \
+      TCase *tc_##name = tcase_create (#name);                              \
+      tcase_add_checked_fixture (tc_##name, setup, teardown);               \
+      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
+      suite_add_tcase ((suite), tc_##name);                                 \
+    }                                                                       \
+  while (0)
+
+static Suite *
+make_suite (void)
+{
+  Suite *s = suite_create ("fds");
+  BOTH_PATHS (s, pass_fd);
+  BOTH_PATHS (s, no_leak_into_child);
+  BOTH_PATHS (s, input_fd);
+  BOTH_PATHS (s, output_pipes);
+  BOTH_PATHS (s, nonblocking);
+  BOTH_PATHS (s, stdio_crosswise);
+  BOTH_PATHS (s, parent_without_stdio);
+  BOTH_PATHS (s, parent_fds_cloexec);
+  return s;
+}
+
+MAIN_SUITE (make_suite)

@@ -1,0 +1,767 @@
+/* helper.c: the child program that the tests spawn.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Usage: subproc-helper SUBCOMMAND [ARGS]
+ *
+ * One small program with subcommands, so that no test depends on /bin
+ * tools (they do not exist under Wine).  It builds for POSIX and, with
+ * mingw-w64, for Windows; Windows-only subcommands are in helper-win32.c.
+ * Output goes to stdout unless said otherwise, the exit status is 0 unless
+ * said otherwise, and an unknown subcommand exits with 2.
+ *
+ *   argv               each argument after the subcommand, NUL after each
+ *   env                each environment entry, NUL after each
+ *   getenv NAME...     per name a line: the value, or "(unset)"
+ *   cwd                the working directory
+ *   umask              the umask in octal ("0022")
+ *   fds                open descriptors above 2, one per line, ascending
+ *   fd-read N          copy descriptor N to stdout until EOF
+ *   fd-write N TEXT    write TEXT to descriptor N
+ *   ids                uid=, gid=, euid=, egid=, groups= (POSIX)
+ *   caps               the Cap* lines of /proc/self/status (Linux)
+ *   pgid               pid=, ppid=, pgid=, sid= (POSIX)
+ *   rlimits            memlock=, nproc=, nofile=, core= soft limits (POSIX)
+ *   sigs               blocked= (hex mask, bit N-1 for signal N), ignored=,
+ *                      handled= (comma-separated signal numbers) (POSIX)
+ *   stdio-null [FD]    "0=null" or "0=other", the same for 1 and 2, written
+ *                      to FD (default 1)
+ *   echo               stdin to stdout until EOF
+ *   echo-err           stdin to stderr until EOF
+ *   echo-and-err N     stdin to stdout, and at the same time N bytes of the
+ *                      pattern to stderr
+ *   consume            read stdin to EOF, print the byte count
+ *   stdin-then-exit    the same
+ *   read-one           read one byte of stdin, close stdin, print "closed",
+ *                      wait 500 ms
+ *   print TEXT         TEXT, no newline
+ *   print-err TEXT     TEXT to stderr, no newline
+ *   err-exit TEXT N    TEXT and a newline to stderr, exit N
+ *   interleave N       N times "out I\n" to stdout then "err I\n" to stderr
+ *   write-bytes N [err]  N bytes of the pattern 'a'..'z' (to stderr: err)
+ *   write-both N       N bytes of the pattern to stdout and to stderr
+ *   write-nul          the 5 bytes "a\0b\0c"
+ *   write-forever      the pattern to stdout until killed
+ *   exit N             exit with status N
+ *   sleep MS           sleep MS milliseconds
+ *   sleep-forever      sleep until killed
+ *   signal NAME        die of signal NAME (TERM, KILL, SEGV, ABRT, INT, HUP,
+ *                      USR1, PIPE or a number); on Windows "segv" is an
+ *                      access violation
+ *   grandchild MS      start a grandchild that sleeps MS with the same
+ *                      stdout, print its pid, exit
+ *   tree N             start N grandchildren that sleep forever, print their
+ *                      pids one per line, then sleep forever
+ *   pid                the helper's pid
+ */
+
+#ifdef HAVE_CONFIG_H
+# include <config.h>
+#endif
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#ifdef _WIN32
+# include <direct.h>
+# include <fcntl.h>
+# include <io.h>
+# include <process.h>
+# include <windows.h>
+#else
+# include <dirent.h>
+# include <fcntl.h>
+# include <grp.h>
+# include <poll.h>
+# include <sys/resource.h>
+# include <time.h>
+# include <unistd.h>
+#endif
+
+#ifdef _WIN32
+/* Windows-only subcommands (helper-win32.c): -1 for an unknown one.  */
+int helper_win32_main (const char *sub, int argc, char **argv);
+# define environ _environ
+#else
+extern char **environ;
+#endif
+
+#define CHUNK (64 * 1024)
+
+static const char *self_path;
+
+/* ------------------------------------------------------------------ */
+/* Small portable pieces.  */
+
+static void
+die (const char *what)
+{
+  fprintf (stderr, "subproc-helper: %s: %s\n", what, strerror (errno));
+  exit (1);
+}
+
+static void
+usage (const char *why)
+{
+  fprintf (stderr, "subproc-helper: %s\n", why);
+  exit (2);
+}
+
+static long
+num_arg (int argc, char **argv, int i)
+{
+  if (i >= argc)
+    usage ("missing number");
+  char *end;
+  errno = 0;
+  long v = strtol (argv[i], &end, 10);
+  if (errno || *end || end == argv[i])
+    usage ("bad number");
+  return v;
+}
+
+static long
+read_fd (int fd, void *buf, size_t len)
+{
+  for (;;)
+    {
+#ifdef _WIN32
+      long r = _read (fd, buf, (unsigned int) len);
+#else
+      long r = (long) read (fd, buf, len);
+#endif
+      if (r < 0 && errno == EINTR)
+        continue;
+      return r;
+    }
+}
+
+/* Write all of BUF with write(2), unbuffered.  */
+static void
+write_fd (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+#ifdef _WIN32
+      long w = _write (fd, p, (unsigned int) (len > CHUNK ? CHUNK : len));
+#else
+      long w = (long) write (fd, p, len);
+#endif
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        die ("write");
+      p += w;
+      len -= (size_t) w;
+    }
+}
+
+static void
+write_str (int fd, const char *s)
+{
+  write_fd (fd, s, strlen (s));
+}
+
+static void
+sleep_ms (long ms)
+{
+#ifdef _WIN32
+  Sleep ((DWORD) ms);
+#else
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+    ;
+#endif
+}
+
+static void
+sleep_forever (void)
+{
+  for (;;)
+    sleep_ms (1000000);
+}
+
+static long
+own_pid (void)
+{
+#ifdef _WIN32
+  return (long) GetCurrentProcessId ();
+#else
+  return (long) getpid ();
+#endif
+}
+
+/* Fill BUF with LEN bytes of the pattern 'a' + i % 26, starting at
+   offset OFF of the stream.  */
+static void
+pattern (char *buf, size_t len, unsigned long long off)
+{
+  for (size_t i = 0; i < len; i++)
+    buf[i] = (char) ('a' + (off + i) % 26);
+}
+
+/* N bytes of the pattern to FD, CHUNK bytes at a time.  */
+static void
+write_pattern (int fd, unsigned long long n)
+{
+  static char buf[CHUNK];
+  unsigned long long off = 0;
+  while (off < n)
+    {
+      size_t len = n - off > CHUNK ? CHUNK : (size_t) (n - off);
+      pattern (buf, len, off);
+      write_fd (fd, buf, len);
+      off += len;
+    }
+}
+
+/* Copy FROM to TO until EOF; the byte count.  TO < 0: discard.  */
+static unsigned long long
+copy_fd (int from, int to)
+{
+  static char buf[CHUNK];
+  unsigned long long total = 0;
+  for (;;)
+    {
+      long r = read_fd (from, buf, sizeof buf);
+      if (r < 0)
+        die ("read");
+      if (r == 0)
+        return total;
+      total += (unsigned long long) r;
+      if (to >= 0)
+        write_fd (to, buf, (size_t) r);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Descriptors.  */
+
+#ifdef _WIN32
+static void
+ignore_invalid_parameter (const wchar_t *e, const wchar_t *f,
+                          const wchar_t *file, unsigned int line,
+                          uintptr_t reserved)
+{
+  (void) e;
+  (void) f;
+  (void) file;
+  (void) line;
+  (void) reserved;
+}
+#endif
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+static void
+list_fds (void)
+{
+  static int fds[65536];
+  size_t n = 0;
+
+#ifdef _WIN32
+  _set_invalid_parameter_handler (ignore_invalid_parameter);
+  for (int fd = 3; fd < 2048; fd++)
+    if (_get_osfhandle (fd) != -1)
+      fds[n++] = fd;
+#else
+  DIR *dir = opendir ("/proc/self/fd");
+  if (dir)
+    {
+      int own = dirfd (dir);
+      struct dirent *d;
+      while ((d = readdir (dir)) != NULL && n < 65536)
+        {
+          if (d->d_name[0] < '0' || d->d_name[0] > '9')
+            continue;
+          int fd = atoi (d->d_name);
+          if (fd > 2 && fd != own)
+            fds[n++] = fd;
+        }
+      closedir (dir);
+    }
+  else
+    {
+      long max = sysconf (_SC_OPEN_MAX);
+      if (max < 0 || max > 65536)
+        max = 65536;
+      for (int fd = 3; fd < max; fd++)
+        if (fcntl (fd, F_GETFD) >= 0)
+          fds[n++] = fd;
+    }
+#endif
+  qsort (fds, n, sizeof fds[0], cmp_int);
+  for (size_t i = 0; i < n; i++)
+    printf ("%d\n", fds[i]);
+}
+
+static int
+is_null (int fd)
+{
+#ifdef _WIN32
+  HANDLE h = (HANDLE) _get_osfhandle (fd);
+  DWORD mode;
+  if (h == INVALID_HANDLE_VALUE)
+    return 0;
+  return GetFileType (h) == FILE_TYPE_CHAR && !GetConsoleMode (h, &mode);
+#else
+  struct stat a, b;
+  if (fstat (fd, &a) < 0 || stat ("/dev/null", &b) < 0)
+    return 0;
+  return S_ISCHR (a.st_mode) && a.st_rdev == b.st_rdev;
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Process information (POSIX).  */
+
+#ifndef _WIN32
+static void
+print_ids (void)
+{
+  printf ("uid=%ld\ngid=%ld\neuid=%ld\negid=%ld\ngroups=", (long) getuid (),
+          (long) getgid (), (long) geteuid (), (long) getegid ());
+  int n = getgroups (0, NULL);
+  if (n > 0)
+    {
+      gid_t *g = calloc ((size_t) n, sizeof *g);
+      if (g == NULL)
+        die ("calloc");
+      n = getgroups (n, g);
+      for (int i = 0; i < n; i++)
+        printf ("%s%ld", i ? "," : "", (long) g[i]);
+      free (g);
+    }
+  printf ("\n");
+}
+
+static void
+print_caps (void)
+{
+  FILE *f = fopen ("/proc/self/status", "r");
+  char line[512];
+  if (f == NULL)
+    die ("/proc/self/status");
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, "Cap", 3) == 0)
+      fputs (line, stdout);
+  fclose (f);
+}
+
+static void
+print_limit (const char *name, int resource)
+{
+  struct rlimit rl;
+  if (getrlimit (resource, &rl) < 0)
+    die ("getrlimit");
+  if (rl.rlim_cur == RLIM_INFINITY)
+    printf ("%s=unlimited\n", name);
+  else
+    printf ("%s=%llu\n", name, (unsigned long long) rl.rlim_cur);
+}
+
+static void
+print_rlimits (void)
+{
+# ifdef RLIMIT_MEMLOCK
+  print_limit ("memlock", RLIMIT_MEMLOCK);
+# endif
+# ifdef RLIMIT_NPROC
+  print_limit ("nproc", RLIMIT_NPROC);
+# endif
+  print_limit ("nofile", RLIMIT_NOFILE);
+  print_limit ("core", RLIMIT_CORE);
+}
+
+static void
+print_sigs (void)
+{
+  sigset_t blocked;
+  unsigned long long mask = 0;
+  int max = NSIG < 65 ? NSIG : 65;
+
+  sigprocmask (SIG_BLOCK, NULL, &blocked);
+  for (int sig = 1; sig < max; sig++)
+    if (sigismember (&blocked, sig) == 1)
+      mask |= 1ULL << (sig - 1);
+  printf ("blocked=%llx\n", mask);
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      int first = 1;
+      printf ("%s=", pass == 0 ? "ignored" : "handled");
+      for (int sig = 1; sig < NSIG; sig++)
+        {
+          struct sigaction sa;
+          if (sigaction (sig, NULL, &sa) < 0)
+            continue;
+          bool ign = !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN;
+          bool dfl = !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL;
+          if ((pass == 0 && ign) || (pass == 1 && !ign && !dfl))
+            {
+              printf ("%s%d", first ? "" : ",", sig);
+              first = 0;
+            }
+        }
+      printf ("\n");
+    }
+}
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Signals and children.  */
+
+static int
+signal_number (const char *name)
+{
+  static const struct
+  {
+    const char *name;
+    int sig;
+  } table[] = {
+    { "TERM", SIGTERM }, { "SEGV", SIGSEGV }, { "ABRT", SIGABRT },
+    { "INT", SIGINT },   { "ILL", SIGILL },   { "FPE", SIGFPE },
+#ifndef _WIN32
+    { "KILL", SIGKILL }, { "HUP", SIGHUP },   { "USR1", SIGUSR1 },
+    { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "QUIT", SIGQUIT },
+    { "ALRM", SIGALRM },
+#endif
+  };
+  char up[16];
+  size_t i = 0;
+
+  if (name[0] >= '0' && name[0] <= '9')
+    return atoi (name);
+  if ((name[0] == 's' || name[0] == 'S') && (name[1] == 'i' || name[1] == 'I')
+      && (name[2] == 'g' || name[2] == 'G'))
+    name += 3;
+  for (; name[i] && i < sizeof up - 1; i++)
+    up[i] = (char) (name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32
+                                                      : name[i]);
+  up[i] = '\0';
+  for (i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (strcmp (up, table[i].name) == 0)
+      return table[i].sig;
+  usage ("unknown signal");
+  return 0;
+}
+
+static void
+die_of_signal (const char *name)
+{
+  int sig = signal_number (name);
+#ifdef _WIN32
+  if (sig == SIGSEGV)
+    {
+      /* A real access violation: exit code 0xC0000005.  */
+      volatile int *volatile p = NULL;
+      *p = 1;
+    }
+  if (sig == SIGABRT)
+    abort ();
+  raise (sig);
+  exit (3);
+#else
+  /* No core file from a test, whatever the system's core pattern.  */
+  struct rlimit rl = { 0, 0 };
+  sigset_t set;
+  setrlimit (RLIMIT_CORE, &rl);
+  signal (sig, SIG_DFL);
+  sigemptyset (&set);
+  sigaddset (&set, sig);
+  sigprocmask (SIG_UNBLOCK, &set, NULL);
+  raise (sig);
+  kill (getpid (), sig);
+  sleep_ms (1000);
+  exit (3);
+#endif
+}
+
+/* Start a copy of this program running "SUB ARG"; its pid.  */
+static long
+start_self (const char *sub, const char *arg)
+{
+#ifdef _WIN32
+  char path[MAX_PATH];
+  if (GetModuleFileNameA (NULL, path, sizeof path) == 0)
+    die ("GetModuleFileName");
+  intptr_t h = _spawnl (_P_NOWAIT, path, "subproc-helper", sub, arg, NULL);
+  if (h == -1)
+    die ("_spawnl");
+  return (long) GetProcessId ((HANDLE) h);
+#else
+  (void) self_path;
+  fflush (stdout);
+  pid_t pid = fork ();
+  if (pid < 0)
+    die ("fork");
+  if (pid == 0)
+    {
+      if (strcmp (sub, "sleep") == 0)
+        sleep_ms (strtol (arg, NULL, 10));
+      else
+        sleep_forever ();
+      _exit (0);
+    }
+  return (long) pid;
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* The subcommands.  */
+
+static void
+echo_and_err (unsigned long long n)
+{
+  /* Interleave the two streams so that a parent that serves only one of
+     them at a time would deadlock.  */
+  static char in[CHUNK], err[CHUNK];
+  unsigned long long off = 0;
+  bool eof = false;
+  while (!eof || off < n)
+    {
+      if (!eof)
+        {
+          long r = read_fd (0, in, sizeof in);
+          if (r < 0)
+            die ("read");
+          if (r == 0)
+            eof = true;
+          else
+            write_fd (1, in, (size_t) r);
+        }
+      if (off < n)
+        {
+          size_t len = n - off > CHUNK ? CHUNK : (size_t) (n - off);
+          pattern (err, len, off);
+          write_fd (2, err, len);
+          off += len;
+        }
+    }
+}
+
+static void
+write_both (unsigned long long n)
+{
+  static char buf[CHUNK];
+  for (unsigned long long off = 0; off < n;)
+    {
+      size_t len = n - off > CHUNK ? CHUNK : (size_t) (n - off);
+      pattern (buf, len, off);
+      write_fd (1, buf, len);
+      write_fd (2, buf, len);
+      off += len;
+    }
+}
+
+static int
+run (const char *sub, int argc, char **argv)
+{
+  char line[64];
+
+  if (strcmp (sub, "argv") == 0)
+    {
+      for (int i = 2; i < argc; i++)
+        write_fd (1, argv[i], strlen (argv[i]) + 1);
+    }
+  else if (strcmp (sub, "env") == 0)
+    {
+      for (char **e = environ; e && *e; e++)
+        write_fd (1, *e, strlen (*e) + 1);
+    }
+  else if (strcmp (sub, "getenv") == 0)
+    {
+      for (int i = 2; i < argc; i++)
+        {
+          const char *v = getenv (argv[i]);
+          printf ("%s\n", v ? v : "(unset)");
+        }
+    }
+  else if (strcmp (sub, "cwd") == 0)
+    {
+      char buf[4096];
+#ifdef _WIN32
+      if (_getcwd (buf, sizeof buf) == NULL)
+#else
+      if (getcwd (buf, sizeof buf) == NULL)
+#endif
+        die ("getcwd");
+      printf ("%s\n", buf);
+    }
+  else if (strcmp (sub, "umask") == 0)
+    {
+#ifdef _WIN32
+      int m = _umask (0);
+      _umask (m);
+#else
+      mode_t m = umask (0);
+      umask (m);
+#endif
+      printf ("%04o\n", (unsigned int) m);
+    }
+  else if (strcmp (sub, "fds") == 0)
+    list_fds ();
+  else if (strcmp (sub, "fd-read") == 0)
+    copy_fd ((int) num_arg (argc, argv, 2), 1);
+  else if (strcmp (sub, "fd-write") == 0)
+    {
+      if (argc < 4)
+        usage ("fd-write N TEXT");
+      write_str ((int) num_arg (argc, argv, 2), argv[3]);
+    }
+#ifndef _WIN32
+  else if (strcmp (sub, "ids") == 0)
+    print_ids ();
+  else if (strcmp (sub, "caps") == 0)
+    print_caps ();
+  else if (strcmp (sub, "pgid") == 0)
+    printf ("pid=%ld\nppid=%ld\npgid=%ld\nsid=%ld\n", (long) getpid (),
+            (long) getppid (), (long) getpgid (0), (long) getsid (0));
+  else if (strcmp (sub, "rlimits") == 0)
+    print_rlimits ();
+  else if (strcmp (sub, "sigs") == 0)
+    print_sigs ();
+#endif
+  else if (strcmp (sub, "stdio-null") == 0)
+    {
+      int out = argc > 2 ? (int) num_arg (argc, argv, 2) : 1;
+      for (int fd = 0; fd < 3; fd++)
+        {
+          snprintf (line, sizeof line, "%d=%s\n", fd,
+                    is_null (fd) ? "null" : "other");
+          write_str (out, line);
+        }
+    }
+  else if (strcmp (sub, "echo") == 0)
+    copy_fd (0, 1);
+  else if (strcmp (sub, "echo-err") == 0)
+    copy_fd (0, 2);
+  else if (strcmp (sub, "echo-and-err") == 0)
+    echo_and_err ((unsigned long long) num_arg (argc, argv, 2));
+  else if (strcmp (sub, "consume") == 0
+           || strcmp (sub, "stdin-then-exit") == 0)
+    printf ("%llu\n", copy_fd (0, -1));
+  else if (strcmp (sub, "read-one") == 0)
+    {
+      char c;
+      read_fd (0, &c, 1);
+#ifdef _WIN32
+      _close (0);
+#else
+      close (0);
+#endif
+      write_str (1, "closed\n");
+      sleep_ms (500);
+    }
+  else if (strcmp (sub, "print") == 0 || strcmp (sub, "print-err") == 0)
+    {
+      if (argc < 3)
+        usage ("print TEXT");
+      write_str (sub[5] ? 2 : 1, argv[2]);
+    }
+  else if (strcmp (sub, "err-exit") == 0)
+    {
+      if (argc < 4)
+        usage ("err-exit TEXT N");
+      write_str (2, argv[2]);
+      write_str (2, "\n");
+      return (int) num_arg (argc, argv, 3);
+    }
+  else if (strcmp (sub, "interleave") == 0)
+    {
+      long n = num_arg (argc, argv, 2);
+      for (long i = 0; i < n; i++)
+        {
+          snprintf (line, sizeof line, "out %ld\n", i);
+          write_str (1, line);
+          snprintf (line, sizeof line, "err %ld\n", i);
+          write_str (2, line);
+        }
+    }
+  else if (strcmp (sub, "write-bytes") == 0)
+    write_pattern (argc > 3 && strcmp (argv[3], "err") == 0 ? 2 : 1,
+                   (unsigned long long) num_arg (argc, argv, 2));
+  else if (strcmp (sub, "write-both") == 0)
+    write_both ((unsigned long long) num_arg (argc, argv, 2));
+  else if (strcmp (sub, "write-nul") == 0)
+    write_fd (1, "a\0b\0c", 5);
+  else if (strcmp (sub, "write-forever") == 0)
+    write_pattern (1, ~0ULL);
+  else if (strcmp (sub, "exit") == 0)
+    return (int) num_arg (argc, argv, 2);
+  else if (strcmp (sub, "sleep") == 0)
+    sleep_ms (num_arg (argc, argv, 2));
+  else if (strcmp (sub, "sleep-forever") == 0)
+    sleep_forever ();
+  else if (strcmp (sub, "signal") == 0)
+    {
+      if (argc < 3)
+        usage ("signal NAME");
+      die_of_signal (argv[2]);
+    }
+  else if (strcmp (sub, "grandchild") == 0)
+    {
+      long pid = start_self ("sleep", argc > 2 ? argv[2] : "1000");
+      printf ("%ld\n", pid);
+    }
+  else if (strcmp (sub, "tree") == 0)
+    {
+      long n = num_arg (argc, argv, 2);
+      for (long i = 0; i < n; i++)
+        printf ("%ld\n", start_self ("sleep-forever", "0"));
+      fflush (stdout);
+      sleep_forever ();
+    }
+  else if (strcmp (sub, "pid") == 0)
+    printf ("%ld\n", own_pid ());
+  else
+    {
+#ifdef _WIN32
+      int r = helper_win32_main (sub, argc, argv);
+      if (r >= 0)
+        return r;
+#endif
+      fprintf (stderr, "subproc-helper: unknown subcommand '%s'\n", sub);
+      return 2;
+    }
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  self_path = argv[0];
+#ifdef _WIN32
+  /* Bytes in, bytes out: no CRLF translation.  */
+  _setmode (0, _O_BINARY);
+  _setmode (1, _O_BINARY);
+  _setmode (2, _O_BINARY);
+#else
+#endif
+  if (argc < 2)
+    usage ("usage: subproc-helper SUBCOMMAND [ARGS]");
+#ifndef _WIN32
+  /* A closed pipe is an error to report, not a reason to die; "sigs"
+     reports the dispositions as they came.  */
+  if (strcmp (argv[1], "sigs") != 0)
+    signal (SIGPIPE, SIG_IGN);
+#endif
+  int r = run (argv[1], argc, argv);
+  if (fflush (stdout) != 0)
+    die ("stdout");
+  return r;
+}

@@ -1,0 +1,314 @@
+/* privs.c: what the child inherits and what it is made to drop, POSIX:
+ * umask, resource limits, signal state, user and group ids, and Linux
+ * capabilities (the last two as root only).
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Loop 0 of each test takes the fast path, loop 1 the fork path (a
+ * pre-exec hook that does nothing).
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "subproc.h"
+
+/* Linux capability numbers, for subproc_allow_cap.  */
+#define CAP_CHOWN 0
+#define CAP_NET_BIND_SERVICE 10
+
+static int
+noop_hook (void *opaque)
+{
+  (void) opaque;
+  return 0;
+}
+
+static subproc_t *
+helper (int i, const char *sub)
+{
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
+  if (i == 1)
+    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
+  return cmd;
+}
+
+/* Run CMD, free it, and return its output.  */
+static char *
+output_of (subproc_t *cmd)
+{
+  char *out = NULL;
+  subproc_set_output_buffer (cmd, &out);
+  ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
+                 subproc_get_error (cmd)->message);
+  subproc_free (cmd);
+  return out;
+}
+
+/* The value of "NAME=" in OUT, as a new string.  */
+static char *
+field (const char *out, const char *name)
+{
+  size_t len = strlen (name);
+  for (const char *p = out; p && *p;)
+    {
+      if (strncmp (p, name, len) == 0 && p[len] == '=')
+        {
+          const char *v = p + len + 1;
+          return strndup (v, strcspn (v, "\n"));
+        }
+      p = strchr (p, '\n');
+      if (p)
+        p++;
+    }
+  ck_abort_msg ("no %s in '%s'", name, out);
+  return NULL;
+}
+
+/* A capability line of /proc/self/status as the helper printed it.  */
+static unsigned long long
+cap_field (const char *out, const char *name)
+{
+  const char *p = strstr (out, name);
+  ck_assert_msg (p != NULL, "no %s in '%s'", name, out);
+  return strtoull (p + strlen (name) + 2, NULL, 16);
+}
+
+static bool
+skip_unless_root (void)
+{
+  if (geteuid () == 0)
+    return false;
+  fprintf (stderr, "skipped: needs root\n");
+  return true;
+}
+
+/* ------------------------------------------------------------------ */
+
+START_TEST (test_umask)
+{
+  subproc_t *cmd = helper (_i, "umask");
+  subproc_set_umask (cmd, 027);
+  char *out = output_of (cmd);
+  ck_assert_str_eq (out, "0027\n");
+  free (out);
+
+  cmd = helper (_i, "umask");
+  subproc_set_umask (cmd, 0);
+  out = output_of (cmd);
+  ck_assert_str_eq (out, "0000\n");
+  free (out);
+
+  /* Inherited otherwise.  */
+  mode_t old = umask (0063);
+  out = output_of (helper (_i, "umask"));
+  umask (old);
+  ck_assert_str_eq (out, "0063\n");
+  free (out);
+}
+END_TEST
+
+START_TEST (test_rlimits)
+{
+  subproc_t *cmd = helper (_i, "rlimits");
+  subproc_set_max_files (cmd, 100);
+  subproc_set_max_core_size (cmd, 0);
+  subproc_set_max_memlock (cmd, 64 * 1024);
+  subproc_set_max_processes (cmd, 5000);
+  char *out = output_of (cmd);
+  char *v;
+  ck_assert_str_eq (v = field (out, "nofile"), "100");
+  free (v);
+  ck_assert_str_eq (v = field (out, "core"), "0");
+  free (v);
+  ck_assert_str_eq (v = field (out, "memlock"), "65536");
+  free (v);
+  ck_assert_str_eq (v = field (out, "nproc"), "5000");
+  free (v);
+  free (out);
+
+  /* Too many descriptors for the limits of an unprivileged parent.  */
+  if (geteuid () != 0)
+    {
+      struct rlimit rl;
+      ck_assert_int_eq (getrlimit (RLIMIT_NOFILE, &rl), 0);
+      if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 0x7fffffff)
+        {
+          cmd = helper (_i, "rlimits");
+          subproc_set_max_files (cmd, (unsigned int) rl.rlim_max + 1);
+          ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+          ck_assert_int_eq (subproc_get_error (cmd)->code,
+                            SUBPROC_ERR_SPAWN);
+          subproc_free (cmd);
+        }
+    }
+}
+END_TEST
+
+static void
+on_usr2 (int sig)
+{
+  (void) sig;
+}
+
+/* The child starts with every signal at its default and none blocked,
+   whatever the parent had.  */
+START_TEST (test_signals_reset)
+{
+  sigset_t block, old;
+  sigemptyset (&block);
+  sigaddset (&block, SIGINT);
+  sigaddset (&block, SIGCHLD);
+  ck_assert_int_eq (sigprocmask (SIG_BLOCK, &block, &old), 0);
+  signal (SIGUSR1, SIG_IGN);
+  signal (SIGHUP, SIG_IGN);
+  signal (SIGUSR2, on_usr2);
+  char *out = output_of (helper (_i, "sigs"));
+  signal (SIGUSR1, SIG_DFL);
+  signal (SIGHUP, SIG_DFL);
+  signal (SIGUSR2, SIG_DFL);
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  ck_assert_str_eq (out, "blocked=0\nignored=\nhandled=\n");
+  free (out);
+}
+END_TEST
+
+START_TEST (test_ids)
+{
+  if (skip_unless_root ())
+    return;
+  subproc_t *cmd = helper (_i, "ids");
+  subproc_set_uid (cmd, 65534);
+  subproc_set_gid (cmd, 65534);
+  char *out = output_of (cmd);
+  char *v;
+  ck_assert_str_eq (v = field (out, "uid"), "65534");
+  free (v);
+  ck_assert_str_eq (v = field (out, "euid"), "65534");
+  free (v);
+  ck_assert_str_eq (v = field (out, "gid"), "65534");
+  free (v);
+  ck_assert_str_eq (v = field (out, "egid"), "65534");
+  free (v);
+  /* The user's groups, not root's.  */
+  v = field (out, "groups");
+  ck_assert_msg (strcmp (v, "") == 0 || strcmp (v, "65534") == 0,
+                 "groups: %s", v);
+  free (v);
+  free (out);
+
+  /* A gid alone keeps the uid.  */
+  cmd = helper (_i, "ids");
+  subproc_set_gid (cmd, 12345);
+  out = output_of (cmd);
+  ck_assert_str_eq (v = field (out, "uid"), "0");
+  free (v);
+  ck_assert_str_eq (v = field (out, "gid"), "12345");
+  free (v);
+  free (out);
+
+  /* A uid without a passwd entry: no supplementary groups at all.  */
+  cmd = helper (_i, "ids");
+  subproc_set_uid (cmd, 54321);
+  out = output_of (cmd);
+  ck_assert_str_eq (v = field (out, "uid"), "54321");
+  free (v);
+  ck_assert_str_eq (v = field (out, "groups"), "");
+  free (v);
+  free (out);
+}
+END_TEST
+
+START_TEST (test_caps)
+{
+  if (skip_unless_root ())
+    return;
+  char *out = output_of (helper (_i, "caps"));
+  if (cap_field (out, "CapEff") == 0)
+    {
+      fprintf (stderr, "skipped: root without capabilities\n");
+      free (out);
+      return;
+    }
+  free (out);
+
+  /* Root, everything dropped: nothing comes back at exec.  */
+  subproc_t *cmd = helper (_i, "caps");
+  subproc_clear_caps (cmd);
+  out = output_of (cmd);
+  ck_assert_uint_eq (cap_field (out, "CapEff"), 0);
+  ck_assert_uint_eq (cap_field (out, "CapPrm"), 0);
+  ck_assert_uint_eq (cap_field (out, "CapInh"), 0);
+  ck_assert_uint_eq (cap_field (out, "CapBnd"), 0);
+  free (out);
+
+  /* Root, one kept.  */
+  cmd = helper (_i, "caps");
+  subproc_clear_caps (cmd);
+  subproc_allow_cap (cmd, CAP_NET_BIND_SERVICE);
+  out = output_of (cmd);
+  ck_assert_uint_eq (cap_field (out, "CapEff"), 1ULL << CAP_NET_BIND_SERVICE);
+  ck_assert_uint_eq (cap_field (out, "CapPrm"), 1ULL << CAP_NET_BIND_SERVICE);
+  ck_assert_uint_eq (cap_field (out, "CapBnd"), 1ULL << CAP_NET_BIND_SERVICE);
+  free (out);
+
+  /* Another user, two kept: they survive setuid and exec.  */
+  cmd = helper (_i, "caps");
+  subproc_set_uid (cmd, 65534);
+  subproc_set_gid (cmd, 65534);
+  subproc_clear_caps (cmd);
+  subproc_allow_cap (cmd, CAP_NET_BIND_SERVICE);
+  subproc_allow_cap (cmd, CAP_CHOWN);
+  out = output_of (cmd);
+  unsigned long long want
+    = (1ULL << CAP_NET_BIND_SERVICE) | (1ULL << CAP_CHOWN);
+  ck_assert_uint_eq (cap_field (out, "CapEff"), want);
+  ck_assert_uint_eq (cap_field (out, "CapPrm"), want);
+  ck_assert_uint_eq (cap_field (out, "CapAmb"), want);
+  free (out);
+
+  /* Another user without clear_caps: the kernel drops everything.  */
+  cmd = helper (_i, "caps");
+  subproc_set_uid (cmd, 65534);
+  out = output_of (cmd);
+  ck_assert_uint_eq (cap_field (out, "CapEff"), 0);
+  ck_assert_uint_eq (cap_field (out, "CapPrm"), 0);
+  free (out);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+#define BOTH_PATHS(suite, name)                                             \
+  do                                                                        \
+    {                                                                       \
+      TCase *tc_##name = tcase_create (#name);                              \
+      tcase_add_checked_fixture (tc_##name, test_leaks_begin,               \
+                                 test_leaks_check);                         \
+      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
+      suite_add_tcase ((suite), tc_##name);                                 \
+    }                                                                       \
+  while (0)
+
+static Suite *
+make_suite (void)
+{
+  Suite *s = suite_create ("privs");
+  BOTH_PATHS (s, umask);
+  BOTH_PATHS (s, rlimits);
+  BOTH_PATHS (s, signals_reset);
+  BOTH_PATHS (s, ids);
+  BOTH_PATHS (s, caps);
+  return s;
+}
+
+MAIN_SUITE (make_suite)

@@ -1,0 +1,538 @@
+/* process.c: running, waiting, stopping and reaping children on POSIX.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Loop 0 of each test takes the fast path, loop 1 the fork path (a
+ * pre-exec hook that does nothing).  Every test ends with no zombie and
+ * no leaked descriptor.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "subproc.h"
+
+static int
+noop_hook (void *opaque)
+{
+  (void) opaque;
+  return 0;
+}
+
+static subproc_t *
+helper (int i, const char *sub, ...)
+{
+  va_list ap;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
+  va_start (ap, sub);
+  const char *arg;
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    subproc_add_arg (cmd, arg);
+  va_end (ap);
+  if (i == 1)
+    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
+  return cmd;
+}
+
+/* Read one line of at most SIZE - 1 bytes from FD, byte by byte.  */
+static bool
+read_line (int fd, char *buf, size_t size)
+{
+  size_t n = 0;
+  while (n + 1 < size)
+    {
+      ssize_t r = read (fd, buf + n, 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      if (buf[n++] == '\n')
+        break;
+    }
+  buf[n] = '\0';
+  return n > 0;
+}
+
+/* Has PID ended (gone, or a zombie that is not ours to reap)?  Waits up
+   to MS milliseconds for it.  */
+static bool
+ends_within (long pid, int ms)
+{
+  int64_t end = test_now_ms () + ms;
+  do
+    {
+      if (kill ((pid_t) pid, 0) < 0 && errno == ESRCH)
+        return true;
+      char path[64], stat[512] = "";
+      snprintf (path, sizeof path, "/proc/%ld/stat", pid);
+      FILE *f = fopen (path, "r");
+      if (f)
+        {
+          size_t n = fread (stat, 1, sizeof stat - 1, f);
+          stat[n] = '\0';
+          fclose (f);
+          const char *paren = strrchr (stat, ')');
+          if (paren && paren[1] == ' ' && paren[2] == 'Z')
+            return true;
+        }
+      test_sleep_ms (10);
+    }
+  while (test_now_ms () < end);
+  return false;
+}
+
+/* ------------------------------------------------------------------ */
+
+START_TEST (test_run_async_wait)
+{
+  int status = -1;
+  pid_t pid = 0;
+  subproc_t *cmd = helper (_i, "exit", "5", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  ck_assert_int_gt (pid, 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 5);
+  /* Once: the child is gone.  */
+  ck_assert_int_eq (subproc_wait (cmd, &status), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_STATE);
+  subproc_free (cmd);
+
+  /* Without STATUS a non-zero exit is an error.  */
+  cmd = helper (_i, "exit", "5", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_EXIT_STATUS);
+  subproc_free (cmd);
+
+  /* Not started: nothing to wait for.  */
+  cmd = helper (_i, "exit", "0", NULL);
+  ck_assert_int_eq (subproc_wait (cmd, &status), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_STATE);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_abort)
+{
+  subproc_t *cmd = helper (_i, "sleep-forever", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  int64_t start = test_now_ms ();
+  errno = 1234;
+  subproc_abort (cmd);
+  ck_assert_int_eq (errno, 1234);
+  /* SIGTERM was enough: no grace period.  */
+  ck_assert_int_lt (test_now_ms () - start, 400);
+  subproc_abort (cmd);
+  subproc_free (cmd);
+
+  /* A child that ignores SIGTERM is killed after the grace period.  */
+  cmd = helper (_i, "sleep-forever", NULL);
+  ck_assert_ptr_ne (signal (SIGTERM, SIG_IGN), SIG_ERR);
+  /* Ignored signals stay ignored across exec: the library resets them,
+     so the child dies of SIGTERM anyway.  */
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  start = test_now_ms ();
+  subproc_abort (cmd);
+  ck_assert_int_lt (test_now_ms () - start, 400);
+  subproc_free (cmd);
+  signal (SIGTERM, SIG_DFL);
+}
+END_TEST
+
+START_TEST (test_free_kills)
+{
+  int out = -1;
+  subproc_t *cmd = helper (_i, "sleep-forever", NULL);
+  subproc_set_output_fd (cmd, &out);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  subproc_free (cmd);
+  /* The child is dead: its end of the pipe is closed.  */
+  char c;
+  ck_assert_int_eq (read (out, &c, 1), 0);
+  test_close (out);
+}
+END_TEST
+
+START_TEST (test_pid_wait)
+{
+  pid_t pid = 0;
+  int status = -1;
+  subproc_t *cmd = helper (_i, "exit", "7", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  /* The caller took the pid: free leaves the child alone.  */
+  subproc_free (cmd);
+  ck_assert_int_eq (subproc_pid_wait (pid, &status, false), 0);
+  ck_assert_int_eq (status, 7);
+
+  cmd = helper (_i, "exit", "7", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  subproc_free (cmd);
+  ck_assert_int_eq (subproc_pid_wait (pid, NULL, false), -1);
+  ck_assert_int_eq (subproc_last_error ()->code, SUBPROC_ERR_EXIT_STATUS);
+
+  cmd = helper (_i, "signal", "TERM", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  subproc_free (cmd);
+  ck_assert_int_eq (subproc_pid_wait (pid, &status, true), 0);
+  ck_assert (WIFSIGNALED (status));
+  ck_assert_int_eq (WTERMSIG (status), SIGTERM);
+
+  /* Not a child of ours.  */
+  ck_assert_int_eq (subproc_pid_wait (1, &status, false), -1);
+
+  /* pid_abort stops and reaps.  */
+  cmd = helper (_i, "sleep-forever", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  subproc_free (cmd);
+  ck_assert (kill (pid, 0) == 0);
+  subproc_pid_abort (pid);
+  ck_assert_int_eq (waitpid (pid, &status, WNOHANG), -1);
+  ck_assert_int_eq (errno, ECHILD);
+
+  /* Wait and abort work before free too.  */
+  cmd = helper (_i, "sleep-forever", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  subproc_abort (cmd);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_signal_status)
+{
+  int status = -1;
+  subproc_t *cmd = helper (_i, "signal", "TERM", NULL);
+  subproc_raw_status (cmd);
+  ck_assert_int_eq (subproc_run (cmd, &status), 0);
+  ck_assert (WIFSIGNALED (status));
+  ck_assert_int_eq (WTERMSIG (status), SIGTERM);
+  subproc_free (cmd);
+
+  cmd = helper (_i, "exit", "3", NULL);
+  subproc_raw_status (cmd);
+  ck_assert_int_eq (subproc_run (cmd, &status), 0);
+  ck_assert (WIFEXITED (status));
+  ck_assert_int_eq (WEXITSTATUS (status), 3);
+  subproc_free (cmd);
+
+  /* Death by a signal is an error without raw status, status or not.  */
+  const char *sigs[] = { "TERM", "KILL", "SEGV", "ABRT" };
+  for (size_t k = 0; k < 4; k++)
+    {
+      status = -1;
+      cmd = helper (_i, "signal", sigs[k], NULL);
+      ck_assert_int_eq (subproc_run (cmd, &status), -1);
+      ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SIGNALED);
+      ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
+                                     "signal"));
+      subproc_free (cmd);
+    }
+}
+END_TEST
+
+START_TEST (test_timeout)
+{
+  subproc_t *cmd = helper (_i, "sleep-forever", NULL);
+  subproc_set_timeout (cmd, 200);
+  int64_t start = test_now_ms ();
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  int64_t took = test_now_ms () - start;
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_TIMEOUT);
+  ck_assert_int_ge (took, 190);
+  ck_assert_int_lt (took, 2000);
+  subproc_free (cmd);
+
+  cmd = helper (_i, "sleep-forever", NULL);
+  subproc_set_timeout (cmd, 200);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_TIMEOUT);
+  subproc_free (cmd);
+
+  /* A child that ends in time.  */
+  cmd = helper (_i, "sleep", "10", NULL);
+  subproc_set_timeout (cmd, 5000);
+  ck_assert_int_eq (subproc_run (cmd, NULL), 0);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_process_group)
+{
+  pid_t pid;
+  int out = -1;
+  char line[64];
+
+  /* Without: the parent's group.  */
+  subproc_t *cmd = helper (_i, "pgid", NULL);
+  subproc_set_output_fd (cmd, &out);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  char *want = NULL;
+  ck_assert (read_line (out, line, sizeof line));
+  ck_assert (read_line (out, line, sizeof line));
+  ck_assert (read_line (out, line, sizeof line));
+  ck_assert_int_ne (asprintf (&want, "pgid=%ld\n", (long) getpgid (0)), -1);
+  ck_assert_str_eq (line, want);
+  free (want);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  subproc_free (cmd);
+  test_close (out);
+  ck_assert_int_eq (subproc_pid_wait (pid, NULL, false), -1);
+
+  /* With: a group of its own.  */
+  out = -1;
+  cmd = helper (_i, "pgid", NULL);
+  subproc_new_process_group (cmd);
+  subproc_set_output_fd (cmd, &out);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert (read_line (out, line, sizeof line));
+  long child = strtol (line + 4, NULL, 10);
+  ck_assert (read_line (out, line, sizeof line));
+  ck_assert (read_line (out, line, sizeof line));
+  ck_assert_int_eq (strtol (line + 5, NULL, 10), child);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  subproc_free (cmd);
+  test_close (out);
+}
+END_TEST
+
+/* Abort of a child in its own group takes its grandchildren along.  */
+START_TEST (test_group_abort_tree)
+{
+  int out = -1;
+  long kids[3];
+  char line[64];
+  subproc_t *cmd = helper (_i, "tree", "3", NULL);
+  subproc_new_process_group (cmd);
+  subproc_set_output_fd (cmd, &out);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  for (int k = 0; k < 3; k++)
+    {
+      ck_assert (read_line (out, line, sizeof line));
+      kids[k] = strtol (line, NULL, 10);
+      ck_assert_int_gt (kids[k], 0);
+    }
+  subproc_abort (cmd);
+  subproc_free (cmd);
+  for (int k = 0; k < 3; k++)
+    ck_assert_msg (ends_within (kids[k], 2000), "grandchild %ld lives",
+                   kids[k]);
+  test_close (out);
+
+  /* A timeout too.  */
+  out = -1;
+  cmd = helper (_i, "tree", "2", NULL);
+  subproc_new_process_group (cmd);
+  subproc_set_output_fd (cmd, &out);
+  subproc_set_timeout (cmd, 300);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  for (int k = 0; k < 2; k++)
+    {
+      ck_assert (read_line (out, line, sizeof line));
+      kids[k] = strtol (line, NULL, 10);
+    }
+  ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_TIMEOUT);
+  subproc_free (cmd);
+  for (int k = 0; k < 2; k++)
+    ck_assert_msg (ends_within (kids[k], 2000), "grandchild %ld lives",
+                   kids[k]);
+  test_close (out);
+}
+END_TEST
+
+/* Start sleep-forever from a process of its own that then exits; the
+   child's pid.  */
+static long
+orphan (int i, bool kill_on_exit)
+{
+  int p[2];
+  ck_assert_int_eq (pipe (p), 0);
+  pid_t mid = fork ();
+  ck_assert_int_ge (mid, 0);
+  if (mid == 0)
+    {
+      close (p[0]);
+      pid_t pid = 0;
+      subproc_t *cmd = helper (i, "sleep-forever", NULL);
+      if (kill_on_exit)
+        subproc_kill_on_parent_exit (cmd);
+      if (subproc_run_async (cmd, &pid) < 0)
+        _exit (1);
+      char buf[32];
+      int n = snprintf (buf, sizeof buf, "%ld\n", (long) pid);
+      _exit (write (p[1], buf, (size_t) n) == n ? 0 : 1);
+    }
+  test_close (p[1]);
+  char line[32];
+  ck_assert (read_line (p[0], line, sizeof line));
+  test_close (p[0]);
+  int status;
+  ck_assert_int_eq (waitpid (mid, &status, 0), mid);
+  ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  return strtol (line, NULL, 10);
+}
+
+START_TEST (test_kill_on_parent_exit)
+{
+  long pid = orphan (_i, true);
+  ck_assert_msg (ends_within (pid, 2000), "child %ld outlived its parent",
+                 pid);
+
+  /* Without: it survives its parent.  */
+  pid = orphan (_i, false);
+  test_sleep_ms (200);
+  ck_assert_int_eq (kill ((pid_t) pid, 0), 0);
+  test_kill_pid (pid);
+  ck_assert (ends_within (pid, 2000));
+}
+END_TEST
+
+START_TEST (test_exec)
+{
+  int p[2];
+  ck_assert_int_eq (pipe (p), 0);
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      close (p[0]);
+      subproc_t *cmd = helper (0, "pid", NULL);
+      subproc_set_output_fd (cmd, &p[1]);
+      subproc_exec (cmd);
+      _exit (99);
+    }
+  test_close (p[1]);
+  char line[32];
+  ck_assert (read_line (p[0], line, sizeof line));
+  test_close (p[0]);
+  /* The helper replaced the forked process: same pid.  */
+  ck_assert_int_eq (strtol (line, NULL, 10), pid);
+  int status;
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  ck_assert (WIFEXITED (status));
+  ck_assert_int_eq (WEXITSTATUS (status), 0);
+
+  /* What cannot be found is reported and the process goes on.  */
+  subproc_t *cmd = subproc_new ("/nonexistent/program");
+  ck_assert_int_eq (subproc_exec (cmd), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_NOT_FOUND);
+  subproc_free (cmd);
+}
+END_TEST
+
+static int
+failing_hook (void *opaque)
+{
+  (void) opaque;
+  errno = EDOM;
+  return 1;
+}
+
+START_TEST (test_handshake)
+{
+  char *out = NULL;
+  int out_fd = -1;
+  subproc_t *cmd = helper (0, "print", "after", NULL);
+  subproc_require_handshake (cmd);
+  subproc_set_output_fd (cmd, &out_fd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_handshake_wait (cmd), 0);
+  /* Held before exec: nothing written yet.  */
+  fcntl (out_fd, F_SETFL, O_NONBLOCK);
+  char buf[16];
+  ck_assert_int_eq (read (out_fd, buf, sizeof buf), -1);
+  ck_assert_int_eq (errno, EAGAIN);
+  ck_assert_int_eq (subproc_handshake_notify (cmd), 0);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  subproc_free (cmd);
+  ck_assert_int_eq (read (out_fd, buf, sizeof buf), 5);
+  test_close (out_fd);
+  free (out);
+
+  /* The hook fails before the handshake.  */
+  cmd = helper (0, "exit", "0", NULL);
+  subproc_require_handshake (cmd);
+  subproc_set_pre_exec_hook (cmd, failing_hook, NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_handshake_wait (cmd), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_HOOK);
+  ck_assert_int_eq (subproc_get_error (cmd)->sys_errno, EDOM);
+  subproc_free (cmd);
+
+  /* A failure after the handshake is reported by notify.  */
+  cmd = helper (0, "exit", "0", NULL);
+  subproc_require_handshake (cmd);
+  subproc_set_working_directory (cmd, "/nonexistent/dir");
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_handshake_wait (cmd), 0);
+  ck_assert_int_eq (subproc_handshake_notify (cmd), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SPAWN);
+  ck_assert_int_eq (subproc_get_error (cmd)->sys_errno, ENOENT);
+  subproc_free (cmd);
+
+  /* Freed while held: the child goes away.  */
+  cmd = helper (0, "sleep-forever", NULL);
+  subproc_require_handshake (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_handshake_wait (cmd), 0);
+  subproc_free (cmd);
+}
+END_TEST
+
+/* With SIGCHLD ignored the kernel reaps children itself: the status is
+   lost, and the library says so instead of inventing one.  */
+START_TEST (test_sigchld_ignored)
+{
+  ck_assert_ptr_ne (signal (SIGCHLD, SIG_IGN), SIG_ERR);
+  subproc_t *cmd = helper (_i, "exit", "0", NULL);
+  int r = subproc_run (cmd, NULL);
+  signal (SIGCHLD, SIG_DFL);
+  ck_assert_int_eq (r, -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SYSTEM);
+  ck_assert_int_eq (subproc_get_error (cmd)->sys_errno, ECHILD);
+  subproc_free (cmd);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+#define BOTH_PATHS(suite, name)                                             \
+  do                                                                        \
+    {                                                                       \
+      TCase *tc_##name = tcase_create (#name);                              \
+      tcase_add_checked_fixture (tc_##name, test_leaks_begin,               \
+                                 test_leaks_check);                         \
+      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
+      suite_add_tcase ((suite), tc_##name);                                 \
+    }                                                                       \
+  while (0)
+
+static Suite *
+make_suite (void)
+{
+  Suite *s = suite_create ("process");
+  BOTH_PATHS (s, run_async_wait);
+  BOTH_PATHS (s, abort);
+  BOTH_PATHS (s, free_kills);
+  BOTH_PATHS (s, pid_wait);
+  BOTH_PATHS (s, signal_status);
+  BOTH_PATHS (s, timeout);
+  BOTH_PATHS (s, process_group);
+  BOTH_PATHS (s, group_abort_tree);
+  BOTH_PATHS (s, kill_on_parent_exit);
+  TEST_CASE_WITH_LEAK_CHECK (s, exec);
+  TEST_CASE_WITH_LEAK_CHECK (s, handshake);
+  BOTH_PATHS (s, sigchld_ignored);
+  return s;
+}
+
+MAIN_SUITE (make_suite)

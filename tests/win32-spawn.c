@@ -1,0 +1,693 @@
+/* win32-spawn.c: what the Win32 backend promises beyond the common suites:
+ * batch files without BatBadBut, exact handle inheritance, job trees,
+ * UTF-8 everywhere, PATH/PATHEXT lookup, daemons and unsupported options.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <config.h>
+
+#include <direct.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <io.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+
+#include "common.h"
+#include "subproc.h"
+#include "../src/win32/win32.h"
+
+/* Run CMD, which must succeed; its error message otherwise.  */
+#define RUN_OK(cmd, status)                                                 \
+  ck_assert_msg (subproc_run ((cmd), (status)) == 0, "%s",                  \
+                 subproc_get_error (cmd)->message)
+
+static char *
+copy_helper (const char *name)
+{
+  char *path = test_tmp_path (name);
+  size_t len;
+  char *data = test_read_file (test_helper (), &len);
+  test_write_file (path, data, len);
+  free (data);
+  return path;
+}
+
+/* Has process PID ended (within MS milliseconds)?  */
+static bool
+pid_gone (long pid, DWORD ms)
+{
+  HANDLE h = OpenProcess (SYNCHRONIZE, FALSE, (DWORD) pid);
+  if (h == NULL)
+    return true;
+  DWORD r = WaitForSingleObject (h, ms);
+  CloseHandle (h);
+  return r == WAIT_OBJECT_0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Batch files.  */
+
+/* A batch file that hands %* to the helper's argv (which splits with the
+   C runtime's rules) and shows %1 on stderr.  */
+static char *
+make_batch (const char *dir_name)
+{
+  char *dir = test_tmp_path (dir_name);
+  ck_assert_int_eq (CreateDirectoryA (dir, NULL), 1);
+  char *bat = malloc (strlen (dir) + 16);
+  strcpy (bat, dir);
+  strcat (bat, "\\t.bat");
+  static const char text[] = "@echo off\r\n"
+                             "\"%SUBPROC_BATCH_HELPER%\" argv %*\r\n"
+                             "echo [%1]>&2\r\n"
+                             "exit /b 7\r\n";
+  test_write_file (bat, text, sizeof text - 1);
+  test_setenv ("SUBPROC_BATCH_HELPER", test_helper ());
+  free (dir);
+  return bat;
+}
+
+START_TEST (test_batch_args_intact)
+{
+  /* Each would run a command, redirect, or expand, if cmd.exe saw it
+     unquoted.  */
+  static const char *const args[] = {
+    "a&b", "c|d", "<in", ">out", "^caret", "a b", "(x)", "!PATH!",
+    "semi;colon", "eq=al", "comma,x", "plain", "", "&calc.exe", "x^&y",
+    "*?", "@$#", "a\tb", NULL
+  };
+  char *bat = make_batch ("b dir & (x)");
+  char *out = NULL, *err = NULL;
+  size_t len;
+  int status = -1;
+  subproc_t *cmd = subproc_new (bat);
+  subproc_add_arg_set (cmd, args);
+  subproc_set_output_bytes (cmd, &out, &len);
+  subproc_set_error_buffer (cmd, &err);
+  RUN_OK (cmd, &status);
+  ck_assert_int_eq (status, 7);
+  size_t off = 0;
+  for (size_t i = 0; args[i]; i++)
+    {
+      ck_assert_msg (off < len && strcmp (out + off, args[i]) == 0,
+                     "argument %zu: sent [%s], got [%s]", i, args[i],
+                     off < len ? out + off : "(nothing)");
+      off += strlen (args[i]) + 1;
+    }
+  ck_assert_uint_eq (off, len);
+  ck_assert_str_eq (err, "[\"a&b\"]\r\n");
+  free (out);
+  free (err);
+  subproc_free (cmd);
+  free (bat);
+}
+END_TEST
+
+START_TEST (test_batch_unsafe_args_refused)
+{
+  static const char *const bad[] = {
+    "50%", "%PATH%", "\"", "a\"&calc\"", "a\nb", "x\ry", "\x1a", NULL
+  };
+  char *bat = make_batch ("bdir");
+  for (size_t i = 0; bad[i]; i++)
+    {
+      subproc_t *cmd = subproc_new_arg_list (bat, "ok", bad[i], NULL);
+      ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+      const subproc_error_t *err = subproc_get_error (cmd);
+      ck_assert_int_eq (err->code, SUBPROC_ERR_INVALID);
+      subproc_free (cmd);
+    }
+  free (bat);
+}
+END_TEST
+
+START_TEST (test_batch_found_through_path)
+{
+  char *bat = make_batch ("pdir");
+  char *dir = test_tmp_path ("pdir");
+  const char *old = getenv ("PATH");
+  char *saved = strdup (old ? old : "");
+  char *path = malloc (strlen (dir) + strlen (saved) + 2);
+  strcpy (path, dir);
+  strcat (path, ";");
+  strcat (path, saved);
+  test_setenv ("PATH", path);
+
+  char *out = NULL;
+  int status = -1;
+  subproc_t *cmd = subproc_new_arg_list ("t", "x&y", NULL);
+  subproc_set_output_buffer (cmd, &out);
+  int r = subproc_run (cmd, &status);
+  test_setenv ("PATH", saved);
+  ck_assert_msg (r == 0, "%s", subproc_get_error (cmd)->message);
+  ck_assert_int_eq (status, 7);
+  ck_assert_str_eq (out, "x&y");
+  free (out);
+  subproc_free (cmd);
+  free (path);
+  free (saved);
+  free (dir);
+  free (bat);
+}
+END_TEST
+
+START_TEST (test_batch_names)
+{
+  ck_assert (sp_win32_is_batch ("C:\\x\\a.BAT"));
+  ck_assert (sp_win32_is_batch ("a.cmd"));
+  /* Windows strips trailing dots and spaces: still a batch file
+     (CVE-2024-43402).  */
+  ck_assert (sp_win32_is_batch ("a.bat."));
+  ck_assert (sp_win32_is_batch ("a.cmd . ."));
+  ck_assert (!sp_win32_is_batch ("a.exe"));
+  ck_assert (!sp_win32_is_batch ("bat"));
+  ck_assert (!sp_win32_is_batch ("a.batx"));
+
+  /* Alternate data streams are refused outright.  */
+  subproc_t *cmd = subproc_new ("C:\\x\\a.bat::$DATA");
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_INVALID);
+  subproc_free (cmd);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Handles.  */
+
+START_TEST (test_unpassed_handle_not_inherited)
+{
+  /* An inheritable handle, numbered above anything the child has of its
+     own (inherited handles keep their value).  */
+  SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+  HANDLE ev = CreateEventA (&sa, TRUE, FALSE, NULL);
+  HANDLE dups[2000];
+  for (int i = 0; i < 2000; i++)
+    ck_assert (DuplicateHandle (GetCurrentProcess (), ev,
+                                GetCurrentProcess (), &dups[i], 0, TRUE,
+                                DUPLICATE_SAME_ACCESS));
+  char hex[32];
+  snprintf (hex, sizeof hex, "0x%llx",
+            (unsigned long long) (uintptr_t) dups[1999]);
+
+  char *out = NULL;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "handles", hex,
+                                         NULL);
+  subproc_set_output_buffer (cmd, &out);
+  RUN_OK (cmd, NULL);
+  char want[64];
+  snprintf (want, sizeof want, "%s=invalid", hex);
+  ck_assert_msg (strstr (out, want) != NULL, "%s", out);
+  /* Nothing but 0, 1 and 2.  */
+  ck_assert_ptr_null (strstr (out, "fd=3 "));
+  free (out);
+  subproc_free (cmd);
+  for (int i = 0; i < 2000; i++)
+    CloseHandle (dups[i]);
+  CloseHandle (ev);
+}
+END_TEST
+
+START_TEST (test_passed_fd_keeps_number)
+{
+  int p[2];
+  ck_assert_int_eq (_pipe (p, 4096, _O_BINARY | _O_NOINHERIT), 0);
+  ck_assert_int_eq (_dup2 (p[1], 41), 0);
+  _close (p[1]);
+
+  char *out = NULL;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "handles", NULL);
+  subproc_pass_fd (cmd, 41, 0);
+  subproc_set_output_buffer (cmd, &out);
+  RUN_OK (cmd, NULL);
+  ck_assert_msg (strstr (out, "fd=41 ") != NULL, "%s", out);
+  free (out);
+  subproc_free (cmd);
+
+  cmd = subproc_new_arg_list (test_helper (), "fd-write", "41", "hello",
+                              NULL);
+  subproc_pass_fd (cmd, 41, SUBPROC_PASS_FD_CLOSE_PARENT);
+  RUN_OK (cmd, NULL);
+  subproc_free (cmd);
+  char buf[16] = { 0 };
+  ck_assert_int_eq (_read (p[0], buf, sizeof buf - 1), 5);
+  ck_assert_str_eq (buf, "hello");
+  /* The only writer was closed: end of file.  */
+  ck_assert_int_eq (_read (p[0], buf, sizeof buf - 1), 0);
+  _close (p[0]);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Jobs.  */
+
+/* Start the helper's "tree N" and read the N grandchildren's pids.  */
+static subproc_t *
+start_tree (int n, long *pids, bool group)
+{
+  char num[8];
+  snprintf (num, sizeof num, "%d", n);
+  int fd = -1;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "tree", num, NULL);
+  subproc_set_output_fd (cmd, &fd);
+  if (group)
+    subproc_new_process_group (cmd);
+  ck_assert_msg (subproc_run_async (cmd, NULL) == 0, "%s",
+                 subproc_get_error (cmd)->message);
+  char buf[256];
+  int len = 0, got = 0;
+  int64_t start = test_now_ms ();
+  while (got < n && test_now_ms () - start < 10000)
+    {
+      int r = _read (fd, buf + len, (unsigned int) (sizeof buf - 1 - len));
+      if (r <= 0)
+        break;
+      len += r;
+      buf[len] = '\0';
+      got = 0;
+      for (char *p = buf; got < n;)
+        {
+          char *nl = strchr (p, '\n');
+          if (nl == NULL)
+            break;
+          pids[got++] = atol (p);
+          p = nl + 1;
+        }
+    }
+  _close (fd);
+  ck_assert_int_eq (got, n);
+  return cmd;
+}
+
+START_TEST (test_abort_kills_tree)
+{
+  long pids[3];
+  subproc_t *cmd = start_tree (3, pids, false);
+  subproc_abort (cmd);
+  for (int i = 0; i < 3; i++)
+    ck_assert_msg (pid_gone (pids[i], 3000), "grandchild %ld lives", pids[i]);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_timeout_kills_tree)
+{
+  long pids[2];
+  subproc_t *cmd = start_tree (2, pids, true);
+  subproc_set_timeout (cmd, 1);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_TIMEOUT);
+  for (int i = 0; i < 2; i++)
+    ck_assert_msg (pid_gone (pids[i], 3000), "grandchild %ld lives", pids[i]);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_child_in_job)
+{
+  char *out = NULL;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "in-job", NULL);
+  subproc_set_output_buffer (cmd, &out);
+  RUN_OK (cmd, NULL);
+  ck_assert_str_eq (out, "job=yes\n");
+  free (out);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_abort_status_is_abnormal)
+{
+  pid_t pid;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "sleep-forever",
+                                         NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  subproc_free (cmd);
+  HANDLE h = OpenProcess (SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION,
+                          FALSE, (DWORD) pid);
+  ck_assert_ptr_nonnull (h);
+  subproc_pid_abort (pid);
+  ck_assert_uint_eq (WaitForSingleObject (h, 3000), WAIT_OBJECT_0);
+  DWORD code = 0;
+  ck_assert (GetExitCodeProcess (h, &code));
+  CloseHandle (h);
+  /* An NTSTATUS error code: abnormal, as SIGTERM is on POSIX.  */
+  ck_assert_uint_eq (code, SP_WIN32_KILL_CODE);
+  /* The pid was taken back by pid_abort: it is no longer ours.  */
+  int status;
+  ck_assert_int_eq (subproc_pid_wait (pid, &status, false), -1);
+}
+END_TEST
+
+START_TEST (test_exception_status)
+{
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "signal", "SEGV",
+                                         NULL);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  const subproc_error_t *err = subproc_get_error (cmd);
+  ck_assert_int_eq (err->code, SUBPROC_ERR_SIGNALED);
+  ck_assert_ptr_nonnull (strstr (err->message, "0xC0000005"));
+  subproc_free (cmd);
+
+  int value;
+  ck_assert_int_eq (sp_backend_status_exited ((int) 0xC000013A, &value), 0);
+  ck_assert_int_eq (sp_backend_status_exited (255, &value), 1);
+  ck_assert_int_eq (value, 255);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* UTF-8.  */
+
+START_TEST (test_unicode_program_args_env_cwd)
+{
+  char *dir = test_tmp_path ("d\xc3\xafr \xe2\x82\xac");
+  wchar_t wdir[MAX_PATH];
+  MultiByteToWideChar (CP_UTF8, 0, dir, -1, wdir, MAX_PATH);
+  ck_assert (CreateDirectoryW (wdir, NULL));
+  char *exe = malloc (strlen (dir) + 32);
+  strcpy (exe, dir);
+  strcat (exe, "\\h\xc3\xa9lper.exe");
+  wchar_t wexe[MAX_PATH], whelper[MAX_PATH];
+  MultiByteToWideChar (CP_UTF8, 0, exe, -1, wexe, MAX_PATH);
+  MultiByteToWideChar (CP_UTF8, 0, test_helper (), -1, whelper, MAX_PATH);
+  ck_assert (CopyFileW (whelper, wexe, FALSE));
+
+  char *out = NULL;
+  size_t len;
+  subproc_t *cmd = subproc_new_arg_list (exe, "argv-w", "\xc3\xb1 \xe6\x97\xa5",
+                                         NULL);
+  subproc_set_output_bytes (cmd, &out, &len);
+  RUN_OK (cmd, NULL);
+  ck_assert_str_eq (out, "\xc3\xb1 \xe6\x97\xa5");
+  free (out);
+  subproc_free (cmd);
+
+  cmd = subproc_new_arg_list (exe, "getenv-w", "\xc3\x84VAR", "\xc3\xa4var",
+                              NULL);
+  subproc_add_env_pass_common (cmd);
+  subproc_add_env_pair (cmd, "\xc3\x84VAR", "\xe2\x82\xac=x");
+  subproc_set_output_buffer (cmd, &out);
+  RUN_OK (cmd, NULL);
+  ck_assert_str_eq (out, "\xe2\x82\xac=x\n\xe2\x82\xac=x\n");
+  free (out);
+  subproc_free (cmd);
+
+  cmd = subproc_new_arg_list (exe, "cwd-w", NULL);
+  subproc_set_working_directory (cmd, dir);
+  subproc_set_output_buffer (cmd, &out);
+  RUN_OK (cmd, NULL);
+  char *want = malloc (strlen (dir) + 2);
+  strcpy (want, dir);
+  strcat (want, "\n");
+  ck_assert_str_eq (out, want);
+  free (want);
+  free (out);
+  subproc_free (cmd);
+  free (exe);
+  free (dir);
+}
+END_TEST
+
+START_TEST (test_env_names_ignore_case)
+{
+  char *out = NULL;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "getenv-w", "foo",
+                                         NULL);
+  subproc_add_env_pair (cmd, "FOO", "1");
+  subproc_add_env_pair (cmd, "foo", "2");
+  subproc_set_output_buffer (cmd, &out);
+  RUN_OK (cmd, NULL);
+  ck_assert_str_eq (out, "2\n");
+  free (out);
+  subproc_free (cmd);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Lookup.  */
+
+START_TEST (test_no_search_in_cwd)
+{
+  char *exe = copy_helper ("cwdonly-xyz.exe");
+  char old[MAX_PATH];
+  ck_assert_ptr_nonnull (_getcwd (old, sizeof old));
+  ck_assert_int_eq (_chdir (test_tmpdir), 0);
+  subproc_t *cmd = subproc_new_arg_list ("cwdonly-xyz", "exit", "0", NULL);
+  int r = subproc_run (cmd, NULL);
+  int code = subproc_get_error (cmd) ? subproc_get_error (cmd)->code : 0;
+  subproc_free (cmd);
+  /* With a directory part, the current directory is fine.  */
+  cmd = subproc_new_arg_list (".\\cwdonly-xyz", "exit", "0", NULL);
+  int r2 = subproc_run (cmd, NULL);
+  subproc_free (cmd);
+  ck_assert_int_eq (_chdir (old), 0);
+  ck_assert_int_eq (r, -1);
+  ck_assert_int_eq (code, SUBPROC_ERR_NOT_FOUND);
+  ck_assert_int_eq (r2, 0);
+  free (exe);
+}
+END_TEST
+
+START_TEST (test_pathext)
+{
+  char *exe = copy_helper ("pxt.exe");
+  const char *old = getenv ("PATH");
+  char *saved = strdup (old ? old : "");
+  char *path = malloc (strlen (test_tmpdir) + strlen (saved) + 2);
+  strcpy (path, test_tmpdir);
+  strcat (path, ";");
+  strcat (path, saved);
+  test_setenv ("PATH", path);
+  int status = -1;
+  subproc_t *cmd = subproc_new_arg_list ("pxt", "exit", "4", NULL);
+  int r = subproc_run (cmd, &status);
+  subproc_free (cmd);
+  cmd = subproc_new_arg_list ("PXT.EXE", "exit", "5", NULL);
+  int status2 = -1;
+  int r2 = subproc_run (cmd, &status2);
+  subproc_free (cmd);
+  test_setenv ("PATH", saved);
+  ck_assert_int_eq (r, 0);
+  ck_assert_int_eq (status, 4);
+  ck_assert_int_eq (r2, 0);
+  ck_assert_int_eq (status2, 5);
+  free (path);
+  free (saved);
+  free (exe);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Process options.  */
+
+static int
+hook_fails (void *opaque)
+{
+  (void) opaque;
+  errno = EPERM;
+  return 1;
+}
+
+START_TEST (test_hook_failure_child_never_runs)
+{
+  int p[2];
+  ck_assert_int_eq (_pipe (p, 4096, _O_BINARY | _O_NOINHERIT), 0);
+  ck_assert_int_eq (_dup2 (p[1], 42), 0);
+  _close (p[1]);
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "fd-write", "42",
+                                         "ran", NULL);
+  subproc_pass_fd (cmd, 42, SUBPROC_PASS_FD_CLOSE_PARENT);
+  subproc_set_pre_exec_hook (cmd, hook_fails, NULL);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_HOOK);
+  ck_assert_int_eq (subproc_get_error (cmd)->sys_errno, EPERM);
+  subproc_free (cmd);
+  char buf[8];
+  ck_assert_int_eq (_read (p[0], buf, sizeof buf), 0);
+  _close (p[0]);
+}
+END_TEST
+
+START_TEST (test_handshake_holds_child)
+{
+  int fd = -1, status = -1;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "print", "go",
+                                         NULL);
+  subproc_set_output_fd (cmd, &fd);
+  subproc_require_handshake (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_handshake_wait (cmd), 0);
+  test_sleep_ms (200);
+  DWORD avail = 1;
+  ck_assert (PeekNamedPipe ((HANDLE) _get_osfhandle (fd), NULL, 0, NULL,
+                            &avail, NULL));
+  ck_assert_uint_eq (avail, 0);
+  ck_assert_int_eq (subproc_handshake_notify (cmd), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  char buf[8] = { 0 };
+  ck_assert_int_eq (_read (fd, buf, sizeof buf - 1), 2);
+  ck_assert_str_eq (buf, "go");
+  _close (fd);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_daemon_pid_file)
+{
+  char *pid_path = test_tmp_path ("d.pid");
+  int status = -1;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "sleep", "20000",
+                                         NULL);
+  subproc_daemonize (cmd);
+  subproc_set_pid_file (cmd, pid_path);
+  RUN_OK (cmd, &status);
+  ck_assert_int_eq (status, 0);
+  subproc_free (cmd);
+
+  char *text = test_read_file (pid_path, NULL);
+  long pid = atol (text);
+  free (text);
+  ck_assert_int_gt (pid, 0);
+  ck_assert (!pid_gone (pid, 0));
+  /* Held by the daemon: nobody can write it while it lives.  */
+  HANDLE h = CreateFileA (pid_path, GENERIC_WRITE,
+                          FILE_SHARE_READ | FILE_SHARE_WRITE
+                            | FILE_SHARE_DELETE,
+                          NULL, OPEN_EXISTING, 0, NULL);
+  ck_assert (h == INVALID_HANDLE_VALUE);
+  test_kill_pid (pid);
+  ck_assert (pid_gone (pid, 3000));
+  free (pid_path);
+}
+END_TEST
+
+START_TEST (test_unsupported_options)
+{
+  static const char *const names[] = { "uid", "gid", "umask", "max_memlock",
+                                       "max_files", "max_core_size" };
+  for (int i = 0; i < 6; i++)
+    {
+      subproc_t *cmd = subproc_new_arg_list (test_helper (), "exit", "0",
+                                             NULL);
+      switch (i)
+        {
+        case 0: subproc_set_uid (cmd, 0); break;
+        case 1: subproc_set_gid (cmd, 0); break;
+        case 2: subproc_set_umask (cmd, 022); break;
+        case 3: subproc_set_max_memlock (cmd, 1 << 20); break;
+        case 4: subproc_set_max_files (cmd, 64); break;
+        default: subproc_set_max_core_size (cmd, 0); break;
+        }
+      ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+      const subproc_error_t *err = subproc_get_error (cmd);
+      ck_assert_int_eq (err->code, SUBPROC_ERR_UNSUPPORTED);
+      ck_assert_msg (strstr (err->message, names[i]) != NULL, "%s",
+                     err->message);
+      subproc_free (cmd);
+    }
+}
+END_TEST
+
+START_TEST (test_clear_caps)
+{
+  /* A restricted token where the system gives a real one; Wine's keeps
+     every privilege, and then the run must say so instead of pretending.  */
+  char *out = NULL;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "privileges", NULL);
+  subproc_clear_caps (cmd);
+  subproc_set_output_buffer (cmd, &out);
+  if (subproc_run (cmd, NULL) == 0)
+    ck_assert_int_le (atoi (out), 1);
+  else
+    ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_UNSUPPORTED);
+  free (out);
+  subproc_free (cmd);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* I/O.  */
+
+START_TEST (test_64mib_both_ways)
+{
+  size_t n = (size_t) 64 << 20;
+  char *in = malloc (n);
+  ck_assert_ptr_nonnull (in);
+  for (size_t i = 0; i < n; i++)
+    in[i] = (char) (i * 7 + i / 65536);
+  char *out = NULL;
+  size_t len = 0;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "echo", NULL);
+  subproc_set_input_bytes (cmd, in, n);
+  subproc_set_output_bytes (cmd, &out, &len);
+  RUN_OK (cmd, NULL);
+  ck_assert_uint_eq (len, n);
+  ck_assert (memcmp (out, in, n) == 0);
+  free (out);
+  free (in);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_interleaved_output_and_error)
+{
+  char *out = NULL, *err = NULL;
+  size_t out_len = 0, err_len = 0;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "write-both",
+                                         "8000000", NULL);
+  subproc_set_output_bytes (cmd, &out, &out_len);
+  subproc_set_error_bytes (cmd, &err, &err_len);
+  RUN_OK (cmd, NULL);
+  ck_assert_uint_eq (out_len, 8000000);
+  ck_assert_uint_eq (err_len, 8000000);
+  free (out);
+  free (err);
+  subproc_free (cmd);
+
+  char *both = NULL;
+  size_t both_len = 0;
+  cmd = subproc_new_arg_list (test_helper (), "write-both", "3000000", NULL);
+  subproc_set_output_bytes (cmd, &both, &both_len);
+  subproc_set_error_bytes (cmd, &both, &both_len);
+  RUN_OK (cmd, NULL);
+  ck_assert_uint_eq (both_len, 6000000);
+  free (both);
+  subproc_free (cmd);
+}
+END_TEST
+
+static Suite *
+make_suite (void)
+{
+  Suite *s = suite_create ("win32-spawn");
+  TEST_CASE_WITH_TMPDIR (s, batch_args_intact);
+  TEST_CASE_WITH_TMPDIR (s, batch_unsafe_args_refused);
+  TEST_CASE_WITH_TMPDIR (s, batch_found_through_path);
+  TEST_CASE (s, batch_names);
+  TEST_CASE_WITH_LEAK_CHECK (s, unpassed_handle_not_inherited);
+  TEST_CASE (s, passed_fd_keeps_number);
+  TEST_CASE (s, abort_kills_tree);
+  TEST_CASE (s, timeout_kills_tree);
+  TEST_CASE (s, child_in_job);
+  TEST_CASE (s, abort_status_is_abnormal);
+  TEST_CASE (s, exception_status);
+  TEST_CASE_WITH_TMPDIR (s, unicode_program_args_env_cwd);
+  TEST_CASE (s, env_names_ignore_case);
+  TEST_CASE_WITH_TMPDIR (s, no_search_in_cwd);
+  TEST_CASE_WITH_TMPDIR (s, pathext);
+  TEST_CASE (s, hook_failure_child_never_runs);
+  TEST_CASE (s, handshake_holds_child);
+  TEST_CASE_WITH_TMPDIR (s, daemon_pid_file);
+  TEST_CASE (s, unsupported_options);
+  TEST_CASE (s, clear_caps);
+  TEST_CASE (s, 64mib_both_ways);
+  TEST_CASE (s, interleaved_output_and_error);
+  return s;
+}
+
+MAIN_SUITE (make_suite)
