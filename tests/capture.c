@@ -176,7 +176,10 @@ START_TEST (test_child_closes_stdin)
   char *in = malloc (n);
   ck_assert_ptr_nonnull (in);
   memset (in, 'x', n);
+#ifdef SIGPIPE
+  /* Still the default: the library must be immune without changing it.  */
   ck_assert_ptr_eq (signal (SIGPIPE, SIG_DFL), SIG_DFL);
+#endif
   char *out = NULL;
   subproc_t *cmd = helper ("read-one", NULL);
   subproc_set_input_bytes (cmd, in, n);

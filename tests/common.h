@@ -72,7 +72,9 @@
   while (0)
 
 /* The same, with SETUP and TEARDOWN (void (*) (void), either may be NULL)
-   run around the test, in the test's own process where Check forks.  */
+   run around the test in the test's own process (a checked fixture).
+   Where Check forks, a failed assertion ends that process at once, so
+   TEARDOWN runs only after a test that passed.  */
 #define TEST_CASE_WITH_FIXTURE(suite, name, setup, teardown)                \
   do                                                                        \
     {                                                                       \
@@ -83,10 +85,20 @@
     }                                                                       \
   while (0)
 
-/* A test that runs in a fresh temporary directory, test_tmpdir.  */
+/* A test that runs in a fresh temporary directory, test_tmpdir.  The
+   directory is made and removed by the process that runs the suite (an
+   unchecked fixture), so it goes away even when the test fails or
+   crashes.  */
 #define TEST_CASE_WITH_TMPDIR(suite, name)                                  \
-  TEST_CASE_WITH_FIXTURE (suite, name, test_tmpdir_setup,                   \
-                          test_tmpdir_teardown)
+  do                                                                        \
+    {                                                                       \
+      TCase *tc_##name = tcase_create (#name);                              \
+      tcase_add_unchecked_fixture (tc_##name, test_tmpdir_setup,            \
+                                   test_tmpdir_teardown);                   \
+      tcase_add_test (tc_##name, test_##name);                              \
+      suite_add_tcase ((suite), tc_##name);                                 \
+    }                                                                       \
+  while (0)
 
 /* Run the suite that MAKE_SUITE builds, with CK_NORMAL output (CK_VERBOSITY
    in the environment overrides it).  Returns EXIT_SUCCESS when every test

@@ -206,13 +206,15 @@ START_TEST (test_ids)
   free (v);
   free (out);
 
-  /* A gid alone keeps the uid.  */
+  /* A gid alone keeps the uid, and replaces root's groups.  */
   cmd = helper (_i, "ids");
   subproc_set_gid (cmd, 12345);
   out = output_of (cmd);
   ck_assert_str_eq (v = field (out, "uid"), "0");
   free (v);
   ck_assert_str_eq (v = field (out, "gid"), "12345");
+  free (v);
+  ck_assert_str_eq (v = field (out, "groups"), "12345");
   free (v);
   free (out);
 

@@ -479,6 +479,17 @@ START_TEST (test_handshake)
   ck_assert_int_eq (subproc_get_error (cmd)->sys_errno, ENOENT);
   subproc_free (cmd);
 
+  /* Waited for without a notify: the child gives up, and that is an
+     error, not an exit status.  */
+  int status = -1;
+  cmd = helper (0, "exit", "0", NULL);
+  subproc_require_handshake (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SPAWN);
+  ck_assert_int_eq (status, -1);
+  subproc_free (cmd);
+
   /* Freed while held: the child goes away.  */
   cmd = helper (0, "sleep-forever", NULL);
   subproc_require_handshake (cmd);

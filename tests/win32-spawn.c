@@ -247,15 +247,18 @@ END_TEST
 
 /* Start the helper's "tree N" and read the N grandchildren's pids.  */
 static subproc_t *
-start_tree (int n, long *pids, bool group)
+start_tree (int n, long *pids, unsigned int timeout_ms)
 {
   char num[8];
   snprintf (num, sizeof num, "%d", n);
   int fd = -1;
   subproc_t *cmd = subproc_new_arg_list (test_helper (), "tree", num, NULL);
   subproc_set_output_fd (cmd, &fd);
-  if (group)
-    subproc_new_process_group (cmd);
+  if (timeout_ms)
+    {
+      subproc_new_process_group (cmd);
+      subproc_set_timeout (cmd, timeout_ms);
+    }
   ck_assert_msg (subproc_run_async (cmd, NULL) == 0, "%s",
                  subproc_get_error (cmd)->message);
   char buf[256];
@@ -286,7 +289,7 @@ start_tree (int n, long *pids, bool group)
 START_TEST (test_abort_kills_tree)
 {
   long pids[3];
-  subproc_t *cmd = start_tree (3, pids, false);
+  subproc_t *cmd = start_tree (3, pids, 0);
   subproc_abort (cmd);
   for (int i = 0; i < 3; i++)
     ck_assert_msg (pid_gone (pids[i], 3000), "grandchild %ld lives", pids[i]);
@@ -297,8 +300,7 @@ END_TEST
 START_TEST (test_timeout_kills_tree)
 {
   long pids[2];
-  subproc_t *cmd = start_tree (2, pids, true);
-  subproc_set_timeout (cmd, 1);
+  subproc_t *cmd = start_tree (2, pids, 300);
   ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_TIMEOUT);
   for (int i = 0; i < 2; i++)
@@ -378,8 +380,8 @@ START_TEST (test_unicode_program_args_env_cwd)
 
   char *out = NULL;
   size_t len;
-  subproc_t *cmd = subproc_new_arg_list (exe, "argv-w", "\xc3\xb1 \xe6\x97\xa5",
-                                         NULL);
+  subproc_t *cmd
+    = subproc_new_arg_list (exe, "argv-w", "\xc3\xb1 \xe6\x97\xa5", NULL);
   subproc_set_output_bytes (cmd, &out, &len);
   RUN_OK (cmd, NULL);
   ck_assert_str_eq (out, "\xc3\xb1 \xe6\x97\xa5");

@@ -57,12 +57,7 @@ sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
 {
   if (err == 0)
     err = EIO;
-  if (ctx->shared_report)
-    {
-      ctx->fail_errno = err;
-      ctx->fail_stage = (int) stage;
-    }
-  else if (ctx->err_fd >= 0)
+  if (ctx->err_fd >= 0)
     {
       sp_posix_report_t rep = { (int) stage, err };
       /* Eight bytes on a pipe are written at once or not at all.  */

@@ -95,7 +95,8 @@ int
 sp_backend_pipe (int fds[2], sp_fail_t *f)
 {
   if (sp_posix_pipe (fds) < 0)
-    return sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM : SUBPROC_ERR_SYSTEM,
+    return sp_fail (f,
+                    errno == ENOMEM ? SUBPROC_ERR_NOMEM : SUBPROC_ERR_SYSTEM,
                     errno, SP_STAGE_PIPE, NULL);
   return 0;
 }

@@ -64,10 +64,6 @@ typedef struct sp_posix_child
   pid_t parent_pid;        /* for the PR_SET_PDEATHSIG race */
   bool exec_mode;          /* sp_backend_exec: no fork, return on error */
   bool daemon;             /* this is the daemon of a daemonize */
-  /* With CLONE_VM the child reports here instead of through ERR_FD.  */
-  bool shared_report;
-  volatile int fail_stage;
-  volatile int fail_errno;
 } sp_posix_child_t;
 
 /* The failure record written to the error pipe.  */

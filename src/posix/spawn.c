@@ -9,13 +9,13 @@
  *  - the fast path, clone (CLONE_VM | CLONE_VFORK) on a small stack of
  *    its own (vfork elsewhere): nothing of the parent's memory is copied,
  *    so the cost does not grow with the parent's size.  The parent is
- *    suspended until the child has executed or exited, and the child
- *    reports a failure by writing two words into the parent's memory.
+ *    suspended until the child has executed or exited.
  *  - fork, for what cannot run in a child that shares the parent's
  *    memory and stops it: a pre-exec hook (the caller's code), a
  *    handshake (the child waits for the parent), a daemon (two forks).
- *    The child reports a failure through a close-on-exec pipe; end of
- *    file means exec succeeded.
+ *
+ * On both paths the child reports a failure (stage, errno) through a
+ * close-on-exec pipe; end of file means exec succeeded.
  *
  * All signals are blocked around the fork so that no handler of the
  * parent's runs in the child before the child has reset them.
@@ -150,9 +150,26 @@ sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_HANDSHAKE,
                     "daemonize");
 
+  /* Supplementary groups: those of the target user with set_uid, the
+     new group alone with set_gid only, so that a root parent's groups
+     never reach a child that was meant to run with less.  Only a
+     privileged parent may change them at all; an unprivileged one
+     keeps its own (and setuid/setgid to its own ids still works).  */
   spec->groups = NULL;
   spec->n_groups = 0;
-  if (spec->set_uid)
+  if (geteuid () != 0)
+    return 0;
+  if (!spec->set_uid && spec->set_gid)
+    {
+      gid_t *groups = sp_malloc (sizeof *groups);
+      if (groups == NULL)
+        return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_SETGROUPS,
+                        NULL);
+      groups[0] = spec->gid;
+      spec->groups = groups;
+      spec->n_groups = 1;
+    }
+  else if (spec->set_uid)
     {
       gid_t *groups;
       int n;
@@ -330,16 +347,16 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
     }
 
   bool fast = fast_path_ok (spec);
-  if (!fast)
+  /* Both paths report over the pipe: it works whatever the kernel or a
+     tool such as valgrind (which runs a CLONE_VM child as a copy) makes
+     of the fast path, and costs one pipe per spawn.  */
+  if (sp_posix_pipe (fds) < 0)
     {
-      if (sp_posix_pipe (fds) < 0)
-        {
-          sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
-          goto out;
-        }
-      err_r = fds[0];
-      ctx.err_fd = fds[1];
+      sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+      goto out;
     }
+  err_r = fds[0];
+  ctx.err_fd = fds[1];
   if (spec->handshake)
     {
       if (sp_posix_pipe (fds) < 0)
@@ -361,7 +378,6 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
   sigset_t all, old;
   sigfillset (&all);
   ctx.parent_pid = getpid ();
-  ctx.shared_report = fast;
   pthread_sigmask (SIG_SETMASK, &all, &old);
   if (fast)
     {
@@ -409,17 +425,7 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
   proc->pid = pid;
 
   int status;
-  if (fast)
-    {
-      if (ctx.fail_stage != 0)
-        {
-          close_fd (&pidfd);
-          sp_posix_waitpid (pid, &status, 0);
-          report_fail (f, ctx.fail_stage, ctx.fail_errno);
-          goto out;
-        }
-    }
-  else if (!spec->handshake)
+  if (!spec->handshake)
     {
       sp_posix_report_t rep;
       int r = sp_posix_read_report (err_r, &rep);

@@ -104,15 +104,6 @@ close_fd (int *fd)
   *fd = -1;
 }
 
-/* Record a reaped status.  */
-static void
-set_reaped (sp_proc_t *proc, int status)
-{
-  proc->reaped = true;
-  proc->status = status;
-  close_fd (&proc->pidfd);
-}
-
 /* A child that cannot be waited for: auto-reaped (SIGCHLD ignored) or
    reaped by someone else.  */
 static int
@@ -121,6 +112,25 @@ lost (sp_proc_t *proc, int err, sp_fail_t *f)
   proc->lost_errno = err;
   close_fd (&proc->pidfd);
   return sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_WAIT, NULL);
+}
+
+static int child_report (sp_proc_t *proc, sp_fail_t *f, bool *got);
+
+/* PROC has been reaped with STATUS.  A child held by the handshake that
+   gave up (no notify came) reported why on its error pipe: that is the
+   result, not its exit status 127.  */
+static int
+reaped (sp_proc_t *proc, int status, int *raw_status, sp_fail_t *f)
+{
+  bool got = false;
+
+  proc->reaped = true;
+  proc->status = status;
+  close_fd (&proc->pidfd);
+  *raw_status = status;
+  if (proc->err_fd >= 0 && child_report (proc, f, &got) < 0)
+    return -1;
+  return 1;
 }
 
 static void
@@ -156,9 +166,7 @@ sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
       r = sp_posix_waitpid (proc->pid, &status, 0);
       if (r < 0)
         return lost (proc, errno, f);
-      set_reaped (proc, status);
-      *raw_status = status;
-      return 1;
+      return reaped (proc, status, raw_status, f);
     }
 
   int64_t deadline = sp_backend_now_ms () + timeout_ms;
@@ -169,11 +177,7 @@ sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
       if (r < 0)
         return lost (proc, errno, f);
       if (r > 0)
-        {
-          set_reaped (proc, status);
-          *raw_status = status;
-          return 1;
-        }
+        return reaped (proc, status, raw_status, f);
       int64_t left = deadline - sp_backend_now_ms ();
       if (left <= 0)
         return 0;

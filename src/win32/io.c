@@ -1,0 +1,486 @@
+/* io.c: descriptors and the I/O pump of the Win32 backend.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Descriptors in the API are C runtime descriptors; each wraps a HANDLE.
+ *
+ * The pump uses one worker thread per stream that does blocking
+ * ReadFile / WriteFile calls.  Overlapped I/O would need the parent's end
+ * of each pipe opened with FILE_FLAG_OVERLAPPED, but sp_backend_pipe
+ * does not know which end the parent keeps, and a child given an
+ * overlapped handle as its stdin or stdout can misbehave (synchronous
+ * ReadFile on it is documented as unreliable).  Threads work with any
+ * handle.
+ *
+ * A worker moves bytes through a buffer of its own, never through the
+ * engine's memory: the engine may move its buffer (two streams can share
+ * one growing buffer when output and error are interleaved), and when
+ * the engine gives up on a stream whose worker is stuck in a read that
+ * cannot be cancelled, the worker must not write into memory that has
+ * been freed.  The copy costs far less than the pipe.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <io.h>
+#include <limits.h>
+#include <process.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "win32.h"
+
+/* The size asked for new pipes (advisory for Windows).  */
+#define PIPE_SIZE (64 * 1024)
+
+/* The largest transfer of one worker request.  */
+#define CHUNK_MAX (256 * 1024)
+
+/* How long a poll waits for busy readers to finish (see io_wait).  */
+#define SETTLE_MS 50
+
+/* ------------------------------------------------------------------ */
+/* Descriptors.  */
+
+int
+sp_backend_pipe (int fds[2], sp_fail_t *f)
+{
+  HANDLE rd, wr;
+
+  /* No SECURITY_ATTRIBUTES: both ends are born non-inheritable, so a
+     CreateProcess running on another thread cannot leak them.  The
+     spawn makes inheritable duplicates of the ends a child gets.  */
+  if (!CreatePipe (&rd, &wr, NULL, PIPE_SIZE))
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_PIPE, NULL);
+
+  int fd_r = _open_osfhandle ((intptr_t) rd, _O_RDONLY | _O_BINARY
+                                               | _O_NOINHERIT);
+  if (fd_r < 0)
+    {
+      int err = errno ? errno : EMFILE;
+      CloseHandle (rd);
+      CloseHandle (wr);
+      return sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_PIPE, NULL);
+    }
+  int fd_w = _open_osfhandle ((intptr_t) wr, _O_WRONLY | _O_BINARY
+                                               | _O_NOINHERIT);
+  if (fd_w < 0)
+    {
+      int err = errno ? errno : EMFILE;
+      _close (fd_r);
+      CloseHandle (wr);
+      return sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_PIPE, NULL);
+    }
+  fds[0] = fd_r;
+  fds[1] = fd_w;
+  return 0;
+}
+
+void
+sp_backend_close (int fd)
+{
+  int saved = errno;
+  if (fd >= 0)
+    _close (fd);
+  errno = saved;
+}
+
+bool
+sp_backend_fd_is_open (int fd)
+{
+  int saved = errno;
+  bool open = fd >= 0 && _get_osfhandle (fd) != (intptr_t) -1;
+  errno = saved;
+  return open;
+}
+
+/* Only pipes can be made non-blocking (PIPE_NOWAIT): a read then fails
+   at once when the pipe is empty instead of waiting.  The C runtime's
+   _read reports that with errno EPIPE, not EAGAIN; see the manual.  */
+int
+sp_backend_set_nonblocking (int fd, sp_fail_t *f)
+{
+  HANDLE h = (HANDLE) _get_osfhandle (fd);
+  if (h == INVALID_HANDLE_VALUE)
+    return sp_fail (f, SUBPROC_ERR_INVALID, EBADF, SP_STAGE_PIPE, NULL);
+  if (GetFileType (h) != FILE_TYPE_PIPE)
+    return 0;
+  DWORD mode = PIPE_READMODE_BYTE | PIPE_NOWAIT;
+  if (!SetNamedPipeHandleState (h, &mode, NULL, NULL))
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_PIPE,
+                          "non-blocking pipe");
+  return 0;
+}
+
+/* Through _write, so that a descriptor the caller opened in text mode
+   keeps its meaning.  Windows has no SIGPIPE to fear.  */
+int
+sp_backend_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      unsigned int chunk = len > INT_MAX / 2 ? INT_MAX / 2
+                                             : (unsigned int) len;
+      int n = _write (fd, p, chunk);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      if (n == 0)
+        {
+          errno = EIO;
+          return -1;
+        }
+      p += n;
+      len -= (size_t) n;
+    }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Workers.  */
+
+typedef struct worker
+{
+  HANDLE thread;
+  HANDLE wake;        /* auto-reset: a request was posted, or quit */
+  HANDLE done;        /* manual-reset: the request has completed */
+  HANDLE file;        /* the stream's handle; used only during a request */
+  bool writing;
+  LONG refs;          /* the stream's and the thread's */
+  volatile LONG quit;
+
+  char *buf;          /* CHUNK_MAX bytes */
+  /* The request, written by the pump before WAKE is set.  */
+  DWORD req_len;
+  bool busy;          /* a request is posted and not yet collected */
+  /* The result, written by the worker before DONE is set.  */
+  BOOL ok;
+  DWORD got;
+  DWORD err;
+  /* Bytes read but not yet handed to the engine (its room was
+     smaller).  */
+  size_t pend_off, pend_len;
+  bool pend_eof;      /* end of file reached after those bytes */
+  int pend_errno;     /* a read error to report after them */
+} worker_t;
+
+static void
+worker_unref (worker_t *w)
+{
+  if (InterlockedDecrement (&w->refs) != 0)
+    return;
+  if (w->thread)
+    CloseHandle (w->thread);
+  if (w->wake)
+    CloseHandle (w->wake);
+  if (w->done)
+    CloseHandle (w->done);
+  free (w->buf);
+  free (w);
+}
+
+static unsigned __stdcall
+worker_main (void *data)
+{
+  worker_t *w = data;
+
+  for (;;)
+    {
+      WaitForSingleObject (w->wake, INFINITE);
+      if (w->quit)
+        break;
+      DWORD n = 0;
+      BOOL ok;
+      if (w->writing)
+        ok = WriteFile (w->file, w->buf, w->req_len, &n, NULL);
+      else
+        ok = ReadFile (w->file, w->buf, w->req_len, &n, NULL);
+      w->err = ok ? 0 : GetLastError ();
+      w->got = n;
+      w->ok = ok;
+      SetEvent (w->done);
+    }
+  worker_unref (w);
+  return 0;
+}
+
+static worker_t *
+worker_new (sp_stream_t *s, sp_fail_t *f)
+{
+  HANDLE h = (HANDLE) _get_osfhandle (s->fd);
+  if (h == INVALID_HANDLE_VALUE)
+    {
+      sp_fail (f, SUBPROC_ERR_IO, EBADF, SP_STAGE_IO, NULL);
+      return NULL;
+    }
+  worker_t *w = sp_calloc (1, sizeof *w);
+  if (w == NULL)
+    {
+      sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_IO, NULL);
+      return NULL;
+    }
+  w->file = h;
+  w->writing = s->writing;
+  w->refs = 1;
+  w->buf = sp_malloc (CHUNK_MAX);
+  w->wake = CreateEventW (NULL, FALSE, FALSE, NULL);
+  w->done = CreateEventW (NULL, TRUE, FALSE, NULL);
+  if (w->buf == NULL || w->wake == NULL || w->done == NULL)
+    {
+      if (w->buf == NULL)
+        sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_IO, NULL);
+      else
+        sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_IO, NULL);
+      worker_unref (w);
+      return NULL;
+    }
+  /* The thread's own reference.  */
+  w->refs = 2;
+  uintptr_t t = _beginthreadex (NULL, 64 * 1024, worker_main, w, 0, NULL);
+  if (t == 0)
+    {
+      w->refs = 1;
+      sp_fail (f, SUBPROC_ERR_SYSTEM, errno ? errno : EAGAIN, SP_STAGE_IO,
+               "starting an I/O thread");
+      worker_unref (w);
+      return NULL;
+    }
+  w->thread = (HANDLE) t;
+  return w;
+}
+
+/* Give the engine what a read brought in: as much as its room takes.  */
+static void
+deliver (sp_stream_t *s, worker_t *w)
+{
+  if (w->pend_len > 0)
+    {
+      size_t n = w->pend_len < s->len ? w->pend_len : s->len;
+      memcpy (s->buf, w->buf + w->pend_off, n);
+      w->pend_off += n;
+      w->pend_len -= n;
+      s->event = SP_IO_DONE;
+      s->done = n;
+      return;
+    }
+  if (w->pend_eof)
+    {
+      w->pend_eof = false;
+      s->event = SP_IO_EOF;
+      return;
+    }
+  if (w->pend_errno)
+    {
+      s->event = SP_IO_ERROR;
+      s->sys_errno = w->pend_errno;
+      w->pend_errno = 0;
+    }
+}
+
+static bool
+has_pending (const worker_t *w)
+{
+  return w->pend_len > 0 || w->pend_eof || w->pend_errno;
+}
+
+/* Take the result of a completed request into S.  */
+static void
+collect (sp_stream_t *s, worker_t *w)
+{
+  ResetEvent (w->done);
+  w->busy = false;
+
+  if (w->writing)
+    {
+      if (w->ok)
+        {
+          s->event = SP_IO_DONE;
+          s->done = w->got;
+        }
+      else if (w->err == ERROR_NO_DATA || w->err == ERROR_BROKEN_PIPE
+               || w->err == ERROR_PIPE_NOT_CONNECTED)
+        /* The reader is gone: the rest of the input has nowhere to go.  */
+        s->event = SP_IO_EOF;
+      else
+        {
+          s->event = SP_IO_ERROR;
+          s->sys_errno = sp_win32_errno (w->err);
+        }
+      return;
+    }
+
+  w->pend_off = 0;
+  w->pend_len = w->ok ? w->got : 0;
+  if (w->ok && w->got == 0)
+    w->pend_eof = true;
+  else if (!w->ok)
+    {
+      if (w->err == ERROR_BROKEN_PIPE || w->err == ERROR_HANDLE_EOF
+          || w->err == ERROR_PIPE_NOT_CONNECTED)
+        w->pend_eof = true;
+      else
+        w->pend_errno = sp_win32_errno (w->err);
+    }
+  deliver (s, w);
+}
+
+/* Post the stream's next request to its worker.  */
+static void
+post (sp_stream_t *s, worker_t *w)
+{
+  size_t n = s->len < CHUNK_MAX ? s->len : CHUNK_MAX;
+  if (w->writing)
+    memcpy (w->buf, s->buf, n);
+  w->req_len = (DWORD) n;
+  w->busy = true;
+  SetEvent (w->wake);
+}
+
+int
+sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
+                    int timeout_ms, bool *exited, sp_fail_t *f)
+{
+  HANDLE handles[MAXIMUM_WAIT_OBJECTS];
+  int events = 0;
+  bool want_proc = false;
+  size_t busy_readers = 0;
+
+  *exited = false;
+  if (proc && proc->process == NULL)
+    *exited = true;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      sp_stream_t *s = &streams[i];
+      s->event = SP_IO_NONE;
+      s->done = 0;
+      if (!s->open)
+        continue;
+      worker_t *w = s->priv;
+      if (w == NULL)
+        {
+          w = worker_new (s, f);
+          if (w == NULL)
+            return -1;
+          s->priv = w;
+        }
+      if (!w->busy && has_pending (w))
+        {
+          deliver (s, w);
+          if (s->event != SP_IO_NONE)
+            events++;
+          continue;
+        }
+      if (!w->busy && s->len > 0)
+        post (s, w);
+      if (w->busy && !w->writing)
+        busy_readers++;
+    }
+
+  DWORD count = 0;
+  if (proc && proc->process && !proc->reaped)
+    {
+      /* An ended child stays signalled: waiting on it again would cut
+         every later wait short.  */
+      if (WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0)
+        *exited = true;
+      else
+        {
+          handles[count++] = proc->process;
+          want_proc = true;
+        }
+    }
+
+  /* With events in hand, only look at what is ready now.  A poll (the
+     engine drains the pipes once the child has ended) still gives busy
+     readers a moment: the child's last bytes may be in a worker's hands
+     with its thread not yet run, and the engine takes a poll without
+     events for the end.  Nothing is asked of a busy handle to find out
+     (PeekNamedPipe would wait behind the worker's ReadFile on a
+     synchronous handle).  */
+  DWORD wait_ms;
+  if (events > 0)
+    wait_ms = 0;
+  else if (timeout_ms == 0 || *exited)
+    wait_ms = busy_readers > 0 ? SETTLE_MS : 0;
+  else if (timeout_ms < 0)
+    wait_ms = INFINITE;
+  else
+    wait_ms = (DWORD) timeout_ms;
+  for (size_t i = 0; i < n; i++)
+    {
+      worker_t *w = streams[i].priv;
+      if (!streams[i].open || w == NULL || !w->busy)
+        continue;
+      if (count < MAXIMUM_WAIT_OBJECTS)
+        handles[count++] = w->done;
+      else if (wait_ms > 10)
+        /* More streams than one wait can watch: poll the rest.  */
+        wait_ms = 10;
+    }
+
+  if (count > 0)
+    {
+      DWORD r = WaitForMultipleObjects (count, handles, FALSE, wait_ms);
+      if (r == WAIT_FAILED)
+        return sp_win32_fail (f, SUBPROC_ERR_IO, SP_STAGE_IO, NULL);
+    }
+  else if (count == 0 && events == 0 && wait_ms != 0)
+    {
+      /* Nothing to wait for: sleep out the time, as poll would.  */
+      if (wait_ms != INFINITE)
+        Sleep (wait_ms);
+    }
+
+  for (size_t i = 0; i < n; i++)
+    {
+      sp_stream_t *s = &streams[i];
+      worker_t *w = s->priv;
+      if (!s->open || w == NULL || !w->busy || s->event != SP_IO_NONE)
+        continue;
+      if (WaitForSingleObject (w->done, 0) == WAIT_OBJECT_0)
+        {
+          collect (s, w);
+          if (s->event != SP_IO_NONE)
+            events++;
+        }
+    }
+  if (want_proc && WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0)
+    *exited = true;
+  return events;
+}
+
+void
+sp_backend_io_release (sp_stream_t *stream)
+{
+  worker_t *w = stream->priv;
+  if (w == NULL)
+    return;
+  stream->priv = NULL;
+
+  InterlockedExchange (&w->quit, 1);
+  SetEvent (w->wake);
+  if (w->busy)
+    {
+      /* Blocked in ReadFile or WriteFile: cancel it.  The worker may be
+         just about to make the call, so try a few times.  */
+      for (int tries = 0; tries < 25; tries++)
+        {
+          CancelSynchronousIo (w->thread);
+          if (WaitForSingleObject (w->thread, 20) == WAIT_OBJECT_0)
+            break;
+        }
+    }
+  /* A worker that could not be stopped keeps its own reference and frees
+     everything once its call returns; it never touches the stream or the
+     engine's memory again.  */
+  worker_unref (w);
+}

@@ -1,0 +1,933 @@
+/* spawn.c: finding programs and starting children on Win32.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A child is created suspended with CreateProcessW, inheriting exactly
+ * the handles it is given (PROC_THREAD_ATTRIBUTE_HANDLE_LIST), is put in
+ * a job object of its own so that the whole tree can be stopped, gets
+ * its pid file, runs the pre-exec hook's verdict, and only then runs
+ * (or, with a handshake, waits for subproc_handshake_notify).
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "win32.h"
+
+/* The longest command line CreateProcessW takes, and the longest cmd.exe
+   takes, in UTF-16 units without the terminator.  */
+#define CMDLINE_MAX 32766
+#define CMD_EXE_LINE_MAX 8191
+
+/* The C runtime's flags for inherited descriptors (lpReserved2).  */
+#define CRT_FOPEN 0x01
+#define CRT_FPIPE 0x08
+#define CRT_FDEV 0x40
+
+/* ------------------------------------------------------------------ */
+/* Finding the program.  */
+
+static bool
+is_sep (char c)
+{
+  return c == '\\' || c == '/';
+}
+
+/* Does NAME carry a directory part (a separator or a drive)?  */
+static bool
+has_dir (const char *name)
+{
+  if (strpbrk (name, "\\/") != NULL)
+    return true;
+  return ((name[0] >= 'A' && name[0] <= 'Z')
+          || (name[0] >= 'a' && name[0] <= 'z'))
+         && name[1] == ':';
+}
+
+/* Does the last component of NAME have an extension?  */
+static bool
+has_ext (const char *name)
+{
+  const char *base = name;
+  for (const char *p = name; *p; p++)
+    if (is_sep (*p) || (p == name + 1 && *p == ':'))
+      base = p + 1;
+  return strchr (base, '.') != NULL;
+}
+
+/* A ':' anywhere but after a drive letter names an alternate data stream
+   ("x.bat::$DATA"), which no extension check can see through; program
+   names never need one.  */
+static bool
+odd_colon (const char *name)
+{
+  size_t skip = 0;
+  if ((strncmp (name, "\\\\?\\", 4) == 0 || strncmp (name, "\\\\.\\", 4) == 0)
+      && name[4] != '\0')
+    skip = 4;
+  for (const char *p = name + skip; *p; p++)
+    if (*p == ':' && p != name + skip + 1)
+      return true;
+  return false;
+}
+
+enum found
+{
+  FOUND_NONE,
+  FOUND_FILE,
+  FOUND_OTHER   /* exists, but cannot be run (a directory) */
+};
+
+static enum found
+probe (const char *path)
+{
+  uint16_t *w = sp_win32_to_utf16 (path);
+  if (w == NULL)
+    return FOUND_NONE;
+  DWORD attr = GetFileAttributesW (w);
+  free (w);
+  if (attr == INVALID_FILE_ATTRIBUTES)
+    return FOUND_NONE;
+  return attr & FILE_ATTRIBUTE_DIRECTORY ? FOUND_OTHER : FOUND_FILE;
+}
+
+/* Try PREFIX (DIR_LEN bytes of DIR, a separator if needed, then NAME) as
+   is when it has an extension, else with each extension of PATHEXT.
+   1: found, *PATH set; 0: not found; -1: out of memory.  */
+static int
+try_dir (const char *dir, size_t dir_len, const char *name,
+         const char *pathext, bool *saw_other, char **path)
+{
+  const char *sep = "";
+  if (dir_len > 0 && !is_sep (dir[dir_len - 1])
+      && !(dir_len == 2 && dir[1] == ':'))
+    sep = "\\";
+
+  if (has_ext (name))
+    {
+      char *cand = sp_aprintf ("%.*s%s%s", (int) dir_len, dir, sep, name);
+      if (cand == NULL)
+        return -1;
+      enum found r = probe (cand);
+      if (r == FOUND_FILE)
+        {
+          *path = cand;
+          return 1;
+        }
+      if (r == FOUND_OTHER)
+        *saw_other = true;
+      free (cand);
+      return 0;
+    }
+
+  for (const char *e = pathext; *e;)
+    {
+      size_t n = strcspn (e, ";");
+      if (n > 0)
+        {
+          char *cand = sp_aprintf ("%.*s%s%s%.*s", (int) dir_len, dir, sep,
+                                   name, (int) n, e);
+          if (cand == NULL)
+            return -1;
+          enum found r = probe (cand);
+          if (r == FOUND_FILE)
+            {
+              *path = cand;
+              return 1;
+            }
+          if (r == FOUND_OTHER)
+            *saw_other = true;
+          free (cand);
+        }
+      e += n;
+      if (*e == ';')
+        e++;
+    }
+  return 0;
+}
+
+int
+sp_backend_find_program (const char *bin, char **path, sp_fail_t *f)
+{
+  char *pathext = NULL, *search = NULL;
+  bool saw_other = false;
+  int r = 0;
+
+  *path = NULL;
+  if (*bin == '\0')
+    return sp_fail (f, SUBPROC_ERR_NOT_FOUND, ENOENT, SP_STAGE_LOOKUP, NULL);
+  if (odd_colon (bin))
+    return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_LOOKUP,
+                    "program name with ':'");
+
+  pathext = sp_backend_getenv ("PATHEXT");
+  if (pathext == NULL && errno == ENOMEM)
+    goto nomem;
+  const char *exts = pathext && *pathext ? pathext : ".COM;.EXE;.BAT;.CMD";
+
+  if (has_dir (bin))
+    r = try_dir ("", 0, bin, exts, &saw_other, path);
+  else
+    {
+      /* The parent's PATH, and nothing else: CreateProcessW would look
+         in the application's directory and the current one first, and
+         a program planted there must not win.  */
+      search = sp_backend_getenv ("PATH");
+      if (search == NULL && errno == ENOMEM)
+        goto nomem;
+      for (const char *d = search ? search : ""; *d && r == 0;)
+        {
+          size_t n = strcspn (d, ";");
+          const char *dir = d;
+          size_t len = n;
+          /* "C:\Program Files\x" is sometimes written in quotes.  */
+          if (len >= 2 && dir[0] == '"' && dir[len - 1] == '"')
+            {
+              dir++;
+              len -= 2;
+            }
+          if (len > 0)
+            r = try_dir (dir, len, bin, exts, &saw_other, path);
+          d += n;
+          if (*d == ';')
+            d++;
+        }
+    }
+  if (r < 0)
+    goto nomem;
+  free (pathext);
+  free (search);
+  if (r == 0)
+    return sp_fail (f, SUBPROC_ERR_NOT_FOUND, saw_other ? EACCES : ENOENT,
+                    SP_STAGE_LOOKUP, NULL);
+  return 0;
+
+nomem:
+  free (pathext);
+  free (search);
+  return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_LOOKUP, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* The environment block.  */
+
+typedef struct env_entry
+{
+  const uint16_t *s;
+  size_t name_len;
+} env_entry_t;
+
+static int
+env_entry_cmp (const void *a, const void *b)
+{
+  const env_entry_t *x = a, *y = b;
+  /* Windows keeps the block sorted by name, ignoring case, by ordinal
+     (not locale) order of the upper-cased names.  */
+  int r = CompareStringOrdinal (x->s, (int) x->name_len, y->s,
+                                (int) y->name_len, TRUE);
+  return r - CSTR_EQUAL;
+}
+
+/* A sorted UTF-16 environment block from ENVP, or NULL with errno.  */
+static uint16_t *
+env_block (char *const *envp)
+{
+  size_t n = 0;
+  while (envp[n])
+    n++;
+
+  uint16_t **wide = sp_calloc (n + 1, sizeof *wide);
+  env_entry_t *entries = sp_calloc (n + 1, sizeof *entries);
+  uint16_t *block = NULL;
+  size_t total = 1;
+
+  if (wide == NULL || entries == NULL)
+    goto out;
+  for (size_t i = 0; i < n; i++)
+    {
+      wide[i] = sp_win32_to_utf16 (envp[i]);
+      if (wide[i] == NULL)
+        goto out;
+      size_t len = 0, name_len = 0;
+      while (wide[i][len])
+        len++;
+      /* Names like "=C:" (the per-drive directories) start with '='.  */
+      for (name_len = 1; name_len < len && wide[i][name_len] != '=';
+           name_len++)
+        ;
+      entries[i].s = wide[i];
+      entries[i].name_len = name_len;
+      total += len + 1;
+    }
+  qsort (entries, n, sizeof *entries, env_entry_cmp);
+
+  block = sp_reallocarray (NULL, total + 1, sizeof *block);
+  if (block == NULL)
+    goto out;
+  size_t pos = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      for (const uint16_t *p = entries[i].s; *p; p++)
+        block[pos++] = *p;
+      block[pos++] = 0;
+    }
+  /* An empty block still needs two terminators.  */
+  if (n == 0)
+    block[pos++] = 0;
+  block[pos] = 0;
+
+out:;
+  int saved = errno;
+  if (wide)
+    for (size_t i = 0; i < n; i++)
+      free (wide[i]);
+  free (wide);
+  free (entries);
+  errno = saved;
+  return block;
+}
+
+/* ------------------------------------------------------------------ */
+/* Everything a spawn builds, so that one function can undo it.  */
+
+typedef struct spawn
+{
+  uint16_t *app;
+  uint16_t *cmdline;
+  uint16_t *env;
+  uint16_t *cwd;
+  uint16_t *pid_path;
+
+  HANDLE null_dev;          /* inheritable NUL, if a stream needs it */
+  HANDLE std[3];            /* what the child gets as 0, 1, 2 */
+  HANDLE *dups;             /* inheritable duplicates we made */
+  size_t n_dups;
+  HANDLE *list;             /* the handle list: each once */
+  size_t n_list;
+  HANDLE pid_file;
+  bool pid_file_made;
+
+  unsigned char *crt;       /* the C runtime's descriptor table */
+  size_t crt_size;
+
+  LPPROC_THREAD_ATTRIBUTE_LIST attrs;
+  bool attrs_ready;
+  HANDLE token;
+  HANDLE job;
+  PROCESS_INFORMATION pi;
+} spawn_t;
+
+static void
+spawn_cleanup (spawn_t *s, bool failed)
+{
+  int saved = errno;
+  if (failed && s->pi.hProcess)
+    {
+      TerminateProcess (s->pi.hProcess, (UINT) SP_WIN32_KILL_CODE);
+      WaitForSingleObject (s->pi.hProcess, INFINITE);
+    }
+  if (s->pi.hThread)
+    CloseHandle (s->pi.hThread);
+  if (s->pi.hProcess)
+    CloseHandle (s->pi.hProcess);
+  if (s->job)
+    CloseHandle (s->job);
+  for (size_t i = 0; i < s->n_dups; i++)
+    CloseHandle (s->dups[i]);
+  if (s->null_dev)
+    CloseHandle (s->null_dev);
+  if (s->pid_file)
+    CloseHandle (s->pid_file);
+  if (failed && s->pid_file_made)
+    DeleteFileW (s->pid_path);
+  if (s->token)
+    CloseHandle (s->token);
+  if (s->attrs_ready)
+    DeleteProcThreadAttributeList (s->attrs);
+  free (s->attrs);
+  free (s->dups);
+  free (s->list);
+  free (s->crt);
+  free (s->app);
+  free (s->cmdline);
+  free (s->env);
+  free (s->cwd);
+  free (s->pid_path);
+  errno = saved;
+}
+
+/* An inheritable duplicate of FD's handle, recorded for the list and
+   for closing.  The caller's own handle is never made inheritable:
+   another thread may be creating a process at this very moment.  */
+static HANDLE
+dup_fd (spawn_t *s, int fd, sp_fail_t *f)
+{
+  HANDLE h = (HANDLE) _get_osfhandle (fd);
+  HANDLE d;
+  if (h == INVALID_HANDLE_VALUE || h == NULL)
+    {
+      sp_fail (f, SUBPROC_ERR_INVALID, EBADF, SP_STAGE_DUP, NULL);
+      return NULL;
+    }
+  if (!DuplicateHandle (GetCurrentProcess (), h, GetCurrentProcess (), &d,
+                        0, TRUE, DUPLICATE_SAME_ACCESS))
+    {
+      sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_DUP, NULL);
+      return NULL;
+    }
+  s->dups[s->n_dups++] = d;
+  s->list[s->n_list++] = d;
+  return d;
+}
+
+static HANDLE
+null_device (spawn_t *s, sp_fail_t *f)
+{
+  if (s->null_dev)
+    return s->null_dev;
+  SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+  HANDLE h = CreateFileW (L"NUL", GENERIC_READ | GENERIC_WRITE,
+                          FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+                          OPEN_EXISTING, 0, NULL);
+  if (h == INVALID_HANDLE_VALUE)
+    {
+      sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_DUP, "NUL");
+      return NULL;
+    }
+  s->null_dev = h;
+  s->list[s->n_list++] = h;
+  return h;
+}
+
+/* The table through which the C runtime gives descriptors to its
+   children (what _spawn fills in STARTUPINFO.lpReserved2): an int N,
+   then N flag bytes, then N handles, packed.  Descriptors 0 to 2 are
+   left out (no FOPEN): the child's runtime then takes the standard
+   handles of STARTUPINFO for them, in its usual text mode.  */
+static int
+crt_table (spawn_t *s, const sp_spec_t *spec, const HANDLE *keep,
+           sp_fail_t *f)
+{
+  int count = 0;
+  for (size_t i = 0; i < spec->n_keep_fds; i++)
+    if (spec->keep_fds[i] + 1 > count)
+      count = spec->keep_fds[i] + 1;
+  if (count == 0)
+    return 0;
+
+  size_t size = sizeof (int) + (size_t) count * (1 + sizeof (HANDLE));
+  if (size > 0xFFFF)
+    return sp_fail (f, SUBPROC_ERR_INVALID, EBADF, SP_STAGE_DUP,
+                    "descriptor number too large to pass");
+  s->crt = sp_calloc (1, size);
+  if (s->crt == NULL)
+    return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_DUP, NULL);
+  s->crt_size = size;
+
+  unsigned char *flags = s->crt + sizeof (int);
+  unsigned char *handles = flags + count;
+  memcpy (s->crt, &count, sizeof count);
+  for (int fd = 0; fd < count; fd++)
+    {
+      HANDLE h = INVALID_HANDLE_VALUE;
+      memcpy (handles + (size_t) fd * sizeof h, &h, sizeof h);
+    }
+  for (size_t i = 0; i < spec->n_keep_fds; i++)
+    {
+      int fd = spec->keep_fds[i];
+      if (fd < 3)
+        continue;
+      unsigned char fl = CRT_FOPEN;
+      switch (GetFileType (keep[i]))
+        {
+        case FILE_TYPE_PIPE:
+          fl |= CRT_FPIPE;
+          break;
+        case FILE_TYPE_CHAR:
+          fl |= CRT_FDEV;
+          break;
+        default:
+          break;
+        }
+      flags[fd] = fl;
+      memcpy (handles + (size_t) fd * sizeof keep[i], &keep[i],
+              sizeof keep[i]);
+    }
+  return 0;
+}
+
+/* Stdio, passed descriptors, the pid file: the handles the child gets,
+   and the attribute that limits inheritance to them.  */
+static int
+setup_handles (spawn_t *s, const sp_spec_t *spec, STARTUPINFOEXW *si,
+               sp_fail_t *f)
+{
+  size_t max = 3 + spec->n_keep_fds + 2;
+  HANDLE *keep = NULL;
+
+  s->dups = sp_calloc (max, sizeof *s->dups);
+  s->list = sp_calloc (max, sizeof *s->list);
+  keep = sp_calloc (spec->n_keep_fds + 1, sizeof *keep);
+  if (s->dups == NULL || s->list == NULL || keep == NULL)
+    {
+      free (keep);
+      return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_DUP, NULL);
+    }
+
+  for (int i = 0; i < 3; i++)
+    {
+      int fd = spec->stdio[i];
+      s->std[i] = fd < 0 ? null_device (s, f) : dup_fd (s, fd, f);
+      if (s->std[i] == NULL)
+        goto fail;
+    }
+  for (size_t i = 0; i < spec->n_keep_fds; i++)
+    {
+      keep[i] = dup_fd (s, spec->keep_fds[i], f);
+      if (keep[i] == NULL)
+        goto fail;
+    }
+  if (s->pid_file)
+    s->list[s->n_list++] = s->pid_file;
+  if (crt_table (s, spec, keep, f) < 0)
+    goto fail;
+  free (keep);
+  keep = NULL;
+
+  SIZE_T size = 0;
+  InitializeProcThreadAttributeList (NULL, 1, 0, &size);
+  s->attrs = sp_malloc (size);
+  if (s->attrs == NULL)
+    return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_DUP, NULL);
+  if (!InitializeProcThreadAttributeList (s->attrs, 1, 0, &size))
+    goto sys_fail;
+  s->attrs_ready = true;
+  if (!UpdateProcThreadAttribute (s->attrs, 0,
+                                  PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
+                                  s->list, s->n_list * sizeof *s->list,
+                                  NULL, NULL))
+    goto sys_fail;
+
+  si->StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+  si->StartupInfo.hStdInput = s->std[0];
+  si->StartupInfo.hStdOutput = s->std[1];
+  si->StartupInfo.hStdError = s->std[2];
+  si->StartupInfo.cbReserved2 = (WORD) s->crt_size;
+  si->StartupInfo.lpReserved2 = s->crt;
+  si->lpAttributeList = s->attrs;
+  return 0;
+
+sys_fail:
+  sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_DUP, NULL);
+fail:
+  free (keep);
+  return -1;
+}
+
+/* The application and command line: the program itself, or cmd.exe
+   running a batch file.  */
+static int
+setup_cmdline (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
+{
+  bool batch = sp_win32_is_batch (spec->path);
+  size_t len, bad;
+  enum sp_win32_quote_status st;
+  size_t limit = batch ? CMD_EXE_LINE_MAX : CMDLINE_MAX;
+
+  if (odd_colon (spec->path))
+    return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_QUOTING,
+                    "program name with ':'");
+  if (batch)
+    st = sp_win32_quote_batch (spec->path, spec->argv, NULL, 0, &len, &bad);
+  else
+    st = sp_win32_quote_argv (spec->argv, NULL, 0, &len, &bad);
+  switch (st)
+    {
+    case SP_WIN32_QUOTE_OK:
+      break;
+    case SP_WIN32_QUOTE_ARGV0:
+      return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_QUOTING,
+                      "'\"' in the program name");
+    case SP_WIN32_QUOTE_SCRIPT:
+      return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_QUOTING,
+                      "batch file name that cmd.exe cannot be given");
+    case SP_WIN32_QUOTE_ARG:
+    default:
+      return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_QUOTING,
+                      "batch file argument with '\"', '%' or a control "
+                      "character");
+    }
+
+  char *line = sp_malloc (len + 1);
+  if (line == NULL)
+    return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_QUOTING, NULL);
+  if (batch)
+    sp_win32_quote_batch (spec->path, spec->argv, line, len + 1, &len,
+                          &bad);
+  else
+    sp_win32_quote_argv (spec->argv, line, len + 1, &len, &bad);
+  s->cmdline = sp_win32_to_utf16 (line);
+  free (line);
+  if (s->cmdline == NULL)
+    return sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM
+                                       : SUBPROC_ERR_INVALID,
+                    errno, SP_STAGE_ENCODING, NULL);
+  size_t units = 0;
+  while (s->cmdline[units])
+    units++;
+  if (units > limit)
+    return sp_fail (f, SUBPROC_ERR_INVALID, E2BIG, SP_STAGE_QUOTING,
+                    "command line too long");
+
+  if (batch)
+    {
+      /* cmd.exe from the system directory, never from PATH or COMSPEC,
+         which whoever sets the environment controls.  */
+      wchar_t sys[MAX_PATH];
+      UINT n = GetSystemDirectoryW (sys, MAX_PATH);
+      if (n == 0 || n >= MAX_PATH - 9)
+        return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_EXEC,
+                              "cmd.exe");
+      s->app = sp_reallocarray (NULL, n + 9, sizeof *s->app);
+      if (s->app == NULL)
+        return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_EXEC, NULL);
+      memcpy (s->app, sys, n * sizeof *sys);
+      memcpy (s->app + n, L"\\cmd.exe", 9 * sizeof (wchar_t));
+    }
+  else
+    {
+      s->app = sp_win32_to_utf16 (spec->path);
+      if (s->app == NULL)
+        return sp_fail (f, SUBPROC_ERR_NOMEM, errno, SP_STAGE_ENCODING,
+                        NULL);
+    }
+  return 0;
+}
+
+/* Open the pid file before the child exists, so that the child can
+   inherit the handle: while it (or a process it handed the handle to)
+   lives, the file cannot be opened for writing, which is how a second
+   instance can tell.  */
+static int
+open_pid_file (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
+{
+  s->pid_path = sp_win32_to_utf16 (spec->pid_file);
+  if (s->pid_path == NULL)
+    return sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM
+                                       : SUBPROC_ERR_INVALID,
+                    errno, SP_STAGE_PIDFILE, NULL);
+  SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+  s->pid_file = CreateFileW (s->pid_path, GENERIC_WRITE,
+                             FILE_SHARE_READ | FILE_SHARE_DELETE, &sa,
+                             CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  if (s->pid_file == INVALID_HANDLE_VALUE)
+    {
+      s->pid_file = NULL;
+      return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_PIDFILE, NULL);
+    }
+  s->pid_file_made = true;
+  return 0;
+}
+
+static int
+write_pid_file (spawn_t *s, DWORD pid, sp_fail_t *f)
+{
+  char text[32];
+  int n = snprintf (text, sizeof text, "%lu\n", (unsigned long) pid);
+  DWORD done;
+  if (!WriteFile (s->pid_file, text, (DWORD) n, &done, NULL)
+      || done != (DWORD) n || !FlushFileBuffers (s->pid_file))
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_PIDFILE, NULL);
+  /* The child's inherited copy keeps the file locked; ours must go.  */
+  CloseHandle (s->pid_file);
+  s->pid_file = NULL;
+  return 0;
+}
+
+static int
+setup_job (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
+{
+  s->job = CreateJobObjectW (NULL, NULL);
+  if (s->job == NULL)
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_JOB, NULL);
+
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION info;
+  memset (&info, 0, sizeof info);
+  /* A grandchild that asks to leave (a daemon) may, as setsid lets it
+     escape a process group on POSIX.  */
+  info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_BREAKAWAY_OK;
+  if (spec->kill_on_parent_exit)
+    info.BasicLimitInformation.LimitFlags
+      |= JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+  if (spec->set_max_processes)
+    {
+      /* The child counts: with 0, not even the child could run, while
+         RLIMIT_NPROC 0 still lets it exec.  */
+      info.BasicLimitInformation.LimitFlags
+        |= JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+      info.BasicLimitInformation.ActiveProcessLimit
+        = spec->max_processes ? spec->max_processes : 1;
+    }
+  if (!SetInformationJobObject (s->job, JobObjectExtendedLimitInformation,
+                                &info, sizeof info))
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_JOB, NULL);
+  return 0;
+}
+
+/* Should a console child be kept from opening a console window?  A GUI
+   program has no console, and each console child would flash a window
+   of its own: CREATE_NO_WINDOW gives it a hidden console instead (one
+   that its own children share).  A console program without a console
+   (detached, a service) does not get the flag: there is nobody to see a
+   window, and under Wine the hidden console is one more process, which
+   also keeps the child's working directory busy for a while after the
+   child has ended.  */
+static bool
+want_hidden_console (void)
+{
+  if (GetConsoleCP () != 0)
+    return false;
+  const unsigned char *base = (const unsigned char *) GetModuleHandleW (NULL);
+  if (base == NULL)
+    return false;
+  const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *) base;
+  const IMAGE_NT_HEADERS *nt
+    = (const IMAGE_NT_HEADERS *) (base + dos->e_lfanew);
+  return nt->OptionalHeader.Subsystem == IMAGE_SUBSYSTEM_WINDOWS_GUI;
+}
+
+static int
+do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
+          sp_fail_t *f)
+{
+  spawn_t s;
+  STARTUPINFOEXW si;
+  sp_proc_t *p = NULL;
+
+  memset (&s, 0, sizeof s);
+  memset (&si, 0, sizeof si);
+  si.StartupInfo.cb = sizeof si;
+
+  if (sp_win32_check_spec (spec, f) < 0)
+    return -1;
+  if (spec->clear_caps)
+    {
+      s.token = sp_win32_restricted_token (f);
+      if (s.token == NULL)
+        return -1;
+    }
+  if (setup_cmdline (&s, spec, f) < 0)
+    goto fail;
+  if (spec->envp)
+    {
+      s.env = env_block (spec->envp);
+      if (s.env == NULL)
+        {
+          sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM
+                                      : SUBPROC_ERR_INVALID,
+                   errno, SP_STAGE_ENCODING, "environment");
+          goto fail;
+        }
+    }
+  if (spec->daemonize && spec->cwd == NULL)
+    {
+      /* The system drive's root, as "/" on POSIX.  */
+      wchar_t sys[MAX_PATH];
+      UINT n = GetSystemDirectoryW (sys, MAX_PATH);
+      s.cwd = sp_calloc (4, sizeof *s.cwd);
+      if (s.cwd == NULL)
+        {
+          sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_CHDIR, NULL);
+          goto fail;
+        }
+      if (n >= 3 && sys[1] == L':')
+        {
+          s.cwd[0] = sys[0];
+          s.cwd[1] = L':';
+          s.cwd[2] = L'\\';
+        }
+      else
+        memcpy (s.cwd, L"C:\\", 4 * sizeof (wchar_t));
+    }
+  else if (spec->cwd)
+    {
+      s.cwd = sp_win32_to_utf16 (spec->cwd);
+      if (s.cwd == NULL)
+        {
+          sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM
+                                      : SUBPROC_ERR_INVALID,
+                   errno, SP_STAGE_CHDIR, NULL);
+          goto fail;
+        }
+    }
+  if (spec->pid_file && open_pid_file (&s, spec, f) < 0)
+    goto fail;
+  if (setup_handles (&s, spec, &si, f) < 0)
+    goto fail;
+  if (!spec->daemonize && setup_job (&s, spec, f) < 0)
+    goto fail;
+
+  DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_SUSPENDED
+                | EXTENDED_STARTUPINFO_PRESENT;
+  if (spec->new_process_group)
+    flags |= CREATE_NEW_PROCESS_GROUP;
+  if (spec->daemonize)
+    flags |= DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP
+             | CREATE_BREAKAWAY_FROM_JOB;
+  else if (want_hidden_console ())
+    flags |= CREATE_NO_WINDOW;
+
+  for (;;)
+    {
+      BOOL ok;
+      if (s.token)
+        ok = CreateProcessAsUserW (s.token, s.app, s.cmdline, NULL, NULL,
+                                   TRUE, flags, s.env, s.cwd,
+                                   &si.StartupInfo, &s.pi);
+      else
+        ok = CreateProcessW (s.app, s.cmdline, NULL, NULL, TRUE, flags,
+                             s.env, s.cwd, &si.StartupInfo, &s.pi);
+      if (ok)
+        break;
+      /* Our own job may forbid breaking away; a daemon then stays in
+         it, which is the best the system allows.  */
+      if ((flags & CREATE_BREAKAWAY_FROM_JOB)
+          && GetLastError () == ERROR_ACCESS_DENIED)
+        {
+          flags &= ~(DWORD) CREATE_BREAKAWAY_FROM_JOB;
+          continue;
+        }
+      memset (&s.pi, 0, sizeof s.pi);
+      DWORD err = GetLastError ();
+      sp_stage_t stage = SP_STAGE_EXEC;
+      int sys_errno = sp_win32_errno (err);
+      /* A bad working directory reads as ERROR_DIRECTORY (or "path not
+         found"); tell a missing one from one that is not a directory,
+         as chdir would.  */
+      if (s.cwd && (err == ERROR_DIRECTORY || err == ERROR_PATH_NOT_FOUND))
+        {
+          DWORD attr = GetFileAttributesW (s.cwd);
+          if (attr == INVALID_FILE_ATTRIBUTES)
+            {
+              stage = SP_STAGE_CHDIR;
+              sys_errno = ENOENT;
+            }
+          else if (!(attr & FILE_ATTRIBUTE_DIRECTORY))
+            {
+              stage = SP_STAGE_CHDIR;
+              sys_errno = ENOTDIR;
+            }
+        }
+      sp_fail (f, SUBPROC_ERR_SPAWN, sys_errno, stage, NULL);
+      goto fail;
+    }
+
+  if (s.job && !AssignProcessToJobObject (s.job, s.pi.hProcess))
+    {
+      /* Old systems cannot nest jobs.  Without the options that need
+         the job, the child can still run: stopping it then ends only
+         the child, not its descendants.  */
+      if (spec->kill_on_parent_exit || spec->set_max_processes)
+        {
+          sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_JOB, NULL);
+          goto fail;
+        }
+      CloseHandle (s.job);
+      s.job = NULL;
+    }
+
+  if (spec->hook)
+    {
+      errno = 0;
+      if (spec->hook (spec->hook_opaque) != 0)
+        {
+          sp_fail (f, SUBPROC_ERR_HOOK, errno, SP_STAGE_HOOK, NULL);
+          goto fail;
+        }
+    }
+  if (s.pid_file && write_pid_file (&s, s.pi.dwProcessId, f) < 0)
+    goto fail;
+
+  p = sp_calloc (1, sizeof *p);
+  if (p == NULL)
+    {
+      sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_FORK, NULL);
+      goto fail;
+    }
+  if (!spec->handshake || spec->daemonize)
+    {
+      if (ResumeThread (s.pi.hThread) == (DWORD) -1)
+        {
+          sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_EXEC, NULL);
+          free (p);
+          goto fail;
+        }
+      CloseHandle (s.pi.hThread);
+    }
+  else
+    p->thread = s.pi.hThread;
+  s.pi.hThread = NULL;
+
+  p->pid = s.pi.dwProcessId;
+  p->kill_on_close = spec->kill_on_parent_exit;
+  if (spec->daemonize)
+    {
+      /* There is no intermediate process on Windows; the caller sees the
+         one POSIX would have reaped: gone, with status 0.  */
+      CloseHandle (s.pi.hProcess);
+      p->reaped = true;
+      p->status = 0;
+    }
+  else
+    {
+      p->process = s.pi.hProcess;
+      p->job = s.job;
+      s.job = NULL;
+    }
+  s.pi.hProcess = NULL;
+
+  spawn_cleanup (&s, false);
+  *proc = p;
+  if (pid)
+    *pid = (pid_t) p->pid;
+  return 0;
+
+fail:
+  spawn_cleanup (&s, true);
+  return -1;
+}
+
+int
+sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
+                  sp_fail_t *f)
+{
+  return do_spawn (spec, proc, pid, f);
+}
+
+/* Windows cannot replace a process image: run the command as a child
+   (set up as any other: unset standard streams are the NUL device, as
+   on POSIX), wait, and leave with its exit code.  */
+int
+sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f)
+{
+  sp_proc_t *proc;
+  int status;
+
+  if (do_spawn (spec, &proc, NULL, f) < 0)
+    return -1;
+  /* Ctrl+C reaches both processes; the child decides what it means, and
+     the caller exits with whatever code the child ends with.  */
+  SetConsoleCtrlHandler (NULL, TRUE);
+  if (proc->thread)
+    sp_backend_handshake_notify (proc, f);
+  if (sp_backend_wait (proc, -1, &status, f) != 1)
+    status = 1;
+  ExitProcess ((UINT) status);
+}

@@ -1,0 +1,226 @@
+/* wait.c: waiting for, stopping and handing over Win32 children.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A process id names a process only while some handle to it is open;
+ * once the last one closes, Windows may give the id to another process.
+ * So the library keeps each child's handle until the child is reaped,
+ * and children handed to the caller by pid wait in a table, handle and
+ * all, until subproc_pid_wait or subproc_pid_abort takes them back.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "backend.h"
+#include "win32.h"
+
+void
+sp_win32_proc_free (struct sp_proc *proc)
+{
+  if (proc == NULL)
+    return;
+  int saved = errno;
+  if (proc->thread)
+    CloseHandle (proc->thread);
+  if (proc->process)
+    CloseHandle (proc->process);
+  if (proc->job)
+    CloseHandle (proc->job);
+  free (proc);
+  errno = saved;
+}
+
+int
+sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
+                 sp_fail_t *f)
+{
+  if (proc->reaped || proc->process == NULL)
+    {
+      *raw_status = proc->status;
+      return 1;
+    }
+  DWORD r = WaitForSingleObject (proc->process,
+                                 timeout_ms < 0 ? INFINITE
+                                                : (DWORD) timeout_ms);
+  if (r == WAIT_TIMEOUT)
+    return 0;
+  if (r != WAIT_OBJECT_0)
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_WAIT, NULL);
+
+  DWORD code;
+  if (!GetExitCodeProcess (proc->process, &code))
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_WAIT, NULL);
+  proc->status = (int) code;
+  proc->reaped = true;
+  *raw_status = proc->status;
+  return 1;
+}
+
+int
+sp_backend_exited (sp_proc_t *proc)
+{
+  if (proc->reaped || proc->process == NULL)
+    return 1;
+  return WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0;
+}
+
+/* Windows has no polite request to end a process, and the job holds the
+   whole tree: terminate and kill are the same, whatever GROUP says.  */
+static void
+stop (sp_proc_t *proc)
+{
+  if (proc->process == NULL)
+    return;
+  int saved = errno;
+  if (proc->job)
+    TerminateJobObject (proc->job, (UINT) SP_WIN32_KILL_CODE);
+  else if (!proc->reaped)
+    TerminateProcess (proc->process, (UINT) SP_WIN32_KILL_CODE);
+  errno = saved;
+}
+
+void
+sp_backend_terminate (sp_proc_t *proc, bool group)
+{
+  (void) group;
+  stop (proc);
+}
+
+void
+sp_backend_kill (sp_proc_t *proc, bool group)
+{
+  (void) group;
+  stop (proc);
+}
+
+/* Jobs with KILL_ON_JOB_CLOSE whose processes outlived their
+   sp_proc_t: closing the handle would kill them now, while the caller
+   asked for that only when the calling process ends.  The handles are
+   kept here until then (the system closes them at exit).  */
+static SRWLOCK kept_lock = SRWLOCK_INIT;
+static HANDLE *kept_jobs;
+static size_t n_kept_jobs, cap_kept_jobs;
+
+static bool
+job_has_processes (HANDLE job)
+{
+  JOBOBJECT_BASIC_ACCOUNTING_INFORMATION info;
+  if (!QueryInformationJobObject (job, JobObjectBasicAccountingInformation,
+                                  &info, sizeof info, NULL))
+    return true;
+  return info.ActiveProcesses > 0;
+}
+
+static void
+keep_job (HANDLE job)
+{
+  AcquireSRWLockExclusive (&kept_lock);
+  /* Forget jobs that have emptied since, so the table does not grow
+     with every kill_on_parent_exit child of a long-lived process.  */
+  for (size_t i = 0; i < n_kept_jobs;)
+    if (!job_has_processes (kept_jobs[i]))
+      {
+        CloseHandle (kept_jobs[i]);
+        kept_jobs[i] = kept_jobs[--n_kept_jobs];
+      }
+    else
+      i++;
+  if (n_kept_jobs == cap_kept_jobs)
+    {
+      size_t cap = cap_kept_jobs ? 2 * cap_kept_jobs : 8;
+      HANDLE *v = sp_reallocarray (kept_jobs, cap, sizeof *v);
+      if (v != NULL)
+        {
+          kept_jobs = v;
+          cap_kept_jobs = cap;
+        }
+    }
+  if (n_kept_jobs < cap_kept_jobs)
+    kept_jobs[n_kept_jobs++] = job;
+  /* Out of memory: the handle leaks, which still keeps the promise.  */
+  ReleaseSRWLockExclusive (&kept_lock);
+}
+
+void
+sp_backend_release (sp_proc_t *proc)
+{
+  if (proc == NULL)
+    return;
+  int saved = errno;
+  if (proc->job && proc->kill_on_close && job_has_processes (proc->job))
+    {
+      keep_job (proc->job);
+      proc->job = NULL;
+    }
+  sp_win32_proc_free (proc);
+  errno = saved;
+}
+
+/* ------------------------------------------------------------------ */
+/* Children handed over by pid.  */
+
+static SRWLOCK table_lock = SRWLOCK_INIT;
+static struct sp_proc *table;
+
+void
+sp_backend_disown (sp_proc_t *proc)
+{
+  if (proc == NULL)
+    return;
+  AcquireSRWLockExclusive (&table_lock);
+  proc->next = table;
+  table = proc;
+  ReleaseSRWLockExclusive (&table_lock);
+}
+
+sp_proc_t *
+sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
+{
+  struct sp_proc *found = NULL;
+
+  AcquireSRWLockExclusive (&table_lock);
+  for (struct sp_proc **p = &table; *p; p = &(*p)->next)
+    if ((pid_t) (*p)->pid == pid)
+      {
+        found = *p;
+        *p = found->next;
+        found->next = NULL;
+        break;
+      }
+  ReleaseSRWLockExclusive (&table_lock);
+  if (found == NULL)
+    /* Not a child of ours that the caller holds: like waitpid, refuse
+       rather than open a process that merely has that id now.  */
+    sp_fail (f, SUBPROC_ERR_INVALID, ECHILD, SP_STAGE_WAIT, NULL);
+  return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* Handshake: the child was created suspended; it is "ready to exec" as
+   soon as it exists, and notify lets it run.  */
+
+int
+sp_backend_handshake_wait (sp_proc_t *proc, sp_fail_t *f)
+{
+  if (proc->thread == NULL)
+    return sp_fail (f, SUBPROC_ERR_STATE, EINVAL, SP_STAGE_HANDSHAKE,
+                    NULL);
+  return 0;
+}
+
+int
+sp_backend_handshake_notify (sp_proc_t *proc, sp_fail_t *f)
+{
+  if (proc->thread == NULL)
+    return sp_fail (f, SUBPROC_ERR_STATE, EINVAL, SP_STAGE_HANDSHAKE,
+                    NULL);
+  if (ResumeThread (proc->thread) == (DWORD) -1)
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_HANDSHAKE, NULL);
+  CloseHandle (proc->thread);
+  proc->thread = NULL;
+  return 0;
+}
