@@ -543,3 +543,20 @@ test_leaks_check (void)
   }
 #endif
 }
+
+bool
+test_under_valgrind (void)
+{
+  const char *v = getenv ("SUBPROC_TEST_VALGRIND");
+  return v != NULL && *v != '\0';
+}
+
+bool
+test_skip_under_valgrind (const char *why)
+{
+  if (!test_under_valgrind ())
+    return false;
+  printf ("skipped under valgrind: %s\n", why);
+  fflush (stdout);
+  return true;
+}

@@ -181,6 +181,17 @@ void test_sleep_ms (unsigned int ms);
    is not reaped: it is not a child of the test.  */
 void test_kill_pid (long pid);
 
+/* True when make check runs the tests under valgrind (it sets
+   SUBPROC_TEST_VALGRIND to the valgrind command).  Valgrind cannot
+   survive a failed execve in a child, and refuses some resource limits;
+   the few tests that need those skip themselves with
+   test_skip_under_valgrind.  */
+bool test_under_valgrind (void);
+
+/* In a test: if running under valgrind, say why on stdout and return
+   true (the caller returns at once).  */
+bool test_skip_under_valgrind (const char *why);
+
 /* ------------------------------------------------------------------ */
 /* Leak accounting                                                    */
 

@@ -119,6 +119,8 @@ END_TEST
 
 START_TEST (test_rlimits)
 {
+  if (test_skip_under_valgrind ("valgrind refuses RLIMIT_NOFILE changes"))
+    return;
   subproc_t *cmd = helper (_i, "rlimits");
   subproc_set_max_files (cmd, 100);
   subproc_set_max_core_size (cmd, 0);

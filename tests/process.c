@@ -367,6 +367,9 @@ orphan (int i, bool kill_on_exit)
         subproc_kill_on_parent_exit (cmd);
       if (subproc_run_async (cmd, &pid) < 0)
         _exit (1);
+      /* With the pid taken, free hands the child over, it does not kill
+         it.  */
+      subproc_free (cmd);
       char buf[32];
       int n = snprintf (buf, sizeof buf, "%ld\n", (long) pid);
       _exit (write (p[1], buf, (size_t) n) == n ? 0 : 1);

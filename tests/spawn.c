@@ -199,6 +199,8 @@ END_TEST
    errno, never as exit status 127.  */
 START_TEST (test_exec_failures)
 {
+  if (test_skip_under_valgrind ("valgrind dies when execve fails"))
+    return;
   int status = -1;
   char *bad_interp = make_file ("bad-interp", "#!/nonexistent/interp\n",
                                 0755);
