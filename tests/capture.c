@@ -18,26 +18,6 @@
 
 #define MIB (1024 * 1024)
 
-static subproc_t *
-helper (const char *sub, ...)
-{
-  va_list ap;
-  va_start (ap, sub);
-  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
-  const char *arg;
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    subproc_add_arg (cmd, arg);
-  va_end (ap);
-  return cmd;
-}
-
-static void
-run_ok (subproc_t *cmd)
-{
-  ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
-                 subproc_get_error (cmd)->message);
-}
-
 /* The pattern the helper writes: 'a'..'z' repeating.  */
 static void
 assert_pattern (const char *buf, size_t len)
@@ -52,11 +32,11 @@ START_TEST (test_seed_buffers)
 {
   const char *input = "Hello World\n";
   char *output = NULL, *errors = NULL;
-  subproc_t *cmd = helper ("echo", NULL);
+  subproc_t *cmd = test_helper_cmd ("echo", NULL);
   subproc_set_input_buffer (cmd, input);
   subproc_set_output_buffer (cmd, &output);
   subproc_set_error_buffer (cmd, &errors);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   /* The buffers outlive the command.  */
   ck_assert_str_eq (output, "Hello World\n");
@@ -69,10 +49,10 @@ END_TEST
 START_TEST (test_empty_output_allocated)
 {
   char *out = NULL, *err = NULL;
-  subproc_t *cmd = helper ("exit", "0", NULL);
+  subproc_t *cmd = test_helper_cmd ("exit", "0", NULL);
   subproc_set_output_buffer (cmd, &out);
   subproc_set_error_buffer (cmd, &err);
-  run_ok (cmd);
+  test_run_ok (cmd);
   ck_assert_ptr_nonnull (out);
   ck_assert_ptr_nonnull (err);
   ck_assert_str_eq (out, "");
@@ -86,10 +66,10 @@ END_TEST
 START_TEST (test_interleaved)
 {
   char *both = NULL;
-  subproc_t *cmd = helper ("interleave", "200", NULL);
+  subproc_t *cmd = test_helper_cmd ("interleave", "200", NULL);
   subproc_set_output_buffer (cmd, &both);
   subproc_set_error_buffer (cmd, &both);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   /* In the order the child wrote.  */
   const char *p = both;
@@ -110,9 +90,9 @@ START_TEST (test_binary_output)
 {
   char *out = NULL;
   size_t len = 0;
-  subproc_t *cmd = helper ("write-nul", NULL);
+  subproc_t *cmd = test_helper_cmd ("write-nul", NULL);
   subproc_set_output_bytes (cmd, &out, &len);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   ck_assert_uint_eq (len, 5);
   ck_assert_int_eq (memcmp (out, "a\0b\0c", 6), 0);
@@ -127,10 +107,10 @@ START_TEST (test_binary_input)
     in[i] = (char) (i % 7 == 0 ? 0 : i);
   char *out = NULL;
   size_t len = 0;
-  subproc_t *cmd = helper ("echo", NULL);
+  subproc_t *cmd = test_helper_cmd ("echo", NULL);
   subproc_set_input_bytes (cmd, in, sizeof in);
   subproc_set_output_bytes (cmd, &out, &len);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   ck_assert_uint_eq (len, sizeof in);
   ck_assert_int_eq (memcmp (out, in, sizeof in), 0);
@@ -152,11 +132,11 @@ START_TEST (test_big_three_ways)
   size_t out_len = 0, err_len = 0;
   char count[32];
   snprintf (count, sizeof count, "%zu", n);
-  subproc_t *cmd = helper ("echo-and-err", count, NULL);
+  subproc_t *cmd = test_helper_cmd ("echo-and-err", count, NULL);
   subproc_set_input_bytes (cmd, in, n);
   subproc_set_output_bytes (cmd, &out, &out_len);
   subproc_set_error_bytes (cmd, &err, &err_len);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   ck_assert_uint_eq (out_len, n);
   ck_assert_uint_eq (err_len, n);
@@ -181,10 +161,10 @@ START_TEST (test_child_closes_stdin)
   ck_assert_ptr_eq (signal (SIGPIPE, SIG_DFL), SIG_DFL);
 #endif
   char *out = NULL;
-  subproc_t *cmd = helper ("read-one", NULL);
+  subproc_t *cmd = test_helper_cmd ("read-one", NULL);
   subproc_set_input_bytes (cmd, in, n);
   subproc_set_output_buffer (cmd, &out);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   ck_assert_str_eq (out, "closed\n");
   free (out);
@@ -197,7 +177,7 @@ START_TEST (test_timeout_writer)
   /* A child that writes and never exits.  */
   char *out = NULL;
   size_t len = 0;
-  subproc_t *cmd = helper ("write-forever", NULL);
+  subproc_t *cmd = test_helper_cmd ("write-forever", NULL);
   subproc_set_output_bytes (cmd, &out, &len);
   subproc_set_timeout (cmd, 300);
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
@@ -209,7 +189,7 @@ START_TEST (test_timeout_writer)
   free (out);
 
   /* A child that neither writes nor exits.  */
-  cmd = helper ("sleep-forever", NULL);
+  cmd = test_helper_cmd ("sleep-forever", NULL);
   subproc_set_output_bytes (cmd, &out, &len);
   subproc_set_timeout (cmd, 300);
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
@@ -228,9 +208,9 @@ START_TEST (test_grandchild_holds_pipe)
 {
   char *out = NULL;
   int64_t start = test_now_ms ();
-  subproc_t *cmd = helper ("grandchild", "20000", NULL);
+  subproc_t *cmd = test_helper_cmd ("grandchild", "20000", NULL);
   subproc_set_output_buffer (cmd, &out);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   ck_assert_msg (test_now_ms () - start < 10000, "waited for the grandchild");
   ck_assert_ptr_nonnull (out);
@@ -245,7 +225,7 @@ START_TEST (test_max_output)
 {
   char *out = NULL;
   size_t len = 0;
-  subproc_t *cmd = helper ("write-forever", NULL);
+  subproc_t *cmd = test_helper_cmd ("write-forever", NULL);
   subproc_set_output_bytes (cmd, &out, &len);
   subproc_set_max_output (cmd, 3 * MIB + 17);
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
@@ -262,7 +242,7 @@ END_TEST
 START_TEST (test_failed_exit_carries_stderr)
 {
   char *err = NULL;
-  subproc_t *cmd = helper ("err-exit", "disk on fire", "4", NULL);
+  subproc_t *cmd = test_helper_cmd ("err-exit", "disk on fire", "4", NULL);
   subproc_set_error_buffer (cmd, &err);
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
   const subproc_error_t *e = subproc_get_error (cmd);
@@ -279,7 +259,7 @@ START_TEST (test_async_io)
 {
   char *out = NULL;
   int status = -1;
-  subproc_t *cmd = helper ("echo", NULL);
+  subproc_t *cmd = test_helper_cmd ("echo", NULL);
   subproc_set_input_buffer (cmd, "async hello\n");
   subproc_set_output_buffer (cmd, &out);
   subproc_do_async_io (cmd);
@@ -292,7 +272,7 @@ START_TEST (test_async_io)
   free (out);
 
   /* Abort while the engine runs.  */
-  cmd = helper ("write-forever", NULL);
+  cmd = test_helper_cmd ("write-forever", NULL);
   subproc_set_output_bytes (cmd, &out, &(size_t){ 0 });
   subproc_do_async_io (cmd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -303,7 +283,7 @@ START_TEST (test_async_io)
   free (out);
 
   /* Free while the engine runs.  */
-  cmd = helper ("write-forever", NULL);
+  cmd = test_helper_cmd ("write-forever", NULL);
   subproc_set_output_bytes (cmd, &out, &(size_t){ 0 });
   subproc_do_async_io (cmd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -322,7 +302,7 @@ START_TEST (test_send_buffer)
   subproc_add_arg_format (cmd, "%d", fd);
   size_t len = 0;
   subproc_set_output_bytes (cmd, &out, &len);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   ck_assert_uint_eq (len, 11);
   ck_assert_int_eq (memcmp (out, "secret\0data", 11), 0);
@@ -353,9 +333,9 @@ START_TEST (test_uncaptured_logged)
 {
   char *out = NULL;
   subproc_set_log_func (on_log, NULL);
-  subproc_t *cmd = helper ("err-exit", "to the log", "0", NULL);
+  subproc_t *cmd = test_helper_cmd ("err-exit", "to the log", "0", NULL);
   subproc_set_output_buffer (cmd, &out);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   subproc_set_log_func (NULL, NULL);
   ck_assert_int_ge (log_calls, 1);

@@ -560,3 +560,96 @@ test_skip_under_valgrind (const char *why)
   fflush (stdout);
   return true;
 }
+
+/* ------------------------------------------------------------------ */
+/* Commands that run the helper child.  */
+
+int
+test_noop_hook (void *opaque)
+{
+  (void) opaque;
+  return 0;
+}
+
+static subproc_t *
+helper_va (int path, const char *sub, va_list ap)
+{
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
+  const char *arg;
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    subproc_add_arg (cmd, arg);
+  if (path == 1)
+    subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
+  return cmd;
+}
+
+subproc_t *
+test_helper_cmd (const char *sub, ...)
+{
+  va_list ap;
+  va_start (ap, sub);
+  subproc_t *cmd = helper_va (0, sub, ap);
+  va_end (ap);
+  return cmd;
+}
+
+subproc_t *
+test_helper_on (int path, const char *sub, ...)
+{
+  va_list ap;
+  va_start (ap, sub);
+  subproc_t *cmd = helper_va (path, sub, ap);
+  va_end (ap);
+  return cmd;
+}
+
+void
+test_run_ok (subproc_t *cmd)
+{
+  ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
+                 subproc_get_error (cmd)->message);
+}
+
+void
+test_tmpdir_leaks_setup (void)
+{
+  test_tmpdir_setup ();
+  test_leaks_begin ();
+}
+
+void
+test_tmpdir_leaks_teardown (void)
+{
+  test_leaks_check ();
+  test_tmpdir_teardown ();
+}
+
+#ifndef _WIN32
+bool
+test_pid_ends_within (long pid, int ms)
+{
+  int64_t end = test_now_ms () + ms;
+  do
+    {
+      if (kill ((pid_t) pid, 0) < 0 && errno == ESRCH)
+        return true;
+      /* A zombie whose parent is gone: PID 1 of a container may never
+         reap it, but it has ended.  */
+      char path[64], stat[512] = "";
+      snprintf (path, sizeof path, "/proc/%ld/stat", pid);
+      FILE *f = fopen (path, "r");
+      if (f)
+        {
+          size_t n = fread (stat, 1, sizeof stat - 1, f);
+          stat[n] = '\0';
+          fclose (f);
+          const char *paren = strrchr (stat, ')');
+          if (paren && paren[1] == ' ' && paren[2] == 'Z')
+            return true;
+        }
+      test_sleep_ms (10);
+    }
+  while (test_now_ms () < end);
+  return false;
+}
+#endif

@@ -126,6 +126,24 @@ const char *test_helper (void);
 const char *test_srcdir (void);
 
 /* ------------------------------------------------------------------ */
+/* Commands that run the helper child                                 */
+
+/* A command running the helper with subcommand SUB and the arguments that
+   follow, up to a NULL.  */
+subproc_t *test_helper_cmd (const char *sub, ...) SUBPROC_SENTINEL;
+
+/* The same, on the spawn path PATH: 0 the fast path, 1 the fork path (a
+   pre-exec hook that does nothing forces it).  For tests run on both with
+   BOTH_PATHS, PATH is Check's loop index _i.  */
+subproc_t *test_helper_on (int path, const char *sub, ...) SUBPROC_SENTINEL;
+
+/* A pre-exec hook that does nothing (it forces the fork path).  */
+int test_noop_hook (void *opaque);
+
+/* Run CMD synchronously, failing the test with the error if it fails.  */
+void test_run_ok (subproc_t *cmd);
+
+/* ------------------------------------------------------------------ */
 /* Temporary directory fixture                                        */
 
 /* The directory made by test_tmpdir_setup, or NULL outside of it.  An
@@ -176,6 +194,10 @@ int64_t test_now_ms (void);
 /* Sleep for MS milliseconds.  */
 void test_sleep_ms (unsigned int ms);
 
+/* Wait up to MS milliseconds for process PID to end (gone, or a zombie
+   that is not ours to reap); true if it did.  POSIX only.  */
+bool test_pid_ends_within (long pid, int ms);
+
 /* Kill process PID outright (SIGKILL; TerminateProcess on Windows), for
    processes a test leaves behind on purpose, such as grandchildren.  It
    is not reaped: it is not a child of the test.  */
@@ -208,6 +230,28 @@ void test_leaks_begin (void);
    saw, and (POSIX) that no child of this process is left unreaped.
    Usable as a fixture teardown.  */
 void test_leaks_check (void);
+
+/* A temporary directory and the leak check together.  */
+void test_tmpdir_leaks_setup (void);
+void test_tmpdir_leaks_teardown (void);
+
+#define TEST_CASE_WITH_TMPDIR_LEAKS(suite, name)                            \
+  TEST_CASE_WITH_FIXTURE (suite, name, test_tmpdir_leaks_setup,             \
+                          test_tmpdir_leaks_teardown)
+
+/* A test run once on each spawn path (Check's loop index _i: 0 the fast
+   path, 1 the fork path; see test_helper_on), with a temporary directory
+   and the leak check.  */
+#define BOTH_PATHS(suite, name)                                             \
+  do                                                                        \
+    {                                                                       \
+      TCase *tc_##name = tcase_create (#name);                              \
+      tcase_add_checked_fixture (tc_##name, test_tmpdir_leaks_setup,        \
+                                 test_tmpdir_leaks_teardown);               \
+      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
+      suite_add_tcase ((suite), tc_##name);                                 \
+    }                                                                       \
+  while (0)
 
 /* A test that starts with test_leaks_begin and ends with
    test_leaks_check.  */

@@ -22,47 +22,6 @@
 #include "common.h"
 #include "subproc.h"
 
-static subproc_t *
-helper (const char *sub, ...)
-{
-  va_list ap;
-  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
-  va_start (ap, sub);
-  const char *arg;
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    subproc_add_arg (cmd, arg);
-  va_end (ap);
-  return cmd;
-}
-
-/* Has PID ended (gone, or a zombie that is not ours to reap)?  Waits up
-   to MS milliseconds for it.  */
-static bool
-ends_within (long pid, int ms)
-{
-  int64_t end = test_now_ms () + ms;
-  do
-    {
-      if (kill ((pid_t) pid, 0) < 0 && errno == ESRCH)
-        return true;
-      char path[64], stat[512] = "";
-      snprintf (path, sizeof path, "/proc/%ld/stat", pid);
-      FILE *f = fopen (path, "r");
-      if (f)
-        {
-          size_t n = fread (stat, 1, sizeof stat - 1, f);
-          stat[n] = '\0';
-          fclose (f);
-          const char *paren = strrchr (stat, ')');
-          if (paren && paren[1] == ' ' && paren[2] == 'Z')
-            return true;
-        }
-      test_sleep_ms (10);
-    }
-  while (test_now_ms () < end);
-  return false;
-}
-
 /* The pid in the pid file PATH.  */
 static long
 read_pid_file (const char *path)
@@ -95,7 +54,7 @@ lock_holder (const char *path)
 START_TEST (test_daemon_pid_file)
 {
   char *pid_file = test_tmp_path ("daemon.pid");
-  subproc_t *cmd = helper ("sleep-forever", NULL);
+  subproc_t *cmd = test_helper_cmd ("sleep-forever", NULL);
   subproc_daemonize (cmd);
   subproc_set_pid_file (cmd, pid_file);
   int status = -1;
@@ -123,7 +82,7 @@ START_TEST (test_daemon_pid_file)
     }
 
   /* A second instance finds the file locked.  */
-  cmd = helper ("sleep-forever", NULL);
+  cmd = test_helper_cmd ("sleep-forever", NULL);
   subproc_daemonize (cmd);
   subproc_set_pid_file (cmd, pid_file);
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
@@ -135,7 +94,7 @@ START_TEST (test_daemon_pid_file)
 
   /* Stopped: the lock goes with it.  */
   ck_assert_int_eq (kill ((pid_t) pid, SIGTERM), 0);
-  ck_assert (ends_within (pid, 2000));
+  ck_assert (test_pid_ends_within (pid, 2000));
   free (pid_file);
 }
 END_TEST
@@ -147,7 +106,7 @@ START_TEST (test_daemon_stdio)
   ck_assert_int_eq (pipe (p), 0);
   char fd[16];
   snprintf (fd, sizeof fd, "%d", p[1]);
-  subproc_t *cmd = helper ("stdio-null", fd, NULL);
+  subproc_t *cmd = test_helper_cmd ("stdio-null", fd, NULL);
   subproc_daemonize (cmd);
   subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
   ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
@@ -170,7 +129,7 @@ END_TEST
 
 START_TEST (test_daemon_errors)
 {
-  subproc_t *cmd = helper ("sleep-forever", NULL);
+  subproc_t *cmd = test_helper_cmd ("sleep-forever", NULL);
   subproc_daemonize (cmd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), -1);
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_INVALID);
@@ -199,7 +158,7 @@ START_TEST (test_daemon_errors)
   free (pid_file);
 
   /* A pid file that cannot be written.  */
-  cmd = helper ("exit", "0", NULL);
+  cmd = test_helper_cmd ("exit", "0", NULL);
   subproc_daemonize (cmd);
   subproc_set_pid_file (cmd, "/nonexistent/dir/x.pid");
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
@@ -211,13 +170,6 @@ START_TEST (test_daemon_errors)
 }
 END_TEST
 
-static int
-noop_hook (void *opaque)
-{
-  (void) opaque;
-  return 0;
-}
-
 /* A pid file for an ordinary child, on the fast and the fork path: its
    own pid, written before run_async returns, locked while it runs.  */
 START_TEST (test_child_pid_file)
@@ -226,10 +178,10 @@ START_TEST (test_child_pid_file)
   pid_t pid;
   for (int path = 0; path < 2; path++)
     {
-      subproc_t *cmd = helper ("sleep-forever", NULL);
+      subproc_t *cmd = test_helper_cmd ("sleep-forever", NULL);
       subproc_set_pid_file (cmd, pid_file);
       if (path)
-        subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
+        subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
       ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
       ck_assert_int_eq (read_pid_file (pid_file), pid);
       ck_assert_int_eq (lock_holder (pid_file), pid);
@@ -243,28 +195,14 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
-static void
-setup (void)
-{
-  test_tmpdir_setup ();
-  test_leaks_begin ();
-}
-
-static void
-teardown (void)
-{
-  test_leaks_check ();
-  test_tmpdir_teardown ();
-}
-
 static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("daemon");
-  TEST_CASE_WITH_FIXTURE (s, daemon_pid_file, setup, teardown);
-  TEST_CASE_WITH_FIXTURE (s, daemon_stdio, setup, teardown);
-  TEST_CASE_WITH_FIXTURE (s, daemon_errors, setup, teardown);
-  TEST_CASE_WITH_FIXTURE (s, child_pid_file, setup, teardown);
+  TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_pid_file);
+  TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_stdio);
+  TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_errors);
+  TEST_CASE_WITH_TMPDIR_LEAKS (s, child_pid_file);
   return s;
 }
 

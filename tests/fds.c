@@ -28,35 +28,6 @@
 # include <sys/syscall.h>
 #endif
 
-static int
-noop_hook (void *opaque)
-{
-  (void) opaque;
-  return 0;
-}
-
-static subproc_t *
-helper (int i, const char *sub, ...)
-{
-  va_list ap;
-  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
-  va_start (ap, sub);
-  const char *arg;
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    subproc_add_arg (cmd, arg);
-  va_end (ap);
-  if (i == 1)
-    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
-  return cmd;
-}
-
-static void
-run_ok (subproc_t *cmd)
-{
-  ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
-                 subproc_get_error (cmd)->message);
-}
-
 /* Everything FD gives until EOF, NUL-terminated.  */
 static char *
 read_all (int fd)
@@ -108,16 +79,16 @@ START_TEST (test_pass_fd)
   ck_assert_int_eq (pipe (p), 0);
 
   /* Kept in the parent.  */
-  subproc_t *cmd = helper (_i, "fd-write", num (p[1]), "kept", NULL);
+  subproc_t *cmd = test_helper_on (_i, "fd-write", num (p[1]), "kept", NULL);
   subproc_pass_fd (cmd, p[1], 0);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   ck_assert (is_open (p[1]));
 
   /* Closed in the parent once the child has it.  */
-  cmd = helper (_i, "fd-write", num (p[1]), " closed", NULL);
+  cmd = test_helper_on (_i, "fd-write", num (p[1]), " closed", NULL);
   subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
-  run_ok (cmd);
+  test_run_ok (cmd);
   ck_assert (!is_open (p[1]));
   subproc_free (cmd);
 
@@ -128,9 +99,9 @@ START_TEST (test_pass_fd)
 
   /* A close-on-exec descriptor passed still reaches the child.  */
   ck_assert_int_eq (pipe2 (p, O_CLOEXEC), 0);
-  cmd = helper (_i, "fd-write", num (p[1]), "cloexec", NULL);
+  cmd = test_helper_on (_i, "fd-write", num (p[1]), "cloexec", NULL);
   subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   text = read_all (p[0]);
   ck_assert_str_eq (text, "cloexec");
@@ -154,13 +125,13 @@ START_TEST (test_no_leak_into_child)
   ck_assert_int_ge (high, 900);
 
   int passed_a = extra[100], passed_b = extra[7];
-  subproc_t *cmd = helper (_i, "fds", NULL);
+  subproc_t *cmd = test_helper_on (_i, "fds", NULL);
   subproc_pass_fd (cmd, passed_a, 0);
   subproc_pass_fd (cmd, passed_b, 0);
   subproc_pass_fd (cmd, passed_a, 0);
   char *out = NULL;
   subproc_set_output_buffer (cmd, &out);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   char want[64];
   snprintf (want, sizeof want, "%d\n%d\n", passed_b, passed_a);
@@ -168,9 +139,9 @@ START_TEST (test_no_leak_into_child)
   free (out);
 
   /* Nothing passed: nothing above 2.  */
-  cmd = helper (_i, "fds", NULL);
+  cmd = test_helper_on (_i, "fds", NULL);
   subproc_set_output_buffer (cmd, &out);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   ck_assert_str_eq (out, "");
   free (out);
@@ -187,11 +158,11 @@ START_TEST (test_input_fd)
   test_write_file (path, "from a file\n", 12);
   int fd = open (path, O_RDONLY);
   ck_assert_int_ge (fd, 0);
-  subproc_t *cmd = helper (_i, "echo", NULL);
+  subproc_t *cmd = test_helper_on (_i, "echo", NULL);
   subproc_set_input_fd (cmd, fd);
   char *out = NULL;
   subproc_set_output_buffer (cmd, &out);
-  run_ok (cmd);
+  test_run_ok (cmd);
   subproc_free (cmd);
   ck_assert_str_eq (out, "from a file\n");
   free (out);
@@ -205,7 +176,7 @@ END_TEST
 START_TEST (test_output_pipes)
 {
   int out_fd = -1, err_fd = -1;
-  subproc_t *cmd = helper (_i, "interleave", "3", NULL);
+  subproc_t *cmd = test_helper_on (_i, "interleave", "3", NULL);
   subproc_set_output_fd (cmd, &out_fd);
   subproc_set_error_fd (cmd, &err_fd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -228,7 +199,7 @@ START_TEST (test_output_pipes)
 
   /* The same pointer twice: one pipe for both.  */
   int both = -1;
-  cmd = helper (_i, "interleave", "2", NULL);
+  cmd = test_helper_on (_i, "interleave", "2", NULL);
   subproc_set_output_fd (cmd, &both);
   subproc_set_error_fd (cmd, &both);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -244,7 +215,7 @@ END_TEST
 START_TEST (test_nonblocking)
 {
   int out_fd = -1, err_fd = -1;
-  subproc_t *cmd = helper (_i, "print", "nb", NULL);
+  subproc_t *cmd = test_helper_on (_i, "print", "nb", NULL);
   subproc_set_output_fd (cmd, &out_fd);
   subproc_set_error_fd (cmd, &err_fd);
   subproc_nonblocking_fds (cmd);
@@ -281,7 +252,7 @@ START_TEST (test_stdio_crosswise)
   test_close (out[1]);
 
   int zero = 0;
-  subproc_t *cmd = helper (_i, "echo", NULL);
+  subproc_t *cmd = test_helper_on (_i, "echo", NULL);
   subproc_set_input_fd (cmd, 1);
   subproc_set_output_fd (cmd, &zero);
   int r = subproc_run (cmd, NULL);
@@ -313,7 +284,7 @@ START_TEST (test_parent_without_stdio)
     }
 
   char *out = NULL, *err = NULL;
-  subproc_t *cmd = helper (_i, "echo-and-err", "5", NULL);
+  subproc_t *cmd = test_helper_on (_i, "echo-and-err", "5", NULL);
   subproc_set_input_buffer (cmd, "input");
   subproc_set_output_buffer (cmd, &out);
   subproc_set_error_buffer (cmd, &err);
@@ -340,7 +311,7 @@ START_TEST (test_parent_without_stdio)
       saved[k] = fcntl (k, F_DUPFD_CLOEXEC, 10);
       close (k);
     }
-  cmd = helper (_i, "stdio-null", num (p[1]), NULL);
+  cmd = test_helper_on (_i, "stdio-null", num (p[1]), NULL);
   subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
   r = subproc_run (cmd, NULL);
   for (int k = 0; k < 3; k++)
@@ -362,7 +333,7 @@ END_TEST
 START_TEST (test_parent_fds_cloexec)
 {
   int out_fd = -1;
-  subproc_t *cmd = helper (_i, "sleep", "200", NULL);
+  subproc_t *cmd = test_helper_on (_i, "sleep", "200", NULL);
   subproc_set_output_fd (cmd, &out_fd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert (fcntl (out_fd, F_GETFD) & FD_CLOEXEC);
@@ -434,7 +405,7 @@ close_fallback_run (int i)
   if (fcntl (extra[0], F_DUPFD, 900) < 900)
     return 1;
 
-  subproc_t *cmd = helper (i & 1, "fds", NULL);
+  subproc_t *cmd = test_helper_on (i & 1, "fds", NULL);
   subproc_pass_fd (cmd, extra[20], 0);
   char *out = NULL;
   subproc_set_output_buffer (cmd, &out);
@@ -474,30 +445,6 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
-static void
-setup (void)
-{
-  test_tmpdir_setup ();
-  test_leaks_begin ();
-}
-
-static void
-teardown (void)
-{
-  test_leaks_check ();
-  test_tmpdir_teardown ();
-}
-
-#define BOTH_PATHS(suite, name)                                             \
-  do                                                                        \
-    {                                                                       \
-      TCase *tc_##name = tcase_create (#name);                              \
-      tcase_add_checked_fixture (tc_##name, setup, teardown);               \
-      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
-      suite_add_tcase ((suite), tc_##name);                                 \
-    }                                                                       \
-  while (0)
-
 static Suite *
 make_suite (void)
 {
@@ -513,7 +460,8 @@ make_suite (void)
 #if defined __linux__ && defined SYS_close_range && defined SYS_getdents64
   {
     TCase *tc = tcase_create ("close_fallbacks");
-    tcase_add_checked_fixture (tc, setup, teardown);
+    tcase_add_checked_fixture (tc, test_tmpdir_leaks_setup,
+                               test_tmpdir_leaks_teardown);
     tcase_add_loop_test (tc, test_close_fallbacks, 0, 4);
     suite_add_tcase (s, tc);
   }

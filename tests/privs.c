@@ -26,22 +26,6 @@
 #define CAP_CHOWN 0
 #define CAP_NET_BIND_SERVICE 10
 
-static int
-noop_hook (void *opaque)
-{
-  (void) opaque;
-  return 0;
-}
-
-static subproc_t *
-helper (int i, const char *sub)
-{
-  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
-  if (i == 1)
-    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
-  return cmd;
-}
-
 /* Run CMD, free it, and return its output.  */
 static char *
 output_of (subproc_t *cmd)
@@ -96,13 +80,13 @@ skip_unless_root (void)
 
 START_TEST (test_umask)
 {
-  subproc_t *cmd = helper (_i, "umask");
+  subproc_t *cmd = test_helper_on (_i, "umask", NULL);
   subproc_set_umask (cmd, 027);
   char *out = output_of (cmd);
   ck_assert_str_eq (out, "0027\n");
   free (out);
 
-  cmd = helper (_i, "umask");
+  cmd = test_helper_on (_i, "umask", NULL);
   subproc_set_umask (cmd, 0);
   out = output_of (cmd);
   ck_assert_str_eq (out, "0000\n");
@@ -110,7 +94,7 @@ START_TEST (test_umask)
 
   /* Inherited otherwise.  */
   mode_t old = umask (0063);
-  out = output_of (helper (_i, "umask"));
+  out = output_of (test_helper_on (_i, "umask", NULL));
   umask (old);
   ck_assert_str_eq (out, "0063\n");
   free (out);
@@ -121,7 +105,7 @@ START_TEST (test_rlimits)
 {
   if (test_skip_under_valgrind ("valgrind refuses RLIMIT_NOFILE changes"))
     return;
-  subproc_t *cmd = helper (_i, "rlimits");
+  subproc_t *cmd = test_helper_on (_i, "rlimits", NULL);
   subproc_set_max_files (cmd, 100);
   subproc_set_max_core_size (cmd, 0);
   subproc_set_max_memlock (cmd, 64 * 1024);
@@ -145,7 +129,7 @@ START_TEST (test_rlimits)
       ck_assert_int_eq (getrlimit (RLIMIT_NOFILE, &rl), 0);
       if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 0x7fffffff)
         {
-          cmd = helper (_i, "rlimits");
+          cmd = test_helper_on (_i, "rlimits", NULL);
           subproc_set_max_files (cmd, (unsigned int) rl.rlim_max + 1);
           ck_assert_int_eq (subproc_run (cmd, NULL), -1);
           ck_assert_int_eq (subproc_get_error (cmd)->code,
@@ -174,7 +158,7 @@ START_TEST (test_signals_reset)
   signal (SIGUSR1, SIG_IGN);
   signal (SIGHUP, SIG_IGN);
   signal (SIGUSR2, on_usr2);
-  char *out = output_of (helper (_i, "sigs"));
+  char *out = output_of (test_helper_on (_i, "sigs", NULL));
   signal (SIGUSR1, SIG_DFL);
   signal (SIGHUP, SIG_DFL);
   signal (SIGUSR2, SIG_DFL);
@@ -188,7 +172,7 @@ START_TEST (test_ids)
 {
   if (skip_unless_root ())
     return;
-  subproc_t *cmd = helper (_i, "ids");
+  subproc_t *cmd = test_helper_on (_i, "ids", NULL);
   subproc_set_uid (cmd, 65534);
   subproc_set_gid (cmd, 65534);
   char *out = output_of (cmd);
@@ -209,7 +193,7 @@ START_TEST (test_ids)
   free (out);
 
   /* A gid alone keeps the uid, and replaces root's groups.  */
-  cmd = helper (_i, "ids");
+  cmd = test_helper_on (_i, "ids", NULL);
   subproc_set_gid (cmd, 12345);
   out = output_of (cmd);
   ck_assert_str_eq (v = field (out, "uid"), "0");
@@ -221,7 +205,7 @@ START_TEST (test_ids)
   free (out);
 
   /* A uid without a passwd entry: no supplementary groups at all.  */
-  cmd = helper (_i, "ids");
+  cmd = test_helper_on (_i, "ids", NULL);
   subproc_set_uid (cmd, 54321);
   out = output_of (cmd);
   ck_assert_str_eq (v = field (out, "uid"), "54321");
@@ -236,7 +220,7 @@ START_TEST (test_caps)
 {
   if (skip_unless_root ())
     return;
-  char *out = output_of (helper (_i, "caps"));
+  char *out = output_of (test_helper_on (_i, "caps", NULL));
   if (cap_field (out, "CapEff") == 0)
     {
       fprintf (stderr, "skipped: root without capabilities\n");
@@ -246,7 +230,7 @@ START_TEST (test_caps)
   free (out);
 
   /* Root, everything dropped: nothing comes back at exec.  */
-  subproc_t *cmd = helper (_i, "caps");
+  subproc_t *cmd = test_helper_on (_i, "caps", NULL);
   subproc_clear_caps (cmd);
   out = output_of (cmd);
   ck_assert_uint_eq (cap_field (out, "CapEff"), 0);
@@ -256,7 +240,7 @@ START_TEST (test_caps)
   free (out);
 
   /* Root, one kept.  */
-  cmd = helper (_i, "caps");
+  cmd = test_helper_on (_i, "caps", NULL);
   subproc_clear_caps (cmd);
   subproc_allow_cap (cmd, CAP_NET_BIND_SERVICE);
   out = output_of (cmd);
@@ -266,7 +250,7 @@ START_TEST (test_caps)
   free (out);
 
   /* Another user, two kept: they survive setuid and exec.  */
-  cmd = helper (_i, "caps");
+  cmd = test_helper_on (_i, "caps", NULL);
   subproc_set_uid (cmd, 65534);
   subproc_set_gid (cmd, 65534);
   subproc_clear_caps (cmd);
@@ -281,7 +265,7 @@ START_TEST (test_caps)
   free (out);
 
   /* Another user without clear_caps: the kernel drops everything.  */
-  cmd = helper (_i, "caps");
+  cmd = test_helper_on (_i, "caps", NULL);
   subproc_set_uid (cmd, 65534);
   out = output_of (cmd);
   ck_assert_uint_eq (cap_field (out, "CapEff"), 0);
@@ -291,17 +275,6 @@ START_TEST (test_caps)
 END_TEST
 
 /* ------------------------------------------------------------------ */
-
-#define BOTH_PATHS(suite, name)                                             \
-  do                                                                        \
-    {                                                                       \
-      TCase *tc_##name = tcase_create (#name);                              \
-      tcase_add_checked_fixture (tc_##name, test_leaks_begin,               \
-                                 test_leaks_check);                         \
-      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
-      suite_add_tcase ((suite), tc_##name);                                 \
-    }                                                                       \
-  while (0)
 
 static Suite *
 make_suite (void)

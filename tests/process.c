@@ -21,28 +21,6 @@
 #include "common.h"
 #include "subproc.h"
 
-static int
-noop_hook (void *opaque)
-{
-  (void) opaque;
-  return 0;
-}
-
-static subproc_t *
-helper (int i, const char *sub, ...)
-{
-  va_list ap;
-  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
-  va_start (ap, sub);
-  const char *arg;
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    subproc_add_arg (cmd, arg);
-  va_end (ap);
-  if (i == 1)
-    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
-  return cmd;
-}
-
 /* Read one line of at most SIZE - 1 bytes from FD, byte by byte.  */
 static bool
 read_line (int fd, char *buf, size_t size)
@@ -62,41 +40,13 @@ read_line (int fd, char *buf, size_t size)
   return n > 0;
 }
 
-/* Has PID ended (gone, or a zombie that is not ours to reap)?  Waits up
-   to MS milliseconds for it.  */
-static bool
-ends_within (long pid, int ms)
-{
-  int64_t end = test_now_ms () + ms;
-  do
-    {
-      if (kill ((pid_t) pid, 0) < 0 && errno == ESRCH)
-        return true;
-      char path[64], stat[512] = "";
-      snprintf (path, sizeof path, "/proc/%ld/stat", pid);
-      FILE *f = fopen (path, "r");
-      if (f)
-        {
-          size_t n = fread (stat, 1, sizeof stat - 1, f);
-          stat[n] = '\0';
-          fclose (f);
-          const char *paren = strrchr (stat, ')');
-          if (paren && paren[1] == ' ' && paren[2] == 'Z')
-            return true;
-        }
-      test_sleep_ms (10);
-    }
-  while (test_now_ms () < end);
-  return false;
-}
-
 /* ------------------------------------------------------------------ */
 
 START_TEST (test_run_async_wait)
 {
   int status = -1;
   pid_t pid = 0;
-  subproc_t *cmd = helper (_i, "exit", "5", NULL);
+  subproc_t *cmd = test_helper_on (_i, "exit", "5", NULL);
   ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
   ck_assert_int_gt (pid, 0);
   ck_assert_int_eq (subproc_wait (cmd, &status), 0);
@@ -107,14 +57,14 @@ START_TEST (test_run_async_wait)
   subproc_free (cmd);
 
   /* Without STATUS a non-zero exit is an error.  */
-  cmd = helper (_i, "exit", "5", NULL);
+  cmd = test_helper_on (_i, "exit", "5", NULL);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_EXIT_STATUS);
   subproc_free (cmd);
 
   /* Not started: nothing to wait for.  */
-  cmd = helper (_i, "exit", "0", NULL);
+  cmd = test_helper_on (_i, "exit", "0", NULL);
   ck_assert_int_eq (subproc_wait (cmd, &status), -1);
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_STATE);
   subproc_free (cmd);
@@ -123,7 +73,7 @@ END_TEST
 
 START_TEST (test_abort)
 {
-  subproc_t *cmd = helper (_i, "sleep-forever", NULL);
+  subproc_t *cmd = test_helper_on (_i, "sleep-forever", NULL);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   int64_t start = test_now_ms ();
   errno = 1234;
@@ -135,7 +85,7 @@ START_TEST (test_abort)
   subproc_free (cmd);
 
   /* A child that ignores SIGTERM is killed after the grace period.  */
-  cmd = helper (_i, "sleep-forever", NULL);
+  cmd = test_helper_on (_i, "sleep-forever", NULL);
   ck_assert_ptr_ne (signal (SIGTERM, SIG_IGN), SIG_ERR);
   /* Ignored signals stay ignored across exec: the library resets them,
      so the child dies of SIGTERM anyway.  */
@@ -151,7 +101,7 @@ END_TEST
 START_TEST (test_free_kills)
 {
   int out = -1;
-  subproc_t *cmd = helper (_i, "sleep-forever", NULL);
+  subproc_t *cmd = test_helper_on (_i, "sleep-forever", NULL);
   subproc_set_output_fd (cmd, &out);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   subproc_free (cmd);
@@ -166,20 +116,20 @@ START_TEST (test_pid_wait)
 {
   pid_t pid = 0;
   int status = -1;
-  subproc_t *cmd = helper (_i, "exit", "7", NULL);
+  subproc_t *cmd = test_helper_on (_i, "exit", "7", NULL);
   ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
   /* The caller took the pid: free leaves the child alone.  */
   subproc_free (cmd);
   ck_assert_int_eq (subproc_pid_wait (pid, &status, false), 0);
   ck_assert_int_eq (status, 7);
 
-  cmd = helper (_i, "exit", "7", NULL);
+  cmd = test_helper_on (_i, "exit", "7", NULL);
   ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
   subproc_free (cmd);
   ck_assert_int_eq (subproc_pid_wait (pid, NULL, false), -1);
   ck_assert_int_eq (subproc_last_error ()->code, SUBPROC_ERR_EXIT_STATUS);
 
-  cmd = helper (_i, "signal", "TERM", NULL);
+  cmd = test_helper_on (_i, "signal", "TERM", NULL);
   ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
   subproc_free (cmd);
   ck_assert_int_eq (subproc_pid_wait (pid, &status, true), 0);
@@ -190,7 +140,7 @@ START_TEST (test_pid_wait)
   ck_assert_int_eq (subproc_pid_wait (1, &status, false), -1);
 
   /* pid_abort stops and reaps.  */
-  cmd = helper (_i, "sleep-forever", NULL);
+  cmd = test_helper_on (_i, "sleep-forever", NULL);
   ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
   subproc_free (cmd);
   ck_assert (kill (pid, 0) == 0);
@@ -199,7 +149,7 @@ START_TEST (test_pid_wait)
   ck_assert_int_eq (errno, ECHILD);
 
   /* Wait and abort work before free too.  */
-  cmd = helper (_i, "sleep-forever", NULL);
+  cmd = test_helper_on (_i, "sleep-forever", NULL);
   ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
   subproc_abort (cmd);
   subproc_free (cmd);
@@ -209,14 +159,14 @@ END_TEST
 START_TEST (test_signal_status)
 {
   int status = -1;
-  subproc_t *cmd = helper (_i, "signal", "TERM", NULL);
+  subproc_t *cmd = test_helper_on (_i, "signal", "TERM", NULL);
   subproc_raw_status (cmd);
   ck_assert_int_eq (subproc_run (cmd, &status), 0);
   ck_assert (WIFSIGNALED (status));
   ck_assert_int_eq (WTERMSIG (status), SIGTERM);
   subproc_free (cmd);
 
-  cmd = helper (_i, "exit", "3", NULL);
+  cmd = test_helper_on (_i, "exit", "3", NULL);
   subproc_raw_status (cmd);
   ck_assert_int_eq (subproc_run (cmd, &status), 0);
   ck_assert (WIFEXITED (status));
@@ -228,7 +178,7 @@ START_TEST (test_signal_status)
   for (size_t k = 0; k < 4; k++)
     {
       status = -1;
-      cmd = helper (_i, "signal", sigs[k], NULL);
+      cmd = test_helper_on (_i, "signal", sigs[k], NULL);
       ck_assert_int_eq (subproc_run (cmd, &status), -1);
       ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SIGNALED);
       ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
@@ -240,7 +190,7 @@ END_TEST
 
 START_TEST (test_timeout)
 {
-  subproc_t *cmd = helper (_i, "sleep-forever", NULL);
+  subproc_t *cmd = test_helper_on (_i, "sleep-forever", NULL);
   subproc_set_timeout (cmd, 200);
   int64_t start = test_now_ms ();
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
@@ -250,7 +200,7 @@ START_TEST (test_timeout)
   ck_assert_int_lt (took, 2000);
   subproc_free (cmd);
 
-  cmd = helper (_i, "sleep-forever", NULL);
+  cmd = test_helper_on (_i, "sleep-forever", NULL);
   subproc_set_timeout (cmd, 200);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
@@ -258,7 +208,7 @@ START_TEST (test_timeout)
   subproc_free (cmd);
 
   /* A child that ends in time.  */
-  cmd = helper (_i, "sleep", "10", NULL);
+  cmd = test_helper_on (_i, "sleep", "10", NULL);
   subproc_set_timeout (cmd, 5000);
   ck_assert_int_eq (subproc_run (cmd, NULL), 0);
   subproc_free (cmd);
@@ -272,7 +222,7 @@ START_TEST (test_process_group)
   char line[64];
 
   /* Without: the parent's group.  */
-  subproc_t *cmd = helper (_i, "pgid", NULL);
+  subproc_t *cmd = test_helper_on (_i, "pgid", NULL);
   subproc_set_output_fd (cmd, &out);
   ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
   char *want = NULL;
@@ -289,7 +239,7 @@ START_TEST (test_process_group)
 
   /* With: a group of its own.  */
   out = -1;
-  cmd = helper (_i, "pgid", NULL);
+  cmd = test_helper_on (_i, "pgid", NULL);
   subproc_new_process_group (cmd);
   subproc_set_output_fd (cmd, &out);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -310,7 +260,7 @@ START_TEST (test_group_abort_tree)
   int out = -1;
   long kids[3];
   char line[64];
-  subproc_t *cmd = helper (_i, "tree", "3", NULL);
+  subproc_t *cmd = test_helper_on (_i, "tree", "3", NULL);
   subproc_new_process_group (cmd);
   subproc_set_output_fd (cmd, &out);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -323,13 +273,13 @@ START_TEST (test_group_abort_tree)
   subproc_abort (cmd);
   subproc_free (cmd);
   for (int k = 0; k < 3; k++)
-    ck_assert_msg (ends_within (kids[k], 2000), "grandchild %ld lives",
+    ck_assert_msg (test_pid_ends_within (kids[k], 2000), "grandchild %ld lives",
                    kids[k]);
   test_close (out);
 
   /* A timeout too.  */
   out = -1;
-  cmd = helper (_i, "tree", "2", NULL);
+  cmd = test_helper_on (_i, "tree", "2", NULL);
   subproc_new_process_group (cmd);
   subproc_set_output_fd (cmd, &out);
   subproc_set_timeout (cmd, 300);
@@ -343,7 +293,7 @@ START_TEST (test_group_abort_tree)
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_TIMEOUT);
   subproc_free (cmd);
   for (int k = 0; k < 2; k++)
-    ck_assert_msg (ends_within (kids[k], 2000), "grandchild %ld lives",
+    ck_assert_msg (test_pid_ends_within (kids[k], 2000), "grandchild %ld lives",
                    kids[k]);
   test_close (out);
 }
@@ -362,7 +312,7 @@ orphan (int i, bool kill_on_exit)
     {
       close (p[0]);
       pid_t pid = 0;
-      subproc_t *cmd = helper (i, "sleep-forever", NULL);
+      subproc_t *cmd = test_helper_on (i, "sleep-forever", NULL);
       if (kill_on_exit)
         subproc_kill_on_parent_exit (cmd);
       if (subproc_run_async (cmd, &pid) < 0)
@@ -387,7 +337,7 @@ orphan (int i, bool kill_on_exit)
 START_TEST (test_kill_on_parent_exit)
 {
   long pid = orphan (_i, true);
-  ck_assert_msg (ends_within (pid, 2000), "child %ld outlived its parent",
+  ck_assert_msg (test_pid_ends_within (pid, 2000), "child %ld outlived its parent",
                  pid);
 
   /* Without: it survives its parent.  */
@@ -395,7 +345,7 @@ START_TEST (test_kill_on_parent_exit)
   test_sleep_ms (200);
   ck_assert_int_eq (kill ((pid_t) pid, 0), 0);
   test_kill_pid (pid);
-  ck_assert (ends_within (pid, 2000));
+  ck_assert (test_pid_ends_within (pid, 2000));
 }
 END_TEST
 
@@ -408,7 +358,7 @@ START_TEST (test_exec)
   if (pid == 0)
     {
       close (p[0]);
-      subproc_t *cmd = helper (0, "pid", NULL);
+      subproc_t *cmd = test_helper_on (0, "pid", NULL);
       subproc_set_output_fd (cmd, &p[1]);
       subproc_exec (cmd);
       _exit (99);
@@ -444,7 +394,7 @@ START_TEST (test_handshake)
 {
   char *out = NULL;
   int out_fd = -1;
-  subproc_t *cmd = helper (0, "print", "after", NULL);
+  subproc_t *cmd = test_helper_on (0, "print", "after", NULL);
   subproc_require_handshake (cmd);
   subproc_set_output_fd (cmd, &out_fd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -462,7 +412,7 @@ START_TEST (test_handshake)
   free (out);
 
   /* The hook fails before the handshake.  */
-  cmd = helper (0, "exit", "0", NULL);
+  cmd = test_helper_on (0, "exit", "0", NULL);
   subproc_require_handshake (cmd);
   subproc_set_pre_exec_hook (cmd, failing_hook, NULL);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -472,7 +422,7 @@ START_TEST (test_handshake)
   subproc_free (cmd);
 
   /* A failure after the handshake is reported by notify.  */
-  cmd = helper (0, "exit", "0", NULL);
+  cmd = test_helper_on (0, "exit", "0", NULL);
   subproc_require_handshake (cmd);
   subproc_set_working_directory (cmd, "/nonexistent/dir");
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -485,7 +435,7 @@ START_TEST (test_handshake)
   /* Waited for without a notify: the child gives up, and that is an
      error, not an exit status.  */
   int status = -1;
-  cmd = helper (0, "exit", "0", NULL);
+  cmd = test_helper_on (0, "exit", "0", NULL);
   subproc_require_handshake (cmd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (subproc_wait (cmd, &status), -1);
@@ -494,7 +444,7 @@ START_TEST (test_handshake)
   subproc_free (cmd);
 
   /* Freed while held: the child goes away.  */
-  cmd = helper (0, "sleep-forever", NULL);
+  cmd = test_helper_on (0, "sleep-forever", NULL);
   subproc_require_handshake (cmd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (subproc_handshake_wait (cmd), 0);
@@ -507,7 +457,7 @@ END_TEST
 START_TEST (test_sigchld_ignored)
 {
   ck_assert_ptr_ne (signal (SIGCHLD, SIG_IGN), SIG_ERR);
-  subproc_t *cmd = helper (_i, "exit", "0", NULL);
+  subproc_t *cmd = test_helper_on (_i, "exit", "0", NULL);
   int r = subproc_run (cmd, NULL);
   signal (SIGCHLD, SIG_DFL);
   ck_assert_int_eq (r, -1);
@@ -518,17 +468,6 @@ START_TEST (test_sigchld_ignored)
 END_TEST
 
 /* ------------------------------------------------------------------ */
-
-#define BOTH_PATHS(suite, name)                                             \
-  do                                                                        \
-    {                                                                       \
-      TCase *tc_##name = tcase_create (#name);                              \
-      tcase_add_checked_fixture (tc_##name, test_leaks_begin,               \
-                                 test_leaks_check);                         \
-      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
-      suite_add_tcase ((suite), tc_##name);                                 \
-    }                                                                       \
-  while (0)
 
 static Suite *
 make_suite (void)

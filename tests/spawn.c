@@ -23,30 +23,6 @@
 #include "common.h"
 #include "subproc.h"
 
-static int
-noop_hook (void *opaque)
-{
-  (void) opaque;
-  return 0;
-}
-
-/* The helper running SUB and the arguments up to NULL, on the path that
-   loop index I selects.  */
-static subproc_t *
-helper (int i, const char *sub, ...)
-{
-  va_list ap;
-  subproc_t *cmd = subproc_new_arg_list (test_helper (), sub, NULL);
-  va_start (ap, sub);
-  const char *arg;
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    subproc_add_arg (cmd, arg);
-  va_end (ap);
-  if (i == 1)
-    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
-  return cmd;
-}
-
 /* Run CMD, which must succeed, free it, and return its stdout (*LEN
    bytes).  */
 static char *
@@ -109,7 +85,7 @@ make_file (const char *name, const char *text, mode_t mode)
 
 START_TEST (test_runs_both_paths)
 {
-  char *out = run_output (helper (_i, "print", "hi", NULL), NULL);
+  char *out = run_output (test_helper_on (_i, "print", "hi", NULL), NULL);
   ck_assert_str_eq (out, "hi");
   free (out);
 }
@@ -125,7 +101,7 @@ START_TEST (test_lookup_in_path)
   test_setenv ("PATH", dir);
   cmd = subproc_new_arg_list (helper_base (), "print", "found", NULL);
   if (_i)
-    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
+    subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
   char *out = run_output (cmd, NULL);
   ck_assert_str_eq (out, "found");
   free (out);
@@ -206,7 +182,7 @@ START_TEST (test_exec_failures)
                                 0755);
   subproc_t *cmd = subproc_new (bad_interp);
   if (_i)
-    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
+    subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
   ck_assert_int_eq (subproc_run (cmd, &status), -1);
   ck_assert_int_eq (status, -1);
   const subproc_error_t *e = subproc_get_error (cmd);
@@ -218,7 +194,7 @@ START_TEST (test_exec_failures)
   char *garbage = make_file ("garbage", "\x7f\x01\x02garbage", 0755);
   cmd = subproc_new (garbage);
   if (_i)
-    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
+    subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
   run_fails (cmd, SUBPROC_ERR_SPAWN, ENOEXEC);
   subproc_free (cmd);
 
@@ -226,7 +202,7 @@ START_TEST (test_exec_failures)
   pid_t pid = 1;
   cmd = subproc_new (garbage);
   if (_i)
-    subproc_set_pre_exec_hook (cmd, noop_hook, NULL);
+    subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
   ck_assert_int_eq (subproc_run_async (cmd, &pid), -1);
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SPAWN);
   subproc_free (cmd);
@@ -241,7 +217,7 @@ START_TEST (test_argv)
     "tab\there", "$HOME", "*", "back\\slash", "-", "--", "\xc3\xa9t\xc3\xa9",
     NULL
   };
-  subproc_t *cmd = helper (_i, "argv", NULL);
+  subproc_t *cmd = test_helper_on (_i, "argv", NULL);
   subproc_add_arg_set (cmd, args);
   size_t len;
   char *out = run_output (cmd, &len);
@@ -262,13 +238,13 @@ START_TEST (test_env)
 {
   /* Inherited by default.  */
   test_setenv ("SUBPROC_SPAWN_TEST", "inherited value");
-  char *out = run_output (helper (_i, "getenv", "SUBPROC_SPAWN_TEST", NULL),
+  char *out = run_output (test_helper_on (_i, "getenv", "SUBPROC_SPAWN_TEST", NULL),
                           NULL);
   ck_assert_str_eq (out, "inherited value\n");
   free (out);
 
   /* Exactly what was added once anything was.  */
-  subproc_t *cmd = helper (_i, "env", NULL);
+  subproc_t *cmd = test_helper_on (_i, "env", NULL);
   subproc_add_env_pair (cmd, "A", "1");
   subproc_add_env_string (cmd, "B=two=2");
   subproc_add_env_pair (cmd, "A", "3");
@@ -282,7 +258,7 @@ START_TEST (test_env)
 
   /* The common set.  */
   test_setenv ("TMPDIR", "/some/tmp");
-  cmd = helper (_i, "getenv", "TMPDIR", "LC_ALL", "SUBPROC_SPAWN_TEST",
+  cmd = test_helper_on (_i, "getenv", "TMPDIR", "LC_ALL", "SUBPROC_SPAWN_TEST",
                 NULL);
   subproc_add_env_pass_common (cmd);
   out = run_output (cmd, NULL);
@@ -295,7 +271,7 @@ START_TEST (test_cwd)
 {
   char real[PATH_MAX];
   ck_assert_ptr_nonnull (realpath (test_tmpdir, real));
-  subproc_t *cmd = helper (_i, "cwd", NULL);
+  subproc_t *cmd = test_helper_on (_i, "cwd", NULL);
   subproc_set_working_directory (cmd, test_tmpdir);
   char *out = run_output (cmd, NULL);
   char want[PATH_MAX + 2];
@@ -305,7 +281,7 @@ START_TEST (test_cwd)
 
   /* The parent's directory otherwise.  */
   ck_assert_int_eq (chdir (test_tmpdir), 0);
-  out = run_output (helper (_i, "cwd", NULL), NULL);
+  out = run_output (test_helper_on (_i, "cwd", NULL), NULL);
   ck_assert_str_eq (out, want);
   free (out);
 }
@@ -314,7 +290,7 @@ END_TEST
 START_TEST (test_bad_cwd)
 {
   char *missing = test_tmp_path ("missing");
-  subproc_t *cmd = helper (_i, "exit", "0", NULL);
+  subproc_t *cmd = test_helper_on (_i, "exit", "0", NULL);
   subproc_set_working_directory (cmd, missing);
   run_fails (cmd, SUBPROC_ERR_SPAWN, ENOENT);
   ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
@@ -322,7 +298,7 @@ START_TEST (test_bad_cwd)
   subproc_free (cmd);
 
   char *file = make_file ("file", "x", 0644);
-  cmd = helper (_i, "exit", "0", NULL);
+  cmd = test_helper_on (_i, "exit", "0", NULL);
   subproc_set_working_directory (cmd, file);
   run_fails (cmd, SUBPROC_ERR_SPAWN, ENOTDIR);
   subproc_free (cmd);
@@ -338,7 +314,7 @@ START_TEST (test_stdio_null)
   ck_assert_int_eq (pipe (p), 0);
   char fd[16];
   snprintf (fd, sizeof fd, "%d", p[1]);
-  subproc_t *cmd = helper (_i, "stdio-null", fd, NULL);
+  subproc_t *cmd = test_helper_on (_i, "stdio-null", fd, NULL);
   subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
   ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
                  subproc_get_error (cmd)->message);
@@ -351,7 +327,7 @@ START_TEST (test_stdio_null)
   test_close (p[0]);
 
   /* With stdout captured, only stdout differs.  */
-  char *out = run_output (helper (_i, "stdio-null", NULL), NULL);
+  char *out = run_output (test_helper_on (_i, "stdio-null", NULL), NULL);
   ck_assert_str_eq (out, "0=null\n1=other\n2=null\n");
   free (out);
 }
@@ -375,7 +351,7 @@ marking_hook (void *opaque)
 START_TEST (test_hook)
 {
   int err = EPERM;
-  subproc_t *cmd = helper (0, "print", "never", NULL);
+  subproc_t *cmd = test_helper_on (0, "print", "never", NULL);
   subproc_set_pre_exec_hook (cmd, failing_hook, &err);
   char *out = NULL;
   subproc_set_output_buffer (cmd, &out);
@@ -387,13 +363,13 @@ START_TEST (test_hook)
 
   /* A hook that fails without setting errno.  */
   err = 0;
-  cmd = helper (0, "print", "never", NULL);
+  cmd = test_helper_on (0, "print", "never", NULL);
   subproc_set_pre_exec_hook (cmd, failing_hook, &err);
   run_fails (cmd, SUBPROC_ERR_HOOK, 0);
   ck_assert_int_ne (subproc_get_error (cmd)->sys_errno, 0);
   subproc_free (cmd);
 
-  cmd = helper (0, "print", " program", NULL);
+  cmd = test_helper_on (0, "print", " program", NULL);
   subproc_set_pre_exec_hook (cmd, marking_hook, (void *) "hook");
   out = run_output (cmd, NULL);
   ck_assert_str_eq (out, "hook program");
@@ -404,7 +380,7 @@ END_TEST
 START_TEST (test_identity)
 {
   char *out;
-  subproc_t *cmd = helper (_i, "ids", NULL);
+  subproc_t *cmd = test_helper_on (_i, "ids", NULL);
 
   if (geteuid () != 0)
     {
@@ -432,7 +408,7 @@ START_TEST (test_many)
 {
   for (int k = 0; k < 200; k++)
     {
-      subproc_t *cmd = helper (_i, "exit", "0", NULL);
+      subproc_t *cmd = test_helper_on (_i, "exit", "0", NULL);
       ck_assert_int_eq (subproc_run (cmd, NULL), 0);
       subproc_free (cmd);
     }
@@ -441,32 +417,8 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
-static void
-setup (void)
-{
-  test_tmpdir_setup ();
-  test_leaks_begin ();
-}
-
-static void
-teardown (void)
-{
-  test_leaks_check ();
-  test_tmpdir_teardown ();
-}
-
 /* A test run on both paths (_i = 0, 1), with a temporary directory and
    the leak check.  */
-#define BOTH_PATHS(suite, name)                                             \
-  do                                                                        \
-    {                                                                       \
-      TCase *tc_##name = tcase_create (#name);                              \
-      tcase_add_checked_fixture (tc_##name, setup, teardown);               \
-      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
-      suite_add_tcase ((suite), tc_##name);                                 \
-    }                                                                       \
-  while (0)
-
 static Suite *
 make_suite (void)
 {

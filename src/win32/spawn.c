@@ -98,6 +98,25 @@ probe (const char *path)
   return attr & FILE_ATTRIBUTE_DIRECTORY ? FOUND_OTHER : FOUND_FILE;
 }
 
+/* Probe CAND (taken over).  1: a file, *PATH = CAND; 0: not one (a
+   directory sets *SAW_OTHER); -1: CAND is NULL (out of memory).  */
+static int
+try_candidate (char *cand, bool *saw_other, char **path)
+{
+  if (cand == NULL)
+    return -1;
+  enum found r = probe (cand);
+  if (r == FOUND_FILE)
+    {
+      *path = cand;
+      return 1;
+    }
+  if (r == FOUND_OTHER)
+    *saw_other = true;
+  free (cand);
+  return 0;
+}
+
 /* Try PREFIX (DIR_LEN bytes of DIR, a separator if needed, then NAME) as
    is when it has an extension, else with each extension of PATHEXT.
    1: found, *PATH set; 0: not found; -1: out of memory.  */
@@ -111,40 +130,20 @@ try_dir (const char *dir, size_t dir_len, const char *name,
     sep = "\\";
 
   if (has_ext (name))
-    {
-      char *cand = sp_aprintf ("%.*s%s%s", (int) dir_len, dir, sep, name);
-      if (cand == NULL)
-        return -1;
-      enum found r = probe (cand);
-      if (r == FOUND_FILE)
-        {
-          *path = cand;
-          return 1;
-        }
-      if (r == FOUND_OTHER)
-        *saw_other = true;
-      free (cand);
-      return 0;
-    }
+    return try_candidate (sp_aprintf ("%.*s%s%s", (int) dir_len, dir, sep,
+                                      name),
+                          saw_other, path);
 
   for (const char *e = pathext; *e;)
     {
       size_t n = strcspn (e, ";");
       if (n > 0)
         {
-          char *cand = sp_aprintf ("%.*s%s%s%.*s", (int) dir_len, dir, sep,
-                                   name, (int) n, e);
-          if (cand == NULL)
-            return -1;
-          enum found r = probe (cand);
-          if (r == FOUND_FILE)
-            {
-              *path = cand;
-              return 1;
-            }
-          if (r == FOUND_OTHER)
-            *saw_other = true;
-          free (cand);
+          int r = try_candidate (sp_aprintf ("%.*s%s%s%.*s", (int) dir_len,
+                                             dir, sep, name, (int) n, e),
+                                 saw_other, path);
+          if (r != 0)
+            return r;
         }
       e += n;
       if (*e == ';')
