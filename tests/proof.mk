@@ -1,0 +1,1 @@
+## tests/proof.mk: included from Makefile.am.
