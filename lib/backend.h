@@ -207,6 +207,11 @@ void sp_backend_disown (sp_proc_t *proc);
    one.  */
 int sp_backend_status_exited (int raw_status, int *value);
 
+/* The raw status of a process that exited normally with EXIT_CODE (what a
+   dry run reports): POSIX the wait status of exit (EXIT_CODE), Win32 the
+   code itself.  */
+int sp_backend_status_encode (int exit_code);
+
 /* The handshake of subproc_require_handshake: wait until the child is
    ready to exec (or failed before), then let it go.  */
 int sp_backend_handshake_wait (sp_proc_t *proc, sp_fail_t *f);

@@ -87,7 +87,9 @@ sp_dry_run (subproc_t *cmd)
   if (dry_func)
     dry_func (&io, dry_opaque);
 
-  cmd->raw_status_value = io.status;
+  /* The fake exit code becomes a wait status, as a real child's would:
+     subproc_raw_status sees it encoded, the low 8 bits on POSIX.  */
+  cmd->raw_status_value = sp_backend_status_encode (io.status);
   cmd->reaped = true;
   return sp_sinks_fill (cmd, io.output, fake_len (io.output, io.output_len),
                         io.error, fake_len (io.error, io.error_len));

@@ -418,11 +418,6 @@ finish_status (subproc_t *cmd, int raw, int *status)
   int value;
   bool exited = sp_backend_status_exited (raw, &value) == 1;
 
-  if (cmd->dry_run)
-    {
-      exited = true;
-      value = raw;
-    }
   if (cmd->raw_status && status)
     {
       *status = raw;
@@ -552,11 +547,15 @@ subproc_handshake_wait (subproc_t *cmd)
   sp_fail_t f;
   if (sp_has_error (cmd))
     return sp_error_raise (cmd);
-  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING || !cmd->proc)
+  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING)
     return sp_error (cmd, SUBPROC_ERR_STATE, 0,
                      "no handshake is pending for '%s'", cmd->args.v[0]);
+  /* A dry run has no child: the handshake succeeds at once.  */
   if (cmd->dry_run)
     return 0;
+  if (!cmd->proc)
+    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
+                     "no handshake is pending for '%s'", cmd->args.v[0]);
   if (sp_backend_handshake_wait (cmd->proc, &f) < 0)
     return sp_error_fail (cmd, &f);
   return 0;
@@ -568,11 +567,15 @@ subproc_handshake_notify (subproc_t *cmd)
   sp_fail_t f;
   if (sp_has_error (cmd))
     return sp_error_raise (cmd);
-  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING || !cmd->proc)
+  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING)
     return sp_error (cmd, SUBPROC_ERR_STATE, 0,
                      "no handshake is pending for '%s'", cmd->args.v[0]);
+  /* A dry run has no child: the handshake succeeds at once.  */
   if (cmd->dry_run)
     return 0;
+  if (!cmd->proc)
+    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
+                     "no handshake is pending for '%s'", cmd->args.v[0]);
   if (sp_backend_handshake_notify (cmd->proc, &f) < 0)
     return sp_error_fail (cmd, &f);
   return 0;

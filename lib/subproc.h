@@ -144,8 +144,8 @@ enum subproc_log_level
 /* Creating commands                                                  */
 
 /* A command that runs BIN: an absolute path, a relative path (with a
-   directory separator, resolved against the working directory at run
-   time), or a bare name searched in the parent's PATH (and PATHEXT on
+   directory separator, resolved against the parent's working directory
+   when the command runs, not the one set for the child), or a bare name searched in the parent's PATH (and PATHEXT on
    Win32) when the command runs.  BIN is copied.  Returns NULL only when
    memory runs out; every other problem is reported by the run.  */
 SUBPROC_API subproc_t *subproc_new (const char *bin);
@@ -270,8 +270,10 @@ SUBPROC_API void subproc_set_max_core_size (subproc_t *cmd,
    the console's Ctrl-C group.  */
 SUBPROC_API void subproc_new_process_group (subproc_t *cmd);
 
-/* Kill the child when the calling process (POSIX: the calling thread's
-   process, through PR_SET_PDEATHSIG on Linux) dies.  Elsewhere than
+/* Kill the child when the calling process dies (Win32: the job is
+   closed).  On Linux this is PR_SET_PDEATHSIG, which fires when the
+   thread that ran the command exits, even if the process lives on: run
+   from a thread that outlives the child.  Elsewhere than
    Linux and Win32: SUBPROC_ERR_UNSUPPORTED at run time.  */
 SUBPROC_API void subproc_kill_on_parent_exit (subproc_t *cmd);
 
@@ -369,7 +371,9 @@ SUBPROC_API void subproc_set_pre_exec_hook (subproc_t *cmd,
    calls subproc_handshake_notify.  subproc_handshake_wait, after
    subproc_run_async, returns 0 once the child has reached that point,
    -1 (with the error) if it failed before.  On Win32 the child is created
-   suspended and notify resumes it.  */
+   suspended and notify resumes it.  subproc_wait or subproc_abort without
+   a notify ends the held child (wait reports SUBPROC_ERR_SPAWN).  In a
+   dry run both calls succeed at once.  */
 SUBPROC_API void subproc_require_handshake (subproc_t *cmd);
 SUBPROC_API int subproc_handshake_wait (subproc_t *cmd);
 SUBPROC_API int subproc_handshake_notify (subproc_t *cmd);
@@ -384,15 +388,16 @@ SUBPROC_API int subproc_handshake_notify (subproc_t *cmd);
 SUBPROC_API char *subproc_to_string (subproc_t *cmd);
 
 /* Write the environment, program and arguments, unquoted and separated
-   by single spaces, to FD.  Errors are recorded in the command.  */
+   by single spaces, then a newline, to FD.  Errors are recorded in the command.  */
 SUBPROC_API void subproc_write_arg_log (subproc_t *cmd, int fd);
 
 /* ------------------------------------------------------------------ */
 /* Running                                                            */
 
 /* Report the raw wait status (POSIX: as from waitpid, use WIFEXITED and
-   friends; Win32: the process exit code) instead of the exit code, and
-   do not treat death by a signal as an error.  */
+   friends; Win32: the process exit code) instead of the exit code; with
+   a STATUS pointer, death by a signal is then not an error.  With STATUS
+   NULL any non-zero raw status, a signal death included, is an error.  */
 SUBPROC_API void subproc_raw_status (subproc_t *cmd);
 
 /* Run the command and wait for it, performing buffer I/O.  With STATUS
@@ -481,7 +486,10 @@ typedef struct subproc_dry_run_io
   size_t output_len;        /* (size_t) -1: strlen (output) */
   const char *error;        /* fake stderr, or NULL */
   size_t error_len;         /* (size_t) -1: strlen (error) */
-  int status;               /* fake exit status (default 0) */
+  int status;               /* fake exit code (default 0); POSIX keeps the
+                               low 8 bits, as exit() does, and
+                               subproc_raw_status sees it as a wait
+                               status */
 } subproc_dry_run_io_t;
 
 typedef void (*subproc_dry_run_func) (subproc_dry_run_io_t *io,

@@ -9,6 +9,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+# include <sys/wait.h>
+#endif
 
 #include "common.h"
 #include "subproc.h"
@@ -185,6 +188,58 @@ START_TEST (test_async)
 }
 END_TEST
 
+/* A handshake in a dry run has no child to wait for: both calls succeed
+   at once, and the log shows the command once.  */
+START_TEST (test_handshake)
+{
+  int status = -1;
+  ck_assert_int_eq (subproc_dry_run_begin (NULL, NULL), 0);
+  subproc_t *cmd = subproc_new ("held");
+  subproc_require_handshake (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_handshake_wait (cmd), 0);
+  ck_assert_int_eq (subproc_handshake_notify (cmd), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  /* Not running any more: no handshake is pending.  */
+  ck_assert_int_eq (subproc_handshake_notify (cmd), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_STATE);
+  subproc_free (cmd);
+  char *log = subproc_dry_run_end ();
+  ck_assert_str_eq (log, "held\n");
+  free (log);
+}
+END_TEST
+
+/* With subproc_raw_status the fake exit code comes back as the wait
+   status a real child exiting with it would give.  */
+START_TEST (test_raw_status)
+{
+  struct fake f = { .status = 7 };
+  int status = -1;
+  ck_assert_int_eq (subproc_dry_run_begin (fake_run, &f), 0);
+  subproc_t *cmd = subproc_new ("seven");
+  subproc_raw_status (cmd);
+  ck_assert_int_eq (subproc_run (cmd, &status), 0);
+#ifdef _WIN32
+  ck_assert_int_eq (status, 7);
+#else
+  ck_assert (WIFEXITED (status));
+  ck_assert_int_eq (WEXITSTATUS (status), 7);
+#endif
+  subproc_free (cmd);
+
+  /* Without a status pointer a non-zero raw status is an error.  */
+  cmd = subproc_new ("seven");
+  subproc_raw_status (cmd);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code,
+                    SUBPROC_ERR_EXIT_STATUS);
+  subproc_free (cmd);
+  free (subproc_dry_run_end ());
+}
+END_TEST
+
 START_TEST (test_begin_end_errors)
 {
   ck_assert_ptr_null (subproc_dry_run_end ());
@@ -235,6 +290,8 @@ make_suite (void)
   TEST_CASE_WITH_LEAK_CHECK (s, env_seen);
   TEST_CASE_WITH_LEAK_CHECK (s, binary_fake);
   TEST_CASE_WITH_LEAK_CHECK (s, async);
+  TEST_CASE_WITH_LEAK_CHECK (s, handshake);
+  TEST_CASE_WITH_LEAK_CHECK (s, raw_status);
   TEST_CASE_WITH_LEAK_CHECK (s, begin_end_errors);
   TEST_CASE_WITH_LEAK_CHECK (s, per_thread);
   return s;

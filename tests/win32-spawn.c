@@ -536,6 +536,17 @@ START_TEST (test_handshake_holds_child)
   ck_assert_str_eq (buf, "go");
   _close (fd);
   subproc_free (cmd);
+
+  /* Waited for without a notify: the child is ended, and that is an
+     error of the handshake, not an exit status (as on POSIX).  */
+  status = -1;
+  cmd = subproc_new_arg_list (test_helper (), "exit", "0", NULL);
+  subproc_require_handshake (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SPAWN);
+  ck_assert_int_eq (status, -1);
+  subproc_free (cmd);
 }
 END_TEST
 

@@ -321,6 +321,14 @@ sp_backend_status_exited (int raw_status, int *value)
   return 0;
 }
 
+int
+sp_backend_status_encode (int exit_code)
+{
+  /* What waitpid reports for exit (EXIT_CODE): W_EXITCODE, which POSIX
+     does not name.  */
+  return (exit_code & 0xff) << 8;
+}
+
 /* The failure a child reported on PROC's error pipe, or none (0).  */
 static int
 child_report (sp_proc_t *proc, sp_fail_t *f, bool *got)

@@ -326,3 +326,9 @@ sp_backend_status_exited (int raw_status, int *value)
      overflow, Ctrl+C, the library's own kill) mean an abnormal end.  */
   return (unsigned int) raw_status >= 0xC0000000u ? 0 : 1;
 }
+
+int
+sp_backend_status_encode (int exit_code)
+{
+  return exit_code;
+}

@@ -34,6 +34,27 @@ sp_win32_proc_free (struct sp_proc *proc)
   errno = saved;
 }
 
+static void stop (sp_proc_t *proc);
+
+/* PROC is still held suspended by the handshake and nobody can notify
+   while we wait: end it, as the POSIX child gives up when the parent
+   waits without a notify, and report that rather than an exit code.  */
+static int
+give_up_handshake (sp_proc_t *proc, sp_fail_t *f)
+{
+  DWORD code = (DWORD) SP_WIN32_KILL_CODE;
+
+  stop (proc);
+  WaitForSingleObject (proc->process, INFINITE);
+  GetExitCodeProcess (proc->process, &code);
+  proc->status = (int) code;
+  proc->reaped = true;
+  CloseHandle (proc->thread);
+  proc->thread = NULL;
+  return sp_fail (f, SUBPROC_ERR_SPAWN, ECANCELED, SP_STAGE_HANDSHAKE,
+                  NULL);
+}
+
 int
 sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
                  sp_fail_t *f)
@@ -43,6 +64,8 @@ sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
       *raw_status = proc->status;
       return 1;
     }
+  if (proc->thread != NULL)
+    return give_up_handshake (proc, f);
   DWORD r = WaitForSingleObject (proc->process,
                                  timeout_ms < 0 ? INFINITE
                                                 : (DWORD) timeout_ms);
