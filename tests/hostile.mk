@@ -1,0 +1,1 @@
+## tests/hostile.mk: included from Makefile.am.
