@@ -109,6 +109,7 @@ struct subproc
   bool new_process_group;
   bool kill_on_parent_exit;
   bool handshake;
+  bool handshake_held;     /* the child waits for handshake_notify */
 
   /* Running.  */
   enum sp_state state;

@@ -497,6 +497,7 @@ subproc_run_async (subproc_t *cmd, pid_t *pid)
       return -1;
     }
   cmd->pid_given = pid != NULL;
+  cmd->handshake_held = cmd->handshake;
   if (pid)
     *pid = cmd->pid;
   return 0;
@@ -513,12 +514,25 @@ subproc_wait (subproc_t *cmd, int *status)
                      cmd->args.v[0]);
 
   int ret = 0;
-  if (cmd->capture)
-    ret = sp_capture_join_async (cmd, false);
-  if (ret == 0)
-    ret = wait_child (cmd);
-  else if (cmd->proc)
-    sp_child_stop (cmd);
+  if (cmd->handshake_held)
+    {
+      /* The child waits for a notify that cannot come while we wait: the
+         backend ends it and reports that.  Only then can the I/O thread
+         see its pipes close.  */
+      ret = wait_child (cmd);
+      if (cmd->capture)
+        sp_capture_join_async (cmd, true);
+    }
+  else
+    {
+      if (cmd->capture)
+        ret = sp_capture_join_async (cmd, false);
+      if (ret == 0)
+        ret = wait_child (cmd);
+      else if (cmd->proc)
+        sp_child_stop (cmd);
+    }
+  cmd->handshake_held = false;
   cmd->state = SP_STATE_DONE;
   if (sp_capture_finish (cmd) < 0)
     ret = -1;
@@ -576,6 +590,7 @@ subproc_handshake_notify (subproc_t *cmd)
   if (!cmd->proc)
     return sp_error (cmd, SUBPROC_ERR_STATE, 0,
                      "no handshake is pending for '%s'", cmd->args.v[0]);
+  cmd->handshake_held = false;
   if (sp_backend_handshake_notify (cmd->proc, &f) < 0)
     return sp_error_fail (cmd, &f);
   return 0;

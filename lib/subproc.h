@@ -231,8 +231,10 @@ SUBPROC_API void subproc_add_env_xdg (subproc_t *cmd, const char *basedir);
 SUBPROC_API void subproc_daemonize (subproc_t *cmd);
 
 /* Write the child's pid (for a daemon, the daemon's own) to PATH before
-   subproc_run returns.  The file is created with mode 0644 and locked by
-   the child for as long as it lives, so a second instance can tell.  */
+   subproc_run returns.  POSIX: created with mode 0644 and locked by the
+   child for as long as it lives; Win32: held open by the child so that it
+   cannot be opened for writing.  Either way a second instance can tell:
+   its run fails with SUBPROC_ERR_SPAWN.  */
 SUBPROC_API void subproc_set_pid_file (subproc_t *cmd, const char *path);
 
 /* Drop every capability (Linux) before exec.  On Win32 the child runs
@@ -254,7 +256,8 @@ SUBPROC_API void subproc_set_umask (subproc_t *cmd, int mask);
 
 /* Resource limits of the child (RLIMIT_MEMLOCK in bytes, RLIMIT_NPROC,
    RLIMIT_NOFILE, RLIMIT_CORE in bytes).  Win32: only max_processes is
-   supported (a job object limit on active processes); the others report
+   supported (a job object limit on active processes; not for a daemon,
+   which is in no job); the others report
    SUBPROC_ERR_UNSUPPORTED at run time.  */
 SUBPROC_API void subproc_set_max_memlock (subproc_t *cmd,
                                           unsigned long long bytes);
@@ -304,7 +307,8 @@ SUBPROC_API void subproc_set_output_fd (subproc_t *cmd, int *fd);
 SUBPROC_API void subproc_set_error_fd (subproc_t *cmd, int *fd);
 
 /* Pipes created for subproc_set_output_fd / subproc_set_error_fd are
-   non-blocking in the parent.  */
+   non-blocking in the parent.  Win32: PIPE_NOWAIT; _read of an empty pipe
+   fails with EINVAL (not EAGAIN), and returns 0 at end of file.  */
 SUBPROC_API void subproc_nonblocking_fds (subproc_t *cmd);
 
 /* ------------------------------------------------------------------ */
@@ -411,7 +415,8 @@ SUBPROC_API int subproc_run (subproc_t *cmd, int *status);
    receives the child's id.  With PID NULL the library owns the child and
    reaps it at subproc_wait, subproc_abort or subproc_free.  With PID
    given, the child may outlive the command: reap it with
-   subproc_pid_wait or subproc_pid_abort.  Returns 0 or -1.  */
+   subproc_pid_wait or subproc_pid_abort (on Win32 only after
+   subproc_free, which hands it over).  Returns 0 or -1.  */
 SUBPROC_API int subproc_run_async (subproc_t *cmd, pid_t *pid);
 
 /* Wait for a child started with subproc_run_async, as subproc_run does

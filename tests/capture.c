@@ -292,6 +292,47 @@ START_TEST (test_async_io)
 }
 END_TEST
 
+/* A handshake with async I/O: the child is held with its pipes open, so
+   the I/O thread cannot end before it does.  Waited for without a
+   notify, the child is ended at once (not at the timeout, which is only
+   there so that a regression fails instead of hanging) and the wait
+   reports the handshake; with the notify, it runs normally.  */
+START_TEST (test_async_io_handshake)
+{
+  char *out = NULL;
+  int status = -1;
+  subproc_t *cmd = test_helper_cmd ("echo", NULL);
+  subproc_set_input_buffer (cmd, "held\n");
+  subproc_set_output_buffer (cmd, &out);
+  subproc_do_async_io (cmd);
+  subproc_require_handshake (cmd);
+  subproc_set_timeout (cmd, 60000);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_handshake_wait (cmd), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SPAWN);
+  ck_assert_int_eq (status, -1);
+  ck_assert_ptr_nonnull (out);
+  subproc_free (cmd);
+  free (out);
+
+  out = NULL;
+  cmd = test_helper_cmd ("echo", NULL);
+  subproc_set_input_buffer (cmd, "let go\n");
+  subproc_set_output_buffer (cmd, &out);
+  subproc_do_async_io (cmd);
+  subproc_require_handshake (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_handshake_wait (cmd), 0);
+  ck_assert_int_eq (subproc_handshake_notify (cmd), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  ck_assert_str_eq (out, "let go\n");
+  subproc_free (cmd);
+  free (out);
+}
+END_TEST
+
 START_TEST (test_send_buffer)
 {
   char *out = NULL;
@@ -360,6 +401,7 @@ make_suite (void)
   TEST_CASE_WITH_LEAK_CHECK (s, max_output);
   TEST_CASE_WITH_LEAK_CHECK (s, failed_exit_carries_stderr);
   TEST_CASE_WITH_LEAK_CHECK (s, async_io);
+  TEST_CASE_WITH_LEAK_CHECK (s, async_io_handshake);
   TEST_CASE_WITH_LEAK_CHECK (s, send_buffer);
   TEST_CASE_WITH_LEAK_CHECK (s, uncaptured_logged);
   return s;

@@ -623,6 +623,96 @@ START_TEST (test_clear_caps)
 }
 END_TEST
 
+START_TEST (test_relative_batch_with_working_directory)
+{
+  /* A relative program names a file of the parent's directory, not of
+     the child's: cmd.exe, which runs in the child's, must be given the
+     batch file's absolute path.  */
+  char *bat = make_batch ("rel");
+  char *other = test_tmp_path ("other");
+  ck_assert_int_eq (CreateDirectoryA (other, NULL), 1);
+  char *old = _getcwd (NULL, 0);
+  ck_assert_ptr_nonnull (old);
+  ck_assert_int_eq (_chdir (test_tmpdir), 0);
+  char *out = NULL;
+  size_t len = 0;
+  int status = -1;
+  subproc_t *cmd = subproc_new_arg_list ("rel\\t.bat", "x", NULL);
+  subproc_set_working_directory (cmd, "other");
+  subproc_set_output_bytes (cmd, &out, &len);
+  int r = subproc_run (cmd, &status);
+  ck_assert_int_eq (_chdir (old), 0);
+  ck_assert_msg (r == 0, "%s", subproc_get_error (cmd)->message);
+  ck_assert_int_eq (status, 7);
+  ck_assert_uint_eq (len, 2);
+  ck_assert_str_eq (out, "x");
+  free (out);
+  subproc_free (cmd);
+  free (old);
+  free (other);
+  free (bat);
+}
+END_TEST
+
+START_TEST (test_pid_file_held)
+{
+  /* A pid file held by a running child: the second run fails as on
+     POSIX (SUBPROC_ERR_SPAWN), and the first child's file stays.  */
+  char *pid_path = test_tmp_path ("held.pid");
+  subproc_t *first = subproc_new_arg_list (test_helper (), "sleep-forever",
+                                           NULL);
+  subproc_set_pid_file (first, pid_path);
+  ck_assert_msg (subproc_run_async (first, NULL) == 0, "%s",
+                 subproc_get_error (first)->message);
+  subproc_t *second = subproc_new_arg_list (test_helper (), "exit", "0",
+                                            NULL);
+  subproc_set_pid_file (second, pid_path);
+  ck_assert_int_eq (subproc_run (second, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (second)->code, SUBPROC_ERR_SPAWN);
+  ck_assert_int_eq (subproc_get_error (second)->sys_errno, EACCES);
+  subproc_free (second);
+  char *text = test_read_file (pid_path, NULL);
+  ck_assert_int_gt (atol (text), 0);
+  free (text);
+  subproc_free (first);
+
+  /* A directory that does not exist.  */
+  char *bad = test_tmp_path ("nodir\\x.pid");
+  second = subproc_new_arg_list (test_helper (), "exit", "0", NULL);
+  subproc_set_pid_file (second, bad);
+  ck_assert_int_eq (subproc_run (second, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (second)->code, SUBPROC_ERR_SPAWN);
+  ck_assert_int_eq (subproc_get_error (second)->sys_errno, ENOENT);
+  subproc_free (second);
+  free (bad);
+  free (pid_path);
+}
+END_TEST
+
+START_TEST (test_send_buffer_above_stdio)
+{
+  /* With descriptor 0 closed, a send buffer's descriptor is still above
+     2: 0 to 2 cannot reach the child under their own number.  */
+  int saved = _dup (0);
+  ck_assert_int_ge (saved, 0);
+  _close (0);
+  subproc_t *cmd = subproc_new (test_helper ());
+  int fd = subproc_set_send_buffer (cmd, "hello", 5);
+  ck_assert_int_eq (_dup2 (saved, 0), 0);
+  _close (saved);
+  ck_assert_int_gt (fd, 2);
+  char num[16];
+  snprintf (num, sizeof num, "%d", fd);
+  subproc_add_arg_list (cmd, "fd-read", num, NULL);
+  char *out = NULL;
+  subproc_set_output_buffer (cmd, &out);
+  RUN_OK (cmd, NULL);
+  ck_assert_str_eq (out, "hello");
+  free (out);
+  subproc_free (cmd);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* I/O.  */
 
@@ -698,6 +788,9 @@ make_suite (void)
   TEST_CASE_WITH_TMPDIR (s, daemon_pid_file);
   TEST_CASE (s, unsupported_options);
   TEST_CASE (s, clear_caps);
+  TEST_CASE_WITH_TMPDIR (s, relative_batch_with_working_directory);
+  TEST_CASE_WITH_TMPDIR (s, pid_file_held);
+  TEST_CASE (s, send_buffer_above_stdio);
   TEST_CASE (s, 64mib_both_ways);
   TEST_CASE (s, interleaved_output_and_error);
   return s;

@@ -46,6 +46,50 @@
 /* ------------------------------------------------------------------ */
 /* Descriptors.  */
 
+/* A C runtime descriptor for H (taken over) numbered above 2, as on
+   POSIX: a caller that closed a standard descriptor must not get its
+   number back, since 0 to 2 cannot be passed to a child under their own
+   number (a send buffer would read the child's stdin).  While the number
+   the runtime gives is 0 to 2, that slot is kept and a non-inheritable
+   duplicate of the handle is tried; there are at most three such slots.
+   -1 with errno on failure, H closed.  */
+static int
+fd_above_stdio (HANDLE h, int flags)
+{
+  int low[3];
+  int n_low = 0;
+  int fd;
+
+  for (;;)
+    {
+      errno = 0;
+      fd = _open_osfhandle ((intptr_t) h, flags);
+      if (fd < 0)
+        {
+          if (errno == 0)
+            errno = EMFILE;
+          CloseHandle (h);
+          break;
+        }
+      if (fd > 2 || n_low == 3)
+        break;
+      low[n_low++] = fd;
+      if (!DuplicateHandle (GetCurrentProcess (), h, GetCurrentProcess (),
+                            &h, 0, FALSE, DUPLICATE_SAME_ACCESS))
+        {
+          errno = sp_win32_errno (GetLastError ());
+          fd = -1;
+          break;
+        }
+    }
+  /* The kept slots own the earlier handles; closing them frees both.  */
+  int saved = errno;
+  for (int i = 0; i < n_low; i++)
+    _close (low[i]);
+  errno = saved;
+  return fd;
+}
+
 int
 sp_backend_pipe (int fds[2], sp_fail_t *f)
 {
@@ -57,22 +101,18 @@ sp_backend_pipe (int fds[2], sp_fail_t *f)
   if (!CreatePipe (&rd, &wr, NULL, PIPE_SIZE))
     return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_PIPE, NULL);
 
-  int fd_r = _open_osfhandle ((intptr_t) rd, _O_RDONLY | _O_BINARY
-                                               | _O_NOINHERIT);
+  int fd_r = fd_above_stdio (rd, _O_RDONLY | _O_BINARY | _O_NOINHERIT);
   if (fd_r < 0)
     {
-      int err = errno ? errno : EMFILE;
-      CloseHandle (rd);
+      int err = errno;
       CloseHandle (wr);
       return sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_PIPE, NULL);
     }
-  int fd_w = _open_osfhandle ((intptr_t) wr, _O_WRONLY | _O_BINARY
-                                               | _O_NOINHERIT);
+  int fd_w = fd_above_stdio (wr, _O_WRONLY | _O_BINARY | _O_NOINHERIT);
   if (fd_w < 0)
     {
-      int err = errno ? errno : EMFILE;
+      int err = errno;
       _close (fd_r);
-      CloseHandle (wr);
       return sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_PIPE, NULL);
     }
   fds[0] = fd_r;
@@ -100,7 +140,8 @@ sp_backend_fd_is_open (int fd)
 
 /* Only pipes can be made non-blocking (PIPE_NOWAIT): a read then fails
    at once when the pipe is empty instead of waiting.  The C runtime's
-   _read reports that with errno EPIPE, not EAGAIN; see the manual.  */
+   _read reports that as -1 with errno EINVAL (GetLastError () is
+   ERROR_NO_DATA), not EAGAIN; see the manual.  */
 int
 sp_backend_set_nonblocking (int fd, sp_fail_t *f)
 {

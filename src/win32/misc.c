@@ -286,6 +286,9 @@ sp_win32_check_spec (const sp_spec_t *spec, sp_fail_t *f)
     what = "max_files";
   else if (spec->set_max_core)
     what = "max_core_size";
+  else if (spec->daemonize && spec->set_max_processes)
+    /* The limit belongs to a job, and a daemon is in none.  */
+    what = "max_processes for a daemon";
   if (what)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
                     SP_STAGE_UNSUPPORTED, what);

@@ -82,7 +82,8 @@ enum found
 {
   FOUND_NONE,
   FOUND_FILE,
-  FOUND_OTHER   /* exists, but cannot be run (a directory) */
+  FOUND_OTHER,  /* exists, but cannot be run (a directory) */
+  FOUND_NOMEM   /* out of memory: not an answer */
 };
 
 static enum found
@@ -90,7 +91,7 @@ probe (const char *path)
 {
   uint16_t *w = sp_win32_to_utf16 (path);
   if (w == NULL)
-    return FOUND_NONE;
+    return errno == ENOMEM ? FOUND_NOMEM : FOUND_NONE;
   DWORD attr = GetFileAttributesW (w);
   free (w);
   if (attr == INVALID_FILE_ATTRIBUTES)
@@ -106,6 +107,11 @@ try_candidate (char *cand, bool *saw_other, char **path)
   if (cand == NULL)
     return -1;
   enum found r = probe (cand);
+  if (r == FOUND_NOMEM)
+    {
+      free (cand);
+      return -1;
+    }
   if (r == FOUND_FILE)
     {
       *path = cand;
@@ -148,6 +154,56 @@ try_dir (const char *dir, size_t dir_len, const char *name,
       e += n;
       if (*e == ';')
         e++;
+    }
+  return 0;
+}
+
+/* Make the found *PATH absolute against the parent's current directory,
+   as on POSIX: a relative program (or a relative entry of PATH) must
+   not be looked for again in the working directory set for the child,
+   which is what cmd.exe would do with a batch file's path.  0, or -1
+   when memory runs out; a path that cannot be made absolute is left as
+   it is.  */
+static int
+make_absolute (char **path)
+{
+  const char *p = *path;
+  if ((is_sep (p[0]) && is_sep (p[1]))
+      || (p[0] != '\0' && p[1] == ':' && is_sep (p[2])))
+    return 0;
+
+  uint16_t *w = sp_win32_to_utf16 (p);
+  if (w == NULL)
+    return errno == ENOMEM ? -1 : 0;
+  uint16_t *full = NULL;
+  char *result = NULL;
+  bool nomem = false;
+  DWORD need = GetFullPathNameW (w, 0, NULL, NULL);
+  if (need > 0)
+    {
+      full = sp_reallocarray (NULL, need, sizeof *full);
+      DWORD n = full ? GetFullPathNameW (w, need, full, NULL) : 0;
+      if (full == NULL)
+        nomem = true;
+      else if (n > 0 && n < need)
+        {
+          /* A directory name that is not valid UTF-16 cannot come back
+             as UTF-8: keep the relative path then.  */
+          result = sp_win32_to_utf8 (full, n);
+          nomem = result == NULL && errno == ENOMEM;
+        }
+    }
+  free (w);
+  free (full);
+  if (nomem)
+    {
+      errno = ENOMEM;
+      return -1;
+    }
+  if (result != NULL)
+    {
+      free (*path);
+      *path = result;
     }
   return 0;
 }
@@ -198,6 +254,12 @@ sp_backend_find_program (const char *bin, char **path, sp_fail_t *f)
           if (*d == ';')
             d++;
         }
+    }
+  if (r > 0 && make_absolute (path) < 0)
+    {
+      free (*path);
+      *path = NULL;
+      r = -1;
     }
   if (r < 0)
     goto nomem;
@@ -628,8 +690,11 @@ open_pid_file (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
                              CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
   if (s->pid_file == INVALID_HANDLE_VALUE)
     {
+      /* SUBPROC_ERR_SPAWN, as when the POSIX child cannot write it; a
+         file a running child holds is EACCES here (EAGAIN or EACCES
+         there).  */
       s->pid_file = NULL;
-      return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_PIDFILE, NULL);
+      return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE, NULL);
     }
   s->pid_file_made = true;
   return 0;
@@ -643,7 +708,7 @@ write_pid_file (spawn_t *s, DWORD pid, sp_fail_t *f)
   DWORD done;
   if (!WriteFile (s->pid_file, text, (DWORD) n, &done, NULL)
       || done != (DWORD) n || !FlushFileBuffers (s->pid_file))
-    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_PIDFILE, NULL);
+    return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE, NULL);
   /* The child's inherited copy keeps the file locked; ours must go.  */
   CloseHandle (s->pid_file);
   s->pid_file = NULL;
