@@ -247,6 +247,14 @@ prepare (subproc_t *cmd, struct sp_capture *c)
         continue;
       if (s->writing)
         {
+          if (m->off >= m->len)
+            {
+              /* Nothing (left) to send, as with an empty input: the
+                 child must see the end of file now, not wait for a
+                 write that never comes.  */
+              close_stream (c, i);
+              continue;
+            }
           s->buf = (char *) m->data + m->off;
           s->len = m->len - m->off;
           continue;

@@ -133,6 +133,18 @@ setup_fd_streams (subproc_t *cmd, spawn_ctx_t *ctx)
   sp_fail_t f;
   int fds[2];
 
+  /* The caller's descriptors must be open, and be checked before any
+     descriptor of ours is made, which could take the number of a closed
+     one and become the child's stream.  */
+  int *given[2] = { cmd->output_fd, cmd->error_fd };
+  for (int i = 0; i < 2; i++)
+    if (given[i] && *given[i] != -1
+        && (*given[i] < 0 || !sp_backend_fd_is_open (*given[i])))
+      return sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
+                       "cannot run '%s': %s descriptor %d is not open",
+                       cmd->args.v[0], i == 0 ? "output" : "error",
+                       *given[i]);
+
   if (cmd->input_fd >= 0)
     ctx->spec.stdio[0] = cmd->input_fd;
   if (cmd->output_fd)

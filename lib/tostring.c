@@ -20,13 +20,31 @@ shell_safe_byte (unsigned char c)
          || (c >= '0' && c <= '9') || strchr ("@%+=:,./-_", c) != NULL;
 }
 
+/* Words that the shell (POSIX sh, bash, ksh) takes for syntax when they
+   stand unquoted where a command name goes.  Those made of other bytes
+   than the safe ones ("!", "{", "[[") are quoted anyway.  */
+static bool
+shell_reserved_word (const char *word)
+{
+  static const char *const reserved[] = {
+    "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for",
+    "function", "if", "in", "select", "then", "time", "until", "while",
+    NULL
+  };
+  for (size_t i = 0; reserved[i]; i++)
+    if (strcmp (word, reserved[i]) == 0)
+      return true;
+  return false;
+}
+
 static bool
 shell_safe_word (const char *word, bool command_position)
 {
   if (*word == '\0')
     return false;
-  /* In command position, "a=b" would be an assignment.  */
-  if (command_position && strchr (word, '='))
+  /* In command position, "a=b" would be an assignment, "if" syntax.  */
+  if (command_position
+      && (strchr (word, '=') || shell_reserved_word (word)))
     return false;
   for (const char *p = word; *p; p++)
     if (!shell_safe_byte ((unsigned char) *p))
@@ -59,11 +77,10 @@ sp_shell_quote (sp_buf_t *out, const char *word)
   return shell_quote (out, word, false);
 }
 
-/* An environment entry NAME=VALUE: the name as it is when it is a valid
-   shell name (so that the shell takes the word as an assignment), the
-   value quoted.  */
-static int
-shell_quote_env (sp_buf_t *out, const char *entry)
+/* Is the name of the environment entry ENTRY (NAME=VALUE) a shell name,
+   one that an assignment word can set?  */
+static bool
+shell_name (const char *entry)
 {
   size_t name_len = strcspn (entry, "=");
   bool identifier = name_len > 0
@@ -74,8 +91,16 @@ shell_quote_env (sp_buf_t *out, const char *entry)
       identifier = c == '_' || (c >= 'a' && c <= 'z')
                    || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
-  if (!identifier)
-    return shell_quote (out, entry, true);
+  return identifier;
+}
+
+/* An environment entry NAME=VALUE with a shell NAME: the name as it is
+   (so that the shell takes the word as an assignment), the value
+   quoted.  */
+static int
+shell_quote_env (sp_buf_t *out, const char *entry)
+{
+  size_t name_len = strcspn (entry, "=");
   if (sp_buf_append (out, entry, name_len + 1) < 0)
     return -1;
   const char *value = entry + name_len + 1;
@@ -84,17 +109,43 @@ shell_quote_env (sp_buf_t *out, const char *entry)
   return shell_quote (out, value, false);
 }
 
+/* A variable whose name is not a shell name ("A-B", "1X") cannot be set
+   by an assignment word: the shell would run "'A-B=1'" as the command.
+   Then the line goes through env(1), "env -- NAME=VALUE... PROGRAM
+   ARGS", with every variable an operand of env.  env takes every operand
+   with '=' for a variable, so a program name with '=' is run as "$0" of
+   sh -c '"$0" "$@"', whose expansion is never an assignment.  */
+static const char env_prefix[] = "env --";
+static const char env_sh_prefix[] = "sh -c '\"$0\" \"$@\"'";
+
 int
 sp_format_command (const subproc_t *cmd, bool quote, sp_buf_t *out)
 {
   bool first = true;
+  bool via_env = false;
+  for (size_t i = 0; quote && i < cmd->env.n; i++)
+    if (!shell_name (cmd->env.v[i]))
+      via_env = true;
+  if (via_env)
+    {
+      if (sp_buf_append_str (out, env_prefix) < 0)
+        return -1;
+      first = false;
+    }
   for (size_t i = 0; i < cmd->env.n; i++, first = false)
     {
       if (!first && sp_buf_append (out, " ", 1) < 0)
         return -1;
-      int r = quote ? shell_quote_env (out, cmd->env.v[i])
-                    : sp_buf_append_str (out, cmd->env.v[i]);
+      int r = via_env  ? shell_quote (out, cmd->env.v[i], false)
+              : quote ? shell_quote_env (out, cmd->env.v[i])
+                      : sp_buf_append_str (out, cmd->env.v[i]);
       if (r < 0)
+        return -1;
+    }
+  if (via_env && strchr (cmd->args.v[0], '='))
+    {
+      if (sp_buf_append (out, " ", 1) < 0
+          || sp_buf_append_str (out, env_sh_prefix) < 0)
         return -1;
     }
   for (size_t i = 0; i < cmd->args.n; i++, first = false)

@@ -31,7 +31,9 @@
  *    escape makes %~1 give it back.  '%' is refused: %NAME% is expanded
  *    on the /c line even inside quotes, and two '%' anywhere in the line
  *    can pair up.  Control characters (CR and LF end the command line)
- *    are refused, tab excepted.
+ *    are refused, tab excepted.  So is an argument that needs quotes and
+ *    ends in a backslash: a program that the batch file passes %1 or %*
+ *    to would read the backslash and the closing quote as a quote.
  *
  * Everything here works on UTF-8 bytes (all the characters that matter
  * are ASCII) and uses no Windows API, so it can be tested and fuzzed on
@@ -204,13 +206,29 @@ batch_control (unsigned char c)
   return (c < 0x20 && c != '\t') || c == 0x7F;
 }
 
+/* Does ARG go in double quotes?  */
+static bool
+batch_needs_quotes (const char *arg)
+{
+  if (*arg == '\0')
+    return true;
+  for (const unsigned char *p = (const unsigned char *) arg; *p; p++)
+    if (!batch_plain (*p))
+      return true;
+  return false;
+}
+
 static bool
 batch_arg_ok (const char *arg)
 {
   for (const unsigned char *p = (const unsigned char *) arg; *p; p++)
     if (*p == '"' || *p == '%' || batch_control (*p))
       return false;
-  return true;
+  /* "C:\dir\" is C:\dir\ in %~1, but a program that the batch file
+     hands %1 or %* to reads C:\dir" (the C runtime takes \" for a quote),
+     and doubling the backslash would change %~1.  */
+  size_t n = strlen (arg);
+  return !(n > 0 && arg[n - 1] == '\\' && batch_needs_quotes (arg));
 }
 
 static bool
@@ -225,10 +243,7 @@ batch_script_ok (const char *script)
 static void
 put_batch_arg (sink_t *s, const char *arg)
 {
-  bool quote = *arg == '\0';
-  for (const unsigned char *p = (const unsigned char *) arg; *p; p++)
-    if (!batch_plain (*p))
-      quote = true;
+  bool quote = batch_needs_quotes (arg);
   if (quote)
     put (s, '"');
   put_str (s, arg);

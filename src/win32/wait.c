@@ -205,6 +205,12 @@ sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
 {
   struct sp_proc *found = NULL;
 
+  /* As documented, and as on POSIX: no process has such an id.  */
+  if (pid <= 0)
+    {
+      sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_WAIT, NULL);
+      return NULL;
+    }
   AcquireSRWLockExclusive (&table_lock);
   for (struct sp_proc **p = &table; *p; p = &(*p)->next)
     if ((pid_t) (*p)->pid == pid)
