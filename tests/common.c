@@ -22,6 +22,7 @@
 # include <io.h>
 # include <wchar.h>
 # include <windows.h>
+# include <tlhelp32.h>
 #else
 # include <dirent.h>
 # include <signal.h>
@@ -35,15 +36,156 @@ char *test_tmpdir;
 
 static int leaks_fds_before = -1;
 
+/* What a test process holds, for the leak accounting (common.h).  */
+typedef struct account
+{
+  int fds;           /* open descriptors */
+  long handles;      /* Windows: open handles; elsewhere 0 */
+  long children;     /* Windows: processes started by this one that still
+                        run; elsewhere 0 (POSIX asks waitid instead) */
+} account_t;
+
+#ifdef _WIN32
+/* The processes this one started that are still there.  */
+static long
+count_children (void)
+{
+  HANDLE snap = CreateToolhelp32Snapshot (TH32CS_SNAPPROCESS, 0);
+  DWORD self = GetCurrentProcessId ();
+  PROCESSENTRY32W pe;
+  long n = 0;
+
+  if (snap == INVALID_HANDLE_VALUE)
+    return -1;
+  pe.dwSize = sizeof pe;
+  if (Process32FirstW (snap, &pe))
+    do
+      if (pe.th32ParentProcessID == self && pe.th32ProcessID != self)
+        n++;
+    while (Process32NextW (snap, &pe));
+  CloseHandle (snap);
+  return n;
+}
+#endif
+
+static void
+account_take (account_t *a)
+{
+  a->fds = test_count_open_fds ();
+#ifdef _WIN32
+  {
+    DWORD handles = 0;
+
+    GetProcessHandleCount (GetCurrentProcess (), &handles);
+    a->handles = (long) handles;
+  }
+  a->children = count_children ();
+#else
+  a->handles = 0;
+  a->children = 0;
+#endif
+}
+
+/* Compare what the process holds now with BEFORE; describe the first
+   difference in WHY (of SIZE bytes) and return false, or return true.
+   STRICT: no child may be left at all, running or not (POSIX); else only
+   ended children that nobody reaped count (test_leaks_check).  */
+static bool
+account_same (const account_t *before, bool strict, char *why, size_t size)
+{
+  account_t now;
+
+  account_take (&now);
+  if (now.fds != before->fds)
+    {
+      snprintf (why, size, "open descriptors: %d at the start, %d at the end",
+                before->fds, now.fds);
+      return false;
+    }
+  if (now.handles != before->handles)
+    {
+      snprintf (why, size, "open handles: %ld at the start, %ld at the end",
+                before->handles, now.handles);
+      return false;
+    }
+  if (now.children != before->children)
+    {
+      snprintf (why, size,
+                "child processes: %ld at the start, %ld at the end",
+                before->children, now.children);
+      return false;
+    }
+#ifndef _WIN32
+  {
+    siginfo_t si;
+    int r;
+
+    /* WNOWAIT: a child is reported, not reaped.  */
+    memset (&si, 0, sizeof si);
+    r = waitid (P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+    if (r == 0 && si.si_pid != 0)
+      {
+        snprintf (why, size, "child %ld has ended but was never reaped",
+                  (long) si.si_pid);
+        return false;
+      }
+    if (strict && r == 0)
+      {
+        snprintf (why, size, "a child process is still running");
+        return false;
+      }
+    if (r != 0 && errno != ECHILD)
+      {
+        snprintf (why, size, "waitid: %s", strerror (errno));
+        return false;
+      }
+  }
+#else
+  (void) strict;
+#endif
+  return true;
+}
+
+static account_t case_account;
+static bool case_account_taken;
+
+void
+test_account_begin (void)
+{
+  account_take (&case_account);
+  case_account_taken = true;
+}
+
+void
+test_account_end (void)
+{
+  char why[256];
+
+  ck_assert_msg (case_account_taken, "test_account_begin was not called");
+  case_account_taken = false;
+  ck_assert_msg (account_same (&case_account, true, why, sizeof why),
+                 "left behind by the test: %s", why);
+}
+
 int
 sp_test_main (Suite *(*make_suite) (void))
 {
-  SRunner *runner = srunner_create (make_suite ());
+  account_t start;
+  SRunner *runner;
+  char why[256];
   int failed;
 
+  account_take (&start);
+  runner = srunner_create (make_suite ());
   srunner_run_all (runner, CK_ENV);
   failed = srunner_ntests_failed (runner);
   srunner_free (runner);
+  fflush (stdout);
+  if (!account_same (&start, true, why, sizeof why))
+    {
+      fprintf (stderr, "left behind by the test program: %s\n", why);
+      failed++;
+    }
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 

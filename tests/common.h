@@ -30,6 +30,22 @@
  * On Windows (mingw, under Wine) Check cannot fork: all tests run in one
  * process, a crash ends the program, and timeouts do nothing, so a test
  * that waits must bound the wait itself.
+ *
+ * Leak accounting.  Every test made with the macros below is accounted
+ * for on its own (test_account_begin / test_account_end, a checked
+ * fixture, so it runs in the test's own process where Check forks): at
+ * its end the test process must have as many descriptors open as at its
+ * start (and on Windows as many handles), and no child left, running or
+ * ended (Windows: as many processes started by this one still running as
+ * at the start).  sp_test_main does the same for the whole program, at
+ * exit after every test.  A difference fails the test, or the program.
+ * (Grandchildren are not children: test_kill_pid is for them.)  Memory is accounted for by the tools
+ * CI runs every suite under: LeakSanitizer (the ASan build) and valgrind
+ * memcheck check each test's process at its exit where Check forks, and
+ * fail the test with its leak; where Check cannot fork they check the
+ * whole program.  (The library frees with free(), so its allocation
+ * wrapper cannot count what is live.)  A TCase made by hand gets the same
+ * accounting with TEST_ACCOUNTING (tc).
  */
 
 #ifndef SUBPROC_TESTS_COMMON_H
@@ -60,12 +76,22 @@
 
 #include "subproc.h"
 
+/* Account for the descriptors, handles and children of every test of TC
+   (see above).  Call it before adding the TCase's own fixtures, so that
+   what they make and undo happens inside the accounting.  */
+#define TEST_ACCOUNTING(tc)                                                 \
+  tcase_add_checked_fixture ((tc), test_account_begin, test_account_end)
+
+void test_account_begin (void);
+void test_account_end (void);
+
 /* Add the test test_NAME (declared with START_TEST (test_NAME)) to SUITE
    in a TCase of its own called NAME.  */
 #define TEST_CASE(suite, name)                                              \
   do                                                                        \
     {                                                                       \
       TCase *tc_##name = tcase_create (#name);                              \
+      TEST_ACCOUNTING (tc_##name);                                          \
       tcase_add_test (tc_##name, test_##name);                              \
       suite_add_tcase ((suite), tc_##name);                                 \
     }                                                                       \
@@ -79,6 +105,7 @@
   do                                                                        \
     {                                                                       \
       TCase *tc_##name = tcase_create (#name);                              \
+      TEST_ACCOUNTING (tc_##name);                                          \
       tcase_add_checked_fixture (tc_##name, (setup), (teardown));           \
       tcase_add_test (tc_##name, test_##name);                              \
       suite_add_tcase ((suite), tc_##name);                                 \
@@ -93,6 +120,7 @@
   do                                                                        \
     {                                                                       \
       TCase *tc_##name = tcase_create (#name);                              \
+      TEST_ACCOUNTING (tc_##name);                                          \
       tcase_add_unchecked_fixture (tc_##name, test_tmpdir_setup,            \
                                    test_tmpdir_teardown);                   \
       tcase_add_test (tc_##name, test_##name);                              \
@@ -102,7 +130,8 @@
 
 /* Run the suite that MAKE_SUITE builds, with CK_NORMAL output (CK_VERBOSITY
    in the environment overrides it).  Returns EXIT_SUCCESS when every test
-   passed, else EXIT_FAILURE.  */
+   passed and the program leaves nothing behind (see above), else
+   EXIT_FAILURE.  */
 int sp_test_main (Suite *(*make_suite) (void));
 
 /* The main function of a test program.  */
@@ -246,6 +275,7 @@ void test_tmpdir_leaks_teardown (void);
   do                                                                        \
     {                                                                       \
       TCase *tc_##name = tcase_create (#name);                              \
+      TEST_ACCOUNTING (tc_##name);                                          \
       tcase_add_checked_fixture (tc_##name, test_tmpdir_leaks_setup,        \
                                  test_tmpdir_leaks_teardown);               \
       tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \

@@ -253,6 +253,13 @@ sp_backend_kill (sp_proc_t *proc, bool group)
   send_signal (proc, group, SIGKILL);
 }
 
+/* subproc_pid_abort cannot report a failure, and a child handed to the
+   caller must not be left running for want of a few bytes: when memory
+   runs out, sp_backend_proc_for_pid lends this one (to one caller at a
+   time).  */
+static sp_proc_t reserve_proc;
+static char reserve_busy;
+
 void
 sp_backend_release (sp_proc_t *proc)
 {
@@ -263,7 +270,10 @@ sp_backend_release (sp_proc_t *proc)
   close_fd (&proc->err_fd);
   close_fd (&proc->ready_fd);
   close_fd (&proc->go_fd);
-  free (proc);
+  if (proc == &reserve_proc)
+    __atomic_clear (&reserve_busy, __ATOMIC_RELEASE);
+  else
+    free (proc);
   errno = saved;
 }
 
@@ -288,6 +298,12 @@ sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
     }
 
   sp_proc_t *proc = sp_calloc (1, sizeof *proc);
+  if (proc == NULL
+      && !__atomic_test_and_set (&reserve_busy, __ATOMIC_ACQUIRE))
+    {
+      proc = &reserve_proc;
+      memset (proc, 0, sizeof *proc);
+    }
   if (proc == NULL)
     {
       sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_WAIT, NULL);
