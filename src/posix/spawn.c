@@ -14,8 +14,13 @@
  *    memory and stops it: a pre-exec hook (the caller's code), a
  *    handshake (the child waits for the parent), a daemon (two forks).
  *
- * On both paths the child reports a failure (stage, errno) through a
- * close-on-exec pipe; end of file means exec succeeded.
+ * The child reports a failure (stage, errno) through a close-on-exec
+ * pipe; end of file means exec succeeded.  The fast path does without
+ * the pipe (a pipe, a read and two closes: about 10% of a spawn) once it
+ * has seen that the child really shares the parent's memory and that
+ * clone returns only after the child executed or exited: then the child
+ * writes its report into the parent's memory.  Under valgrind, which
+ * runs such a child as a copy, that never shows, and the pipe stays.
  *
  * All signals are blocked around the fork so that no handler of the
  * parent's runs in the child before the child has reset them.
@@ -269,21 +274,46 @@ report_fail (sp_fail_t *f, int stage, int err)
 /* Spawning.  */
 
 #ifdef SP_SPAWN_CLONE
+/* What the parent and a CLONE_VM child share beyond the context: the
+   child's report when there is no error pipe.  */
+typedef struct fast_arg
+{
+  sp_posix_child_t *ctx;
+  volatile int ran;       /* the child writes 1 at once */
+  volatile int stage;     /* memory report: SP_STAGE_NONE, or where */
+  volatile int err;
+} fast_arg_t;
+
+/* 1 once a fast spawn has shown that the child shares our memory and
+   that clone returns after it executed or exited.  */
+static int vm_shared;
+
+/* One child stack kept for the next spawn (mapping and unmapping one
+   each time costs more than the rest of the parent's side).  */
+static void *stack_cache;
+
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
 static int
 clone_entry (void *arg)
 {
+  fast_arg_t *a = arg;
   sp_stage_t stage;
-  sp_posix_child_run (arg, &stage);
+  a->ran = 1;
+  sp_posix_child_run (a->ctx, &stage);
+  /* Only in exec mode (the memory report) does child_run return.  */
+  a->err = errno ? errno : ENOEXEC;
+  a->stage = (int) stage;
   _exit (127);
 }
 
 /* The fast path: returns the pid, *PIDFD when the kernel gave one.  */
 static pid_t
-spawn_clone (sp_posix_child_t *ctx, int *pidfd)
+spawn_clone (fast_arg_t *a, int *pidfd)
 {
-  void *stack = mmap (NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  void *stack = __atomic_exchange_n (&stack_cache, NULL, __ATOMIC_ACQUIRE);
+  if (stack == NULL)
+    stack = mmap (NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED)
     return -1;
   char *top = (char *) stack + CLONE_STACK_SIZE;
@@ -292,14 +322,20 @@ spawn_clone (sp_posix_child_t *ctx, int *pidfd)
   /* CLONE_PIDFD (5.2) gives a pidfd with no window for pid reuse.
      Older kernels ignore the flag or refuse it.  */
   *pidfd = -1;
-  pid_t pid = clone (clone_entry, top, flags | CLONE_PIDFD, ctx, pidfd);
+  pid_t pid = clone (clone_entry, top, flags | CLONE_PIDFD, a, pidfd);
   if (pid < 0 && errno == EINVAL)
     {
       *pidfd = -1;
-      pid = clone (clone_entry, top, flags, ctx);
+      pid = clone (clone_entry, top, flags, a);
     }
   int err = errno;
-  munmap (stack, CLONE_STACK_SIZE);
+  /* The child is done with the stack: it executed or exited (or, not
+     sharing our memory, never used this copy).  Keep it for the next
+     spawn unless another thread already put one back.  */
+  void *expected = NULL;
+  if (!__atomic_compare_exchange_n (&stack_cache, &expected, stack, false,
+                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+    munmap (stack, CLONE_STACK_SIZE);
   errno = err;
   return pid;
 }
@@ -347,16 +383,31 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
     }
 
   bool fast = fast_path_ok (spec);
-  /* Both paths report over the pipe: it works whatever the kernel or a
-     tool such as valgrind (which runs a CLONE_VM child as a copy) makes
-     of the fast path, and costs one pipe per spawn.  */
-  if (sp_posix_pipe (fds) < 0)
+#ifdef SP_SPAWN_CLONE
+  fast_arg_t fa;
+  memset (&fa, 0, sizeof fa);
+  fa.ctx = &ctx;
+  /* The memory report: the child returns from sp_posix_child_run on
+     failure (exec mode) instead of writing to a pipe.  */
+  bool mem_report = fast && __atomic_load_n (&vm_shared, __ATOMIC_RELAXED);
+  if (mem_report)
+    ctx.exec_mode = true;
+#else
+  bool mem_report = false;
+#endif
+  /* Otherwise the report goes over a pipe: it works whatever the kernel
+     or a tool such as valgrind (which runs a CLONE_VM child as a copy)
+     makes of the fast path.  */
+  if (!mem_report)
     {
-      sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
-      goto out;
+      if (sp_posix_pipe (fds) < 0)
+        {
+          sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+          goto out;
+        }
+      err_r = fds[0];
+      ctx.err_fd = fds[1];
     }
-  err_r = fds[0];
-  ctx.err_fd = fds[1];
   if (spec->handshake)
     {
       if (sp_posix_pipe (fds) < 0)
@@ -382,7 +433,11 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
   if (fast)
     {
 #if defined SP_SPAWN_CLONE
-      pid = spawn_clone (&ctx, &pidfd);
+      pid = spawn_clone (&fa, &pidfd);
+      /* The child wrote to our memory and is done with it by now: the
+         memory report can be trusted from now on.  */
+      if (pid > 0 && fa.ran && !mem_report)
+        __atomic_store_n (&vm_shared, 1, __ATOMIC_RELAXED);
 #elif defined SP_SPAWN_VFORK
       pid = vfork ();
       if (pid == 0)
@@ -425,7 +480,15 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
   proc->pid = pid;
 
   int status;
-  if (!spec->handshake)
+#ifdef SP_SPAWN_CLONE
+  if (mem_report && fa.stage != SP_STAGE_NONE)
+    {
+      sp_posix_waitpid (pid, &status, 0);
+      report_fail (f, fa.stage, fa.err);
+      goto out;
+    }
+#endif
+  if (!spec->handshake && !mem_report)
     {
       sp_posix_report_t rep;
       int r = sp_posix_read_report (err_r, &rep);
