@@ -10,7 +10,8 @@
  *
  * Conventions that hold for every function below:
  *  - Every function accepts a NULL command: builder calls do nothing, calls
- *    that owe a result fail with SUBPROC_ERR_INVALID (or return NULL).
+ *    that owe a result fail with SUBPROC_ERR_NOMEM (or return NULL), as a
+ *    command whose creation ran out of memory would.
  *  - Strings and byte buffers given to the library are copied; the caller
  *    keeps ownership of what it passed.
  *  - Builder calls never fail visibly.  The first error (out of memory,
@@ -110,10 +111,10 @@ enum subproc_error_code
 
 /* A reported error.  The message names the command; for a failed exit it
    carries the status and, when stderr was captured, the captured text.
-   The structure and its message belong to the library: valid until the
-   next call that reports an error on the same command (for
-   subproc_get_error) or on the same thread (for subproc_last_error), or
-   until subproc_free.  */
+   The structure and its message belong to the library: the one of
+   subproc_get_error is valid until subproc_free (a command's first error
+   is never replaced), the one of subproc_last_error until the next error
+   reported on the same thread.  */
 typedef struct subproc_error
 {
   int code;            /* enum subproc_error_code */
@@ -145,9 +146,10 @@ enum subproc_log_level
 
 /* A command that runs BIN: an absolute path, a relative path (with a
    directory separator, resolved against the parent's working directory
-   when the command runs, not the one set for the child), or a bare name searched in the parent's PATH (and PATHEXT on
-   Win32) when the command runs.  BIN is copied.  Returns NULL only when
-   memory runs out; every other problem is reported by the run.  */
+   when the command runs, not the one set for the child), or a bare name
+   searched in the parent's PATH (and PATHEXT on Win32) when the command
+   runs.  BIN is copied.  Returns NULL only when memory runs out; every
+   other problem is reported by the run.  */
 SUBPROC_API subproc_t *subproc_new (const char *bin);
 
 /* A command from a NULL-terminated vector, program first.  */
@@ -392,7 +394,8 @@ SUBPROC_API int subproc_handshake_notify (subproc_t *cmd);
 SUBPROC_API char *subproc_to_string (subproc_t *cmd);
 
 /* Write the environment, program and arguments, unquoted and separated
-   by single spaces, then a newline, to FD.  Errors are recorded in the command.  */
+   by single spaces, then a newline, to FD.  Errors are recorded in the
+   command.  */
 SUBPROC_API void subproc_write_arg_log (subproc_t *cmd, int fd);
 
 /* ------------------------------------------------------------------ */

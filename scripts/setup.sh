@@ -13,7 +13,10 @@
 
 set -eu
 
-# Native build and tests.
+# Native build and tests; man-db and info for installcheck's checks of
+# the installed manuals, abigail-tools for the ABI check, clang for the
+# libFuzzer targets, and GLib, libuv and libpipeline as the peers that
+# make bench compares with (it builds without them).
 native_packages="
   build-essential
   autoconf
@@ -25,6 +28,13 @@ native_packages="
   libcap-ng-dev
   valgrind
   file
+  man-db
+  info
+  abigail-tools
+  clang
+  libglib2.0-dev
+  libuv1-dev
+  libpipeline-dev
 "
 # Windows cross build, tests under Wine, and what scripts/build-check-mingw.sh
 # needs to fetch Debian's Check source package (dpkg-source).
