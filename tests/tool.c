@@ -1,0 +1,1760 @@
+/* tool.c: the subproc command (tools/subproc.c), run with the helper child
+ * as its PROGRAM.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * make check sets SUBPROC_TEST_TOOL to the built command.  Every test
+ * runs it through the library and looks at its exit status, its output
+ * and what the helper child reported.  The same suite runs under Wine for
+ * the Windows build; the tests of options that only POSIX has are
+ * compiled for POSIX only, and on Windows those options are checked to
+ * fail with the library's "not supported" error instead.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifdef _WIN32
+# include <fcntl.h>
+# include <io.h>
+# include <windows.h>
+#else
+# include <fcntl.h>
+# include <pwd.h>
+# include <signal.h>
+# include <sys/resource.h>
+# include <unistd.h>
+#endif
+
+#include "common.h"
+#include "subproc.h"
+
+/* ------------------------------------------------------------------ */
+/* Running the command.  */
+
+static const char *
+tool (void)
+{
+  const char *path = getenv ("SUBPROC_TEST_TOOL");
+  ck_assert_msg (path != NULL && *path,
+                 "SUBPROC_TEST_TOOL is not set (run the tests with make "
+                 "check)");
+  return path;
+}
+
+/* What one run of the command gave.  */
+struct result
+{
+  int status;
+  char *out, *err;
+  size_t out_len, err_len;
+};
+
+static void
+result_free (struct result *r)
+{
+  free (r->out);
+  free (r->err);
+}
+
+/* The no-limit guard of every run: on Windows Check has no timeout of
+   its own, so a hung command must not hang the suite.  */
+#define RUN_LIMIT_MS 60000
+
+/* Run CMD (the command with its arguments), feeding it INPUT (LEN bytes)
+   if INPUT is not NULL, and collect its status, output and error.  */
+static struct result
+run_cmd (subproc_t *cmd, const char *input, size_t len)
+{
+  struct result r = { 0 };
+  subproc_set_output_bytes (cmd, &r.out, &r.out_len);
+  subproc_set_error_bytes (cmd, &r.err, &r.err_len);
+  if (input)
+    subproc_set_input_bytes (cmd, input, len);
+  subproc_set_timeout (cmd, RUN_LIMIT_MS);
+  int ret = subproc_run (cmd, &r.status);
+  ck_assert_msg (ret == 0, "running the command failed: %s",
+                 subproc_get_error (cmd)->message);
+  subproc_free (cmd);
+  return r;
+}
+
+/* The command with the arguments that follow, up to a NULL.  */
+static subproc_t *
+tool_cmd (const char *first, ...)
+{
+  va_list ap;
+  subproc_t *cmd = subproc_new (tool ());
+  va_start (ap, first);
+  for (const char *a = first; a; a = va_arg (ap, const char *))
+    subproc_add_arg (cmd, a);
+  va_end (ap);
+  return cmd;
+}
+
+/* Run the command with the arguments that follow, up to a NULL.  The
+   word HELPER among them stands for the helper child's path.  */
+static struct result
+run_tool (const char *first, ...)
+{
+  va_list ap;
+  subproc_t *cmd = subproc_new (tool ());
+  va_start (ap, first);
+  for (const char *a = first; a; a = va_arg (ap, const char *))
+    subproc_add_arg (cmd, strcmp (a, "HELPER") == 0 ? test_helper () : a);
+  va_end (ap);
+  return run_cmd (cmd, NULL, 0);
+}
+
+/* The same, with INPUT on the command's standard input.  */
+static struct result
+run_tool_input (const char *input, const char *first, ...)
+{
+  va_list ap;
+  subproc_t *cmd = subproc_new (tool ());
+  va_start (ap, first);
+  for (const char *a = first; a; a = va_arg (ap, const char *))
+    subproc_add_arg (cmd, strcmp (a, "HELPER") == 0 ? test_helper () : a);
+  va_end (ap);
+  return run_cmd (cmd, input, strlen (input));
+}
+
+#define ASSERT_STATUS(r, want)                                              \
+  ck_assert_msg ((r).status == (want),                                      \
+                 "status %d, expected %d; stdout '%s', stderr '%s'",        \
+                 (r).status, (want), (r).out, (r).err)
+
+#define ASSERT_CONTAINS(hay, needle)                                        \
+  ck_assert_msg (strstr ((hay), (needle)) != NULL, "'%s' lacks '%s'",      \
+                 (hay), (needle))
+
+/* ------------------------------------------------------------------ */
+/* A small JSON reader, enough to take the command's object apart.  */
+
+enum jtype
+{
+  J_NULL,
+  J_BOOL,
+  J_NUMBER,
+  J_STRING,
+  J_ARRAY,
+  J_OBJECT
+};
+
+typedef struct jv
+{
+  enum jtype type;
+  bool b;
+  double num;
+  char *str; /* J_STRING: decoded bytes, NUL-terminated */
+  size_t len;
+  struct jv *items; /* J_ARRAY, J_OBJECT */
+  char **keys;      /* J_OBJECT */
+  size_t n;
+} jv_t;
+
+struct jparser
+{
+  const char *p, *start;
+};
+
+static void jparse_value (struct jparser *j, jv_t *v);
+
+static void
+jfail (struct jparser *j, const char *what)
+{
+  ck_abort_msg ("bad JSON at offset %ld (%s): '%s'",
+                (long) (j->p - j->start), what, j->start);
+}
+
+static void
+jskip (struct jparser *j)
+{
+  while (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r')
+    j->p++;
+}
+
+static void
+jexpect (struct jparser *j, char c)
+{
+  jskip (j);
+  if (*j->p != c)
+    jfail (j, "unexpected character");
+  j->p++;
+}
+
+static unsigned int
+jhex4 (struct jparser *j)
+{
+  unsigned int v = 0;
+  for (int i = 0; i < 4; i++)
+    {
+      char c = *j->p++;
+      v <<= 4;
+      if (c >= '0' && c <= '9')
+        v |= (unsigned int) (c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= (unsigned int) (c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= (unsigned int) (c - 'A' + 10);
+      else
+        jfail (j, "bad \\u escape");
+    }
+  return v;
+}
+
+/* Append code point CP to OUT as UTF-8.  */
+static size_t
+put_utf8 (char *out, unsigned int cp)
+{
+  if (cp < 0x80)
+    {
+      out[0] = (char) cp;
+      return 1;
+    }
+  if (cp < 0x800)
+    {
+      out[0] = (char) (0xC0 | (cp >> 6));
+      out[1] = (char) (0x80 | (cp & 0x3F));
+      return 2;
+    }
+  if (cp < 0x10000)
+    {
+      out[0] = (char) (0xE0 | (cp >> 12));
+      out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+      out[2] = (char) (0x80 | (cp & 0x3F));
+      return 3;
+    }
+  out[0] = (char) (0xF0 | (cp >> 18));
+  out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char) (0x80 | (cp & 0x3F));
+  return 4;
+}
+
+static char *
+jparse_string (struct jparser *j, size_t *len)
+{
+  jexpect (j, '"');
+  /* Decoded text is never longer than its JSON form.  */
+  char *out = malloc (strlen (j->p) + 1);
+  size_t n = 0;
+  ck_assert_ptr_nonnull (out);
+  for (;;)
+    {
+      unsigned char c = (unsigned char) *j->p++;
+      if (c == '"')
+        break;
+      if (c == '\0')
+        jfail (j, "unterminated string");
+      if (c < 0x20)
+        jfail (j, "raw control character in a string");
+      if (c != '\\')
+        {
+          out[n++] = (char) c;
+          continue;
+        }
+      c = (unsigned char) *j->p++;
+      switch (c)
+        {
+        case '"':
+        case '\\':
+        case '/':
+          out[n++] = (char) c;
+          break;
+        case 'b':
+          out[n++] = '\b';
+          break;
+        case 'f':
+          out[n++] = '\f';
+          break;
+        case 'n':
+          out[n++] = '\n';
+          break;
+        case 'r':
+          out[n++] = '\r';
+          break;
+        case 't':
+          out[n++] = '\t';
+          break;
+        case 'u':
+          {
+            unsigned int cp = jhex4 (j);
+            if (cp >= 0xD800 && cp <= 0xDBFF && j->p[0] == '\\'
+                && j->p[1] == 'u')
+              {
+                j->p += 2;
+                unsigned int lo = jhex4 (j);
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                  jfail (j, "bad surrogate pair");
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+              }
+            n += put_utf8 (out + n, cp);
+          }
+          break;
+        default:
+          jfail (j, "bad escape");
+        }
+    }
+  out[n] = '\0';
+  *len = n;
+  return out;
+}
+
+static void
+jparse_value (struct jparser *j, jv_t *v)
+{
+  memset (v, 0, sizeof *v);
+  jskip (j);
+  if (*j->p == '{' || *j->p == '[')
+    {
+      bool object = *j->p == '{';
+      char close = object ? '}' : ']';
+      v->type = object ? J_OBJECT : J_ARRAY;
+      j->p++;
+      jskip (j);
+      if (*j->p == close)
+        {
+          j->p++;
+          return;
+        }
+      for (;;)
+        {
+          v->items = realloc (v->items, (v->n + 1) * sizeof *v->items);
+          ck_assert_ptr_nonnull (v->items);
+          if (object)
+            {
+              size_t klen;
+              v->keys = realloc (v->keys, (v->n + 1) * sizeof *v->keys);
+              ck_assert_ptr_nonnull (v->keys);
+              v->keys[v->n] = jparse_string (j, &klen);
+              jexpect (j, ':');
+            }
+          jparse_value (j, &v->items[v->n]);
+          v->n++;
+          jskip (j);
+          if (*j->p == ',')
+            {
+              j->p++;
+              continue;
+            }
+          jexpect (j, close);
+          return;
+        }
+    }
+  if (*j->p == '"')
+    {
+      v->type = J_STRING;
+      v->str = jparse_string (j, &v->len);
+      return;
+    }
+  if (strncmp (j->p, "null", 4) == 0)
+    {
+      v->type = J_NULL;
+      j->p += 4;
+      return;
+    }
+  if (strncmp (j->p, "true", 4) == 0 || strncmp (j->p, "false", 5) == 0)
+    {
+      v->type = J_BOOL;
+      v->b = *j->p == 't';
+      j->p += v->b ? 4 : 5;
+      return;
+    }
+  /* A number, JSON's grammar: -?int frac? exp?  */
+  const char *s = j->p;
+  if (*j->p == '-')
+    j->p++;
+  if (*j->p < '0' || *j->p > '9')
+    jfail (j, "not a value");
+  if (*j->p == '0' && j->p[1] >= '0' && j->p[1] <= '9')
+    jfail (j, "leading zero");
+  while (*j->p >= '0' && *j->p <= '9')
+    j->p++;
+  if (*j->p == '.')
+    {
+      j->p++;
+      if (*j->p < '0' || *j->p > '9')
+        jfail (j, "bad fraction");
+      while (*j->p >= '0' && *j->p <= '9')
+        j->p++;
+    }
+  v->type = J_NUMBER;
+  v->num = strtod (s, NULL);
+}
+
+static void
+jv_clear (jv_t *v)
+{
+  for (size_t i = 0; i < v->n; i++)
+    {
+      jv_clear (&v->items[i]);
+      if (v->keys)
+        free (v->keys[i]);
+    }
+  free (v->items);
+  free (v->keys);
+  free (v->str);
+}
+
+/* Parse TEXT, which must be one object followed by a newline and
+   nothing else.  */
+static jv_t
+jparse (const char *text)
+{
+  struct jparser j = { text, text };
+  jv_t v;
+  ck_assert_ptr_nonnull (text);
+  jparse_value (&j, &v);
+  if (v.type != J_OBJECT)
+    jfail (&j, "not an object");
+  if (strcmp (j.p, "\n") != 0)
+    jfail (&j, "not one line");
+  return v;
+}
+
+/* Member KEY of object O, which must be there.  */
+static const jv_t *
+jget (const jv_t *o, const char *key)
+{
+  for (size_t i = 0; i < o->n; i++)
+    if (strcmp (o->keys[i], key) == 0)
+      return &o->items[i];
+  ck_abort_msg ("no member '%s'", key);
+  return NULL;
+}
+
+static bool
+jhas (const jv_t *o, const char *key)
+{
+  for (size_t i = 0; i < o->n; i++)
+    if (strcmp (o->keys[i], key) == 0)
+      return true;
+  return false;
+}
+
+static const char *
+jstr (const jv_t *o, const char *key)
+{
+  const jv_t *v = jget (o, key);
+  ck_assert_msg (v->type == J_STRING, "'%s' is not a string", key);
+  return v->str;
+}
+
+static long long
+jint (const jv_t *o, const char *key)
+{
+  const jv_t *v = jget (o, key);
+  ck_assert_msg (v->type == J_NUMBER, "'%s' is not a number", key);
+  return (long long) v->num;
+}
+
+static bool
+jbool (const jv_t *o, const char *key)
+{
+  const jv_t *v = jget (o, key);
+  ck_assert_msg (v->type == J_BOOL, "'%s' is not a boolean", key);
+  return v->b;
+}
+
+static bool
+jnull (const jv_t *o, const char *key)
+{
+  return jget (o, key)->type == J_NULL;
+}
+
+/* The members of a run's object, in their order; the _base64 ones come
+   right after their stream when it is not valid UTF-8.  */
+static void
+check_members (const jv_t *o)
+{
+  static const char *const keys[] = {
+    "program", "argv", "exit_status", "signal", "timed_out",
+    "output_limit_exceeded", "elapsed", "stdout", "stdout_base64",
+    "stderr", "stderr_base64", "error", "status",
+  };
+  size_t k = 0;
+  for (size_t i = 0; i < o->n; i++)
+    {
+      while (k < sizeof keys / sizeof keys[0]
+             && strcmp (keys[k], o->keys[i]) != 0
+             && strstr (keys[k], "_base64"))
+        k++;
+      ck_assert_msg (k < sizeof keys / sizeof keys[0]
+                       && strcmp (keys[k], o->keys[i]) == 0,
+                     "unexpected member '%s' at %zu", o->keys[i], i);
+      k++;
+    }
+  ck_assert_msg (k == sizeof keys / sizeof keys[0], "members missing");
+  ck_assert (jget (o, "elapsed")->num >= 0);
+}
+
+/* Decode base64 TEXT; the byte count in *LEN.  */
+static char *
+unbase64 (const char *text, size_t *len)
+{
+  static const char digits[]
+    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t n = strlen (text);
+  char *out = malloc (n + 1);
+  size_t o = 0;
+  ck_assert_ptr_nonnull (out);
+  ck_assert_msg (n % 4 == 0, "base64 length %zu", n);
+  for (size_t i = 0; i < n; i += 4)
+    {
+      unsigned long v = 0;
+      int pad = 0;
+      for (int k = 0; k < 4; k++)
+        {
+          const char *d = strchr (digits, text[i + k]);
+          if (text[i + k] == '=')
+            pad++, d = digits;
+          ck_assert_msg (d != NULL && text[i + k], "bad base64 '%s'", text);
+          v = (v << 6) | (unsigned long) (d - digits);
+        }
+      out[o++] = (char) (v >> 16);
+      if (pad < 2)
+        out[o++] = (char) (v >> 8);
+      if (pad < 1)
+        out[o++] = (char) v;
+    }
+  *len = o;
+  return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Help, version and usage errors.  */
+
+START_TEST (test_version)
+{
+  struct result r = run_tool ("--version", NULL);
+  char want[64];
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "subproc (libsubproc) " PACKAGE_VERSION "\n");
+  snprintf (want, sizeof want, "library loaded: libsubproc %s\n",
+            subproc_version ());
+  ASSERT_CONTAINS (r.out, want);
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+
+  r = run_tool ("-V", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "subproc (libsubproc) ");
+  result_free (&r);
+}
+END_TEST
+
+START_TEST (test_help)
+{
+  /* Every option is in the help.  */
+  static const char *const options[] = {
+    "--clear-env", "--env=", "--unset=", "--pass-env=", "--pass-common",
+    "--env-xdg=", "--cwd=", "--input=", "--input-file=", "--null-input",
+    "--output-file=", "--error-file=", "--null-output", "--null-error",
+    "--merge", "--capture", "--max-output=", "--json", "--timeout=",
+    "--daemonize", "--pid-file=", "--umask=", "--uid=", "--gid=",
+    "--limit-nofile=", "--limit-nproc=", "--limit-core=",
+    "--limit-memlock=", "--clear-caps", "--allow-cap=", "--pass-fd=",
+    "--new-process-group", "--kill-on-parent-exit", "--dry-run",
+    "--verbose", "--help", "--version",
+  };
+  struct result r = run_tool ("--help", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "Usage: subproc [OPTION]... [--] PROGRAM [ARG]...");
+  for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+    ASSERT_CONTAINS (r.out, options[i]);
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+}
+END_TEST
+
+/* Each of these command lines is refused with 125 before anything
+   runs.  */
+START_TEST (test_usage_errors)
+{
+  static const char *const lines[][3] = {
+    { "--no-such-option", "HELPER", NULL },
+    { "-Z", "HELPER", NULL },
+    { NULL },
+    { "--timeout", NULL },
+    { "--timeout=abc", "HELPER", NULL },
+    { "--timeout=1x", "HELPER", NULL },
+    { "--timeout=.", "HELPER", NULL },
+    { "--timeout=99999999999999999999", "HELPER", NULL },
+    { "--timeout=50d", "HELPER", NULL },
+    { "--umask=800", "HELPER", NULL },
+    { "--umask=-1", "HELPER", NULL },
+    { "--limit-nofile=many", "HELPER", NULL },
+    { "--limit-nproc=-1", "HELPER", NULL },
+    { "--limit-core=5Q", "HELPER", NULL },
+    { "--max-output=99999999999T", "HELPER", NULL },
+    { "--env=NOEQUALS", "HELPER", NULL },
+    { "--env==x", "HELPER", NULL },
+    { "--unset=A=B", "HELPER", NULL },
+    { "--allow-cap=no_such_cap", "HELPER", NULL },
+    { "--allow-cap=64", "HELPER", NULL },
+    { "--pass-fd=x", "HELPER", NULL },
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+    {
+      subproc_t *cmd = subproc_new (tool ());
+      for (size_t k = 0; k < 3 && lines[i][k]; k++)
+        subproc_add_arg (cmd, strcmp (lines[i][k], "HELPER") == 0
+                                ? test_helper ()
+                                : lines[i][k]);
+      /* The helper would print its usage and exit 2 if it ran.  */
+      struct result r = run_cmd (cmd, NULL, 0);
+      ck_assert_msg (r.status == 125, "line %zu: status %d, stderr '%s'", i,
+                     r.status, r.err);
+      ASSERT_CONTAINS (r.err, "Try 'subproc --help' for more information.");
+      ck_assert_str_eq (r.out, "");
+      result_free (&r);
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Exit status.  */
+
+START_TEST (test_exit_status)
+{
+  static const char *const codes[] = { "0", "1", "3", "42", "123", "255" };
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+    {
+      struct result r = run_tool ("HELPER", "exit", codes[i], NULL);
+      ASSERT_STATUS (r, atoi (codes[i]));
+      ck_assert_str_eq (r.err, "");
+      result_free (&r);
+    }
+  /* Options end at the program: its own options are its own.  */
+  struct result r = run_tool ("--", "HELPER", "argv", "--json", "-n", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_uint_eq (r.out_len, 10);
+  ck_assert_mem_eq (r.out, "--json\0-n\0", 10);
+  result_free (&r);
+}
+END_TEST
+
+#ifdef _WIN32
+/* Windows exit codes are 32 bits wide and passed on whole.  */
+START_TEST (test_exit_status_wide)
+{
+  struct result r = run_tool ("HELPER", "exit", "300", NULL);
+  ASSERT_STATUS (r, 300);
+  result_free (&r);
+}
+END_TEST
+#endif
+
+START_TEST (test_not_found)
+{
+  char *missing = test_tmp_path ("no-such-program");
+  struct result r = run_tool (missing, NULL);
+  ASSERT_STATUS (r, 127);
+  ASSERT_CONTAINS (r.err, "subproc: cannot find program '");
+  ASSERT_CONTAINS (r.err, "no-such-program");
+  result_free (&r);
+
+  r = run_tool ("subproc-no-such-program-anywhere", "x", NULL);
+  ASSERT_STATUS (r, 127);
+  ASSERT_CONTAINS (r.err, "cannot find program "
+                          "'subproc-no-such-program-anywhere'");
+  result_free (&r);
+  free (missing);
+}
+END_TEST
+
+/* A file that is there but is no program: 126.  */
+START_TEST (test_cannot_run)
+{
+#ifdef _WIN32
+  /* CreateProcess refuses it: ERROR_BAD_EXE_FORMAT.  */
+  char *path = test_tmp_path ("garbage.exe");
+#else
+  /* execve refuses it: ENOEXEC (the library never falls back to a
+     shell).  */
+  char *path = test_tmp_path ("garbage");
+#endif
+  test_write_file (path, "\x01\x02 not a program\n", 17);
+#ifndef _WIN32
+  ck_assert_int_eq (chmod (path, 0755), 0);
+#endif
+  struct result r = run_tool (path, NULL);
+  ASSERT_STATUS (r, 126);
+  ASSERT_CONTAINS (r.err, "subproc: cannot run '");
+  result_free (&r);
+  free (path);
+
+#ifndef _WIN32
+  /* Not executable (no x bit, which binds root too): the lookup finds
+     it but may not run it.  */
+  path = test_tmp_path ("not-executable");
+  test_write_file (path, "data\n", 5);
+  ck_assert_int_eq (chmod (path, 0644), 0);
+  r = run_tool (path, NULL);
+  ASSERT_STATUS (r, 126);
+  ASSERT_CONTAINS (r.err, "Permission denied");
+  result_free (&r);
+  free (path);
+#endif
+}
+END_TEST
+
+START_TEST (test_timeout)
+{
+  /* Stopped: 124, with the library's message.  */
+  struct result r = run_tool ("--timeout=0.2", "HELPER", "sleep", "30000",
+                              NULL);
+  ASSERT_STATUS (r, 124);
+  ASSERT_CONTAINS (r.err, "did not finish within 200 ms and was stopped");
+  result_free (&r);
+
+  r = run_tool ("-t", ".1", "HELPER", "sleep-forever", NULL);
+  ASSERT_STATUS (r, 124);
+  ASSERT_CONTAINS (r.err, "within 100 ms");
+  result_free (&r);
+
+  /* Units, and rounding up below a millisecond.  */
+  r = run_tool ("--timeout=0.0001s", "HELPER", "sleep", "30000", NULL);
+  ASSERT_STATUS (r, 124);
+  ASSERT_CONTAINS (r.err, "within 1 ms");
+  result_free (&r);
+
+  /* Finished in time: the child's status.  */
+  r = run_tool ("--timeout=1m", "HELPER", "exit", "7", NULL);
+  ASSERT_STATUS (r, 7);
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+
+  r = run_tool ("--timeout=0.5h", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+
+  /* 0: no limit.  */
+  r = run_tool ("--timeout=0", "HELPER", "sleep", "50", NULL);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+}
+END_TEST
+
+#ifndef _WIN32
+/* Death by signal N: 128+N, as shells report it (POSIX has signals).  */
+START_TEST (test_signal_status)
+{
+  struct result r = run_tool ("HELPER", "signal", "KILL", NULL);
+  ASSERT_STATUS (r, 128 + SIGKILL);
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+
+  r = run_tool ("HELPER", "signal", "TERM", NULL);
+  ASSERT_STATUS (r, 128 + SIGTERM);
+  result_free (&r);
+
+  r = run_tool ("--json", "HELPER", "signal", "USR1", NULL);
+  ASSERT_STATUS (r, 128 + SIGUSR1);
+  jv_t o = jparse (r.out);
+  check_members (&o);
+  ck_assert (jnull (&o, "exit_status"));
+  ck_assert_int_eq (jint (&o, "signal"), SIGUSR1);
+  ck_assert_int_eq (jint (&o, "status"), 128 + SIGUSR1);
+  ck_assert (jnull (&o, "error"));
+  jv_clear (&o);
+  result_free (&r);
+}
+END_TEST
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Environment.  */
+
+/* Per name, the value the helper saw, one per line.  */
+START_TEST (test_env_inherited_and_modified)
+{
+  test_setenv ("SUBPROC_TOOL_A", "a value");
+  test_setenv ("SUBPROC_TOOL_B", "b");
+
+  /* Inherited as it is by default.  */
+  struct result r = run_tool ("HELPER", "getenv", "SUBPROC_TOOL_A",
+                              "SUBPROC_TOOL_B", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "a value\nb\n");
+  result_free (&r);
+
+  /* Set, unset, replaced: the rest stays.  */
+  r = run_tool ("-u", "SUBPROC_TOOL_A", "--env=SUBPROC_TOOL_C=c=d",
+                "-e", "SUBPROC_TOOL_B=new", "HELPER", "getenv",
+                "SUBPROC_TOOL_A", "SUBPROC_TOOL_B", "SUBPROC_TOOL_C", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "(unset)\nnew\nc=d\n");
+  result_free (&r);
+
+  /* An empty value is a value.  */
+  r = run_tool ("--env=SUBPROC_TOOL_A=", "HELPER", "getenv",
+                "SUBPROC_TOOL_A", "SUBPROC_TOOL_B", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "\nb\n");
+  result_free (&r);
+
+#ifdef _WIN32
+  /* Windows compares names without regard to case.  */
+  r = run_tool ("--unset=subproc_tool_a", "HELPER", "getenv",
+                "SUBPROC_TOOL_A", "SUBPROC_TOOL_B", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "(unset)\nb\n");
+  result_free (&r);
+#endif
+
+  test_unsetenv ("SUBPROC_TOOL_A");
+  test_unsetenv ("SUBPROC_TOOL_B");
+}
+END_TEST
+
+START_TEST (test_env_clear)
+{
+  test_setenv ("SUBPROC_TOOL_A", "a");
+  test_setenv ("SUBPROC_TOOL_B", "b");
+
+  struct result r = run_tool ("--clear-env", "HELPER", "getenv",
+                              "SUBPROC_TOOL_A", "PATH", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "(unset)\n(unset)\n");
+  result_free (&r);
+
+  r = run_tool ("-i", "--pass-env=SUBPROC_TOOL_B", "-e", "X=1",
+                "--pass-env=SUBPROC_TOOL_UNSET_NAME", "HELPER", "getenv",
+                "SUBPROC_TOOL_A", "SUBPROC_TOOL_B", "X",
+                "SUBPROC_TOOL_UNSET_NAME", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "(unset)\nb\n1\n(unset)\n");
+  result_free (&r);
+
+  r = run_tool ("-i", "--pass-common", "HELPER", "getenv", "LC_ALL",
+                "SUBPROC_TOOL_A", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "C\n(unset)\n");
+  result_free (&r);
+
+  r = run_tool ("-i", "--env-xdg=/base", "HELPER", "getenv",
+                "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out,
+                    "/base/.local/share\n/base/.cache\n/base/.config\n");
+  result_free (&r);
+
+#ifndef _WIN32
+  /* Exactly what was asked for, and nothing else (Windows adds variables
+     of its own to a child's environment).  */
+  r = run_tool ("-i", "-e", "ONE=1", "-e", "TWO=2", "-e", "ONE=3", "HELPER",
+                "env", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_uint_eq (r.out_len, 12);
+  ck_assert_mem_eq (r.out, "ONE=3\0TWO=2\0", 12);
+  result_free (&r);
+
+  r = run_tool ("-i", "HELPER", "env", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_uint_eq (r.out_len, 0);
+  result_free (&r);
+#endif
+
+  test_unsetenv ("SUBPROC_TOOL_A");
+  test_unsetenv ("SUBPROC_TOOL_B");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Working directory and streams.  */
+
+START_TEST (test_cwd)
+{
+  struct result r = run_tool ("--cwd", test_tmpdir, "HELPER", "cwd", NULL);
+  char *want = malloc (strlen (test_tmpdir) + 2);
+  ck_assert_ptr_nonnull (want);
+  sprintf (want, "%s\n", test_tmpdir);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, want);
+  result_free (&r);
+  free (want);
+
+  /* The directory is missing: a setup step failed, 125.  */
+  char *missing = test_tmp_path ("missing");
+  r = run_tool ("-C", missing, "HELPER", "cwd", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "subproc: cannot run '");
+  ASSERT_CONTAINS (r.err, "changing directory failed");
+  ck_assert_str_eq (r.out, "");
+  result_free (&r);
+  free (missing);
+}
+END_TEST
+
+START_TEST (test_input)
+{
+  /* Inherited by default.  */
+  struct result r = run_tool_input ("from the caller", "HELPER", "echo",
+                                    NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "from the caller");
+  result_free (&r);
+
+  r = run_tool_input ("from the caller", "--input", "a string\n", "HELPER",
+                      "echo", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "a string\n");
+  result_free (&r);
+
+  /* A file, bytes as they are.  */
+  char *path = test_tmp_path ("in");
+  test_write_file (path, "bin\0\xff\r\n", 7);
+  r = run_tool ("--input-file", path, "HELPER", "echo", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_uint_eq (r.out_len, 7);
+  ck_assert_mem_eq (r.out, "bin\0\xff\r\n", 7);
+  result_free (&r);
+
+  /* The null device; the last input option wins.  */
+  r = run_tool_input ("from the caller", "--input=x", "--null-input",
+                      "HELPER", "stdio-null", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "0=null\n1=other\n2=other\n");
+  result_free (&r);
+
+  char *missing = test_tmp_path ("missing");
+  r = run_tool ("--input-file", missing, "HELPER", "echo", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "subproc: cannot open input file '");
+  result_free (&r);
+  free (missing);
+  free (path);
+}
+END_TEST
+
+START_TEST (test_output_files)
+{
+  char *out = test_tmp_path ("out"), *err = test_tmp_path ("err");
+  size_t len;
+
+  /* Existing content is replaced.  */
+  test_write_file (out, "old content that is longer", 26);
+  struct result r = run_tool ("--output-file", out, "--error-file", err,
+                              "HELPER", "interleave", "2", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "");
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+  char *text = test_read_file (out, &len);
+  ck_assert_str_eq (text, "out 0\nout 1\n");
+  free (text);
+  text = test_read_file (err, NULL);
+  ck_assert_str_eq (text, "err 0\nerr 1\n");
+  free (text);
+
+  /* Merged: one file, in the order written.  */
+  r = run_tool ("--merge", "--output-file", out, "HELPER", "interleave", "2",
+                NULL);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+  text = test_read_file (out, NULL);
+  ck_assert_str_eq (text, "out 0\nerr 0\nout 1\nerr 1\n");
+  free (text);
+
+  /* Merged into the command's own standard output.  */
+  r = run_tool ("--merge", "HELPER", "interleave", "1", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "out 0\nerr 0\n");
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+
+  /* Null devices.  */
+  r = run_tool ("--null-output", "HELPER", "interleave", "1", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "");
+  ck_assert_str_eq (r.err, "err 0\n");
+  result_free (&r);
+  r = run_tool ("--null-error", "HELPER", "stdio-null", "2", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+  r = run_tool ("--null-error", "HELPER", "stdio-null", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "0=null\n1=other\n2=null\n");
+  result_free (&r);
+
+  char *bad = test_tmp_path ("missing/out");
+  r = run_tool ("--output-file", bad, "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "subproc: cannot open output file '");
+  result_free (&r);
+  r = run_tool ("--error-file", bad, "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "subproc: cannot open error file '");
+  result_free (&r);
+  free (bad);
+  free (out);
+  free (err);
+}
+END_TEST
+
+START_TEST (test_capture)
+{
+  /* Collected, then written out; the status is the child's.  */
+  struct result r = run_tool ("--capture", "HELPER", "err-exit", "message",
+                              "3", NULL);
+  ASSERT_STATUS (r, 3);
+  ck_assert_str_eq (r.out, "");
+  ck_assert_str_eq (r.err, "message\n");
+  result_free (&r);
+
+  r = run_tool ("--capture", "HELPER", "write-nul", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_uint_eq (r.out_len, 5);
+  ck_assert_mem_eq (r.out, "a\0b\0c", 5);
+  result_free (&r);
+
+  r = run_tool ("--capture", "--merge", "HELPER", "interleave", "2", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "out 0\nerr 0\nout 1\nerr 1\n");
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+
+  /* Large output, both streams at once.  */
+  r = run_tool ("--capture", "HELPER", "write-both", "1000000", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_uint_eq (r.out_len, 1000000);
+  ck_assert_uint_eq (r.err_len, 1000000);
+  ck_assert_int_eq (memcmp (r.out, r.err, 1000000), 0);
+  ck_assert_mem_eq (r.out + 26 * 1000, "abcdef", 6);
+  result_free (&r);
+}
+END_TEST
+
+START_TEST (test_max_output)
+{
+  struct result r = run_tool ("--max-output=1K", "HELPER", "write-bytes",
+                              "100000", NULL);
+  ASSERT_STATUS (r, 125);
+  ck_assert_uint_eq (r.out_len, 1024);
+  ck_assert_mem_eq (r.out, "abcdefghijklmnopqrstuvwxyz", 26);
+  ASSERT_CONTAINS (r.err, "exceeded the limit of 1024 bytes");
+  result_free (&r);
+
+  /* A child that never stops writing is stopped.  */
+  r = run_tool ("--json", "--max-output=64KiB", "HELPER", "write-forever",
+                NULL);
+  ASSERT_STATUS (r, 125);
+  jv_t o = jparse (r.out);
+  check_members (&o);
+  ck_assert (jbool (&o, "output_limit_exceeded"));
+  ck_assert (!jbool (&o, "timed_out"));
+  ck_assert_uint_eq (jget (&o, "stdout")->len, 65536);
+  ck_assert_str_eq (jstr (jget (&o, "error"), "code"), "SUBPROC_ERR_IO");
+  ck_assert_int_eq (jint (&o, "status"), 125);
+  jv_clear (&o);
+  result_free (&r);
+
+  /* Within the limit: nothing happens.  */
+  r = run_tool ("--max-output=100", "HELPER", "write-bytes", "100", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_uint_eq (r.out_len, 100);
+  result_free (&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* JSON.  */
+
+START_TEST (test_json)
+{
+  struct result r = run_tool ("--json", "HELPER", "err-exit", "oops", "3",
+                              NULL);
+  ASSERT_STATUS (r, 3);
+  /* The library's message is not printed for a status: only errors.  */
+  ck_assert_str_eq (r.err, "");
+  jv_t o = jparse (r.out);
+  check_members (&o);
+  ck_assert_str_eq (jstr (&o, "program"), test_helper ());
+  const jv_t *argv = jget (&o, "argv");
+  ck_assert_int_eq (argv->type, J_ARRAY);
+  ck_assert_uint_eq (argv->n, 4);
+  ck_assert_str_eq (argv->items[0].str, test_helper ());
+  ck_assert_str_eq (argv->items[1].str, "err-exit");
+  ck_assert_str_eq (argv->items[2].str, "oops");
+  ck_assert_str_eq (argv->items[3].str, "3");
+  ck_assert_int_eq (jint (&o, "exit_status"), 3);
+  ck_assert (jnull (&o, "signal"));
+  ck_assert (!jbool (&o, "timed_out"));
+  ck_assert (!jbool (&o, "output_limit_exceeded"));
+  ck_assert_str_eq (jstr (&o, "stdout"), "");
+  ck_assert_str_eq (jstr (&o, "stderr"), "oops\n");
+  ck_assert (jnull (&o, "error"));
+  ck_assert_int_eq (jint (&o, "status"), 3);
+  jv_clear (&o);
+  result_free (&r);
+
+  /* Streams sent elsewhere are null; merged, stderr is null.  */
+  r = run_tool ("-j", "--merge", "HELPER", "interleave", "1", NULL);
+  ASSERT_STATUS (r, 0);
+  o = jparse (r.out);
+  check_members (&o);
+  ck_assert_str_eq (jstr (&o, "stdout"), "out 0\nerr 0\n");
+  ck_assert (jnull (&o, "stderr"));
+  jv_clear (&o);
+  result_free (&r);
+
+  r = run_tool ("-j", "--null-output", "HELPER", "interleave", "1", NULL);
+  ASSERT_STATUS (r, 0);
+  o = jparse (r.out);
+  check_members (&o);
+  ck_assert (jnull (&o, "stdout"));
+  ck_assert_str_eq (jstr (&o, "stderr"), "err 0\n");
+  jv_clear (&o);
+  result_free (&r);
+}
+END_TEST
+
+START_TEST (test_json_failures)
+{
+  /* Not found: no status, the error, 127.  */
+  struct result r = run_tool ("--json", "subproc-no-such-program-anywhere",
+                              NULL);
+  ASSERT_STATUS (r, 127);
+  ASSERT_CONTAINS (r.err, "cannot find program");
+  jv_t o = jparse (r.out);
+  check_members (&o);
+  ck_assert (jnull (&o, "exit_status"));
+  ck_assert (jnull (&o, "signal"));
+  const jv_t *err = jget (&o, "error");
+  ck_assert_str_eq (jstr (err, "code"), "SUBPROC_ERR_NOT_FOUND");
+  ASSERT_CONTAINS (jstr (err, "message"),
+                   "cannot find program 'subproc-no-such-program-anywhere'");
+  ck_assert_int_eq (jint (&o, "status"), 127);
+  jv_clear (&o);
+  result_free (&r);
+
+  /* Timed out: what was written before is kept.  */
+  r = run_tool ("--json", "--timeout=0.3", "HELPER", "tree", "0", NULL);
+  ASSERT_STATUS (r, 124);
+  o = jparse (r.out);
+  check_members (&o);
+  ck_assert (jbool (&o, "timed_out"));
+  ck_assert (jnull (&o, "exit_status"));
+  ck_assert_str_eq (jstr (jget (&o, "error"), "code"),
+                    "SUBPROC_ERR_TIMEOUT");
+  ck_assert_int_eq (jint (&o, "status"), 124);
+  jv_clear (&o);
+  result_free (&r);
+
+  /* Input and JSON output together.  */
+  r = run_tool ("--json", "--input=kept", "HELPER", "read-one", NULL);
+  ASSERT_STATUS (r, 0);
+  o = jparse (r.out);
+  ck_assert_str_eq (jstr (&o, "stdout"), "closed\n");
+  jv_clear (&o);
+  result_free (&r);
+}
+END_TEST
+
+/* Bytes through JSON: exact for valid UTF-8, \u00XX plus base64 for the
+   rest.  */
+START_TEST (test_json_bytes)
+{
+  static const struct
+  {
+    const char *bytes;
+    size_t len;
+    bool valid;
+    const char *shown; /* the decoded JSON string */
+    size_t shown_len;
+  } cases[] = {
+    { "a\0b\0c", 5, true, "a\0b\0c", 5 },
+    { "q\"b\\s/\n\r\t\x01\x1f\x7f", 12, true,
+      "q\"b\\s/\n\r\t\x01\x1f\x7f", 12 },
+    { "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, true,
+      "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9 },
+    /* A stray byte: shown as U+00FF, i.e. \xc3\xbf once decoded.  */
+    { "\xff" "A", 2, false, "\xc3\xbf" "A", 3 },
+    /* An overlong '/', a surrogate, a truncated sequence.  */
+    { "\xc0\xaf", 2, false, "\xc3\x80\xc2\xaf", 4 },
+    { "\xed\xa0\x80", 3, false, "\xc3\xad\xc2\xa0\xc2\x80", 6 },
+    { "x\xe2\x82", 3, false, "x\xc3\xa2\xc2\x82", 5 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      char *path = test_tmp_path ("bytes");
+      test_write_file (path, cases[i].bytes, cases[i].len);
+      struct result r = run_tool ("--json", "--input-file", path, "HELPER",
+                                  "echo", NULL);
+      ASSERT_STATUS (r, 0);
+      jv_t o = jparse (r.out);
+      check_members (&o);
+      const jv_t *out = jget (&o, "stdout");
+      ck_assert_msg (out->len == cases[i].shown_len
+                       && memcmp (out->str, cases[i].shown, out->len) == 0,
+                     "case %zu: %s", i, r.out);
+      ck_assert_int_eq (jhas (&o, "stdout_base64"), !cases[i].valid);
+      if (!cases[i].valid)
+        {
+          size_t len;
+          char *exact = unbase64 (jstr (&o, "stdout_base64"), &len);
+          ck_assert_uint_eq (len, cases[i].len);
+          ck_assert_mem_eq (exact, cases[i].bytes, len);
+          free (exact);
+        }
+      ck_assert (!jhas (&o, "stderr_base64"));
+      jv_clear (&o);
+      result_free (&r);
+      free (path);
+    }
+
+  /* Base64 of every length modulo 3, on stderr.  */
+  for (size_t n = 1; n <= 4; n++)
+    {
+      char bytes[4] = { '\xfe', 'x', 'y', 'z' };
+      char *path = test_tmp_path ("bytes");
+      test_write_file (path, bytes, n);
+      struct result r = run_tool ("--json", "--input-file", path, "HELPER",
+                                  "echo-err", NULL);
+      jv_t o = jparse (r.out);
+      check_members (&o);
+      size_t len;
+      char *exact = unbase64 (jstr (&o, "stderr_base64"), &len);
+      ck_assert_uint_eq (len, n);
+      ck_assert_mem_eq (exact, bytes, n);
+      free (exact);
+      jv_clear (&o);
+      result_free (&r);
+      free (path);
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Dry run and verbose.  */
+
+/* The library's line for the command that the tool would build.  */
+static char *
+expected_line (const char *env, const char *first, ...)
+{
+  va_list ap;
+  subproc_t *cmd = subproc_new (test_helper ());
+  if (env)
+    subproc_add_env_string (cmd, env);
+  va_start (ap, first);
+  for (const char *a = first; a; a = va_arg (ap, const char *))
+    subproc_add_arg (cmd, a);
+  va_end (ap);
+  char *line = subproc_to_string (cmd);
+  ck_assert_ptr_nonnull (line);
+  subproc_free (cmd);
+  return line;
+}
+
+START_TEST (test_dry_run)
+{
+  char *out = test_tmp_path ("out");
+  struct result r = run_tool ("--dry-run", "-i", "-e", "A=1 2",
+                              "--output-file", out, "HELPER", "err-exit",
+                              "it's", "3", NULL);
+  char *line = expected_line ("A=1 2", "err-exit", "it's", "3", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.err, "");
+  ck_assert_uint_eq (r.out_len, strlen (line) + 1);
+  ck_assert_mem_eq (r.out, line, strlen (line));
+  ck_assert_int_eq (r.out[strlen (line)], '\n');
+  ASSERT_CONTAINS (r.out, "A='1 2' ");
+  ASSERT_CONTAINS (r.out, " err-exit 'it'\\''s' 3\n");
+  /* Nothing ran, nothing was opened.  */
+  struct stat st;
+  ck_assert_int_eq (stat (out, &st), -1);
+  result_free (&r);
+
+  r = run_tool ("-n", "-j", "HELPER", "exit", "3", NULL);
+  free (line);
+  line = expected_line (NULL, "exit", "3", NULL);
+  ASSERT_STATUS (r, 0);
+  jv_t o = jparse (r.out);
+  ck_assert_str_eq (jstr (&o, "program"), test_helper ());
+  ck_assert_uint_eq (jget (&o, "argv")->n, 3);
+  ck_assert_str_eq (jstr (&o, "command"), line);
+  ck_assert_uint_eq (o.n, 3);
+  jv_clear (&o);
+  result_free (&r);
+
+  /* What the library refuses is refused here too.  */
+  r = run_tool ("-n", "--pass-env=", "HELPER", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "is not a valid variable name");
+  result_free (&r);
+
+  free (line);
+  free (out);
+}
+END_TEST
+
+START_TEST (test_verbose)
+{
+  struct result r = run_tool ("-v", "-i", "-e", "B=2", "HELPER", "print",
+                              "x y", NULL);
+  char *line = expected_line ("B=2", "print", "x y", NULL);
+  char *want = malloc (strlen (line) + 32);
+  ck_assert_ptr_nonnull (want);
+  sprintf (want, "subproc: running: %s\n", line);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.err, want);
+  ck_assert_str_eq (r.out, "x y");
+  result_free (&r);
+  free (want);
+  free (line);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Process options.  */
+
+static long
+read_pid_file (const char *path)
+{
+  char *text = test_read_file (path, NULL);
+  char *end;
+  long pid = strtol (text, &end, 10);
+  ck_assert_msg (pid > 0 && (*end == '\n' || *end == '\0'),
+                 "pid file holds '%s'", text);
+  free (text);
+  return pid;
+}
+
+START_TEST (test_pid_file)
+{
+  char *path = test_tmp_path ("pid");
+  struct result r = run_tool ("--pid-file", path, "HELPER", "pid", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_int_eq (read_pid_file (path), atol (r.out));
+  result_free (&r);
+  free (path);
+}
+END_TEST
+
+START_TEST (test_daemonize)
+{
+  char *path = test_tmp_path ("daemon.pid");
+  /* The tool returns once the daemon has started; the daemon's standard
+     streams are the null device, so this run's pipes close at once.  */
+  struct result r = run_tool ("--daemonize", "--pid-file", path, "HELPER",
+                              "sleep", "200", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "");
+  ck_assert_str_eq (r.err, "");
+  long pid = read_pid_file (path);
+#ifndef _WIN32
+  ck_assert_msg (test_pid_ends_within (pid, 10000), "daemon %ld still there",
+                 pid);
+#else
+  /* The daemon holds its pid file open while it lives, and Windows cannot
+     remove the directory before it ends.  */
+  HANDLE h = OpenProcess (SYNCHRONIZE, FALSE, (DWORD) pid);
+  if (h != NULL)
+    {
+      DWORD w = WaitForSingleObject (h, 10000);
+      CloseHandle (h);
+      ck_assert_msg (w == WAIT_OBJECT_0, "daemon %ld still there", pid);
+    }
+#endif
+  result_free (&r);
+
+  /* A daemon has no buffers to capture into: the library says so.  */
+  r = run_tool ("--daemonize", "--capture", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "a daemon cannot have input or output buffers");
+  result_free (&r);
+
+  r = run_tool ("--daemonize", "-C", test_tmpdir, "HELPER", "exit", "0",
+                NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "working directory cannot be set");
+  result_free (&r);
+  free (path);
+}
+END_TEST
+
+START_TEST (test_pass_fd)
+{
+  char *path = test_tmp_path ("passed");
+  int fd = test_open_write (path);
+  /* Above the tool's own descriptors, and not close-on-exec.  */
+  char num[16];
+  snprintf (num, sizeof num, "%d", fd);
+
+  subproc_t *cmd = tool_cmd ("--pass-fd", num, test_helper (), "fd-write",
+                             num, "through two processes", NULL);
+  subproc_pass_fd (cmd, fd, 0);
+  struct result r = run_cmd (cmd, NULL, 0);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+
+  /* Not passed: closed in the child, whatever the tool had.  */
+  cmd = tool_cmd (test_helper (), "fds", NULL);
+  subproc_pass_fd (cmd, fd, 0);
+  r = run_cmd (cmd, NULL, 0);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "");
+  result_free (&r);
+
+  cmd = tool_cmd ("--pass-fd", num, test_helper (), "fds", NULL);
+  subproc_pass_fd (cmd, fd, SUBPROC_PASS_FD_CLOSE_PARENT);
+  r = run_cmd (cmd, NULL, 0);
+  ASSERT_STATUS (r, 0);
+  char want[20];
+  snprintf (want, sizeof want, "%d\n", fd);
+  ck_assert_str_eq (r.out, want);
+  result_free (&r);
+
+  char *text = test_read_file (path, NULL);
+  ck_assert_str_eq (text, "through two processes");
+  free (text);
+
+  /* 0, 1 and 2 are not for passing.  */
+  r = run_tool ("--pass-fd=1", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "subproc_pass_fd: descriptor 1 cannot be passed");
+  result_free (&r);
+  free (path);
+}
+END_TEST
+
+#ifndef _WIN32
+/* POSIX-only options: umask, identities, limits, capabilities, process
+   groups and kill on parent exit have no Windows counterpart that the
+   library offers (it reports SUBPROC_ERR_UNSUPPORTED; see
+   test_unsupported below for Windows).  */
+
+START_TEST (test_umask)
+{
+  struct result r = run_tool ("--umask=027", "HELPER", "umask", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "0027\n");
+  result_free (&r);
+  r = run_tool ("--umask", "0", "HELPER", "umask", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "0000\n");
+  result_free (&r);
+}
+END_TEST
+
+/* The value of "NAME=" in the helper's line-per-field output.  */
+static char *
+field (const char *out, const char *name)
+{
+  size_t n = strlen (name);
+  const char *p = out;
+  while (p)
+    {
+      if (strncmp (p, name, n) == 0 && p[n] == '=')
+        {
+          size_t len = strcspn (p + n + 1, "\n");
+          char *v = malloc (len + 1);
+          ck_assert_ptr_nonnull (v);
+          memcpy (v, p + n + 1, len);
+          v[len] = '\0';
+          return v;
+        }
+      p = strchr (p, '\n');
+      if (p)
+        p++;
+    }
+  ck_abort_msg ("no %s= in '%s'", name, out);
+  return NULL;
+}
+
+#define ASSERT_FIELD(out, name, want)                                       \
+  do                                                                        \
+    {                                                                       \
+      char *v_ = field ((out), (name));                                     \
+      ck_assert_str_eq (v_, (want));                                        \
+      free (v_);                                                            \
+    }                                                                       \
+  while (0)
+
+START_TEST (test_ids)
+{
+  if (geteuid () != 0)
+    {
+      /* Becoming someone else needs privileges: the library's error from
+         the child's setup, 125.  */
+      struct result r = run_tool ("--uid=0", "HELPER", "ids", NULL);
+      ASSERT_STATUS (r, 125);
+      ASSERT_CONTAINS (r.err, "subproc: cannot run '");
+      result_free (&r);
+      return;
+    }
+
+  struct result r = run_tool ("--uid=12345", "--gid=23456", "HELPER", "ids",
+                              NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_FIELD (r.out, "uid", "12345");
+  ASSERT_FIELD (r.out, "euid", "12345");
+  ASSERT_FIELD (r.out, "gid", "23456");
+  result_free (&r);
+
+  /* A name: its uid and its primary group.  */
+  struct passwd *pw = getpwnam ("nobody");
+  if (pw)
+    {
+      char uid[32], gid[32];
+      snprintf (uid, sizeof uid, "%ld", (long) pw->pw_uid);
+      snprintf (gid, sizeof gid, "%ld", (long) pw->pw_gid);
+      r = run_tool ("--uid=nobody", "HELPER", "ids", NULL);
+      ASSERT_STATUS (r, 0);
+      ASSERT_FIELD (r.out, "uid", uid);
+      ASSERT_FIELD (r.out, "gid", gid);
+      result_free (&r);
+
+      /* The same by number.  */
+      char opt[48];
+      snprintf (opt, sizeof opt, "--uid=%s", uid);
+      r = run_tool (opt, "HELPER", "ids", NULL);
+      ASSERT_STATUS (r, 0);
+      ASSERT_FIELD (r.out, "uid", uid);
+      ASSERT_FIELD (r.out, "gid", gid);
+      result_free (&r);
+
+      /* A group name.  */
+      r = run_tool ("--uid=nobody", "--gid=root", "HELPER", "ids", NULL);
+      ASSERT_STATUS (r, 0);
+      ASSERT_FIELD (r.out, "gid", "0");
+      result_free (&r);
+    }
+
+  r = run_tool ("--uid=subproc-no-such-user", "HELPER", "ids", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "no such user 'subproc-no-such-user'");
+  result_free (&r);
+  r = run_tool ("--gid=subproc-no-such-group", "HELPER", "ids", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "no such group 'subproc-no-such-group'");
+  result_free (&r);
+}
+END_TEST
+
+START_TEST (test_rlimits)
+{
+  struct rlimit rl;
+  char nproc[32], want_nproc[32];
+  ck_assert_int_eq (getrlimit (RLIMIT_NPROC, &rl), 0);
+  /* Lower than the hard limit, so that anyone may set it.  */
+  unsigned long long n = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 5000
+                           ? 5000
+                           : (unsigned long long) rl.rlim_max;
+  snprintf (nproc, sizeof nproc, "--limit-nproc=%llu", n);
+  snprintf (want_nproc, sizeof want_nproc, "%llu", n);
+
+  struct result r = run_tool ("--limit-nofile=100", "--limit-core=0",
+                              "--limit-memlock=64K", nproc, "HELPER",
+                              "rlimits", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_FIELD (r.out, "nofile", "100");
+  ASSERT_FIELD (r.out, "core", "0");
+  ASSERT_FIELD (r.out, "memlock", "65536");
+  ASSERT_FIELD (r.out, "nproc", want_nproc);
+  result_free (&r);
+
+  /* A limit the kernel refuses (above fs.nr_open, even for root): the
+     library's error, 125.  */
+  r = run_tool ("--limit-nofile=4294967295", "HELPER", "rlimits", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "subproc: cannot run '");
+  result_free (&r);
+}
+END_TEST
+
+START_TEST (test_caps)
+{
+  if (geteuid () != 0)
+    {
+      fprintf (stderr, "skipped: needs root\n");
+      return;
+    }
+  struct result r = run_tool ("HELPER", "caps", NULL);
+  if (strstr (r.out, "CapEff:\t0000000000000000"))
+    {
+      fprintf (stderr, "skipped: root without capabilities\n");
+      result_free (&r);
+      return;
+    }
+  result_free (&r);
+  r = run_tool ("--clear-caps", "HELPER", "caps", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "CapEff:\t0000000000000000\n");
+  ASSERT_CONTAINS (r.out, "CapPrm:\t0000000000000000\n");
+  ASSERT_CONTAINS (r.out, "CapBnd:\t0000000000000000\n");
+  result_free (&r);
+
+  /* Kept by name, with or without the prefix, and by number.  */
+  r = run_tool ("--allow-cap=CAP_NET_BIND_SERVICE", "--allow-cap=chown",
+                "HELPER", "caps", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "CapEff:\t0000000000000401\n");
+  result_free (&r);
+  r = run_tool ("--allow-cap=10", "HELPER", "caps", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "CapEff:\t0000000000000400\n");
+  ASSERT_CONTAINS (r.out, "CapBnd:\t0000000000000400\n");
+  result_free (&r);
+}
+END_TEST
+
+START_TEST (test_process_group)
+{
+  struct result r = run_tool ("--new-process-group", "HELPER", "pgid", NULL);
+  ASSERT_STATUS (r, 0);
+  char *pid = field (r.out, "pid"), *pgid = field (r.out, "pgid");
+  ck_assert_str_eq (pid, pgid);
+  free (pid);
+  free (pgid);
+  result_free (&r);
+
+  r = run_tool ("HELPER", "pgid", NULL);
+  ASSERT_STATUS (r, 0);
+  pid = field (r.out, "pid");
+  pgid = field (r.out, "pgid");
+  ck_assert_str_ne (pid, pgid);
+  free (pid);
+  free (pgid);
+  result_free (&r);
+}
+END_TEST
+
+/* The tool is killed outright: its child goes with it.  */
+START_TEST (test_kill_on_parent_exit)
+{
+# ifdef __linux__
+  char *path = test_tmp_path ("child.pid");
+  subproc_t *cmd = tool_cmd ("--kill-on-parent-exit", "--pid-file", path,
+                             test_helper (), "sleep-forever", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  /* The pid file is written before the child runs; wait for it.  */
+  struct stat st;
+  int64_t end = test_now_ms () + 30000;
+  while ((stat (path, &st) != 0 || st.st_size == 0) && test_now_ms () < end)
+    test_sleep_ms (10);
+  long pid = read_pid_file (path);
+  subproc_abort (cmd);
+  subproc_free (cmd);
+  ck_assert_msg (test_pid_ends_within (pid, 10000),
+                 "child %ld outlived the tool", pid);
+  free (path);
+# else
+  /* Elsewhere the library reports that it cannot.  */
+  struct result r = run_tool ("--kill-on-parent-exit", "HELPER", "exit", "0",
+                              NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "not supported on this platform");
+  result_free (&r);
+# endif
+}
+END_TEST
+
+#else /* _WIN32 */
+
+/* What Windows cannot do is reported with the library's message, 125.  */
+START_TEST (test_unsupported)
+{
+  static const char *const options[][2] = {
+    { "--umask=022", "umask" },
+    { "--uid=0", "uid" },
+    { "--uid=someone", "uid" },
+    { "--gid=0", "gid" },
+    { "--limit-nofile=64", "max_files" },
+    { "--limit-core=0", "max_core_size" },
+    { "--limit-memlock=1M", "max_memlock" },
+  };
+  for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+    {
+      struct result r = run_tool (options[i][0], "HELPER", "exit", "0", NULL);
+      ck_assert_msg (r.status == 125, "%s: status %d", options[i][0],
+                     r.status);
+      ASSERT_CONTAINS (r.err, "is not supported on this platform");
+      ASSERT_CONTAINS (r.err, options[i][1]);
+      result_free (&r);
+    }
+}
+END_TEST
+
+/* What Windows does offer.  */
+START_TEST (test_windows_options)
+{
+  struct result r = run_tool ("--limit-nproc=5", "--new-process-group",
+                              "--kill-on-parent-exit", "HELPER", "exit", "4",
+                              NULL);
+  ASSERT_STATUS (r, 4);
+  result_free (&r);
+
+  /* A restricted token, or the library's refusal (Wine).  */
+  r = run_tool ("--clear-caps", "HELPER", "exit", "0", NULL);
+  if (r.status != 0)
+    {
+      ASSERT_STATUS (r, 125);
+      ASSERT_CONTAINS (r.err, "is not supported on this platform");
+    }
+  result_free (&r);
+}
+END_TEST
+#endif
+
+/* ------------------------------------------------------------------ */
+
+static Suite *
+make_suite (void)
+{
+  Suite *s = suite_create ("tool");
+  TEST_CASE (s, version);
+  TEST_CASE (s, help);
+  TEST_CASE (s, usage_errors);
+  TEST_CASE (s, exit_status);
+#ifdef _WIN32
+  TEST_CASE (s, exit_status_wide);
+#endif
+  TEST_CASE_WITH_TMPDIR (s, not_found);
+  TEST_CASE_WITH_TMPDIR (s, cannot_run);
+  TEST_CASE (s, timeout);
+#ifndef _WIN32
+  TEST_CASE (s, signal_status);
+#endif
+  TEST_CASE (s, env_inherited_and_modified);
+  TEST_CASE (s, env_clear);
+  TEST_CASE_WITH_TMPDIR (s, cwd);
+  TEST_CASE_WITH_TMPDIR (s, input);
+  TEST_CASE_WITH_TMPDIR (s, output_files);
+  TEST_CASE (s, capture);
+  TEST_CASE (s, max_output);
+  TEST_CASE (s, json);
+  TEST_CASE (s, json_failures);
+  TEST_CASE_WITH_TMPDIR (s, json_bytes);
+  TEST_CASE_WITH_TMPDIR (s, dry_run);
+  TEST_CASE (s, verbose);
+  TEST_CASE_WITH_TMPDIR (s, pid_file);
+  TEST_CASE_WITH_TMPDIR (s, daemonize);
+  TEST_CASE_WITH_TMPDIR (s, pass_fd);
+#ifndef _WIN32
+  TEST_CASE (s, umask);
+  TEST_CASE (s, ids);
+  TEST_CASE (s, rlimits);
+  TEST_CASE (s, caps);
+  TEST_CASE (s, process_group);
+  TEST_CASE_WITH_TMPDIR (s, kill_on_parent_exit);
+#else
+  TEST_CASE (s, unsupported);
+  TEST_CASE (s, windows_options);
+#endif
+  return s;
+}
+
+MAIN_SUITE (make_suite)

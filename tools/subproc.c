@@ -1,0 +1,1622 @@
+/* subproc.c: the subproc command, the library's builder on the command line.
+ *
+ * Copyright (C) 2026 The libsubproc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ *   subproc [OPTION]... [--] PROGRAM [ARG]...
+ *
+ * Runs PROGRAM with ARGs through libsubproc, so that shell scripts get
+ * what the library guarantees: no shell, a clean environment if asked,
+ * descriptors other than 0, 1 and 2 closed, a timeout, a daemon with a
+ * pid file, dropped capabilities, resource limits.  Every option maps to
+ * one builder call; the run, its status and its errors are the library's.
+ *
+ * Exit status, as env(1) and timeout(1) have it: the child's exit status,
+ * 128+N when it died of signal N (POSIX), 124 when it timed out, 125 when
+ * the tool itself failed (bad option, library error, --max-output
+ * exceeded), 126 when the program was found but could not be run, 127
+ * when it was not found.  On Windows the child's exit code is passed on
+ * whole.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#ifdef _WIN32
+# include <io.h>
+# include <windows.h>
+# include <shellapi.h>
+#else
+# include <grp.h>
+# include <pwd.h>
+# include <sys/wait.h>
+# include <unistd.h>
+#endif
+
+#include "subproc.h"
+
+#ifndef O_BINARY
+# define O_BINARY 0
+#endif
+#ifndef O_CLOEXEC
+# define O_CLOEXEC 0
+#endif
+
+/* The exit statuses of the tool's own outcomes.  */
+enum
+{
+  EXIT_TIMED_OUT = 124,
+  EXIT_TOOL_FAILED = 125,
+  EXIT_CANNOT_RUN = 126,
+  EXIT_NOT_FOUND = 127
+};
+
+static const char *program_name = "subproc";
+
+/* ------------------------------------------------------------------ */
+/* Messages and memory.  */
+
+static void
+warn (const char *fmt, ...) SUBPROC_PRINTF (1, 2);
+
+static void
+warn (const char *fmt, ...)
+{
+  va_list ap;
+  fprintf (stderr, "%s: ", program_name);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fputc ('\n', stderr);
+}
+
+/* A usage error: say what and where to look, exit 125.  */
+static void
+usage_error (const char *fmt, ...) SUBPROC_PRINTF (1, 2);
+
+static void
+usage_error (const char *fmt, ...)
+{
+  if (fmt)
+    {
+      va_list ap;
+      fprintf (stderr, "%s: ", program_name);
+      va_start (ap, fmt);
+      vfprintf (stderr, fmt, ap);
+      va_end (ap);
+      fputc ('\n', stderr);
+    }
+  fprintf (stderr, "Try '%s --help' for more information.\n", program_name);
+  exit (EXIT_TOOL_FAILED);
+}
+
+static void *
+xrealloc (void *p, size_t n)
+{
+  void *q = realloc (p, n ? n : 1);
+  if (q == NULL)
+    {
+      warn ("out of memory");
+      exit (EXIT_TOOL_FAILED);
+    }
+  return q;
+}
+
+/* A growing byte buffer.  */
+typedef struct buf
+{
+  char *data;
+  size_t len, size;
+} buf_t;
+
+static void
+buf_add (buf_t *b, const void *p, size_t n)
+{
+  if (b->size - b->len < n + 1)
+    {
+      size_t size = b->size ? b->size : 256;
+      while (size - b->len < n + 1)
+        {
+          if (size > SIZE_MAX / 2)
+            {
+              warn ("out of memory");
+              exit (EXIT_TOOL_FAILED);
+            }
+          size *= 2;
+        }
+      b->data = xrealloc (b->data, size);
+      b->size = size;
+    }
+  memcpy (b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+static void
+buf_str (buf_t *b, const char *s)
+{
+  buf_add (b, s, strlen (s));
+}
+
+static void
+buf_printf (buf_t *b, const char *fmt, ...) SUBPROC_PRINTF (2, 3);
+
+static void
+buf_printf (buf_t *b, const char *fmt, ...)
+{
+  char tmp[128];
+  va_list ap;
+  va_start (ap, fmt);
+  int n = vsnprintf (tmp, sizeof tmp, fmt, ap);
+  va_end (ap);
+  if (n > 0)
+    buf_add (b, tmp, (size_t) n < sizeof tmp ? (size_t) n : sizeof tmp - 1);
+}
+
+/* Write all of P to FD.  */
+static bool
+write_all (int fd, const char *p, size_t len)
+{
+  while (len > 0)
+    {
+#ifdef _WIN32
+      int w = _write (fd, p, len > 0x10000 ? 0x10000 : (unsigned int) len);
+#else
+      ssize_t w = write (fd, p, len);
+#endif
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return false;
+      p += w;
+      len -= (size_t) w;
+    }
+  return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Platform glue: UTF-8 arguments and environment on Windows, clocks,
+   descriptors.  */
+
+#ifdef _WIN32
+static char *
+utf8_from_wide (const wchar_t *w)
+{
+  int n = WideCharToMultiByte (CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+  if (n <= 0)
+    return NULL;
+  char *s = xrealloc (NULL, (size_t) n);
+  WideCharToMultiByte (CP_UTF8, 0, w, -1, s, n, NULL, NULL);
+  return s;
+}
+
+static wchar_t *
+wide_from_utf8 (const char *s)
+{
+  int n = MultiByteToWideChar (CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL,
+                               0);
+  if (n <= 0)
+    return NULL;
+  wchar_t *w = xrealloc (NULL, (size_t) n * sizeof *w);
+  MultiByteToWideChar (CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n);
+  return w;
+}
+
+/* The command line as UTF-8: the C runtime's argv is in the ANSI code
+   page, which cannot hold every argument.  */
+static char **
+utf8_argv (int *argc)
+{
+  int n;
+  wchar_t **w = CommandLineToArgvW (GetCommandLineW (), &n);
+  if (w == NULL)
+    {
+      warn ("cannot read the command line");
+      exit (EXIT_TOOL_FAILED);
+    }
+  char **v = xrealloc (NULL, ((size_t) n + 1) * sizeof *v);
+  for (int i = 0; i < n; i++)
+    if ((v[i] = utf8_from_wide (w[i])) == NULL)
+      {
+        warn ("cannot convert argument %d to UTF-8", i);
+        exit (EXIT_TOOL_FAILED);
+      }
+  v[n] = NULL;
+  LocalFree (w);
+  *argc = n;
+  return v;
+}
+#endif
+
+/* Open PATH (UTF-8 on Windows) with FLAGS; -1 with errno on failure.  */
+static int
+open_path (const char *path, int flags)
+{
+#ifdef _WIN32
+  wchar_t *w = wide_from_utf8 (path);
+  if (w == NULL)
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  int fd = _wopen (w, flags | O_BINARY | _O_NOINHERIT, _S_IREAD | _S_IWRITE);
+  free (w);
+  return fd;
+#else
+  return open (path, flags | O_CLOEXEC, 0666);
+#endif
+}
+
+static void
+close_fd (int fd)
+{
+#ifdef _WIN32
+  _close (fd);
+#else
+  close (fd);
+#endif
+}
+
+/* Whether FD is open: a closed standard stream stays closed for the
+   child (the null device) rather than failing the run.  */
+static bool
+fd_is_open (int fd)
+{
+#ifdef _WIN32
+  intptr_t h = _get_osfhandle (fd);
+  return h != -1 && h != -2;
+#else
+  return fcntl (fd, F_GETFD) != -1;
+#endif
+}
+
+/* Seconds of a monotonic clock.  */
+static double
+now_seconds (void)
+{
+#ifdef _WIN32
+  LARGE_INTEGER f, c;
+  QueryPerformanceFrequency (&f);
+  QueryPerformanceCounter (&c);
+  return (double) c.QuadPart / (double) f.QuadPart;
+#else
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+#endif
+}
+
+/* Whether the variable names of the environment entries A and B (up to
+   '=' or the end) are the same: exactly on POSIX, regardless of ASCII
+   case on Windows, as the system compares them.  */
+static bool
+same_env_name (const char *a, const char *b)
+{
+  for (;; a++, b++)
+    {
+      char x = *a == '=' ? '\0' : *a, y = *b == '=' ? '\0' : *b;
+#ifdef _WIN32
+      if (x >= 'a' && x <= 'z')
+        x = (char) (x - 'a' + 'A');
+      if (y >= 'a' && y <= 'z')
+        y = (char) (y - 'a' + 'A');
+#endif
+      if (x != y)
+        return false;
+      if (x == '\0')
+        return true;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing option values.  */
+
+static bool
+all_digits (const char *s)
+{
+  if (*s == '\0')
+    return false;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9')
+      return false;
+  return true;
+}
+
+/* A decimal number into *V, with overflow checks.  */
+static bool
+parse_ull (const char **sp, unsigned long long *v)
+{
+  const char *s = *sp;
+  unsigned long long n = 0;
+  if (*s < '0' || *s > '9')
+    return false;
+  for (; *s >= '0' && *s <= '9'; s++)
+    {
+      unsigned int d = (unsigned int) (*s - '0');
+      if (n > (ULLONG_MAX - d) / 10)
+        return false;
+      n = n * 10 + d;
+    }
+  *v = n;
+  *sp = s;
+  return true;
+}
+
+static unsigned long long
+number_arg (const char *opt, const char *s, unsigned long long max)
+{
+  unsigned long long v;
+  const char *p = s;
+  if (!parse_ull (&p, &v) || *p != '\0' || v > max)
+    usage_error ("--%s: '%s' is not a number from 0 to %llu", opt, s, max);
+  return v;
+}
+
+/* A byte count with an optional binary suffix: K, M, G or T (KiB, MiB,
+   ... and the lower-case forms are accepted as well).  */
+static unsigned long long
+size_arg (const char *opt, const char *s)
+{
+  unsigned long long v;
+  const char *p = s;
+  if (!parse_ull (&p, &v))
+    usage_error ("--%s: '%s' is not a size", opt, s);
+  int shift = 0;
+  switch (*p)
+    {
+    case '\0':
+      break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      break;
+    case 't':
+    case 'T':
+      shift = 40;
+      break;
+    default:
+      usage_error ("--%s: '%s' is not a size", opt, s);
+    }
+  if (shift)
+    {
+      p++;
+      if (strcmp (p, "iB") == 0 || strcmp (p, "B") == 0)
+        p += strlen (p);
+    }
+  if (*p != '\0')
+    usage_error ("--%s: '%s' is not a size", opt, s);
+  if (shift && v > (ULLONG_MAX >> shift))
+    usage_error ("--%s: '%s' is too large", opt, s);
+  return v << shift;
+}
+
+/* A duration as timeout(1) takes it: a decimal number of seconds with an
+   optional fraction ("2", "0.25", ".5") and an optional unit: s (seconds,
+   the default), m (minutes), h (hours) or d (days).  Returns
+   milliseconds, rounded up so that a short positive duration is not taken
+   for 0, which means no limit.  The decimal point is always '.'.  */
+static unsigned int
+duration_arg (const char *opt, const char *s)
+{
+  unsigned long long whole = 0, frac_ns = 0;
+  const char *p = s;
+  bool digits = false;
+
+  if (*p >= '0' && *p <= '9')
+    {
+      if (!parse_ull (&p, &whole))
+        usage_error ("--%s: '%s' is too large", opt, s);
+      digits = true;
+    }
+  if (*p == '.')
+    {
+      unsigned long long scale = 100000000;
+      for (p++; *p >= '0' && *p <= '9'; p++)
+        {
+          digits = true;
+          if (scale)
+            frac_ns += (unsigned long long) (*p - '0') * scale;
+          else if (*p != '0')
+            /* Below a nanosecond: round up.  */
+            frac_ns = frac_ns / 1000000 * 1000000 + 1000000;
+          scale /= 10;
+        }
+    }
+  unsigned long long mult = 1;
+  switch (*p)
+    {
+    case '\0':
+      break;
+    case 's':
+      p++;
+      break;
+    case 'm':
+      mult = 60;
+      p++;
+      break;
+    case 'h':
+      mult = 3600;
+      p++;
+      break;
+    case 'd':
+      mult = 86400;
+      p++;
+      break;
+    default:
+      break;
+    }
+  if (!digits || *p != '\0')
+    usage_error ("--%s: '%s' is not a duration", opt, s);
+
+  /* UINT_MAX milliseconds is about 49.7 days.  */
+  unsigned long long limit_s = UINT_MAX / 1000ULL;
+  if (whole > limit_s / mult + 1)
+    usage_error ("--%s: '%s' is too long (the limit is %llu seconds)", opt,
+                 s, limit_s);
+  unsigned long long ns = (whole * 1000000000ULL + frac_ns) * mult;
+  unsigned long long ms = ns / 1000000 + (ns % 1000000 != 0);
+  if (ms > UINT_MAX)
+    usage_error ("--%s: '%s' is too long (the limit is %llu seconds)", opt,
+                 s, limit_s);
+  return (unsigned int) ms;
+}
+
+/* The Linux capability names, by number.  */
+static const char *const cap_names[] = {
+  "chown",           "dac_override",   "dac_read_search", "fowner",
+  "fsetid",          "kill",           "setgid",          "setuid",
+  "setpcap",         "linux_immutable", "net_bind_service", "net_broadcast",
+  "net_admin",       "net_raw",        "ipc_lock",        "ipc_owner",
+  "sys_module",      "sys_rawio",      "sys_chroot",      "sys_ptrace",
+  "sys_pacct",       "sys_admin",      "sys_boot",        "sys_nice",
+  "sys_resource",    "sys_time",       "sys_tty_config",  "mknod",
+  "lease",           "audit_write",    "audit_control",   "setfcap",
+  "mac_override",    "mac_admin",      "syslog",          "wake_alarm",
+  "block_suspend",   "audit_read",     "perfmon",         "bpf",
+  "checkpoint_restore",
+};
+
+static bool
+same_ascii_nocase (const char *a, const char *b)
+{
+  for (; *a && *b; a++, b++)
+    {
+      char x = *a >= 'A' && *a <= 'Z' ? (char) (*a - 'A' + 'a') : *a;
+      char y = *b >= 'A' && *b <= 'Z' ? (char) (*b - 'A' + 'a') : *b;
+      if (x != y)
+        return false;
+    }
+  return *a == *b;
+}
+
+/* A capability: its number, or its name with or without "CAP_", in any
+   case.  */
+static int
+cap_arg (const char *s)
+{
+  if (all_digits (s))
+    return (int) number_arg ("allow-cap", s, 63);
+  const char *name = s;
+  if (strlen (name) > 4 && (name[0] == 'c' || name[0] == 'C')
+      && (name[1] == 'a' || name[1] == 'A')
+      && (name[2] == 'p' || name[2] == 'P') && name[3] == '_')
+    name += 4;
+  for (size_t i = 0; i < sizeof cap_names / sizeof cap_names[0]; i++)
+    if (same_ascii_nocase (name, cap_names[i]))
+      return (int) i;
+  usage_error ("--allow-cap: unknown capability '%s'", s);
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The options.  */
+
+/* Where a standard stream of the child goes.  */
+enum stream_mode
+{
+  STREAM_INHERIT, /* the tool's own descriptor */
+  STREAM_NULL,    /* the null device */
+  STREAM_FILE,    /* a file */
+  STREAM_STRING,  /* input only: a string */
+  STREAM_CAPTURE  /* output only: collected in memory */
+};
+
+/* Environment operations, applied in command-line order.  */
+enum env_op_kind
+{
+  ENV_SET,
+  ENV_PASS,
+  ENV_PASS_COMMON,
+  ENV_XDG
+};
+
+struct env_op
+{
+  enum env_op_kind kind;
+  const char *arg;
+};
+
+struct options
+{
+  bool clear_env;
+  struct env_op *env_ops;
+  size_t n_env_ops;
+  const char **unset;
+  size_t n_unset;
+
+  const char *cwd;
+  enum stream_mode in, out, err;
+  const char *in_arg, *out_arg, *err_arg;
+  bool merge;
+  bool capture;
+  unsigned long long max_output;
+  bool json;
+  bool dry_run;
+  bool verbose;
+
+  unsigned int timeout_ms;
+  bool daemonize;
+  const char *pid_file;
+  int umask;
+  const char *uid, *gid;
+  bool set_nofile, set_nproc, set_core, set_memlock;
+  unsigned int nofile, nproc;
+  unsigned long long core, memlock;
+  bool clear_caps;
+  int *allow_caps;
+  size_t n_allow_caps;
+  int *pass_fds;
+  size_t n_pass_fds;
+  bool new_process_group;
+  bool kill_on_parent_exit;
+};
+
+enum
+{
+  OPT_PASS_ENV = 256,
+  OPT_PASS_COMMON,
+  OPT_ENV_XDG,
+  OPT_INPUT,
+  OPT_INPUT_FILE,
+  OPT_NULL_INPUT,
+  OPT_OUTPUT_FILE,
+  OPT_ERROR_FILE,
+  OPT_NULL_OUTPUT,
+  OPT_NULL_ERROR,
+  OPT_MERGE,
+  OPT_CAPTURE,
+  OPT_MAX_OUTPUT,
+  OPT_DAEMONIZE,
+  OPT_PID_FILE,
+  OPT_UMASK,
+  OPT_UID,
+  OPT_GID,
+  OPT_LIMIT_NOFILE,
+  OPT_LIMIT_NPROC,
+  OPT_LIMIT_CORE,
+  OPT_LIMIT_MEMLOCK,
+  OPT_CLEAR_CAPS,
+  OPT_ALLOW_CAP,
+  OPT_PASS_FD,
+  OPT_NEW_PROCESS_GROUP,
+  OPT_KILL_ON_PARENT_EXIT
+};
+
+static const struct option long_options[] = {
+  { "clear-env", no_argument, NULL, 'i' },
+  { "env", required_argument, NULL, 'e' },
+  { "unset", required_argument, NULL, 'u' },
+  { "pass-env", required_argument, NULL, OPT_PASS_ENV },
+  { "pass-common", no_argument, NULL, OPT_PASS_COMMON },
+  { "env-xdg", required_argument, NULL, OPT_ENV_XDG },
+  { "cwd", required_argument, NULL, 'C' },
+  { "input", required_argument, NULL, OPT_INPUT },
+  { "input-file", required_argument, NULL, OPT_INPUT_FILE },
+  { "null-input", no_argument, NULL, OPT_NULL_INPUT },
+  { "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
+  { "error-file", required_argument, NULL, OPT_ERROR_FILE },
+  { "null-output", no_argument, NULL, OPT_NULL_OUTPUT },
+  { "null-error", no_argument, NULL, OPT_NULL_ERROR },
+  { "merge", no_argument, NULL, OPT_MERGE },
+  { "capture", no_argument, NULL, OPT_CAPTURE },
+  { "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
+  { "json", no_argument, NULL, 'j' },
+  { "timeout", required_argument, NULL, 't' },
+  { "daemonize", no_argument, NULL, OPT_DAEMONIZE },
+  { "pid-file", required_argument, NULL, OPT_PID_FILE },
+  { "umask", required_argument, NULL, OPT_UMASK },
+  { "uid", required_argument, NULL, OPT_UID },
+  { "gid", required_argument, NULL, OPT_GID },
+  { "limit-nofile", required_argument, NULL, OPT_LIMIT_NOFILE },
+  { "limit-nproc", required_argument, NULL, OPT_LIMIT_NPROC },
+  { "limit-core", required_argument, NULL, OPT_LIMIT_CORE },
+  { "limit-memlock", required_argument, NULL, OPT_LIMIT_MEMLOCK },
+  { "clear-caps", no_argument, NULL, OPT_CLEAR_CAPS },
+  { "allow-cap", required_argument, NULL, OPT_ALLOW_CAP },
+  { "pass-fd", required_argument, NULL, OPT_PASS_FD },
+  { "new-process-group", no_argument, NULL, OPT_NEW_PROCESS_GROUP },
+  { "kill-on-parent-exit", no_argument, NULL, OPT_KILL_ON_PARENT_EXIT },
+  { "dry-run", no_argument, NULL, 'n' },
+  { "verbose", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { "version", no_argument, NULL, 'V' },
+  { NULL, 0, NULL, 0 }
+};
+
+/* "+": stop at PROGRAM, so that its options are its own.  */
+static const char short_options[] = "+ie:u:C:jt:nvhV";
+
+static void
+help (void)
+{
+  printf ("\
+Usage: %s [OPTION]... [--] PROGRAM [ARG]...\n\
+Run PROGRAM with ARGs through libsubproc: no shell, descriptors other\n\
+than 0, 1 and 2 closed, and the environment, limits and privileges that\n\
+the options ask for.\n\
+\n",
+          program_name);
+  fputs ("\
+Environment (without -i, the child gets this process's environment):\n\
+  -i, --clear-env          start from an empty environment\n\
+  -e, --env=NAME=VALUE     set NAME to VALUE\n\
+  -u, --unset=NAME         remove NAME from the inherited environment\n\
+      --pass-env=NAME      pass NAME with its value here, if it is set\n\
+      --pass-common        pass PATH, HOME, USER, TMPDIR... and set\n\
+                           LC_ALL=C (subproc_add_env_pass_common)\n\
+      --env-xdg=DIR        set XDG_DATA_HOME, XDG_CACHE_HOME and\n\
+                           XDG_CONFIG_HOME below DIR\n\
+\n\
+Standard streams (by default the child shares this process's):\n\
+  -C, --cwd=DIR            run in directory DIR\n\
+      --input=STRING       feed STRING to the child's standard input\n\
+      --input-file=FILE    the child's standard input reads FILE\n\
+      --null-input         standard input from the null device\n\
+      --output-file=FILE   standard output to FILE (created or truncated)\n\
+      --error-file=FILE    standard error to FILE (created or truncated)\n\
+      --null-output        standard output to the null device\n\
+      --null-error         standard error to the null device\n\
+      --merge              standard error goes where standard output goes\n\
+      --capture            collect output and error in memory and write\n\
+                           them out when the child has finished\n\
+      --max-output=SIZE    stop the child once it has written more than\n\
+                           SIZE bytes (K, M, G, T suffixes); implies\n\
+                           --capture\n\
+  -j, --json               print one JSON object with the outcome and the\n\
+                           captured output; implies --capture for the\n\
+                           streams not sent elsewhere\n\
+\n\
+Process:\n\
+  -t, --timeout=DURATION   stop the child after DURATION seconds (a\n\
+                           fraction and a unit s, m, h or d allowed)\n\
+      --daemonize          run the child as a daemon\n\
+      --pid-file=FILE      write the child's (or daemon's) pid to FILE\n\
+      --umask=MODE         set the child's umask (octal)\n\
+      --uid=USER           run as USER (a name or a number)\n\
+      --gid=GROUP          run as GROUP (a name or a number); default\n\
+                           with --uid: the user's primary group\n\
+      --limit-nofile=N     at most N open files\n\
+      --limit-nproc=N      at most N processes\n\
+      --limit-core=SIZE    core files of at most SIZE bytes\n\
+      --limit-memlock=SIZE at most SIZE bytes of locked memory\n\
+      --clear-caps         drop every capability\n\
+      --allow-cap=CAP      drop every capability but CAP (repeatable)\n\
+      --pass-fd=N          keep descriptor N open in the child\n\
+      --new-process-group  run the child in a process group of its own\n\
+      --kill-on-parent-exit  kill the child if this process dies\n\
+\n\
+Other:\n\
+  -n, --dry-run            print the command line and run nothing\n\
+  -v, --verbose            print the command line before running it\n\
+  -h, --help               print this help and exit\n\
+  -V, --version            print the version and exit\n\
+\n\
+Exit status: the child's; 128+N if it died of signal N; 124 if it timed\n\
+out; 125 if this program failed; 126 if PROGRAM cannot be run; 127 if\n\
+it was not found.\n",
+         stdout);
+  printf ("\nReport bugs to the libsubproc authors; manual: "
+          "'info libsubproc'.\n");
+}
+
+#define APPEND(array, count, value)                                         \
+  do                                                                        \
+    {                                                                       \
+      (array) = xrealloc ((array), ((count) + 1) * sizeof *(array));        \
+      (array)[(count)++] = (value);                                         \
+    }                                                                       \
+  while (0)
+
+static void
+add_env_op (struct options *o, enum env_op_kind kind, const char *arg)
+{
+  struct env_op op = { kind, arg };
+  APPEND (o->env_ops, o->n_env_ops, op);
+}
+
+/* Parse the options; returns the index of PROGRAM in ARGV.  */
+static int
+parse_options (int argc, char **argv, struct options *o)
+{
+  int c;
+
+  while ((c = getopt_long (argc, argv, short_options, long_options, NULL))
+         != -1)
+    switch (c)
+      {
+      case 'i':
+        o->clear_env = true;
+        break;
+      case 'e':
+        if (strchr (optarg, '=') == NULL || optarg[0] == '=')
+          usage_error ("--env: '%s' is not of the form NAME=VALUE", optarg);
+        add_env_op (o, ENV_SET, optarg);
+        break;
+      case 'u':
+        if (optarg[0] == '\0' || strchr (optarg, '='))
+          usage_error ("--unset: '%s' is not a variable name", optarg);
+        APPEND (o->unset, o->n_unset, optarg);
+        break;
+      case OPT_PASS_ENV:
+        add_env_op (o, ENV_PASS, optarg);
+        break;
+      case OPT_PASS_COMMON:
+        add_env_op (o, ENV_PASS_COMMON, NULL);
+        break;
+      case OPT_ENV_XDG:
+        add_env_op (o, ENV_XDG, optarg);
+        break;
+      case 'C':
+        o->cwd = optarg;
+        break;
+      case OPT_INPUT:
+        o->in = STREAM_STRING;
+        o->in_arg = optarg;
+        break;
+      case OPT_INPUT_FILE:
+        o->in = STREAM_FILE;
+        o->in_arg = optarg;
+        break;
+      case OPT_NULL_INPUT:
+        o->in = STREAM_NULL;
+        break;
+      case OPT_OUTPUT_FILE:
+        o->out = STREAM_FILE;
+        o->out_arg = optarg;
+        break;
+      case OPT_ERROR_FILE:
+        o->err = STREAM_FILE;
+        o->err_arg = optarg;
+        break;
+      case OPT_NULL_OUTPUT:
+        o->out = STREAM_NULL;
+        break;
+      case OPT_NULL_ERROR:
+        o->err = STREAM_NULL;
+        break;
+      case OPT_MERGE:
+        o->merge = true;
+        break;
+      case OPT_CAPTURE:
+        o->capture = true;
+        break;
+      case OPT_MAX_OUTPUT:
+        o->max_output = size_arg ("max-output", optarg);
+        if (o->max_output > SIZE_MAX)
+          usage_error ("--max-output: '%s' is too large", optarg);
+        o->capture = true;
+        break;
+      case 'j':
+        o->json = true;
+        break;
+      case 't':
+        o->timeout_ms = duration_arg ("timeout", optarg);
+        break;
+      case OPT_DAEMONIZE:
+        o->daemonize = true;
+        break;
+      case OPT_PID_FILE:
+        o->pid_file = optarg;
+        break;
+      case OPT_UMASK:
+        {
+          char *end;
+          errno = 0;
+          long m = strtol (optarg, &end, 8);
+          if (errno || end == optarg || *end || m < 0 || m > 0777)
+            usage_error ("--umask: '%s' is not an octal mode from 0 to 777",
+                         optarg);
+          o->umask = (int) m;
+        }
+        break;
+      case OPT_UID:
+        o->uid = optarg;
+        break;
+      case OPT_GID:
+        o->gid = optarg;
+        break;
+      case OPT_LIMIT_NOFILE:
+        o->nofile = (unsigned int) number_arg ("limit-nofile", optarg,
+                                               UINT_MAX);
+        o->set_nofile = true;
+        break;
+      case OPT_LIMIT_NPROC:
+        o->nproc = (unsigned int) number_arg ("limit-nproc", optarg,
+                                              UINT_MAX);
+        o->set_nproc = true;
+        break;
+      case OPT_LIMIT_CORE:
+        o->core = size_arg ("limit-core", optarg);
+        o->set_core = true;
+        break;
+      case OPT_LIMIT_MEMLOCK:
+        o->memlock = size_arg ("limit-memlock", optarg);
+        o->set_memlock = true;
+        break;
+      case OPT_CLEAR_CAPS:
+        o->clear_caps = true;
+        break;
+      case OPT_ALLOW_CAP:
+        {
+          int cap = cap_arg (optarg);
+          APPEND (o->allow_caps, o->n_allow_caps, cap);
+          o->clear_caps = true;
+        }
+        break;
+      case OPT_PASS_FD:
+        {
+          int fd = (int) number_arg ("pass-fd", optarg, INT_MAX);
+          APPEND (o->pass_fds, o->n_pass_fds, fd);
+        }
+        break;
+      case OPT_NEW_PROCESS_GROUP:
+        o->new_process_group = true;
+        break;
+      case OPT_KILL_ON_PARENT_EXIT:
+        o->kill_on_parent_exit = true;
+        break;
+      case 'n':
+        o->dry_run = true;
+        break;
+      case 'v':
+        o->verbose = true;
+        break;
+      case 'h':
+        help ();
+        exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_TOOL_FAILED);
+      case 'V':
+        printf ("subproc (libsubproc) %s\n"
+                "library loaded: libsubproc %s\n"
+                "Copyright (C) 2026 The libsubproc authors.\n"
+                "License LGPL-2.1-or-later: GNU LGPL version 2.1 or later.\n"
+                "This is free software: you are free to change and "
+                "redistribute it.\n"
+                "There is NO WARRANTY, to the extent permitted by law.\n",
+                PACKAGE_VERSION, subproc_version ());
+        exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_TOOL_FAILED);
+      default:
+        /* getopt_long has said what was wrong.  */
+        usage_error (NULL);
+      }
+
+  if (optind >= argc)
+    usage_error ("missing the program to run");
+  return optind;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building the command.  */
+
+/* The uid of USER, and in *GID its primary group (-1 if unknown).  */
+static subproc_uid_t
+lookup_user (const char *user, subproc_gid_t *gid)
+{
+  *gid = (subproc_gid_t) -1;
+#ifdef _WIN32
+  /* Windows has no numeric user ids: whatever the id, the library
+     reports SUBPROC_ERR_UNSUPPORTED when the command runs, which is the
+     error the user should see.  */
+  if (all_digits (user))
+    return (subproc_uid_t) number_arg ("uid", user, LONG_MAX);
+  return 0;
+#else
+  struct passwd *pw;
+  if (all_digits (user))
+    {
+      subproc_uid_t uid = (subproc_uid_t) number_arg ("uid", user,
+                                                      (uid_t) -1 - 1);
+      if ((pw = getpwuid (uid)) != NULL)
+        *gid = pw->pw_gid;
+      return uid;
+    }
+  errno = 0;
+  pw = getpwnam (user);
+  if (pw == NULL)
+    {
+      if (errno)
+        warn ("--uid: cannot look up user '%s': %s", user, strerror (errno));
+      else
+        warn ("--uid: no such user '%s'", user);
+      exit (EXIT_TOOL_FAILED);
+    }
+  *gid = pw->pw_gid;
+  return pw->pw_uid;
+#endif
+}
+
+static subproc_gid_t
+lookup_group (const char *group)
+{
+#ifdef _WIN32
+  /* As for users: the library reports that this cannot be done.  */
+  if (all_digits (group))
+    return (subproc_gid_t) number_arg ("gid", group, LONG_MAX);
+  return 0;
+#else
+  if (all_digits (group))
+    return (subproc_gid_t) number_arg ("gid", group, (gid_t) -1 - 1);
+  errno = 0;
+  struct group *gr = getgrnam (group);
+  if (gr == NULL)
+    {
+      if (errno)
+        warn ("--gid: cannot look up group '%s': %s", group,
+              strerror (errno));
+      else
+        warn ("--gid: no such group '%s'", group);
+      exit (EXIT_TOOL_FAILED);
+    }
+  return gr->gr_gid;
+#endif
+}
+
+#ifndef _WIN32
+extern char **environ;
+#endif
+
+static bool
+is_unset (const struct options *o, const char *entry)
+{
+  for (size_t i = 0; i < o->n_unset; i++)
+    if (same_env_name (o->unset[i], entry))
+      return true;
+  return false;
+}
+
+/* Give CMD this process's environment, less the --unset names.  */
+static void
+add_inherited_env (subproc_t *cmd, const struct options *o)
+{
+#ifdef _WIN32
+  /* The process environment block, which is what children get, in
+     UTF-16: the C runtime's copy is in the ANSI code page.  */
+  wchar_t *block = GetEnvironmentStringsW ();
+  if (block == NULL)
+    return;
+  for (wchar_t *w = block; *w; w += wcslen (w) + 1)
+    {
+      char *entry = utf8_from_wide (w);
+      /* Entries such as "=C:=C:\dir" (the per-drive directories of
+         cmd.exe) have no name; the library refuses them.  */
+      if (entry && entry[0] != '=' && strchr (entry, '=')
+          && !is_unset (o, entry))
+        subproc_add_env_string (cmd, entry);
+      free (entry);
+    }
+  FreeEnvironmentStringsW (block);
+#else
+  for (char **e = environ; e && *e; e++)
+    if ((*e)[0] != '=' && strchr (*e, '=') && !is_unset (o, *e))
+      subproc_add_env_string (cmd, *e);
+#endif
+}
+
+/* Switch CMD to a custom environment without adding to it.  The library
+   does that on the first environment call, even one that passes a
+   variable this process does not have (see "Environment" in the manual);
+   there is no call that only clears.  */
+static void
+start_custom_env (subproc_t *cmd)
+{
+  char name[64];
+  for (unsigned int i = 0;; i++)
+    {
+      snprintf (name, sizeof name, "SUBPROC_TOOL_UNSET_%u", i);
+      if (getenv (name) == NULL)
+        break;
+    }
+  subproc_add_env_pass (cmd, name);
+}
+
+static void
+apply_env (subproc_t *cmd, const struct options *o)
+{
+  if (!o->clear_env && o->n_env_ops == 0 && o->n_unset == 0)
+    return;
+  start_custom_env (cmd);
+  if (!o->clear_env)
+    add_inherited_env (cmd, o);
+  for (size_t i = 0; i < o->n_env_ops; i++)
+    switch (o->env_ops[i].kind)
+      {
+      case ENV_SET:
+        subproc_add_env_string (cmd, o->env_ops[i].arg);
+        break;
+      case ENV_PASS:
+        subproc_add_env_pass (cmd, o->env_ops[i].arg);
+        break;
+      case ENV_PASS_COMMON:
+        subproc_add_env_pass_common (cmd);
+        break;
+      case ENV_XDG:
+        subproc_add_env_xdg (cmd, o->env_ops[i].arg);
+        break;
+      default:
+        break;
+      }
+}
+
+/* What the run produced and what it needs kept.  */
+struct streams
+{
+  int in_fd, out_fd, err_fd; /* files opened here, or 0/1/2 */
+  int opened[3];             /* descriptors to close afterwards, or -1 */
+  char *out, *err;           /* captured bytes */
+  size_t out_len, err_len;
+};
+
+static int
+open_stream (const char *path, int flags, const char *what)
+{
+  int fd = open_path (path, flags);
+  if (fd < 0)
+    {
+      warn ("cannot open %s file '%s': %s", what, path, strerror (errno));
+      exit (EXIT_TOOL_FAILED);
+    }
+  return fd;
+}
+
+/* Decide where each stream goes: the explicit option, else --capture,
+   else the null device for a daemon (which must not hold on to this
+   process's terminal or pipes), else --json's capture, else this
+   process's own stream.  */
+static void
+resolve_streams (struct options *o)
+{
+  enum stream_mode *outs[2] = { &o->out, &o->err };
+  for (int i = 0; i < 2; i++)
+    {
+      if (*outs[i] == STREAM_INHERIT && o->capture)
+        *outs[i] = STREAM_CAPTURE;
+      if (*outs[i] == STREAM_INHERIT && o->daemonize)
+        *outs[i] = STREAM_NULL;
+      if (*outs[i] == STREAM_INHERIT && o->json)
+        *outs[i] = STREAM_CAPTURE;
+      if (*outs[i] == STREAM_INHERIT && !fd_is_open (i + 1))
+        *outs[i] = STREAM_NULL;
+    }
+  if (o->in == STREAM_INHERIT && (o->daemonize || !fd_is_open (0)))
+    o->in = STREAM_NULL;
+  if (o->merge)
+    {
+      o->err = o->out;
+      o->err_arg = o->out_arg;
+    }
+}
+
+static void
+apply_streams (subproc_t *cmd, const struct options *o, struct streams *s)
+{
+  s->opened[0] = s->opened[1] = s->opened[2] = -1;
+  s->in_fd = 0;
+  s->out_fd = 1;
+  s->err_fd = 2;
+
+  switch (o->in)
+    {
+    case STREAM_INHERIT:
+      subproc_set_input_fd (cmd, 0);
+      break;
+    case STREAM_FILE:
+      s->in_fd = s->opened[0] = open_stream (o->in_arg, O_RDONLY, "input");
+      subproc_set_input_fd (cmd, s->in_fd);
+      break;
+    case STREAM_STRING:
+      subproc_set_input_bytes (cmd, o->in_arg, strlen (o->in_arg));
+      break;
+    case STREAM_NULL:
+    case STREAM_CAPTURE:
+    default:
+      break;
+    }
+
+  int flags = O_WRONLY | O_CREAT | O_TRUNC;
+  switch (o->out)
+    {
+    case STREAM_INHERIT:
+      subproc_set_output_fd (cmd, &s->out_fd);
+      break;
+    case STREAM_FILE:
+      s->out_fd = s->opened[1] = open_stream (o->out_arg, flags, "output");
+      subproc_set_output_fd (cmd, &s->out_fd);
+      break;
+    case STREAM_CAPTURE:
+      subproc_set_output_bytes (cmd, &s->out, &s->out_len);
+      break;
+    case STREAM_NULL:
+    case STREAM_STRING:
+    default:
+      break;
+    }
+
+  /* With --merge the same pointer twice: one descriptor, one buffer.  */
+  switch (o->err)
+    {
+    case STREAM_INHERIT:
+      subproc_set_error_fd (cmd, o->merge ? &s->out_fd : &s->err_fd);
+      break;
+    case STREAM_FILE:
+      if (o->merge)
+        subproc_set_error_fd (cmd, &s->out_fd);
+      else
+        {
+          s->err_fd = s->opened[2] = open_stream (o->err_arg, flags, "error");
+          subproc_set_error_fd (cmd, &s->err_fd);
+        }
+      break;
+    case STREAM_CAPTURE:
+      if (o->merge)
+        subproc_set_error_bytes (cmd, &s->out, &s->out_len);
+      else
+        subproc_set_error_bytes (cmd, &s->err, &s->err_len);
+      break;
+    case STREAM_NULL:
+    case STREAM_STRING:
+    default:
+      break;
+    }
+  if (o->max_output)
+    subproc_set_max_output (cmd, (size_t) o->max_output);
+}
+
+static void
+apply_process_options (subproc_t *cmd, const struct options *o)
+{
+  if (o->cwd)
+    subproc_set_working_directory (cmd, o->cwd);
+  if (o->timeout_ms)
+    subproc_set_timeout (cmd, o->timeout_ms);
+  if (o->daemonize)
+    subproc_daemonize (cmd);
+  if (o->pid_file)
+    subproc_set_pid_file (cmd, o->pid_file);
+  if (o->umask >= 0)
+    subproc_set_umask (cmd, o->umask);
+  if (o->uid)
+    {
+      subproc_gid_t primary;
+      subproc_set_uid (cmd, lookup_user (o->uid, &primary));
+      if (!o->gid && primary != (subproc_gid_t) -1)
+        subproc_set_gid (cmd, primary);
+    }
+  if (o->gid)
+    subproc_set_gid (cmd, lookup_group (o->gid));
+  if (o->set_nofile)
+    subproc_set_max_files (cmd, o->nofile);
+  if (o->set_nproc)
+    subproc_set_max_processes (cmd, o->nproc);
+  if (o->set_core)
+    subproc_set_max_core_size (cmd, o->core);
+  if (o->set_memlock)
+    subproc_set_max_memlock (cmd, o->memlock);
+  if (o->clear_caps)
+    subproc_clear_caps (cmd);
+  for (size_t i = 0; i < o->n_allow_caps; i++)
+    subproc_allow_cap (cmd, o->allow_caps[i]);
+  for (size_t i = 0; i < o->n_pass_fds; i++)
+    subproc_pass_fd (cmd, o->pass_fds[i], 0);
+  if (o->new_process_group)
+    subproc_new_process_group (cmd);
+  if (o->kill_on_parent_exit)
+    subproc_kill_on_parent_exit (cmd);
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON.  Strings are bytes: valid UTF-8 is written as it is (with the
+   escapes JSON requires), and every byte that is not part of valid UTF-8
+   as \u00XX, the code point of the same value.  That is readable but not
+   reversible, so a captured stream that is not valid UTF-8 also gets a
+   NAME_base64 member with its exact bytes.  */
+
+/* The length of the valid UTF-8 sequence at P (at most LEFT bytes), or 0
+   if it is not one: no overlong forms, no surrogates, nothing above
+   U+10FFFF.  */
+static size_t
+utf8_length (const unsigned char *p, size_t left)
+{
+  unsigned int c = p[0];
+  size_t n;
+  unsigned int min;
+
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2, min = 0x80;
+  else if (c >= 0xE0 && c <= 0xEF)
+    n = 3, min = 0x800;
+  else if (c >= 0xF0 && c <= 0xF4)
+    n = 4, min = 0x10000;
+  else
+    return 0;
+  if (left < n)
+    return 0;
+  unsigned int cp = c & (0xFFu >> (n + 1));
+  for (size_t i = 1; i < n; i++)
+    {
+      if ((p[i] & 0xC0) != 0x80)
+        return 0;
+      cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+/* Append S (LEN bytes) as a JSON string; true if it was valid UTF-8.  */
+static bool
+json_string (buf_t *b, const char *s, size_t len)
+{
+  const unsigned char *p = (const unsigned char *) s;
+  bool valid = true;
+
+  buf_add (b, "\"", 1);
+  for (size_t i = 0; i < len;)
+    {
+      unsigned char c = p[i];
+      size_t n = utf8_length (p + i, len - i);
+      if (n == 0)
+        {
+          buf_printf (b, "\\u%04x", (unsigned int) c);
+          valid = false;
+          i++;
+          continue;
+        }
+      if (n > 1)
+        buf_add (b, p + i, n);
+      else if (c == '"' || c == '\\')
+        {
+          char esc[2] = { '\\', (char) c };
+          buf_add (b, esc, 2);
+        }
+      else if (c == '\n')
+        buf_str (b, "\\n");
+      else if (c == '\r')
+        buf_str (b, "\\r");
+      else if (c == '\t')
+        buf_str (b, "\\t");
+      else if (c < 0x20 || c == 0x7F)
+        buf_printf (b, "\\u%04x", (unsigned int) c);
+      else
+        buf_add (b, p + i, 1);
+      i += n;
+    }
+  buf_add (b, "\"", 1);
+  return valid;
+}
+
+static void
+base64 (buf_t *b, const char *s, size_t len)
+{
+  static const char digits[]
+    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const unsigned char *p = (const unsigned char *) s;
+  buf_add (b, "\"", 1);
+  for (size_t i = 0; i < len; i += 3)
+    {
+      unsigned long v = (unsigned long) p[i] << 16;
+      if (i + 1 < len)
+        v |= (unsigned long) p[i + 1] << 8;
+      if (i + 2 < len)
+        v |= p[i + 2];
+      char q[4] = { digits[(v >> 18) & 63], digits[(v >> 12) & 63],
+                    i + 1 < len ? digits[(v >> 6) & 63] : '=',
+                    i + 2 < len ? digits[v & 63] : '=' };
+      buf_add (b, q, 4);
+    }
+  buf_add (b, "\"", 1);
+}
+
+/* ',"NAME":' and a captured stream: a string, or null if the stream was
+   not captured; plus NAME_base64 when it is not valid UTF-8.  */
+static void
+json_stream (buf_t *b, const char *name, bool captured, const char *data,
+             size_t len)
+{
+  buf_printf (b, ",\"%s\":", name);
+  if (!captured)
+    {
+      buf_str (b, "null");
+      return;
+    }
+  if (data == NULL)
+    data = "", len = 0;
+  if (!json_string (b, data, len))
+    {
+      buf_printf (b, ",\"%s_base64\":", name);
+      base64 (b, data, len);
+    }
+}
+
+static void
+json_argv (buf_t *b, char *const *argv)
+{
+  buf_str (b, "{\"program\":");
+  json_string (b, argv[0], strlen (argv[0]));
+  buf_str (b, ",\"argv\":[");
+  for (size_t i = 0; argv[i]; i++)
+    {
+      if (i)
+        buf_str (b, ",");
+      json_string (b, argv[i], strlen (argv[i]));
+    }
+  buf_str (b, "]");
+}
+
+/* ------------------------------------------------------------------ */
+/* Running.  */
+
+/* The outcome of the run.  */
+struct outcome
+{
+  bool ran;            /* the child was reaped and *status is valid */
+  long long exit_status; /* -1: none */
+  int signal;          /* 0: none */
+  bool timed_out;
+  bool output_limit;
+  const subproc_error_t *error;
+  int tool_status;
+};
+
+/* Whether the failure ERR happened when executing the program itself,
+   rather than in one of the setup steps before it (changing directory,
+   identity, limits).  The library names the step in the message.  */
+static bool
+failed_at_exec (const subproc_error_t *err)
+{
+  return strstr (err->message, "': executing failed") != NULL;
+}
+
+static void
+interpret_failure (const subproc_error_t *err, struct outcome *r)
+{
+  r->error = err;
+  switch (err->code)
+    {
+    case SUBPROC_ERR_TIMEOUT:
+      r->timed_out = true;
+      r->tool_status = EXIT_TIMED_OUT;
+      break;
+    case SUBPROC_ERR_NOT_FOUND:
+      /* The lookup reports EACCES when it found only files that cannot
+         be executed.  */
+      r->tool_status = err->sys_errno == EACCES ? EXIT_CANNOT_RUN
+                                                : EXIT_NOT_FOUND;
+      break;
+    case SUBPROC_ERR_SPAWN:
+      if (err->sys_errno == ENOEXEC)
+        r->tool_status = EXIT_CANNOT_RUN;
+      else if (failed_at_exec (err))
+        r->tool_status = err->sys_errno == ENOENT ? EXIT_NOT_FOUND
+                                                  : EXIT_CANNOT_RUN;
+      else
+        r->tool_status = EXIT_TOOL_FAILED;
+      break;
+    case SUBPROC_ERR_IO:
+      r->output_limit = err->sys_errno == EFBIG;
+      r->tool_status = EXIT_TOOL_FAILED;
+      break;
+    default:
+      r->tool_status = EXIT_TOOL_FAILED;
+      break;
+    }
+}
+
+static void
+interpret_status (int raw, struct outcome *r)
+{
+  r->ran = true;
+#ifdef _WIN32
+  /* The exit code, passed on whole (an exception code included).  */
+  r->exit_status = (unsigned int) raw;
+  r->tool_status = raw;
+#else
+  if (WIFEXITED (raw))
+    {
+      r->exit_status = WEXITSTATUS (raw);
+      r->tool_status = WEXITSTATUS (raw);
+    }
+  else if (WIFSIGNALED (raw))
+    {
+      r->signal = WTERMSIG (raw);
+      r->tool_status = 128 + WTERMSIG (raw);
+    }
+  else
+    r->tool_status = EXIT_TOOL_FAILED;
+#endif
+}
+
+static void
+print_json (char *const *argv, const struct options *o,
+            const struct streams *s, const struct outcome *r, double elapsed)
+{
+  buf_t b = { 0 };
+
+  json_argv (&b, argv);
+  if (r->ran && r->signal == 0)
+    buf_printf (&b, ",\"exit_status\":%lld", r->exit_status);
+  else
+    buf_str (&b, ",\"exit_status\":null");
+  if (r->signal)
+    buf_printf (&b, ",\"signal\":%d", r->signal);
+  else
+    buf_str (&b, ",\"signal\":null");
+  buf_printf (&b, ",\"timed_out\":%s,\"output_limit_exceeded\":%s",
+              r->timed_out ? "true" : "false",
+              r->output_limit ? "true" : "false");
+  buf_printf (&b, ",\"elapsed\":%.6f", elapsed);
+  json_stream (&b, "stdout", o->out == STREAM_CAPTURE, s->out, s->out_len);
+  json_stream (&b, "stderr", o->err == STREAM_CAPTURE && !o->merge, s->err,
+               s->err_len);
+  if (r->error)
+    {
+      buf_printf (&b, ",\"error\":{\"code\":\"%s\",\"message\":",
+                  subproc_error_name (r->error->code)
+                    ? subproc_error_name (r->error->code)
+                    : "unknown");
+      json_string (&b, r->error->message, strlen (r->error->message));
+      buf_str (&b, "}");
+    }
+  else
+    buf_str (&b, ",\"error\":null");
+  buf_printf (&b, ",\"status\":%d}\n", r->tool_status);
+  if (!write_all (1, b.data, b.len))
+    warn ("cannot write the JSON output: %s", strerror (errno));
+  free (b.data);
+}
+
+/* The last error of CMD (or of the thread, if the command has none).  */
+static const subproc_error_t *
+command_error (subproc_t *cmd)
+{
+  const subproc_error_t *err = subproc_get_error (cmd);
+  if (err == NULL)
+    err = subproc_last_error ();
+  return err;
+}
+
+static int
+dry_run (subproc_t *cmd, char *const *argv, const struct options *o)
+{
+  char *line = subproc_to_string (cmd);
+  if (line == NULL)
+    {
+      warn ("%s", command_error (cmd)->message);
+      return EXIT_TOOL_FAILED;
+    }
+  if (o->json)
+    {
+      buf_t b = { 0 };
+      json_argv (&b, argv);
+      buf_str (&b, ",\"command\":");
+      json_string (&b, line, strlen (line));
+      buf_str (&b, "}\n");
+      write_all (1, b.data, b.len);
+      free (b.data);
+    }
+  else
+    printf ("%s\n", line);
+  free (line);
+  return fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_TOOL_FAILED;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct options o;
+  struct streams s;
+  struct outcome r = { .exit_status = -1 };
+
+#ifdef _WIN32
+  argv = utf8_argv (&argc);
+  /* Bytes in, bytes out: no CRLF translation of captured output.  */
+  _setmode (0, _O_BINARY);
+  _setmode (1, _O_BINARY);
+  _setmode (2, _O_BINARY);
+#endif
+  /* getopt_long names the program after argv[0] in its messages.  */
+  argv[0] = (char *) program_name;
+  memset (&o, 0, sizeof o);
+  memset (&s, 0, sizeof s);
+  o.umask = -1;
+
+  int first = parse_options (argc, argv, &o);
+  char *const *child_argv = argv + first;
+
+  subproc_t *cmd = subproc_new_args ((const char *const *) child_argv);
+  if (cmd == NULL)
+    {
+      warn ("out of memory");
+      return EXIT_TOOL_FAILED;
+    }
+  apply_env (cmd, &o);
+  apply_process_options (cmd, &o);
+  if (o.dry_run)
+    {
+      int ret = dry_run (cmd, child_argv, &o);
+      subproc_free (cmd);
+      return ret;
+    }
+  resolve_streams (&o);
+  apply_streams (cmd, &o, &s);
+  subproc_raw_status (cmd);
+
+  if (o.verbose)
+    {
+      char *line = subproc_to_string (cmd);
+      if (line)
+        fprintf (stderr, "%s: running: %s\n", program_name, line);
+      free (line);
+    }
+
+  int raw = 0;
+  double start = now_seconds ();
+  int ret = subproc_run (cmd, &raw);
+  double elapsed = now_seconds () - start;
+  if (ret == 0)
+    interpret_status (raw, &r);
+  else
+    {
+      interpret_failure (command_error (cmd), &r);
+      warn ("%s", r.error->message);
+    }
+
+  for (int i = 0; i < 3; i++)
+    if (s.opened[i] >= 0)
+      close_fd (s.opened[i]);
+
+  if (o.json)
+    print_json (child_argv, &o, &s, &r, elapsed);
+  else
+    {
+      if (s.out && !write_all (1, s.out, s.out_len))
+        warn ("cannot write the output: %s", strerror (errno));
+      if (s.err && !write_all (2, s.err, s.err_len))
+        warn ("cannot write the error output: %s", strerror (errno));
+    }
+  free (s.out);
+  free (s.err);
+  subproc_free (cmd);
+  return r.tool_status;
+}
