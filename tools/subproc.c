@@ -1541,6 +1541,16 @@ dry_run (subproc_t *cmd, char *const *argv, const struct options *o)
   return fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_TOOL_FAILED;
 }
 
+/* What parse_options allocated.  */
+static void
+options_free (struct options *o)
+{
+  free (o->env_ops);
+  free (o->unset);
+  free (o->allow_caps);
+  free (o->pass_fds);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1568,6 +1578,7 @@ main (int argc, char **argv)
   if (cmd == NULL)
     {
       warn ("out of memory");
+      options_free (&o);
       return EXIT_TOOL_FAILED;
     }
   apply_env (cmd, &o);
@@ -1576,6 +1587,7 @@ main (int argc, char **argv)
     {
       int ret = dry_run (cmd, child_argv, &o);
       subproc_free (cmd);
+      options_free (&o);
       return ret;
     }
   resolve_streams (&o);
@@ -1618,5 +1630,6 @@ main (int argc, char **argv)
   free (s.out);
   free (s.err);
   subproc_free (cmd);
+  options_free (&o);
   return r.tool_status;
 }
