@@ -25,7 +25,6 @@ native_packages="
   pkg-config
   texinfo
   check
-  libcap-ng-dev
   valgrind
   file
   man-db
