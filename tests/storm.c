@@ -23,8 +23,7 @@
  * timeout does not work where it cannot fork).  At the end the test
  * process must have no child left (no zombie) and as many descriptors as
  * at the start.  Natively 8 threads x 500 spawns; under valgrind, which
- * runs one thread at a time, 8 x 60; under Wine 8 x 40 (make check-storm:
- * make check does not run it there yet, see tests/proof.mk).
+ * runs one thread at a time, 8 x 60; under Wine 8 x 40.
  * SUBPROC_STORM_SPAWNS overrides the number of spawns per thread.
  */
 

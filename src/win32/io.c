@@ -40,8 +40,12 @@
 /* The largest transfer of one worker request.  */
 #define CHUNK_MAX (256 * 1024)
 
-/* How long a poll waits for busy readers to finish (see io_wait).  */
+/* How long a poll after the child's end waits for busy readers to
+   finish (see sp_backend_io_wait): SETTLE_MS while some process may
+   still hold the pipes, DRAIN_WAIT_MS once the child's whole job is
+   gone.  */
 #define SETTLE_MS 50
+#define DRAIN_WAIT_MS 1000
 
 /* ------------------------------------------------------------------ */
 /* Descriptors.  */
@@ -385,6 +389,25 @@ post (sp_stream_t *s, worker_t *w)
   SetEvent (w->wake);
 }
 
+/* Has every process of PROC's job ended (the child and all its
+   descendants that did not break away)?  Then nothing but what the
+   parent itself holds keeps the child's ends of its pipes open, and a
+   busy reader will see its data or the end of file without fail.
+   False when there is no job to ask.  */
+static bool
+job_empty (const sp_proc_t *proc)
+{
+  JOBOBJECT_BASIC_ACCOUNTING_INFORMATION info;
+
+  if (proc == NULL || proc->job == NULL)
+    return false;
+  if (!QueryInformationJobObject (proc->job,
+                                  JobObjectBasicAccountingInformation, &info,
+                                  sizeof info, NULL))
+    return false;
+  return info.ActiveProcesses == 0;
+}
+
 int
 sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
                     int timeout_ms, bool *exited, sp_fail_t *f)
@@ -442,16 +465,25 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
 
   /* With events in hand, only look at what is ready now.  A poll (the
      engine drains the pipes once the child has ended) still gives busy
-     readers a moment: the child's last bytes may be in a worker's hands
+     readers time: the child's last bytes may be in a worker's hands
      with its thread not yet run, and the engine takes a poll without
-     events for the end.  Nothing is asked of a busy handle to find out
-     (PeekNamedPipe would wait behind the worker's ReadFile on a
-     synchronous handle).  */
+     events for the end, dropping whatever is still on its way.  Nothing
+     is asked of a busy handle to find out (PeekNamedPipe would wait
+     behind the worker's ReadFile on a synchronous handle).  Once the
+     child's whole job has ended, those reads are sure to complete soon
+     (with data or the end of file), however slowly the worker threads
+     get scheduled on a loaded machine, so they get up to a second;
+     while a process of the job (a grandchild) is still running, it may
+     hold a pipe open without writing, and a short moment must do.  */
   DWORD wait_ms;
   if (events > 0)
     wait_ms = 0;
   else if (timeout_ms == 0 || *exited)
-    wait_ms = busy_readers > 0 ? SETTLE_MS : 0;
+    {
+      wait_ms = 0;
+      if (busy_readers > 0)
+        wait_ms = *exited && job_empty (proc) ? DRAIN_WAIT_MS : SETTLE_MS;
+    }
   else if (timeout_ms < 0)
     wait_ms = INFINITE;
   else

@@ -26,6 +26,10 @@
 #define CMDLINE_MAX 32766
 #define CMD_EXE_LINE_MAX 8191
 
+/* How many times a CreateProcessW that Wine fails with
+   ERROR_INTERNAL_ERROR is tried in all (see create_process).  */
+#define INTERNAL_ERROR_TRIES 5
+
 /* The C runtime's flags for inherited descriptors (lpReserved2).  */
 #define CRT_FOPEN 0x01
 #define CRT_FPIPE 0x08
@@ -767,6 +771,53 @@ want_hidden_console (void)
   return nt->OptionalHeader.Subsystem == IMAGE_SUBSYSTEM_WINDOWS_GUI;
 }
 
+/* Calls of CreateProcessW (and CreateProcessAsUserW) by the library are
+   made one at a time.  Under Wine (checked with 8.0) concurrent process
+   creation from several threads of one process now and then fails with
+   ERROR_INTERNAL_ERROR: Wine forks and execs a Unix process for each
+   child, and the new process can die before it has connected to the
+   wineserver (the failure never happens with one thread, nor with the
+   calls serialised; a program of 30 lines that only calls CreateProcessW
+   from 8 threads shows it, about once in 3000 calls).  Windows itself
+   is not known to need this, but CreateProcess is short next to what a
+   child costs, and runtimes that spawn from many threads commonly
+   serialise it anyway.  */
+static SRWLOCK create_lock = SRWLOCK_INIT;
+
+/* CreateProcessW or, with a token, CreateProcessAsUserW, for S.  FALSE
+   with GetLastError () on failure.
+
+   ERROR_INTERNAL_ERROR is what Wine reports when the new process died
+   before it ran any of its code (NtCreateUserProcess reads it from a
+   process that never reached its initialisation): nothing of the child
+   ran, so the call is simply made again, a few times.  The lock above
+   keeps the library's own threads from causing it, but other threads of
+   the caller may be creating processes too.  Windows does not give this
+   error for CreateProcess.  */
+static BOOL
+create_process (spawn_t *s, DWORD flags, STARTUPINFOEXW *si)
+{
+  BOOL ok = FALSE;
+
+  for (int tries = 0; tries < INTERNAL_ERROR_TRIES; tries++)
+    {
+      AcquireSRWLockExclusive (&create_lock);
+      if (s->token)
+        ok = CreateProcessAsUserW (s->token, s->app, s->cmdline, NULL, NULL,
+                                   TRUE, flags, s->env, s->cwd,
+                                   &si->StartupInfo, &s->pi);
+      else
+        ok = CreateProcessW (s->app, s->cmdline, NULL, NULL, TRUE, flags,
+                             s->env, s->cwd, &si->StartupInfo, &s->pi);
+      DWORD err = ok ? ERROR_SUCCESS : GetLastError ();
+      ReleaseSRWLockExclusive (&create_lock);
+      SetLastError (err);
+      if (ok || err != ERROR_INTERNAL_ERROR)
+        break;
+    }
+  return ok;
+}
+
 static int
 do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
           sp_fail_t *f)
@@ -850,15 +901,7 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
 
   for (;;)
     {
-      BOOL ok;
-      if (s.token)
-        ok = CreateProcessAsUserW (s.token, s.app, s.cmdline, NULL, NULL,
-                                   TRUE, flags, s.env, s.cwd,
-                                   &si.StartupInfo, &s.pi);
-      else
-        ok = CreateProcessW (s.app, s.cmdline, NULL, NULL, TRUE, flags,
-                             s.env, s.cwd, &si.StartupInfo, &s.pi);
-      if (ok)
+      if (create_process (&s, flags, &si))
         break;
       /* Our own job may forbid breaking away; a daemon then stays in
          it, which is the best the system allows.  */
