@@ -277,12 +277,10 @@ populate_ahead (sp_stream_t *s, char *buf, size_t len)
 # ifndef MADV_POPULATE_WRITE
 #  define MADV_POPULATE_WRITE 23
 # endif
-  static uintptr_t page;
-  if (page == 0)
-    {
-      long p = sysconf (_SC_PAGESIZE);
-      page = p > 0 ? (uintptr_t) p : 4096;
-    }
+  /* sysconf reads a value the kernel gave at start-up: cheap, and no
+     state shared between the threads that pump streams.  */
+  long pagesize = sysconf (_SC_PAGESIZE);
+  uintptr_t page = pagesize > 0 ? (uintptr_t) pagesize : 4096;
   if (__atomic_load_n (&populate_broken, __ATOMIC_RELAXED))
     return;
   uintptr_t start = ((uintptr_t) buf + page - 1) & ~(page - 1);
