@@ -197,9 +197,20 @@ void sp_backend_release (sp_proc_t *proc);
    *F when the pid is unknown.  */
 sp_proc_t *sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f);
 
-/* Hand the child over to the caller: it will come back through
-   sp_backend_proc_for_pid (Win32 keeps the handle in a table until
-   then).  PROC is released.  */
+/* The caller took the pid of PROC from subproc_run_async: from now on
+   sp_backend_proc_for_pid must find it, while the command still holds
+   PROC (Win32 puts duplicates of its handles in the table; POSIX has
+   nothing to do).  0, or -1 with *F.  */
+int sp_backend_hand_over (sp_proc_t *proc, sp_fail_t *f);
+
+/* The command reaped the child of PID that was handed over: forget it,
+   so that sp_backend_proc_for_pid reports it unknown, as waitpid does
+   for a reaped child (Win32 releases its table entry).  */
+void sp_backend_forget (pid_t pid);
+
+/* The command is freed with its handed-over child still running: PROC
+   is released, and the child stays reachable through
+   sp_backend_proc_for_pid.  */
 void sp_backend_disown (sp_proc_t *proc);
 
 /* Decode a raw status: 1 and *VALUE the exit code for a normal exit, 0 and

@@ -325,6 +325,9 @@ reaped (subproc_t *cmd, int raw)
   cmd->reaped = true;
   sp_backend_release (cmd->proc);
   cmd->proc = NULL;
+  /* Reaped here, the pid means nothing to subproc_pid_wait any more.  */
+  if (cmd->pid_given)
+    sp_backend_forget (cmd->pid);
 }
 
 void
@@ -501,6 +504,15 @@ subproc_run_async (subproc_t *cmd, pid_t *pid)
     }
   if (start (cmd) < 0)
     return -1;
+  sp_fail_t f;
+  if (pid && sp_backend_hand_over (cmd->proc, &f) < 0)
+    {
+      sp_error_fail (cmd, &f);
+      sp_child_stop (cmd);
+      cmd->state = SP_STATE_DONE;
+      sp_capture_finish (cmd);
+      return -1;
+    }
   if (sp_capture_wanted (cmd) && sp_capture_start_async (cmd) < 0)
     {
       sp_child_stop (cmd);

@@ -418,8 +418,9 @@ SUBPROC_API int subproc_run (subproc_t *cmd, int *status);
    receives the child's id.  With PID NULL the library owns the child and
    reaps it at subproc_wait, subproc_abort or subproc_free.  With PID
    given, the child may outlive the command: reap it with
-   subproc_pid_wait or subproc_pid_abort (on Win32 only after
-   subproc_free, which hands it over).  Returns 0 or -1.  */
+   subproc_pid_wait or subproc_pid_abort, which work on the pid at once
+   (before subproc_free too) until the command reaps the child itself.
+   Returns 0 or -1.  */
 SUBPROC_API int subproc_run_async (subproc_t *cmd, pid_t *pid);
 
 /* Wait for a child started with subproc_run_async, as subproc_run does

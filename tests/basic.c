@@ -7,6 +7,7 @@
 
 #include <config.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,44 @@ START_TEST (test_not_found)
 }
 END_TEST
 
+/* A pid taken from subproc_run_async is the caller's at once, on every
+   platform: subproc_pid_wait and subproc_pid_abort work before the
+   command is freed, and a child the command reaped itself is unknown to
+   them afterwards, as to waitpid.  */
+START_TEST (test_pid_before_free)
+{
+  pid_t pid = -1;
+  int status = -1;
+  subproc_t *cmd = test_helper_cmd ("exit", "3", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  ck_assert_int_gt (pid, 0);
+  ck_assert_msg (subproc_pid_wait (pid, &status, false) == 0, "%s",
+                 subproc_last_error ()->message);
+  ck_assert_int_eq (status, 3);
+  subproc_free (cmd);
+  ck_assert_int_eq (subproc_pid_wait (pid, &status, false), -1);
+  ck_assert_int_eq (subproc_last_error ()->code, SUBPROC_ERR_INVALID);
+  ck_assert_int_eq (subproc_last_error ()->sys_errno, ECHILD);
+
+  /* Aborted by pid while the command still holds it.  */
+  cmd = test_helper_cmd ("sleep-forever", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  subproc_pid_abort (pid);
+  subproc_free (cmd);
+  ck_assert_int_eq (subproc_pid_wait (pid, NULL, false), -1);
+  ck_assert_int_eq (subproc_last_error ()->sys_errno, ECHILD);
+
+  /* Reaped through the command: the pid is gone.  */
+  cmd = test_helper_cmd ("exit", "0", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  ck_assert_int_eq (subproc_pid_wait (pid, NULL, false), -1);
+  ck_assert_int_eq (subproc_last_error ()->sys_errno, ECHILD);
+  subproc_free (cmd);
+}
+END_TEST
+
 static Suite *
 make_suite (void)
 {
@@ -80,6 +119,7 @@ make_suite (void)
   TEST_CASE_WITH_LEAK_CHECK (s, capture_hello);
   TEST_CASE_WITH_LEAK_CHECK (s, exit_status);
   TEST_CASE_WITH_LEAK_CHECK (s, not_found);
+  TEST_CASE_WITH_LEAK_CHECK (s, pid_before_free);
   return s;
 }
 

@@ -189,15 +189,91 @@ sp_backend_release (sp_proc_t *proc)
 static SRWLOCK table_lock = SRWLOCK_INIT;
 static struct sp_proc *table;
 
+static void
+table_add (struct sp_proc *proc)
+{
+  AcquireSRWLockExclusive (&table_lock);
+  proc->next = table;
+  table = proc;
+  ReleaseSRWLockExclusive (&table_lock);
+}
+
+/* Take the entry of PID out of the table: NULL if there is none.  */
+static struct sp_proc *
+table_take (pid_t pid)
+{
+  struct sp_proc *found = NULL;
+
+  AcquireSRWLockExclusive (&table_lock);
+  for (struct sp_proc **p = &table; *p; p = &(*p)->next)
+    if ((pid_t) (*p)->pid == pid)
+      {
+        found = *p;
+        *p = found->next;
+        found->next = NULL;
+        break;
+      }
+  ReleaseSRWLockExclusive (&table_lock);
+  return found;
+}
+
+/* A handle of ours for the same object as H (NULL stays NULL).  */
+static int
+dup_handle (HANDLE h, HANDLE *out, sp_fail_t *f)
+{
+  *out = NULL;
+  if (h == NULL)
+    return 0;
+  if (!DuplicateHandle (GetCurrentProcess (), h, GetCurrentProcess (), out,
+                        0, FALSE, DUPLICATE_SAME_ACCESS))
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_WAIT,
+                          "duplicating the process handle");
+  return 0;
+}
+
+/* Windows has no waitpid: for subproc_pid_wait and subproc_pid_abort to
+   work on the pid at once, as on POSIX, the table gets a proc of its own
+   (duplicates of the process and job handles) while the command keeps
+   its own until it is freed or reaps the child.  */
+int
+sp_backend_hand_over (sp_proc_t *proc, sp_fail_t *f)
+{
+  if (proc == NULL || proc->process == NULL || proc->handed)
+    return 0;
+  struct sp_proc *copy = sp_calloc (1, sizeof *copy);
+  if (copy == NULL)
+    return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_WAIT, NULL);
+  copy->pid = proc->pid;
+  copy->kill_on_close = proc->kill_on_close;
+  if (dup_handle (proc->process, &copy->process, f) < 0
+      || dup_handle (proc->job, &copy->job, f) < 0)
+    {
+      sp_win32_proc_free (copy);
+      return -1;
+    }
+  table_add (copy);
+  proc->handed = true;
+  return 0;
+}
+
+void
+sp_backend_forget (pid_t pid)
+{
+  sp_backend_release (table_take (pid));
+}
+
 void
 sp_backend_disown (sp_proc_t *proc)
 {
   if (proc == NULL)
     return;
-  AcquireSRWLockExclusive (&table_lock);
-  proc->next = table;
-  table = proc;
-  ReleaseSRWLockExclusive (&table_lock);
+  /* Handed over already: the table has its own handles.  */
+  if (proc->handed)
+    {
+      sp_backend_release (proc);
+      return;
+    }
+  table_add (proc);
 }
 
 sp_proc_t *
@@ -211,16 +287,7 @@ sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
       sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_WAIT, NULL);
       return NULL;
     }
-  AcquireSRWLockExclusive (&table_lock);
-  for (struct sp_proc **p = &table; *p; p = &(*p)->next)
-    if ((pid_t) (*p)->pid == pid)
-      {
-        found = *p;
-        *p = found->next;
-        found->next = NULL;
-        break;
-      }
-  ReleaseSRWLockExclusive (&table_lock);
+  found = table_take (pid);
   if (found == NULL)
     /* Not a child of ours that the caller holds: like waitpid, refuse
        rather than open a process that merely has that id now.  */

@@ -105,6 +105,8 @@ struct sp_proc
   DWORD pid;
   bool kill_on_close;  /* the job has JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE */
   bool reaped;         /* STATUS is known */
+  bool handed;         /* duplicates are in the table of handed-over
+                          children (sp_backend_hand_over) */
   int status;
   struct sp_proc *next; /* in the table of disowned children */
 };
