@@ -104,14 +104,21 @@ static char static_child[PATH_MAX];
 static char dynamic_child[PATH_MAX];
 static char self_exe[PATH_MAX];
 
+/* "bench: MESSAGE" on stderr.  */
+static void
+vsay (const char *fmt, va_list ap)
+{
+  fputs ("bench: ", stderr);
+  vfprintf (stderr, fmt, ap);
+  fputc ('\n', stderr);
+}
+
 static void
 die (const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  fputs ("bench: ", stderr);
-  vfprintf (stderr, fmt, ap);
-  fputc ('\n', stderr);
+  vsay (fmt, ap);
   va_end (ap);
   exit (2);
 }
@@ -121,9 +128,7 @@ progress (const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  fputs ("bench: ", stderr);
-  vfprintf (stderr, fmt, ap);
-  fputc ('\n', stderr);
+  vsay (fmt, ap);
   va_end (ap);
 }
 

@@ -36,6 +36,21 @@ fuzz_xmalloc (size_t size)
   return p;
 }
 
+void
+fuzz_bytes_put (fuzz_bytes_t *b, char c)
+{
+  if (b->len + 1 >= b->cap)
+    {
+      b->cap = b->cap ? 2 * b->cap : 64;
+      char *p = realloc (b->data, b->cap);
+      if (p == NULL)
+        FUZZ_FAIL ("out of memory");
+      b->data = p;
+    }
+  b->data[b->len++] = c;
+  b->data[b->len] = '\0';
+}
+
 fuzz_strv_t
 fuzz_split (const uint8_t *data, size_t size, size_t max)
 {

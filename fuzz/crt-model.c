@@ -23,22 +23,13 @@ typedef struct builder
 {
   fuzz_strv_t v;
   size_t cap;
-  char *cur;
-  size_t len, cur_cap;
+  fuzz_bytes_t cur;
 } builder_t;
 
 static void
 b_char (builder_t *b, char c)
 {
-  if (b->len + 1 >= b->cur_cap)
-    {
-      b->cur_cap = b->cur_cap ? 2 * b->cur_cap : 32;
-      char *p = realloc (b->cur, b->cur_cap);
-      if (p == NULL)
-        FUZZ_FAIL ("out of memory");
-      b->cur = p;
-    }
-  b->cur[b->len++] = c;
+  fuzz_bytes_put (&b->cur, c);
 }
 
 static void
@@ -52,7 +43,11 @@ b_chars (builder_t *b, char c, size_t n)
 static void
 b_end (builder_t *b)
 {
-  b_char (b, '\0');
+  if (b->cur.data == NULL)
+    {
+      b->cur.data = fuzz_xmalloc (1);
+      b->cur.data[0] = '\0';
+    }
   if (b->v.n + 1 >= b->cap)
     {
       b->cap = b->cap ? 2 * b->cap : 8;
@@ -61,10 +56,9 @@ b_end (builder_t *b)
         FUZZ_FAIL ("out of memory");
       b->v.v = p;
     }
-  b->v.v[b->v.n++] = b->cur;
+  b->v.v[b->v.n++] = b->cur.data;
   b->v.v[b->v.n] = NULL;
-  b->cur = NULL;
-  b->len = b->cur_cap = 0;
+  b->cur = (fuzz_bytes_t) { NULL, 0, 0 };
 }
 
 static fuzz_strv_t
@@ -75,7 +69,7 @@ b_finish (builder_t *b)
       b->v.v = fuzz_xmalloc (sizeof *b->v.v);
       b->v.v[0] = NULL;
     }
-  free (b->cur);
+  free (b->cur.data);
   return b->v;
 }
 
@@ -88,7 +82,7 @@ blank (char c)
 fuzz_strv_t
 model_crt_split (const char *line, bool old)
 {
-  builder_t b = { { NULL, 0 }, 0, NULL, 0, 0 };
+  builder_t b = { { NULL, 0 }, 0, { NULL, 0, 0 } };
   const char *p = line;
   bool quoted = false;
 
@@ -150,7 +144,7 @@ model_crt_split (const char *line, bool old)
 fuzz_strv_t
 model_cltaw_split (const char *line)
 {
-  builder_t b = { { NULL, 0 }, 0, NULL, 0, 0 };
+  builder_t b = { { NULL, 0 }, 0, { NULL, 0, 0 } };
   const char *p = line;
 
   if (*p == '"')

@@ -64,4 +64,14 @@ void fuzz_print_escaped (const char *label, const char *s, size_t len);
    allocator.  */
 void *fuzz_xmalloc (size_t size);
 
+/* Growable bytes: DATA is NUL-terminated once a byte was put.  */
+typedef struct fuzz_bytes
+{
+  char *data;
+  size_t len, cap;
+} fuzz_bytes_t;
+
+/* Append C to B (FUZZ_FAIL when memory runs out).  */
+void fuzz_bytes_put (fuzz_bytes_t *b, char c);
+
 #endif /* SUBPROC_FUZZ_H */

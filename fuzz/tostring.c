@@ -55,28 +55,6 @@ typedef struct words
   size_t n, cap;
 } words_t;
 
-/* Growable bytes.  */
-typedef struct bytes
-{
-  char *data;
-  size_t len, cap;
-} bytes_t;
-
-static void
-bytes_put (bytes_t *b, char c)
-{
-  if (b->len + 1 >= b->cap)
-    {
-      b->cap = b->cap ? 2 * b->cap : 64;
-      char *p = realloc (b->data, b->cap);
-      if (p == NULL)
-        FUZZ_FAIL ("out of memory");
-      b->data = p;
-    }
-  b->data[b->len++] = c;
-  b->data[b->len] = '\0';
-}
-
 static void
 words_free (words_t *w)
 {
@@ -113,7 +91,7 @@ shell_split (const char *line, words_t *out)
       if (*p == '#')
         return "a comment";
 
-      bytes_t b = { fuzz_xmalloc (64), 0, 64 };
+      fuzz_bytes_t b = { fuzz_xmalloc (64), 0, 64 };
       bool unquoted = true;
       /* For assignments: the word so far is an unquoted name.  */
       bool name_so_far = true, assignment = false;
@@ -151,7 +129,7 @@ shell_split (const char *line, words_t *out)
                       free (b.data);
                       return "an unterminated single quote";
                     }
-                  bytes_put (&b, *p);
+                  fuzz_bytes_put (&b, *p);
                 }
               p++;
             }
@@ -178,7 +156,7 @@ shell_split (const char *line, words_t *out)
                       if (*p == '\n')
                         continue;
                     }
-                  bytes_put (&b, *p);
+                  fuzz_bytes_put (&b, *p);
                 }
               p++;
             }
@@ -194,7 +172,7 @@ shell_split (const char *line, words_t *out)
                   return "a backslash at the end";
                 }
               if (*p != '\n')
-                bytes_put (&b, *p);
+                fuzz_bytes_put (&b, *p);
               p++;
             }
           else
@@ -207,7 +185,7 @@ shell_split (const char *line, words_t *out)
                                       : !name_char ((unsigned char) c))
                     name_so_far = false;
                 }
-              bytes_put (&b, c);
+              fuzz_bytes_put (&b, c);
               p++;
             }
         }

@@ -125,8 +125,9 @@ ctx_close_parent_ends (spawn_ctx_t *ctx)
   ctx->out_parent = ctx->err_parent = -1;
 }
 
-/* The descriptors of output_fd / error_fd: as given, or a new pipe when
-   the caller's value is -1 (one pipe for the same pointer twice).  */
+/* The descriptors of output_fd / error_fd: as given (checked open
+   first), or a new pipe when the caller's value is -1 (one pipe for the
+   same pointer twice).  */
 static int
 setup_fd_streams (subproc_t *cmd, spawn_ctx_t *ctx)
 {
@@ -157,10 +158,6 @@ setup_fd_streams (subproc_t *cmd, spawn_ctx_t *ctx)
           ctx->out_child = fds[1];
           ctx->spec.stdio[1] = fds[1];
         }
-      else if (*cmd->output_fd < 0)
-        return sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
-                         "cannot run '%s': output descriptor %d is invalid",
-                         cmd->args.v[0], *cmd->output_fd);
       else
         ctx->spec.stdio[1] = *cmd->output_fd;
     }
@@ -176,10 +173,6 @@ setup_fd_streams (subproc_t *cmd, spawn_ctx_t *ctx)
           ctx->err_child = fds[1];
           ctx->spec.stdio[2] = fds[1];
         }
-      else if (*cmd->error_fd < 0)
-        return sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
-                         "cannot run '%s': error descriptor %d is invalid",
-                         cmd->args.v[0], *cmd->error_fd);
       else
         ctx->spec.stdio[2] = *cmd->error_fd;
     }

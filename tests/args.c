@@ -69,19 +69,9 @@ START_TEST (test_seed_new_args)
 }
 END_TEST
 
-static subproc_t *
-new_va (const char *bin, ...)
-{
-  va_list ap;
-  va_start (ap, bin);
-  subproc_t *cmd = subproc_new_va_list (bin, ap);
-  va_end (ap);
-  return cmd;
-}
-
 START_TEST (test_new_va_list)
 {
-  subproc_t *cmd = new_va ("prog", "a", "b c", NULL);
+  subproc_t *cmd = test_via_va_list ("prog", "a", "b c", NULL);
   assert_line (cmd, "prog a 'b c'");
   subproc_free (cmd);
 }

@@ -736,6 +736,16 @@ test_helper_cmd (const char *sub, ...)
 }
 
 subproc_t *
+test_via_va_list (const char *bin, ...)
+{
+  va_list ap;
+  va_start (ap, bin);
+  subproc_t *cmd = subproc_new_va_list (bin, ap);
+  va_end (ap);
+  return cmd;
+}
+
+subproc_t *
 test_helper_on (int path, const char *sub, ...)
 {
   va_list ap;

@@ -166,6 +166,10 @@ subproc_t *test_helper_cmd (const char *sub, ...) SUBPROC_SENTINEL;
    BOTH_PATHS, PATH is Check's loop index _i.  */
 subproc_t *test_helper_on (int path, const char *sub, ...) SUBPROC_SENTINEL;
 
+/* subproc_new_va_list (BIN, the arguments that follow up to a NULL):
+   the va_list form, called through a variadic wrapper.  */
+subproc_t *test_via_va_list (const char *bin, ...) SUBPROC_SENTINEL;
+
 /* A pre-exec hook that does nothing (it forces the fork path).  */
 int test_noop_hook (void *opaque);
 

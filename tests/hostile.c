@@ -109,19 +109,9 @@ new_arg_list_null (void)
 }
 
 static subproc_t *
-va_wrapper (const char *bin, ...)
-{
-  va_list ap;
-  va_start (ap, bin);
-  subproc_t *cmd = subproc_new_va_list (bin, ap);
-  va_end (ap);
-  return cmd;
-}
-
-static subproc_t *
 new_va_list_null (void)
 {
-  return va_wrapper (NULL, "x", "y", NULL);
+  return test_via_va_list (NULL, "x", "y", NULL);
 }
 
 static subproc_t *

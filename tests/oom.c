@@ -200,22 +200,11 @@ case_builder (int path)
 }
 
 /* subproc_add_env_pass_common and a command given as a va_list.  */
-static subproc_t *
-new_va (const char *bin, ...)
-{
-  va_list ap;
-  subproc_t *cmd;
-
-  va_start (ap, bin);
-  cmd = subproc_new_va_list (bin, ap);
-  va_end (ap);
-  return cmd;
-}
-
 static int
 case_env_common (int path)
 {
-  subproc_t *cmd = new_va (test_helper (), "getenv", "LC_ALL", "PATH", NULL);
+  subproc_t *cmd = test_via_va_list (test_helper (), "getenv", "LC_ALL",
+                                     "PATH", NULL);
   char *out = NULL;
   int code;
 

@@ -397,15 +397,8 @@ post (sp_stream_t *s, worker_t *w)
 static bool
 job_empty (const sp_proc_t *proc)
 {
-  JOBOBJECT_BASIC_ACCOUNTING_INFORMATION info;
-
-  if (proc == NULL || proc->job == NULL)
-    return false;
-  if (!QueryInformationJobObject (proc->job,
-                                  JobObjectBasicAccountingInformation, &info,
-                                  sizeof info, NULL))
-    return false;
-  return info.ActiveProcesses == 0;
+  return proc != NULL && proc->job != NULL
+         && sp_win32_job_processes (proc->job) == 0;
 }
 
 int

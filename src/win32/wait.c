@@ -128,14 +128,21 @@ static SRWLOCK kept_lock = SRWLOCK_INIT;
 static HANDLE *kept_jobs;
 static size_t n_kept_jobs, cap_kept_jobs;
 
-static bool
-job_has_processes (HANDLE job)
+long
+sp_win32_job_processes (HANDLE job)
 {
   JOBOBJECT_BASIC_ACCOUNTING_INFORMATION info;
   if (!QueryInformationJobObject (job, JobObjectBasicAccountingInformation,
                                   &info, sizeof info, NULL))
-    return true;
-  return info.ActiveProcesses > 0;
+    return -1;
+  return (long) info.ActiveProcesses;
+}
+
+/* Does JOB still hold processes (yes when the system cannot say)?  */
+static bool
+job_has_processes (HANDLE job)
+{
+  return sp_win32_job_processes (job) != 0;
 }
 
 static void

@@ -128,6 +128,9 @@ int sp_win32_check_spec (const sp_spec_t *spec, sp_fail_t *f);
    provide one that really is restricted (Wine).  */
 HANDLE sp_win32_restricted_token (sp_fail_t *f);
 
+/* How many processes JOB holds now, or -1 if the system cannot say.  */
+long sp_win32_job_processes (HANDLE job);
+
 /* Close the handles of PROC and free it.  */
 void sp_win32_proc_free (struct sp_proc *proc);
 
