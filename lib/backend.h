@@ -144,6 +144,11 @@ typedef struct sp_spec
   bool new_process_group;
   bool kill_on_parent_exit;
   bool handshake;
+
+  /* False when nothing will signal the child or wait for it with a time
+     limit (subproc_run with no timeout and no buffers): a backend may
+     then skip what only those need (the pidfd on Linux).  */
+  bool may_signal;
 } sp_spec_t;
 
 /* ------------------------------------------------------------------ */

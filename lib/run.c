@@ -259,9 +259,9 @@ close_parent_fds (subproc_t *cmd)
       }
 }
 
-/* Start the child of CMD.  */
+/* Start the child of CMD; SYNC for subproc_run.  */
 static int
-start (subproc_t *cmd)
+start (subproc_t *cmd, bool sync)
 {
   spawn_ctx_t ctx;
   sp_fail_t f;
@@ -270,6 +270,10 @@ start (subproc_t *cmd)
   ctx_init (&ctx);
   if (build_spec (cmd, &ctx) == 0)
     {
+      /* Only a synchronous run with neither a timeout nor buffers waits
+         for the child without a limit and never signals it.  */
+      ctx.spec.may_signal = !sync || cmd->timeout_ms != 0
+                            || sp_capture_wanted (cmd);
       if (sp_backend_spawn (&ctx.spec, &cmd->proc, &cmd->pid, &f) < 0)
         sp_error_fail (cmd, &f);
       else
@@ -455,7 +459,7 @@ subproc_run (subproc_t *cmd, int *status)
         return -1;
       return finish_status (cmd, cmd->raw_status_value, status);
     }
-  if (start (cmd) < 0)
+  if (start (cmd, true) < 0)
     return -1;
 
   int ret = 0;
@@ -495,7 +499,7 @@ subproc_run_async (subproc_t *cmd, pid_t *pid)
         *pid = 0;
       return 0;
     }
-  if (start (cmd) < 0)
+  if (start (cmd, false) < 0)
     return -1;
   sp_fail_t f;
   if (pid && sp_backend_hand_over (cmd->proc, &f) < 0)

@@ -426,6 +426,90 @@ close_fallback_run (int i)
   return 0;
 }
 
+/* A child that needs nothing of the parent's but 0, 1, 2 (here: stdout
+   inherited as is, stdin and stderr the null device) starts on the
+   parent's descriptor table and unshares it (spawn.c, can_share_files):
+   it must still see none of the parent's other descriptors, get the
+   null device even where the parent has no descriptor 0, and, when the
+   kernel refuses CLOSE_RANGE_UNSHARE (loop 1: close_range denied, as
+   before Linux 5.9), be started again the usual way.  The checks run in
+   a process of their own, which has its stdout on a pipe.  */
+static int
+shared_table_run (int i, int out)
+{
+  if (i == 1)
+    {
+      long nrs[] = { SYS_close_range };
+      if (!deny_syscalls (nrs, 1))
+        return 77;
+    }
+  static int extra[900];
+  for (int k = 0; k < 900; k++)
+    if ((extra[k] = open ("/dev/null", k % 2 ? O_RDONLY | O_CLOEXEC
+                                             : O_RDONLY)) < 0)
+      return 1;
+  if (dup2 (out, 1) != 1 || close (out) != 0)
+    return 1;
+
+  /* Several runs: the first fast spawn learns that the child shares
+     memory, the later ones may share the table too.  */
+  for (int round = 0; round < 4; round++)
+    {
+      int one = 1;
+      bool closed_stdin = round == 3;
+      subproc_t *cmd = test_helper_on (0, round % 2 ? "stdio-null" : "fds",
+                                       NULL);
+      subproc_set_output_fd (cmd, &one);
+      int saved = -1;
+      if (closed_stdin && ((saved = fcntl (0, F_DUPFD_CLOEXEC, 3)) < 0
+                           || close (0) != 0))
+        return 1;
+      int r = subproc_run (cmd, NULL);
+      if (closed_stdin && (dup2 (saved, 0) != 0 || close (saved) != 0))
+        return 1;
+      if (r < 0)
+        {
+          fprintf (stderr, "%s\n", subproc_get_error (cmd)->message);
+          return 1;
+        }
+      subproc_free (cmd);
+    }
+  for (int k = 0; k < 900; k++)
+    close (extra[k]);
+  return 0;
+}
+
+START_TEST (test_shared_table)
+{
+  int p[2];
+  ck_assert_int_eq (pipe2 (p, O_CLOEXEC), 0);
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      close (p[0]);
+      _exit (shared_table_run (_i, p[1]));
+    }
+  test_close (p[1]);
+  char *text = read_all (p[0]);
+  test_close (p[0]);
+  int status;
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  ck_assert (WIFEXITED (status));
+  if (WEXITSTATUS (status) == 77)
+    {
+      fprintf (stderr, "skipped: no seccomp filter\n");
+      free (text);
+      return;
+    }
+  ck_assert_int_eq (WEXITSTATUS (status), 0);
+  /* "fds" prints nothing when only 0, 1, 2 are open.  */
+  ck_assert_str_eq (text, "0=null\n1=other\n2=null\n"
+                          "0=null\n1=other\n2=null\n");
+  free (text);
+}
+END_TEST
+
 START_TEST (test_close_fallbacks)
 {
   pid_t pid = fork ();
@@ -463,6 +547,11 @@ make_suite (void)
     tcase_add_checked_fixture (tc, test_tmpdir_leaks_setup,
                                test_tmpdir_leaks_teardown);
     tcase_add_loop_test (tc, test_close_fallbacks, 0, 4);
+    suite_add_tcase (s, tc);
+    tc = tcase_create ("shared_table");
+    tcase_add_checked_fixture (tc, test_tmpdir_leaks_setup,
+                               test_tmpdir_leaks_teardown);
+    tcase_add_loop_test (tc, test_shared_table, 0, 2);
     suite_add_tcase (s, tc);
   }
 #endif

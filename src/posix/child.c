@@ -562,7 +562,8 @@ static int
 change_identity (const sp_spec_t *spec, sp_stage_t *stage)
 {
 #ifdef SP_POSIX_LINUX
-  bool to_root = spec->set_uid ? spec->uid == 0 : geteuid () == 0;
+  bool to_root = spec->clear_caps
+                 && (spec->set_uid ? spec->uid == 0 : geteuid () == 0);
   bool keep_caps = spec->clear_caps && spec->allowed_caps != 0;
 
   /* Dropping from the bounding set needs CAP_SETPCAP: before setuid.  */

@@ -162,7 +162,7 @@ sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
      keeps its own (and setuid/setgid to its own ids still works).  */
   spec->groups = NULL;
   spec->n_groups = 0;
-  if (geteuid () != 0)
+  if ((!spec->set_uid && !spec->set_gid) || geteuid () != 0)
     return 0;
   if (!spec->set_uid && spec->set_gid)
     {
@@ -208,11 +208,18 @@ cmp_int (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* Fill CTX for SPEC: sorted keep list (*SORTED to free), the null
-   device.  */
+/* Does the child need the null device for one of 0, 1, 2?  */
+static bool
+needs_null (const sp_spec_t *spec)
+{
+  return spec->stdio[0] < 0 || spec->stdio[1] < 0 || spec->stdio[2] < 0;
+}
+
+/* Fill CTX for SPEC: sorted keep list (*SORTED to free), and the null
+   device when OPEN_NULL.  */
 static int
-ctx_init (sp_posix_child_t *ctx, const sp_spec_t *spec, int **sorted,
-          sp_fail_t *f)
+ctx_init (sp_posix_child_t *ctx, const sp_spec_t *spec, bool open_null,
+          int **sorted, sp_fail_t *f)
 {
   memset (ctx, 0, sizeof *ctx);
   ctx->spec = spec;
@@ -239,7 +246,7 @@ ctx_init (sp_posix_child_t *ctx, const sp_spec_t *spec, int **sorted,
       *sorted = s;
     }
 
-  if (spec->stdio[0] < 0 || spec->stdio[1] < 0 || spec->stdio[2] < 0)
+  if (open_null && needs_null (spec))
     {
       ctx->null_fd = sp_posix_open_null ();
       if (ctx->null_fd < 0)
@@ -279,27 +286,59 @@ report_fail (sp_fail_t *f, int stage, int err)
 typedef struct fast_arg
 {
   sp_posix_child_t *ctx;
+  bool share_files;       /* cloned with CLONE_FILES (see spawn_clone) */
+  bool want_pidfd;
   volatile int ran;       /* the child writes 1 at once */
   volatile int stage;     /* memory report: SP_STAGE_NONE, or where */
   volatile int err;
+  volatile int no_unshare; /* the kernel cannot CLOSE_RANGE_UNSHARE */
 } fast_arg_t;
 
 /* 1 once a fast spawn has shown that the child shares our memory and
    that clone returns after it executed or exited.  */
 static int vm_shared;
 
+/* 0 until tried, 1 when close_range (CLOSE_RANGE_UNSHARE) works (Linux
+   5.9), -1 when it does not.  */
+static int unshare_state;
+
 /* One child stack kept for the next spawn (mapping and unmapping one
    each time costs more than the rest of the parent's side).  */
 static void *stack_cache;
+
+#ifndef CLOSE_RANGE_UNSHARE
+# define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
 static int
 clone_entry (void *arg)
 {
   fast_arg_t *a = arg;
+  sp_posix_child_t ctx = *a->ctx;
   sp_stage_t stage;
   a->ran = 1;
-  sp_posix_child_run (a->ctx, &stage);
+  if (a->share_files)
+    {
+      /* Still on the parent's descriptor table: touch nothing until this
+         child has its own, made of the parent's 0, 1 and 2 only.  */
+      if (syscall (SYS_close_range, 3U, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+        {
+          a->no_unshare = 1;
+          _exit (127);
+        }
+      if (needs_null (ctx.spec))
+        {
+          ctx.null_fd = open ("/dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC);
+          if (ctx.null_fd < 0)
+            {
+              a->err = errno;
+              a->stage = SP_STAGE_DUP;
+              _exit (127);
+            }
+        }
+    }
+  sp_posix_child_run (&ctx, &stage);
   /* Only in exec mode (the memory report) does child_run return.  */
   a->err = errno ? errno : ENOEXEC;
   a->stage = (int) stage;
@@ -318,16 +357,24 @@ spawn_clone (fast_arg_t *a, int *pidfd)
     return -1;
   char *top = (char *) stack + CLONE_STACK_SIZE;
   int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  if (a->share_files)
+    flags |= CLONE_FILES;
+  pid_t pid;
 
   /* CLONE_PIDFD (5.2) gives a pidfd with no window for pid reuse.
      Older kernels ignore the flag or refuse it.  */
   *pidfd = -1;
-  pid_t pid = clone (clone_entry, top, flags | CLONE_PIDFD, a, pidfd);
-  if (pid < 0 && errno == EINVAL)
+  if (a->want_pidfd)
     {
-      *pidfd = -1;
-      pid = clone (clone_entry, top, flags, a);
+      pid = clone (clone_entry, top, flags | CLONE_PIDFD, a, pidfd);
+      if (pid < 0 && errno == EINVAL)
+        {
+          *pidfd = -1;
+          pid = clone (clone_entry, top, flags, a);
+        }
     }
+  else
+    pid = clone (clone_entry, top, flags, a);
   int err = errno;
   /* The child is done with the stack: it executed or exited (or, not
      sharing our memory, never used this copy).  Keep it for the next
@@ -338,6 +385,29 @@ spawn_clone (fast_arg_t *a, int *pidfd)
     munmap (stack, CLONE_STACK_SIZE);
   errno = err;
   return pid;
+}
+
+/* Can a fast child share our descriptor table until it unshares it?
+   The kernel copies the whole table for a new process, and the child
+   then closes it: with thousands of descriptors open, that is most of
+   the spawn.  close_range (3, ~0U, CLOSE_RANGE_UNSHARE) instead gives
+   the child a table of its own holding only copies of 0, 1 and 2, and
+   costs the same whatever the parent has open.  A child can do that only
+   if it needs nothing else of ours: no descriptor to pass or to report
+   on, its stdio either ours under the same number or the null device,
+   which it opens itself.  Until it has its own table, the child touches
+   no descriptor, and its memory report (no error pipe) is all it
+   writes.  */
+static bool
+can_share_files (const sp_spec_t *spec, bool mem_report)
+{
+  if (!mem_report || spec->n_keep_fds != 0
+      || __atomic_load_n (&unshare_state, __ATOMIC_RELAXED) < 0)
+    return false;
+  for (int i = 0; i < 3; i++)
+    if (spec->stdio[i] >= 0 && spec->stdio[i] != i)
+      return false;
+  return true;
 }
 #endif
 
@@ -367,6 +437,7 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
   int err_r = -1, ready_r = -1, go_w = -1;
   int fds[2];
   int pidfd = -1;
+  int null_err = 0;
   pid_t pid;
   int ret = -1;
 
@@ -376,25 +447,29 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
     return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_NONE, NULL);
   proc->pidfd = proc->err_fd = proc->ready_fd = proc->go_fd = -1;
 
-  if (ctx_init (&ctx, spec, &sorted, f) < 0)
-    {
-      free (proc);
-      return -1;
-    }
-
   bool fast = fast_path_ok (spec);
 #ifdef SP_SPAWN_CLONE
   fast_arg_t fa;
   memset (&fa, 0, sizeof fa);
   fa.ctx = &ctx;
+  fa.want_pidfd = spec->may_signal;
   /* The memory report: the child returns from sp_posix_child_run on
      failure (exec mode) instead of writing to a pipe.  */
   bool mem_report = fast && __atomic_load_n (&vm_shared, __ATOMIC_RELAXED);
-  if (mem_report)
-    ctx.exec_mode = true;
+  fa.share_files = can_share_files (spec, mem_report);
+  bool open_null = !fa.share_files;
 #else
   bool mem_report = false;
+  bool open_null = true;
 #endif
+
+  if (ctx_init (&ctx, spec, open_null, &sorted, f) < 0)
+    {
+      free (proc);
+      return -1;
+    }
+  if (mem_report)
+    ctx.exec_mode = true;
   /* Otherwise the report goes over a pipe: it works whatever the kernel
      or a tool such as valgrind (which runs a CLONE_VM child as a copy)
      makes of the fast path.  */
@@ -428,7 +503,8 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
 
   sigset_t all, old;
   sigfillset (&all);
-  ctx.parent_pid = getpid ();
+  if (spec->kill_on_parent_exit)
+    ctx.parent_pid = getpid ();
   pthread_sigmask (SIG_SETMASK, &all, &old);
   if (fast)
     {
@@ -438,6 +514,31 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
          memory report can be trusted from now on.  */
       if (pid > 0 && fa.ran && !mem_report)
         __atomic_store_n (&vm_shared, 1, __ATOMIC_RELAXED);
+      if (pid > 0 && fa.share_files)
+        {
+          if (fa.no_unshare)
+            {
+              /* The child exited without touching anything: again, the
+                 usual way.  */
+              int status;
+              __atomic_store_n (&unshare_state, -1, __ATOMIC_RELAXED);
+              sp_posix_waitpid (pid, &status, 0);
+              close_fd (&pidfd);
+              fa.share_files = false;
+              fa.no_unshare = 0;
+              fa.stage = fa.err = 0;
+              if (needs_null (spec)
+                  && (ctx.null_fd = sp_posix_open_null ()) < 0)
+                {
+                  null_err = errno;
+                  pid = -1;
+                }
+              else
+                pid = spawn_clone (&fa, &pidfd);
+            }
+          else
+            __atomic_store_n (&unshare_state, 1, __ATOMIC_RELAXED);
+        }
 #elif defined SP_SPAWN_VFORK
       pid = vfork ();
       if (pid == 0)
@@ -465,6 +566,11 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
     }
   int fork_err = errno;
   pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (null_err)
+    {
+      sp_fail (f, SUBPROC_ERR_SPAWN, null_err, SP_STAGE_DUP, "/dev/null");
+      goto out;
+    }
 
   /* The child's ends: only the child needs them.  */
   close_fd (&ctx.err_fd);
@@ -525,7 +631,7 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
     }
   else
     {
-      if (pidfd < 0)
+      if (pidfd < 0 && spec->may_signal)
         pidfd = sp_posix_pidfd_open (pid);
       proc->pidfd = pidfd;
       pidfd = -1;
@@ -564,7 +670,7 @@ sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f)
   if (spec->daemonize || spec->handshake)
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_NONE,
                     spec->daemonize ? "daemonize" : "handshake");
-  if (ctx_init (&ctx, spec, &sorted, f) < 0)
+  if (ctx_init (&ctx, spec, true, &sorted, f) < 0)
     return -1;
   ctx.exec_mode = true;
   ctx.parent_pid = getppid ();
