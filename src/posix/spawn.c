@@ -302,9 +302,12 @@ static int vm_shared;
    5.9), -1 when it does not.  */
 static int unshare_state;
 
-/* One child stack kept for the next spawn (mapping and unmapping one
-   each time costs more than the rest of the parent's side).  */
-static void *stack_cache;
+/* Child stacks kept for the next spawns: mapping and unmapping one each
+   time costs more than the rest of the parent's side, and unmapping
+   stops every other thread of ours to flush its TLB.  A few, so that
+   threads spawning at once each find one.  */
+#define STACK_CACHE_SLOTS 4
+static void *stack_cache[STACK_CACHE_SLOTS];
 
 #ifndef CLOSE_RANGE_UNSHARE
 # define CLOSE_RANGE_UNSHARE (1U << 1)
@@ -349,7 +352,9 @@ clone_entry (void *arg)
 static pid_t
 spawn_clone (fast_arg_t *a, int *pidfd)
 {
-  void *stack = __atomic_exchange_n (&stack_cache, NULL, __ATOMIC_ACQUIRE);
+  void *stack = NULL;
+  for (int i = 0; i < STACK_CACHE_SLOTS && stack == NULL; i++)
+    stack = __atomic_exchange_n (&stack_cache[i], NULL, __ATOMIC_ACQUIRE);
   if (stack == NULL)
     stack = mmap (NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -378,10 +383,16 @@ spawn_clone (fast_arg_t *a, int *pidfd)
   int err = errno;
   /* The child is done with the stack: it executed or exited (or, not
      sharing our memory, never used this copy).  Keep it for the next
-     spawn unless another thread already put one back.  */
-  void *expected = NULL;
-  if (!__atomic_compare_exchange_n (&stack_cache, &expected, stack, false,
-                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+     spawn unless the cache is full.  */
+  for (int i = 0; stack != NULL && i < STACK_CACHE_SLOTS; i++)
+    {
+      void *expected = NULL;
+      if (__atomic_compare_exchange_n (&stack_cache[i], &expected, stack,
+                                       false, __ATOMIC_RELEASE,
+                                       __ATOMIC_RELAXED))
+        stack = NULL;
+    }
+  if (stack != NULL)
     munmap (stack, CLONE_STACK_SIZE);
   errno = err;
   return pid;
