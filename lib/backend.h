@@ -35,6 +35,16 @@ void *sp_reallocarray (void *ptr, size_t n, size_t size);
 char *sp_strdup (const char *s);
 /* LEN bytes of S, plus a terminating NUL.  */
 char *sp_memdup0 (const void *s, size_t len);
+/* Like sp_memdup0, for a large block: the copy is a private read-only
+   mapping of its own, freed with sp_map_free (S, LEN) and never reused
+   for other data while mapped.  NULL on failure (counted like sp_malloc).
+   Only where SP_HAVE_MAP_COPY is defined.  */
+char *sp_map_copy (const void *s, size_t len);
+void sp_map_free (char *p, size_t len);
+#ifdef __linux__
+# define SP_HAVE_MAP_COPY 1
+# define SP_MAP_COPY_MIN (4 * 1024 * 1024)
+#endif
 /* A newly allocated formatted string, or NULL.  */
 char *sp_aprintf (const char *fmt, ...) SUBPROC_PRINTF (1, 2);
 char *sp_vaprintf (const char *fmt, va_list ap) SUBPROC_PRINTF (1, 0);
@@ -313,6 +323,10 @@ typedef struct sp_stream
      stays valid and untouched until the stream reports an event.  */
   char *buf;
   size_t len;
+  /* Writing: BUF lies in a block of sp_map_copy, which nobody writes and
+     which is unmapped, never reused, when freed: the backend may hand its
+     pages to the pipe itself (vmsplice) instead of copying them.  */
+  bool own_pages;
   /* Set by the backend.  */
   enum sp_io_event event;
   size_t done;

@@ -152,6 +152,7 @@ sp_capture_setup (subproc_t *cmd, sp_spec_t *spec)
         return -1;
       m->data = cmd->input;
       m->len = cmd->input_len;
+      c->streams[c->n - 1].own_pages = cmd->input_mapped;
     }
 
   /* Streams that nobody redirected are captured for the log while the

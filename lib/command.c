@@ -583,7 +583,17 @@ set_input (subproc_t *cmd, const void *data, size_t len, const char *func)
                 "%s: '%s' has an input already", func, cmd->args.v[0]);
       return;
     }
-  char *copy = sp_memdup0 (data, len);
+  bool mapped = false;
+  char *copy;
+#ifdef SP_HAVE_MAP_COPY
+  if (len >= SP_MAP_COPY_MIN)
+    {
+      copy = sp_map_copy (data, len);
+      mapped = true;
+    }
+  else
+#endif
+    copy = sp_memdup0 (data, len);
   if (copy == NULL)
     {
       sp_error_nomem (cmd);
@@ -591,6 +601,7 @@ set_input (subproc_t *cmd, const void *data, size_t len, const char *func)
     }
   cmd->input = copy;
   cmd->input_len = len;
+  cmd->input_mapped = mapped;
   cmd->has_input = true;
 }
 

@@ -77,6 +77,7 @@ struct subproc
   bool has_input;          /* input buffer or bytes */
   char *input;
   size_t input_len;
+  bool input_mapped;       /* input is from sp_map_copy */
   sp_sink_t output;
   sp_sink_t errbuf;
 

@@ -670,7 +670,12 @@ subproc_free (subproc_t *cmd)
   free (cmd->pass_fds);
   sp_strv_clear (&cmd->args);
   sp_strv_clear (&cmd->env);
-  free (cmd->input);
+#ifdef SP_HAVE_MAP_COPY
+  if (cmd->input_mapped)
+    sp_map_free (cmd->input, cmd->input_len);
+  else
+#endif
+    free (cmd->input);
   free (cmd->cwd);
   free (cmd->pid_file);
   sp_error_clear (cmd);

@@ -10,12 +10,15 @@
  * pending already) before restoring the mask.
  *
  * Moving many bytes (see bench/ for the measurements): a stream that
- * fills the default 64 KiB pipe gets a 1 MiB one (F_SETPIPE_SZ), so that
+ * fills the default 64 KiB pipe, or an input of 1 MiB or more from its
+ * first write, gets a 1 MiB one (F_SETPIPE_SZ), so that
  * the two processes exchange 1 MiB per wake-up instead of 64 KiB; and
  * the memory a fast reader is about to read into is made present ahead of
  * the read with MADV_POPULATE_WRITE, a few MiB at a time, which costs
  * far less than taking one page fault per 4 KiB inside read().  Neither
- * costs anything to a child that writes little.
+ * costs anything to a child that writes little.  A large input, which
+ * the library keeps in a read-only mapping of its own, goes into the pipe
+ * with vmsplice rather than write (see stream_transfer).
  */
 
 #include <config.h>
@@ -29,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -363,8 +367,40 @@ stream_transfer (sp_stream_t *s, short revents)
 
   if (!(revents & (POLLOUT | POLLHUP | POLLERR)))
     return;
-  while ((r = write (s->fd, s->buf, s->len)) < 0 && errno == EINTR)
-    ;
+  /* A large input gets the large pipe before its first write rather than
+     after it filled the small one.  */
+  if (s->len >= FAST_PIPE_SIZE && !(st_flags (s) & ST_FAST))
+    mark_fast (s);
+  r = -1;
+  errno = EINVAL;
+#if defined SPLICE_F_NONBLOCK
+  /* vmsplice puts references to the pages of BUF into the pipe instead
+     of copying the bytes: the child's read then copies straight from
+     them, which saves a copy and the pipe's own page allocations (64 MiB
+     in + out: ~15 ms of ~90).  The pipe may keep those references long
+     after this call, and after the command is freed: a grandchild can
+     hold the read end and read when it pleases.  What it reads is then
+     whatever the pages hold at that time, so this is safe only for pages
+     whose content never changes again and that are never handed out for
+     other data while a reference may remain.  OWN_PAGES promises exactly
+     that (see sp_map_copy): the block is the library's own anonymous
+     mapping, filled once and made read-only before any of it reaches a
+     pipe, never written again, and released with munmap, which drops the
+     mapping but not the pages: the kernel frees them only when the last
+     pipe reference goes.  A fork meanwhile shares them copy-on-write, and
+     nobody writes them on either side.  A caller's buffer or a malloc
+     block never gets here (malloc reuses freed memory).  */
+  if (s->own_pages)
+    {
+      struct iovec iov = { s->buf, s->len };
+      while ((r = vmsplice (s->fd, &iov, 1, SPLICE_F_NONBLOCK)) < 0
+             && errno == EINTR)
+        ;
+    }
+#endif
+  if (r < 0 && (errno == EINVAL || errno == ENOSYS))
+    while ((r = write (s->fd, s->buf, s->len)) < 0 && errno == EINTR)
+      ;
   if (r >= 0)
     {
       s->event = SP_IO_DONE;
