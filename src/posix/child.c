@@ -628,7 +628,8 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
 
   if (arrange_stdio (ctx) < 0)
     CHILD_FAIL (stage, SP_STAGE_DUP);
-  close_other_fds (ctx);
+  if (!ctx->own_table)
+    close_other_fds (ctx);
   for (size_t i = 0; i < ctx->n_keep; i++)
     if (ctx->keep_sorted[i] > 2 && clear_cloexec (ctx->keep_sorted[i]) < 0)
       CHILD_FAIL (stage, SP_STAGE_DUP);

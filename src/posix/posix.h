@@ -64,6 +64,9 @@ typedef struct sp_posix_child
   pid_t parent_pid;        /* for the PR_SET_PDEATHSIG race */
   bool exec_mode;          /* sp_backend_exec: no fork, return on error */
   bool daemon;             /* this is the daemon of a daemonize */
+  bool own_table;          /* the child's descriptor table holds only 0, 1,
+                              2 and close-on-exec ones of its own (spawn.c,
+                              can_share_files): nothing else to close */
 } sp_posix_child_t;
 
 /* The failure record written to the error pipe.  */

@@ -330,6 +330,7 @@ clone_entry (void *arg)
           a->no_unshare = 1;
           _exit (127);
         }
+      ctx.own_table = true;
       if (needs_null (ctx.spec))
         {
           ctx.null_fd = open ("/dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC);
