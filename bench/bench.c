@@ -953,6 +953,29 @@ typedef struct cell
   char why[WHY_LEN];
 } cell_t;
 
+/* Bytes of memory to make warm before each timed operation (figure 4).
+   On a VM whose guest reports free pages to the host (virtio free page
+   reporting, as on this project's machines), memory that stayed free for
+   a couple of seconds is given back, and touching it again costs a
+   host-side fault on top of the guest's: several times a normal page
+   fault.  A method that runs after others that allocated nothing would
+   then pay for that, and one that follows a large free would not: the
+   order of the methods, not the methods, would decide.  So before each
+   operation of a capture figure, as much memory as it will fill is
+   touched and freed again, untimed.  */
+static size_t warm_bytes;
+
+static void
+warm_memory (size_t len)
+{
+  if (len == 0)
+    return;
+  char *p = mmap (NULL, len, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (p != MAP_FAILED)
+    munmap (p, len);
+}
+
 static void
 measure (cell_t *cells, int n_cells, int max_rounds, int min_rounds,
          double budget)
@@ -989,6 +1012,7 @@ measure (cell_t *cells, int n_cells, int max_rounds, int min_rounds,
           cell_t *c = &cells[(k + round) % n_cells];
           if (c->state != OP_OK)
             continue;
+          warm_memory (warm_bytes);
           double t0 = now_s ();
           int r = run_task (c->method, c->task, c->why);
           double t1 = now_s ();
@@ -1257,8 +1281,10 @@ fig_capture (void)
       cells[i].method = methods[i];
       cells[i].task = &t;
     }
+  warm_bytes = size;
   measure (cells, N, opt.quick ? 3 : 7, opt.quick ? 1 : 3,
            opt.quick ? 1 : opt.budget * 5);
+  warm_bytes = 0;
   cells_to_rows (cells, N, 4, what, U_MIBS, (double) size, M_VFORK);
   for (size_t i = n_rows - N; i < n_rows; i++)
     if (rows[i].ratio > 0)
@@ -1295,8 +1321,10 @@ fig_capture (void)
   snprintf (what_both, sizeof what_both, "%ld MiB in + %ld MiB out at once",
             opt.inout_mb, opt.inout_mb);
   progress ("figure 4: %s", what_both);
+  warm_bytes = 3 * io;
   measure (io_cells, 2 * NIO, opt.quick ? 3 : 15, opt.quick ? 1 : 5,
            opt.quick ? 1 : opt.budget * 2);
+  warm_bytes = 0;
   cells_to_rows (io_cells, NIO, 4, what_out, U_MS, 0, -1);
   cells_to_rows (io_cells + NIO, NIO, 4, what_both, U_MS, 0, -1);
   for (int i = 0; i < NIO; i++)
