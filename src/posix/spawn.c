@@ -298,9 +298,9 @@ typedef struct fast_arg
    that clone returns after it executed or exited.  */
 static int vm_shared;
 
-/* 0 until tried, 1 when close_range (CLOSE_RANGE_UNSHARE) works (Linux
-   5.9), -1 when it does not.  */
-static int unshare_state;
+/* 1 once close_range (CLOSE_RANGE_UNSHARE) has failed here (before Linux
+   5.9, or a seccomp filter): children then never share our table.  */
+static int no_unshare_here;
 
 /* Child stacks kept for the next spawns: mapping and unmapping one each
    time costs more than the rest of the parent's side, and unmapping
@@ -414,7 +414,7 @@ static bool
 can_share_files (const sp_spec_t *spec, bool mem_report)
 {
   if (!mem_report || spec->n_keep_fds != 0
-      || __atomic_load_n (&unshare_state, __ATOMIC_RELAXED) < 0)
+      || __atomic_load_n (&no_unshare_here, __ATOMIC_RELAXED))
     return false;
   for (int i = 0; i < 3; i++)
     if (spec->stdio[i] >= 0 && spec->stdio[i] != i)
@@ -526,30 +526,24 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
          memory report can be trusted from now on.  */
       if (pid > 0 && fa.ran && !mem_report)
         __atomic_store_n (&vm_shared, 1, __ATOMIC_RELAXED);
-      if (pid > 0 && fa.share_files)
+      if (pid > 0 && fa.share_files && fa.no_unshare)
         {
-          if (fa.no_unshare)
+          /* The child exited without touching anything: again, the usual
+             way.  */
+          int status;
+          __atomic_store_n (&no_unshare_here, 1, __ATOMIC_RELAXED);
+          sp_posix_waitpid (pid, &status, 0);
+          close_fd (&pidfd);
+          fa.share_files = false;
+          fa.no_unshare = 0;
+          fa.stage = fa.err = 0;
+          if (needs_null (spec) && (ctx.null_fd = sp_posix_open_null ()) < 0)
             {
-              /* The child exited without touching anything: again, the
-                 usual way.  */
-              int status;
-              __atomic_store_n (&unshare_state, -1, __ATOMIC_RELAXED);
-              sp_posix_waitpid (pid, &status, 0);
-              close_fd (&pidfd);
-              fa.share_files = false;
-              fa.no_unshare = 0;
-              fa.stage = fa.err = 0;
-              if (needs_null (spec)
-                  && (ctx.null_fd = sp_posix_open_null ()) < 0)
-                {
-                  null_err = errno;
-                  pid = -1;
-                }
-              else
-                pid = spawn_clone (&fa, &pidfd);
+              null_err = errno;
+              pid = -1;
             }
           else
-            __atomic_store_n (&unshare_state, 1, __ATOMIC_RELAXED);
+            pid = spawn_clone (&fa, &pidfd);
         }
 #elif defined SP_SPAWN_VFORK
       pid = vfork ();
