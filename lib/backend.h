@@ -35,16 +35,10 @@ void *sp_reallocarray (void *ptr, size_t n, size_t size);
 char *sp_strdup (const char *s);
 /* LEN bytes of S, plus a terminating NUL.  */
 char *sp_memdup0 (const void *s, size_t len);
-/* Like sp_memdup0, for a large block: the copy is a private read-only
-   mapping of its own, freed with sp_map_free (S, LEN) and never reused
-   for other data while mapped.  NULL on failure (counted like sp_malloc).
-   Only where SP_HAVE_MAP_COPY is defined.  */
-char *sp_map_copy (const void *s, size_t len);
-void sp_map_free (char *p, size_t len);
-#ifdef __linux__
-# define SP_HAVE_MAP_COPY 1
-# define SP_MAP_COPY_MIN (4 * 1024 * 1024)
-#endif
+/* Count one allocation that the backend makes other than with the
+   functions above (a mapping); true, with errno ENOMEM, when it is the
+   one sp_alloc_fail_at asked to fail.  */
+bool sp_alloc_fails (void);
 /* A newly allocated formatted string, or NULL.  */
 char *sp_aprintf (const char *fmt, ...) SUBPROC_PRINTF (1, 2);
 char *sp_vaprintf (const char *fmt, va_list ap) SUBPROC_PRINTF (1, 0);
@@ -305,6 +299,24 @@ void sp_backend_thread_join (sp_thread_t *thread);
    engine owns every byte; the backend only moves them between a stream
    and the memory the engine points it at.  */
 
+/* Bytes the library writes to a child (its input, a send buffer),
+   copied at the builder call so that the caller may free its own.  */
+typedef struct sp_payload
+{
+  char *data;       /* LEN bytes and a NUL, or NULL when empty */
+  size_t len;
+  bool own_pages;   /* see sp_stream_t.own_pages */
+} sp_payload_t;
+
+/* Copy LEN bytes of DATA into *P.  A backend may keep a large copy in
+   memory of its own, from which it can hand pages to a pipe instead of
+   copying them again (P->own_pages).  0, or -1 with errno ENOMEM
+   (failure injection counts it as one allocation); *P is set only on
+   success.  */
+int sp_backend_payload_copy (sp_payload_t *p, const void *data, size_t len);
+/* Release P's copy and empty it (an empty P is fine).  */
+void sp_backend_payload_free (sp_payload_t *p);
+
 enum sp_io_event
 {
   SP_IO_NONE = 0,  /* nothing happened on this stream */
@@ -323,9 +335,9 @@ typedef struct sp_stream
      stays valid and untouched until the stream reports an event.  */
   char *buf;
   size_t len;
-  /* Writing: BUF lies in a block of sp_map_copy, which nobody writes and
-     which is unmapped, never reused, when freed: the backend may hand its
-     pages to the pipe itself (vmsplice) instead of copying them.  */
+  /* Writing: BUF lies in a payload whose own_pages is set: memory of the
+     backend's own that nobody writes and that is never reused for other
+     data, so the backend may hand its pages to the pipe itself.  */
   bool own_pages;
   /* Set by the backend.  */
   enum sp_io_event event;

@@ -150,9 +150,9 @@ sp_capture_setup (subproc_t *cmd, sp_spec_t *spec)
     {
       if ((m = add_pipe (cmd, c, ROLE_INPUT, &spec->stdio[0])) == NULL)
         return -1;
-      m->data = cmd->input;
-      m->len = cmd->input_len;
-      c->streams[c->n - 1].own_pages = cmd->input_mapped;
+      m->data = cmd->input.data;
+      m->len = cmd->input.len;
+      c->streams[c->n - 1].own_pages = cmd->input.own_pages;
     }
 
   /* Streams that nobody redirected are captured for the log while the
@@ -193,8 +193,9 @@ sp_capture_setup (subproc_t *cmd, sp_spec_t *spec)
       /* The stream takes over the parent's end.  */
       m = add_stream (c, ROLE_SEND, sb->parent_fd, -1);
       sb->parent_fd = -1;
-      m->data = sb->data;
-      m->len = sb->len;
+      m->data = sb->payload.data;
+      m->len = sb->payload.len;
+      c->streams[c->n - 1].own_pages = sb->payload.own_pages;
       m->send = sb;
     }
   return 0;

@@ -583,25 +583,11 @@ set_input (subproc_t *cmd, const void *data, size_t len, const char *func)
                 "%s: '%s' has an input already", func, cmd->args.v[0]);
       return;
     }
-  bool mapped = false;
-  char *copy;
-#ifdef SP_HAVE_MAP_COPY
-  if (len >= SP_MAP_COPY_MIN)
-    {
-      copy = sp_map_copy (data, len);
-      mapped = true;
-    }
-  else
-#endif
-    copy = sp_memdup0 (data, len);
-  if (copy == NULL)
+  if (sp_backend_payload_copy (&cmd->input, data, len) < 0)
     {
       sp_error_nomem (cmd);
       return;
     }
-  cmd->input = copy;
-  cmd->input_len = len;
-  cmd->input_mapped = mapped;
   cmd->has_input = true;
 }
 
@@ -704,15 +690,15 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
   if (s == NULL)
     return sp_error_nomem (cmd);
   cmd->send = s;
-  char *copy = sp_memdup0 (data, len);
-  if (copy == NULL)
+  sp_payload_t copy;
+  if (sp_backend_payload_copy (&copy, data, len) < 0)
     return sp_error_nomem (cmd);
 
   int fds[2];
   sp_fail_t f;
   if (sp_backend_pipe (fds, &f) < 0)
     {
-      free (copy);
+      sp_backend_payload_free (&copy);
       return sp_error (cmd, f.code, f.sys_errno,
                        "subproc_set_send_buffer: cannot create a pipe: %s",
                        strerror (f.sys_errno));
@@ -723,14 +709,13 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
     {
       sp_backend_close (fds[0]);
       sp_backend_close (fds[1]);
-      free (copy);
+      sp_backend_payload_free (&copy);
       return sp_error_nomem (cmd);
     }
   s = &cmd->send[cmd->n_send++];
   s->parent_fd = fds[1];
   s->child_fd = fds[0];
-  s->data = copy;
-  s->len = len;
+  s->payload = copy;
   return fds[0];
 }
 

@@ -76,8 +76,8 @@ sp_dry_run (subproc_t *cmd)
   subproc_dry_run_io_t io = {
     .args = (const char *const *) cmd->args.v,
     .env = cmd->env_custom ? (const char *const *) cmd->env.v : NULL,
-    .input = cmd->has_input ? cmd->input : NULL,
-    .input_len = cmd->has_input ? cmd->input_len : 0,
+    .input = cmd->has_input ? cmd->input.data : NULL,
+    .input_len = cmd->has_input ? cmd->input.len : 0,
     .output_len = (size_t) -1,
     .error_len = (size_t) -1,
   };

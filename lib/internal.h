@@ -35,8 +35,7 @@ typedef struct sp_send_buffer
 {
   int parent_fd;  /* write end, kept by the parent */
   int child_fd;   /* read end, passed to the child (close-parent) */
-  char *data;
-  size_t len;
+  sp_payload_t payload;
 } sp_send_buffer_t;
 
 /* Where a captured stream goes.  */
@@ -75,9 +74,7 @@ struct subproc
   bool nonblocking_fds;
 
   bool has_input;          /* input buffer or bytes */
-  char *input;
-  size_t input_len;
-  bool input_mapped;       /* input is from sp_map_copy */
+  sp_payload_t input;
   sp_sink_t output;
   sp_sink_t errbuf;
 

@@ -664,18 +664,13 @@ subproc_free (subproc_t *cmd)
     {
       if (cmd->send[i].parent_fd >= 0)
         sp_backend_close (cmd->send[i].parent_fd);
-      free (cmd->send[i].data);
+      sp_backend_payload_free (&cmd->send[i].payload);
     }
   free (cmd->send);
   free (cmd->pass_fds);
   sp_strv_clear (&cmd->args);
   sp_strv_clear (&cmd->env);
-#ifdef SP_HAVE_MAP_COPY
-  if (cmd->input_mapped)
-    sp_map_free (cmd->input, cmd->input_len);
-  else
-#endif
-    free (cmd->input);
+  sp_backend_payload_free (&cmd->input);
   free (cmd->cwd);
   free (cmd->pid_file);
   sp_error_clear (cmd);

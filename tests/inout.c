@@ -6,7 +6,8 @@
  *
  * A large input is copied by the library in a way of its own (on Linux
  * a read-only mapping of huge pages, made present before the copy, whose
- * pages go into the pipe with vmsplice; see lib/alloc.c sp_map_copy) and
+ * pages go into the pipe with vmsplice; see sp_backend_payload_copy in
+ * src/posix/io.c) and
  * gets a large pipe from its first write (src/posix/io.c).  These tests check that
  * the bytes the child sees are exactly the caller's at the time of the
  * call, around the size thresholds and at sizes that are no multiple of

@@ -272,21 +272,52 @@ st_set (sp_stream_t *s, char *populated, uintptr_t flags)
    before 5.14).  */
 static int populate_broken;
 
+#if !defined MADV_POPULATE_WRITE && defined __linux__
+# define MADV_POPULATE_WRITE 23
+#endif
+
+/* The system's page size: sysconf reads a value the kernel gave at
+   start-up, so it is cheap, and no state is shared between threads.  */
+static uintptr_t
+page_size (void)
+{
+  long pagesize = sysconf (_SC_PAGESIZE);
+  return pagesize > 0 ? (uintptr_t) pagesize : 4096;
+}
+
+/* Make the whole pages of [START, END) present and writable in one
+   call, so that writing to them takes no page faults.  False when that
+   was not done (the system cannot, or it failed); errno is kept.  */
+static bool
+make_present (uintptr_t start, uintptr_t end)
+{
+#ifdef MADV_POPULATE_WRITE
+  uintptr_t page = page_size ();
+  start = (start + page - 1) & ~(page - 1);
+  end &= ~(page - 1);
+  if (end <= start)
+    return true;
+  if (__atomic_load_n (&populate_broken, __ATOMIC_RELAXED))
+    return false;
+  int saved = errno;
+  int r = madvise ((void *) start, end - start, MADV_POPULATE_WRITE);
+  if (r < 0 && (errno == EINVAL || errno == ENOSYS))
+    __atomic_store_n (&populate_broken, 1, __ATOMIC_RELAXED);
+  errno = saved;
+  return r == 0;
+#else
+  (void) start;
+  (void) end;
+  return false;
+#endif
+}
+
 /* Make the pages of [BUF, BUF + LEN) present, except those done
    already, so that the read into them takes no page faults.  */
 static void
 populate_ahead (sp_stream_t *s, char *buf, size_t len)
 {
-#if defined MADV_POPULATE_WRITE || defined __linux__
-# ifndef MADV_POPULATE_WRITE
-#  define MADV_POPULATE_WRITE 23
-# endif
-  /* sysconf reads a value the kernel gave at start-up: cheap, and no
-     state shared between the threads that pump streams.  */
-  long pagesize = sysconf (_SC_PAGESIZE);
-  uintptr_t page = pagesize > 0 ? (uintptr_t) pagesize : 4096;
-  if (__atomic_load_n (&populate_broken, __ATOMIC_RELAXED))
-    return;
+  uintptr_t page = page_size ();
   uintptr_t start = ((uintptr_t) buf + page - 1) & ~(page - 1);
   uintptr_t end = ((uintptr_t) buf + len) & ~(page - 1);
   uintptr_t done = (uintptr_t) st_populated (s);
@@ -294,22 +325,8 @@ populate_ahead (sp_stream_t *s, char *buf, size_t len)
      realloc that moved it, DONE is elsewhere and everything is new).  */
   if (done > start && done <= end)
     start = done;
-  if (end <= start)
-    return;
-  int saved = errno;
-  if (madvise ((void *) start, end - start, MADV_POPULATE_WRITE) < 0)
-    {
-      if (errno == EINVAL || errno == ENOSYS)
-        __atomic_store_n (&populate_broken, 1, __ATOMIC_RELAXED);
-      errno = saved;
-      return;
-    }
-  st_set (s, (char *) end, st_flags (s));
-#else
-  (void) s;
-  (void) buf;
-  (void) len;
-#endif
+  if (end > start && make_present (start, end))
+    st_set (s, (char *) end, st_flags (s));
 }
 
 /* S moved a full small pipe's worth at once: give it a large pipe, and
@@ -326,6 +343,109 @@ mark_fast (sp_stream_t *s)
   errno = saved;
 #endif
   st_set (s, st_populated (s), st_flags (s) | ST_FAST);
+}
+
+/* ------------------------------------------------------------------ */
+/* Payloads: the bytes the library writes to children.  */
+
+#if defined __linux__ && defined SPLICE_F_NONBLOCK
+/* From this size on, a payload is kept in a mapping of its own whose
+   pages stream_transfer hands to the pipe with vmsplice.  */
+# define OWN_PAGES_MIN (4 * 1024 * 1024)
+# define HUGE_PAGE ((size_t) 2 * 1024 * 1024)
+
+/* The size of the mapping for a payload of LEN bytes and its NUL.  */
+static size_t
+own_pages_size (size_t len)
+{
+  uintptr_t page = page_size ();
+  return (len + 1 + page - 1) & ~(page - 1);
+}
+
+/* A copy of LEN bytes of DATA (and a NUL) in an anonymous mapping of
+   its own, 2 MiB-aligned so that it can have transparent huge pages,
+   made present in one call, filled, then made read-only: pages that
+   stream_transfer may give to a pipe must never change again, so that a
+   stray write faults rather than changes what a reader of the pipe may
+   still see.  Copying many MiB into fresh memory is mostly page faults,
+   one per 4 KiB, each clearing its page: 64 MiB took ~45 ms where the
+   copy itself takes ~7 ms; huge pages made present first, ~15 ms.  */
+static char *
+own_pages_copy (const void *data, size_t len)
+{
+  if (len >= SIZE_MAX - 2 * HUGE_PAGE)
+    {
+      errno = ENOMEM;
+      return NULL;
+    }
+  if (sp_alloc_fails ())
+    return NULL;
+  size_t size = own_pages_size (len);
+  size_t span = size + HUGE_PAGE;
+  char *m = mmap (NULL, span, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    {
+      errno = ENOMEM;
+      return NULL;
+    }
+  int saved = errno;
+  char *p = (char *) (((uintptr_t) m + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+  if (p > m)
+    munmap (m, (size_t) (p - m));
+  if (m + span > p + size)
+    munmap (p + size, (size_t) (m + span - (p + size)));
+# ifdef MADV_HUGEPAGE
+  /* Advice only: where the kernel declines, the copy faults as usual.  */
+  madvise (p, size, MADV_HUGEPAGE);
+# endif
+  make_present ((uintptr_t) p, (uintptr_t) p + size);
+  memcpy (p, data, len);
+  p[len] = '\0';
+  mprotect (p, size, PROT_READ);
+  errno = saved;
+  return p;
+}
+#endif
+
+int
+sp_backend_payload_copy (sp_payload_t *p, const void *data, size_t len)
+{
+  char *copy;
+  bool own = false;
+#ifdef OWN_PAGES_MIN
+  if (len >= OWN_PAGES_MIN)
+    {
+      copy = own_pages_copy (data, len);
+      own = true;
+    }
+  else
+#endif
+    copy = sp_memdup0 (data, len);
+  if (copy == NULL)
+    return -1;
+  p->data = copy;
+  p->len = len;
+  p->own_pages = own;
+  return 0;
+}
+
+void
+sp_backend_payload_free (sp_payload_t *p)
+{
+  int saved = errno;
+#ifdef OWN_PAGES_MIN
+  /* munmap drops the mapping, not the pages: the kernel frees each only
+     when the last pipe that may refer to it lets go.  */
+  if (p->own_pages && p->data)
+    munmap (p->data, own_pages_size (p->len));
+  else
+#endif
+    free (p->data);
+  p->data = NULL;
+  p->len = 0;
+  p->own_pages = false;
+  errno = saved;
 }
 
 static void
@@ -383,7 +503,7 @@ stream_transfer (sp_stream_t *s, short revents)
      whatever the pages hold at that time, so this is safe only for pages
      whose content never changes again and that are never handed out for
      other data while a reference may remain.  OWN_PAGES promises exactly
-     that (see sp_map_copy): the block is the library's own anonymous
+     that (see own_pages_copy): the block is the library's own anonymous
      mapping, filled once and made read-only before any of it reaches a
      pipe, never written again, and released with munmap, which drops the
      mapping but not the pages: the kernel frees them only when the last

@@ -190,6 +190,33 @@ sp_backend_write_all (int fd, const void *buf, size_t len)
 }
 
 /* ------------------------------------------------------------------ */
+/* Payloads.  */
+
+/* A plain copy: the workers write with WriteFile, which copies into the
+   pipe, so no memory of the backend's own would save anything.  */
+int
+sp_backend_payload_copy (sp_payload_t *p, const void *data, size_t len)
+{
+  char *copy = sp_memdup0 (data, len);
+  if (copy == NULL)
+    return -1;
+  p->data = copy;
+  p->len = len;
+  p->own_pages = false;
+  return 0;
+}
+
+void
+sp_backend_payload_free (sp_payload_t *p)
+{
+  int saved = errno;
+  free (p->data);
+  p->data = NULL;
+  p->len = 0;
+  errno = saved;
+}
+
+/* ------------------------------------------------------------------ */
 /* Workers.  */
 
 typedef struct worker
