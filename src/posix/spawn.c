@@ -287,7 +287,6 @@ typedef struct fast_arg
 {
   sp_posix_child_t *ctx;
   bool share_files;       /* cloned with CLONE_FILES (see spawn_clone) */
-  bool want_pidfd;
   volatile int ran;       /* the child writes 1 at once */
   volatile int stage;     /* memory report: SP_STAGE_NONE, or where */
   volatile int err;
@@ -370,7 +369,7 @@ spawn_clone (fast_arg_t *a, int *pidfd)
   /* CLONE_PIDFD (5.2) gives a pidfd with no window for pid reuse.
      Older kernels ignore the flag or refuse it.  */
   *pidfd = -1;
-  if (a->want_pidfd)
+  if (a->ctx->spec->may_signal)
     {
       pid = clone (clone_entry, top, flags | CLONE_PIDFD, a, pidfd);
       if (pid < 0 && errno == EINVAL)
@@ -464,7 +463,6 @@ sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
   fast_arg_t fa;
   memset (&fa, 0, sizeof fa);
   fa.ctx = &ctx;
-  fa.want_pidfd = spec->may_signal;
   /* The memory report: the child returns from sp_posix_child_run on
      failure (exec mode) instead of writing to a pipe.  */
   bool mem_report = fast && __atomic_load_n (&vm_shared, __ATOMIC_RELAXED);
