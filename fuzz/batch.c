@@ -7,14 +7,15 @@
  * cmd.exe for a batch file.  For every argv it accepts, a model of
  * cmd.exe written here must find: one command (no &, |, redirection,
  * parenthesis or line end outside quotes), no %-expansion, the script as
- * the command name, and each argument back in %~1, %~2...  And when the
- * batch file passes its arguments on to a program ("prog %*"), the
- * program's C runtime must split them back into the same argv: that is
- * what most batch files do with them.  Every argv it refuses must break
- * one of the documented rules (a script path that is empty, ends in a
- * separator, or holds '"', '%' or a control character; an argument that
- * holds '"', '%' or a control character, or that must be quoted and ends
- * in a backslash).
+ * the command name, and each argument back in %~1, %~2... (with its
+ * trailing backslashes doubled, if it ends in one).  And when the batch
+ * file passes its arguments on to a program ("prog %*", or
+ * "prog "%~1" "%~2"..."), the program's C runtime must split them back
+ * into the same argv: that is what most batch files do with them.
+ * Every argv it refuses must break one of the documented rules (a
+ * script path that is empty, ends in a separator, or holds '"', '%' or
+ * a control character; an argument that holds '"', '%' or a control
+ * character).
  *
  * The model of cmd.exe: "cmd.exe /c" followed by more than two quotes
  * drops the first and the last quote and runs the rest.  Phase 1 expands
@@ -51,17 +52,25 @@ control (unsigned char c)
 static bool
 arg_breaks_rules (const char *s)
 {
-  bool plain = *s != '\0';
   for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-    {
-      if (*p == '"' || *p == '%' || control (*p))
-        return true;
-      if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-            || (*p >= '0' && *p <= '9') || strchr ("#$*+-./:?@\\_", *p)))
-        plain = false;
-    }
-  size_t n = strlen (s);
-  return !plain && n > 0 && s[n - 1] == '\\';
+    if (*p == '"' || *p == '%' || control (*p))
+      return true;
+  return false;
+}
+
+/* What the batch file must find in %~N for the argument S: S, with its
+   trailing backslashes doubled.  Allocated.  */
+static char *
+want_param (const char *s)
+{
+  size_t n = strlen (s), trailing = 0;
+  while (trailing < n && s[n - 1 - trailing] == '\\')
+    trailing++;
+  char *r = fuzz_xmalloc (n + trailing + 1);
+  memcpy (r, s, n);
+  memset (r + n, '\\', trailing);
+  r[n + trailing] = '\0';
+  return r;
 }
 
 static bool
@@ -170,6 +179,36 @@ batch_params (const char *tail)
   return r;
 }
 
+/* LINE, a command of the batch file after its %-expansion, goes through
+   phase 2 (which must leave it as it is), then the C runtime of the
+   program it runs, which must find ARGV's arguments.  NULL, or what
+   goes wrong; WHAT names the form of LINE.  */
+static const char *
+forwarded (const char *line, const char *what, char *const *argv,
+           size_t argc)
+{
+  char *line2;
+  const char *why = phase2 (line, &line2);
+  if (why)
+    return why;
+  if (strcmp (line2, line) != 0)
+    why = "phase 2 changes the forwarded arguments";
+  for (int old = 0; old < 2 && why == NULL; old++)
+    {
+      fuzz_strv_t crt = model_crt_split (line2, old);
+      if (crt.n != argc || strcmp (crt.v[0], "prog") != 0
+          || !fuzz_strv_equal (&(fuzz_strv_t) { crt.v + 1, crt.n - 1 },
+                               argv + 1, argc - 1))
+        {
+          fuzz_strv_print (what, crt.v, crt.n);
+          why = "a program given the arguments gets other ones";
+        }
+      fuzz_strv_free (&crt);
+    }
+  free (line2);
+  return why;
+}
+
 /* Run LINE through the model of cmd.exe for SCRIPT and ARGV.  NULL if
    everything comes back, else what does not.  */
 static const char *
@@ -219,47 +258,49 @@ check_cmd (const char *line, const char *script, char *const *argv,
     }
 
   fuzz_strv_t params = batch_params (tail);
-  if (!fuzz_strv_equal (&params, argv + 1, argc - 1))
+  bool same = params.n == argc - 1;
+  for (size_t i = 0; same && i < params.n; i++)
+    {
+      char *want = want_param (argv[i + 1]);
+      same = strcmp (params.v[i], want) == 0;
+      free (want);
+    }
+  if (!same)
     {
       fuzz_strv_print ("%~N", params.v, params.n);
       fuzz_strv_free (&params);
       free (p2);
       return "the batch file's %~N differ from the arguments";
     }
-  fuzz_strv_free (&params);
 
-  /* "prog %*": %* is the tail without its leading delimiters; the new
-     line goes through phase 2 again, then the program's runtime.  */
+  /* "prog %*": %* is the tail without its leading delimiters.  */
   const char *all = tail;
   while (*all && param_delim (*all))
     all++;
   char *fwd = fuzz_xmalloc (strlen (all) + sizeof "prog ");
   strcpy (fwd, "prog ");
   strcat (fwd, all);
-  char *fwd2;
-  why = phase2 (fwd, &fwd2);
+  why = forwarded (fwd, "prog %*", argv, argc);
   free (fwd);
-  if (why)
+
+  /* prog "%~1" "%~2"...: the way a batch file passes on an argument that
+     may hold blanks.  */
+  size_t need = sizeof "prog";
+  for (size_t i = 0; i < params.n; i++)
+    need += strlen (params.v[i]) + 3;
+  fwd = fuzz_xmalloc (need);
+  strcpy (fwd, "prog");
+  for (size_t i = 0; i < params.n; i++)
     {
-      free (p2);
-      return why;
+      strcat (fwd, " \"");
+      strcat (fwd, params.v[i]);
+      strcat (fwd, "\"");
     }
-  if (strcmp (fwd2 + 5, all) != 0)
-    why = "phase 2 changes the forwarded arguments";
+  if (why == NULL)
+    why = forwarded (fwd, "prog \"%~N\"", argv, argc);
+  free (fwd);
+  fuzz_strv_free (&params);
   free (p2);
-  for (int old = 0; old < 2 && why == NULL; old++)
-    {
-      fuzz_strv_t crt = model_crt_split (fwd2, old);
-      if (crt.n != argc || strcmp (crt.v[0], "prog") != 0
-          || !fuzz_strv_equal (&(fuzz_strv_t) { crt.v + 1, crt.n - 1 },
-                               argv + 1, argc - 1))
-        {
-          fuzz_strv_print ("CRT argv of \"prog %*\"", crt.v, crt.n);
-          why = "a program given %* gets other arguments";
-        }
-      fuzz_strv_free (&crt);
-    }
-  free (fwd2);
   return why;
 }
 

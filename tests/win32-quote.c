@@ -255,6 +255,58 @@ START_TEST (test_program_path_with_spaces)
 }
 END_TEST
 
+/* Batch files: the exact line given to cmd.exe.  An argument that ends
+   in a backslash is quoted with its trailing backslashes doubled, so
+   that a batch file that passes it on as "%~1" does not hand a program
+   a quote escaped by the last backslash.  */
+START_TEST (test_batch_lines)
+{
+  static const struct
+  {
+    const char *arg;
+    const char *want;
+  } table[] = {
+    { "plain", "plain" },
+    { "a\\b", "a\\b" },
+    { "", "\"\"" },
+    { "a b", "\"a b\"" },
+    { "a&b", "\"a&b\"" },
+    { "C:\\dir\\", "\"C:\\dir\\\\\"" },
+    { "C:\\my dir\\", "\"C:\\my dir\\\\\"" },
+    { "\\", "\"\\\\\"" },
+    { "a\\\\", "\"a\\\\\\\\\"" },
+    { "\\\\server\\share\\", "\"\\\\server\\share\\\\\"" },
+    { "x&y\\", "\"x&y\\\\\"" },
+    { "\\a", "\\a" },
+  };
+  static const char prefix[] = "cmd.exe /d /e:ON /v:OFF /c \"\"C:\\s.bat\" ";
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    {
+      char *argv[] = { (char *) "C:\\s.bat", (char *) table[i].arg, NULL };
+      char line[256], want[256];
+      size_t len, bad;
+      ck_assert_int_eq (sp_win32_quote_batch ("C:\\s.bat", argv, line,
+                                              sizeof line, &len, &bad),
+                        SP_WIN32_QUOTE_OK);
+      snprintf (want, sizeof want, "%s%s\"", prefix, table[i].want);
+      ck_assert_msg (strcmp (line, want) == 0, "[%s]: line [%s], want [%s]",
+                     table[i].arg, line, want);
+      ck_assert_uint_eq (len, strlen (want));
+    }
+
+  /* Two arguments: the doubled backslashes belong to the first only.  */
+  char *argv[] = { (char *) "C:\\s.bat", (char *) "C:\\d\\", (char *) "x",
+                   NULL };
+  char line[256];
+  size_t len, bad;
+  ck_assert_int_eq (sp_win32_quote_batch ("C:\\s.bat", argv, line,
+                                          sizeof line, &len, &bad),
+                    SP_WIN32_QUOTE_OK);
+  ck_assert_str_eq (line, "cmd.exe /d /e:ON /v:OFF /c "
+                          "\"\"C:\\s.bat\" \"C:\\d\\\\\" x\"");
+}
+END_TEST
+
 START_TEST (test_invalid_utf8_refused)
 {
   static const char *const bad[] = {
@@ -300,6 +352,7 @@ make_suite (void)
   TEST_CASE (s, split_roundtrip);
   TEST_CASE (s, argv0_with_quote_refused);
   TEST_CASE_WITH_TMPDIR (s, program_path_with_spaces);
+  TEST_CASE (s, batch_lines);
   TEST_CASE (s, invalid_utf8_refused);
   TEST_CASE (s, utf8_conversions);
   return s;

@@ -52,24 +52,31 @@ pid_gone (long pid, DWORD ms)
 /* ------------------------------------------------------------------ */
 /* Batch files.  */
 
-/* A batch file that hands %* to the helper's argv (which splits with the
-   C runtime's rules) and shows %1 on stderr.  */
+/* A batch file t.bat of TEXT in a new directory DIR_NAME; the helper is
+   %SUBPROC_BATCH_HELPER% there.  */
 static char *
-make_batch (const char *dir_name)
+make_batch_of (const char *dir_name, const char *text)
 {
   char *dir = test_tmp_path (dir_name);
   ck_assert_int_eq (CreateDirectoryA (dir, NULL), 1);
   char *bat = malloc (strlen (dir) + 16);
   strcpy (bat, dir);
   strcat (bat, "\\t.bat");
-  static const char text[] = "@echo off\r\n"
-                             "\"%SUBPROC_BATCH_HELPER%\" argv %*\r\n"
-                             "echo [%1]>&2\r\n"
-                             "exit /b 7\r\n";
-  test_write_file (bat, text, sizeof text - 1);
+  test_write_file (bat, text, strlen (text));
   test_setenv ("SUBPROC_BATCH_HELPER", test_helper ());
   free (dir);
   return bat;
+}
+
+/* A batch file that hands %* to the helper's argv (which splits with the
+   C runtime's rules) and shows %1 on stderr.  */
+static char *
+make_batch (const char *dir_name)
+{
+  return make_batch_of (dir_name, "@echo off\r\n"
+                                  "\"%SUBPROC_BATCH_HELPER%\" argv %*\r\n"
+                                  "echo [%1]>&2\r\n"
+                                  "exit /b 7\r\n");
 }
 
 START_TEST (test_batch_args_intact)
@@ -120,6 +127,52 @@ START_TEST (test_batch_unsafe_args_refused)
       ck_assert_int_eq (subproc_run (cmd, NULL), -1);
       const subproc_error_t *err = subproc_get_error (cmd);
       ck_assert_int_eq (err->code, SUBPROC_ERR_INVALID);
+      subproc_free (cmd);
+    }
+  free (bat);
+}
+END_TEST
+
+START_TEST (test_batch_trailing_backslash)
+{
+  /* A batch file that passes its argument on the usual ways: "%~1", %1
+     and %*.  Each must give the helper's C runtime the argument itself,
+     which a trailing backslash escaping the closing quote of "%~1" would
+     break.  %~1 itself holds the trailing backslashes doubled.  */
+  static const char *const args[] = {
+    "C:\\dir\\", "C:\\my dir\\", "\\", "a\\\\", "\\\\server\\share\\",
+    NULL
+  };
+  static const char *const in_batch[] = {
+    "C:\\dir\\\\", "C:\\my dir\\\\", "\\\\", "a\\\\\\\\",
+    "\\\\server\\share\\\\", NULL
+  };
+  char *bat = make_batch_of ("tb", "@echo off\r\n"
+                                   "echo [%~1]>&2\r\n"
+                                   "\"%SUBPROC_BATCH_HELPER%\" argv \"%~1\" "
+                                   "%1 %*\r\n"
+                                   "exit /b 7\r\n");
+  for (size_t i = 0; args[i]; i++)
+    {
+      char *out = NULL, *err = NULL;
+      size_t len = 0;
+      int status = -1;
+      subproc_t *cmd = subproc_new_arg_list (bat, args[i], NULL);
+      subproc_set_output_bytes (cmd, &out, &len);
+      subproc_set_error_buffer (cmd, &err);
+      RUN_OK (cmd, &status);
+      ck_assert_int_eq (status, 7);
+      size_t n = strlen (args[i]) + 1;
+      ck_assert_msg (len == 3 * n && strcmp (out, args[i]) == 0
+                       && strcmp (out + n, args[i]) == 0
+                       && strcmp (out + 2 * n, args[i]) == 0,
+                     "sent [%s], the helper got %zu bytes: [%s]", args[i],
+                     len, out);
+      char want[64];
+      snprintf (want, sizeof want, "[%s]\r\n", in_batch[i]);
+      ck_assert_str_eq (err, want);
+      free (out);
+      free (err);
       subproc_free (cmd);
     }
   free (bat);
@@ -770,6 +823,7 @@ make_suite (void)
   Suite *s = suite_create ("win32-spawn");
   TEST_CASE_WITH_TMPDIR (s, batch_args_intact);
   TEST_CASE_WITH_TMPDIR (s, batch_unsafe_args_refused);
+  TEST_CASE_WITH_TMPDIR (s, batch_trailing_backslash);
   TEST_CASE_WITH_TMPDIR (s, batch_found_through_path);
   TEST_CASE (s, batch_names);
   TEST_CASE_WITH_LEAK_CHECK (s, unpassed_handle_not_inherited);

@@ -22,18 +22,27 @@
  *    the first and the last one and parses LINE as it stands.
  *  - The script's path is quoted; a path with '"' or '%', a control
  *    character or a trailing backslash is refused.
- *  - An argument made only of [A-Za-z0-9] and #$*+-./:?@\_ is passed
- *    bare (cmd.exe gives it no meaning, and neither does the batch
- *    file's %1 splitting); any other argument is put in double quotes,
- *    inside which cmd.exe treats &|<>^()!,;= and blanks as text.  The
- *    batch file sees it as "ARG" in %1 and as ARG in %~1.
+ *  - An argument made only of [A-Za-z0-9] and #$*+-./:?@\_ that does
+ *    not end in a backslash is passed bare (cmd.exe gives it no
+ *    meaning, and neither does the batch file's %1 splitting); any
+ *    other argument is put in double quotes, inside which cmd.exe
+ *    treats &|<>^()!,;= and blanks as text.  The batch file sees it as
+ *    "ARG" in %1 and as ARG in %~1.
+ *  - An argument that ends in backslashes is quoted and has those
+ *    backslashes doubled, as Rust's standard library does since
+ *    CVE-2024-24576: C:\dir\ is given as "C:\dir\\".  cmd.exe does not
+ *    read backslashes, so the batch file gets C:\dir\\ in %~1, but a
+ *    program that it hands %1, %* or the common "%~1" reads C:\dir\
+ *    back (given a bare %~1, a program reads C:\dir\\, which Windows
+ *    takes for the same directory).  Bare, "%~1" would become
+ *    "C:\dir\", which the C runtime reads as C:\dir" (the last
+ *    backslash escaping the closing quote) run together with whatever
+ *    follows.
  *  - '"' is refused: it would toggle cmd.exe's quote state, and no
  *    escape makes %~1 give it back.  '%' is refused: %NAME% is expanded
  *    on the /c line even inside quotes, and two '%' anywhere in the line
  *    can pair up.  Control characters (CR and LF end the command line)
- *    are refused, tab excepted.  So is an argument that needs quotes and
- *    ends in a backslash: a program that the batch file passes %1 or %*
- *    to would read the backslash and the closing quote as a quote.
+ *    are refused, tab excepted.
  *
  * Everything here works on UTF-8 bytes (all the characters that matter
  * are ASCII) and uses no Windows API, so it can be tested and fuzzed on
@@ -206,11 +215,13 @@ batch_control (unsigned char c)
   return (c < 0x20 && c != '\t') || c == 0x7F;
 }
 
-/* Does ARG go in double quotes?  */
+/* Does ARG go in double quotes?  An argument that ends in a backslash
+   does, so that its backslashes can be doubled (put_batch_arg).  */
 static bool
 batch_needs_quotes (const char *arg)
 {
-  if (*arg == '\0')
+  size_t n = strlen (arg);
+  if (n == 0 || arg[n - 1] == '\\')
     return true;
   for (const unsigned char *p = (const unsigned char *) arg; *p; p++)
     if (!batch_plain (*p))
@@ -224,11 +235,7 @@ batch_arg_ok (const char *arg)
   for (const unsigned char *p = (const unsigned char *) arg; *p; p++)
     if (*p == '"' || *p == '%' || batch_control (*p))
       return false;
-  /* "C:\dir\" is C:\dir\ in %~1, but a program that the batch file
-     hands %1 or %* to reads C:\dir" (the C runtime takes \" for a quote),
-     and doubling the backslash would change %~1.  */
-  size_t n = strlen (arg);
-  return !(n > 0 && arg[n - 1] == '\\' && batch_needs_quotes (arg));
+  return true;
 }
 
 static bool
@@ -243,12 +250,22 @@ batch_script_ok (const char *script)
 static void
 put_batch_arg (sink_t *s, const char *arg)
 {
-  bool quote = batch_needs_quotes (arg);
-  if (quote)
-    put (s, '"');
+  if (!batch_needs_quotes (arg))
+    {
+      put_str (s, arg);
+      return;
+    }
+  /* Backslashes only escape a quote, and the argument holds none: only
+     the ones before the closing quote need doubling, for the programs
+     that the batch file passes the argument on to ("%~1" gives them
+     "C:\dir\\", which they read as C:\dir\).  */
+  size_t n = strlen (arg), trailing = 0;
+  while (trailing < n && arg[n - 1 - trailing] == '\\')
+    trailing++;
+  put (s, '"');
   put_str (s, arg);
-  if (quote)
-    put (s, '"');
+  put_n (s, '\\', trailing);
+  put (s, '"');
 }
 
 enum sp_win32_quote_status
