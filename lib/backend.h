@@ -251,8 +251,9 @@ char *sp_backend_getenv (const char *name);
 /* The names subproc_add_env_pass_common passes on this platform.  */
 extern const char *const sp_backend_common_env[];
 
-/* Compare environment names as the platform does (case-insensitive on
-   Win32).  LEN_A, LEN_B: the names' lengths.  */
+/* Compare environment names as the platform does (on Win32, without
+   regard to case by the system's own rule, not only ASCII's): <0, 0 or
+   >0.  LEN_A, LEN_B: the names' lengths.  Never allocates, never fails.  */
 int sp_backend_env_name_cmp (const char *a, size_t len_a, const char *b,
                              size_t len_b);
 

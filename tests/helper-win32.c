@@ -14,6 +14,9 @@
  *                      "0xH=invalid": is it a handle of this process?
  *   getenv-w NAME...   per name a line: the value (UTF-8, through
  *                      GetEnvironmentVariableW), or "(unset)"
+ *   env-w              each entry of the environment block
+ *                      (GetEnvironmentStringsW), in its order, in UTF-8,
+ *                      NUL after each
  *   cwd-w              the working directory (UTF-8, through
  *                      GetCurrentDirectoryW)
  *   in-job             "job=yes" or "job=no"
@@ -126,6 +129,19 @@ handles (int argc, char **argv)
   return 0;
 }
 
+static int
+env_w (void)
+{
+  wchar_t *block = GetEnvironmentStringsW ();
+  if (block == NULL)
+    return 1;
+  int r = 0;
+  for (const wchar_t *e = block; *e && r == 0; e += wcslen (e) + 1)
+    r = put_utf8 (e);
+  FreeEnvironmentStringsW (block);
+  return r < 0 ? 1 : 0;
+}
+
 /* The names come from the wide command line: main's argv is in the ANSI
    code page, which cannot hold every name.  */
 static int
@@ -213,6 +229,8 @@ helper_win32_main (const char *sub, int argc, char **argv)
     return handles (argc, argv);
   if (strcmp (sub, "getenv-w") == 0)
     return getenv_w ();
+  if (strcmp (sub, "env-w") == 0)
+    return env_w ();
   if (strcmp (sub, "cwd-w") == 0)
     return cwd_w ();
   if (strcmp (sub, "in-job") == 0)

@@ -482,6 +482,88 @@ START_TEST (test_env_names_ignore_case)
 }
 END_TEST
 
+/* Where the entry NAME=... is in the helper's environment block OUT
+   (LEN bytes of NUL-terminated entries): its index, or -1.  *VALUE: its
+   value.  */
+static int
+env_index (const char *out, size_t len, const char *name,
+           const char **value)
+{
+  size_t n = strlen (name);
+  int i = 0;
+  for (size_t off = 0; off < len; off += strlen (out + off) + 1, i++)
+    if (strncmp (out + off, name, n) == 0 && out[off + n] == '=')
+      {
+        if (value)
+          *value = out + off + n + 1;
+        return i;
+      }
+  return -1;
+}
+
+START_TEST (test_env_names_ignore_unicode_case)
+{
+  /* Windows takes "\xc3\x84" and "\xc3\xa4" (A and a with diaeresis) for
+     the same letter in a name: the second add replaces the first, and
+     the child gets one variable.  */
+  char *out = NULL;
+  size_t len = 0;
+  const char *value = NULL;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "env-w", NULL);
+  subproc_add_env_pair (cmd, "\xc3\x84" "B", "1");
+  subproc_add_env_pair (cmd, "\xc3\xa4" "b", "2");
+  subproc_set_output_bytes (cmd, &out, &len);
+  RUN_OK (cmd, NULL);
+  ck_assert_int_eq (env_index (out, len, "\xc3\x84" "B", NULL), -1);
+  ck_assert_int_ge (env_index (out, len, "\xc3\xa4" "b", &value), 0);
+  ck_assert_str_eq (value, "2");
+  free (out);
+  subproc_free (cmd);
+
+  cmd = subproc_new_arg_list (test_helper (), "getenv-w", "\xc3\x84" "B",
+                              NULL);
+  subproc_add_env_pair (cmd, "\xc3\x84" "B", "1");
+  subproc_add_env_pair (cmd, "\xc3\xa4" "b", "2");
+  subproc_set_output_buffer (cmd, &out);
+  RUN_OK (cmd, NULL);
+  ck_assert_str_eq (out, "2\n");
+  free (out);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_env_block_order)
+{
+  /* Sorted as Windows sorts: by the names upper-cased with the system's
+     table, in ordinal order.  So 'a' (as 'A', 0x41) comes before 'Z'
+     (0x5A) and '_' (0x5F), and U+00E4 (as U+00C4) before U+00C9; raw or
+     lower-cased names would sort otherwise.  */
+  static const char *const added[] = {
+    "_Y", "\xc3\x89", "\xc3\xa4", "a", "Z", NULL
+  };
+  static const char *const sorted[] = {
+    "a", "Z", "_Y", "\xc3\xa4", "\xc3\x89", NULL
+  };
+  char *out = NULL;
+  size_t len = 0;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "env-w", NULL);
+  for (size_t i = 0; added[i]; i++)
+    subproc_add_env_pair (cmd, added[i], "x");
+  subproc_set_output_bytes (cmd, &out, &len);
+  RUN_OK (cmd, NULL);
+  int last = -1;
+  for (size_t i = 0; sorted[i]; i++)
+    {
+      int at = env_index (out, len, sorted[i], NULL);
+      ck_assert_msg (at > last, "[%s] at %d, after the one at %d",
+                     sorted[i], at, last);
+      last = at;
+    }
+  free (out);
+  subproc_free (cmd);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Lookup.  */
 
@@ -835,6 +917,8 @@ make_suite (void)
   TEST_CASE (s, exception_status);
   TEST_CASE_WITH_TMPDIR (s, unicode_program_args_env_cwd);
   TEST_CASE (s, env_names_ignore_case);
+  TEST_CASE (s, env_names_ignore_unicode_case);
+  TEST_CASE (s, env_block_order);
   TEST_CASE_WITH_TMPDIR (s, no_search_in_cwd);
   TEST_CASE_WITH_TMPDIR (s, pathext);
   TEST_CASE (s, hook_failure_child_never_runs);

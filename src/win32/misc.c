@@ -167,27 +167,77 @@ sp_backend_getenv (const char *name)
   return result;
 }
 
-static unsigned char
-ascii_upper (unsigned char c)
+/* A name read as UTF-16, one unit at a time, without allocating: a
+   code point's UTF-8 bytes at a time.  */
+typedef struct name_units
 {
-  return c >= 'a' && c <= 'z' ? (unsigned char) (c - 'a' + 'A') : c;
+  const char *s;
+  size_t len;
+  size_t pos;
+  uint16_t unit[2];
+  size_t n;
+  size_t next;
+} name_units_t;
+
+static bool
+next_unit (name_units_t *r, uint16_t *u)
+{
+  if (r->next == r->n)
+    {
+      if (r->pos >= r->len)
+        return false;
+      unsigned char c = (unsigned char) r->s[r->pos];
+      size_t k = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      ptrdiff_t n = -1;
+      if (k <= r->len - r->pos)
+        n = sp_win32_utf8_to_utf16 (r->s + r->pos, k, r->unit, 2);
+      if (n < 1 || n > 2)
+        {
+          /* Not UTF-8 (the front-end checks names before): compare the
+             byte as it is, so that the order stays total.  */
+          r->unit[0] = c;
+          n = 1;
+          k = 1;
+        }
+      r->pos += k;
+      r->n = (size_t) n;
+      r->next = 0;
+    }
+  *u = r->unit[r->next++];
+  return true;
 }
 
-/* Windows compares names without regard to case; only ASCII is folded
-   here, which is what every name that matters needs.  */
+/* Windows compares names without regard to case, by its own rule: the
+   ordinal order of the names upper-cased unit by unit with the system's
+   table (CompareStringOrdinal with bIgnoreCase, as for the sorted block
+   in spawn.c), which folds 'a' and 'A' and also, say, U+00E4 and
+   U+00C4.  Comparing unit by unit gives the same answer as comparing
+   the whole names, and needs no copy of them.  */
 int
 sp_backend_env_name_cmp (const char *a, size_t len_a, const char *b,
                          size_t len_b)
 {
-  size_t n = len_a < len_b ? len_a : len_b;
-  for (size_t i = 0; i < n; i++)
+  name_units_t ra = { a, len_a, 0, { 0, 0 }, 0, 0 };
+  name_units_t rb = { b, len_b, 0, { 0, 0 }, 0, 0 };
+
+  for (;;)
     {
-      unsigned char ca = ascii_upper ((unsigned char) a[i]);
-      unsigned char cb = ascii_upper ((unsigned char) b[i]);
-      if (ca != cb)
-        return ca < cb ? -1 : 1;
+      uint16_t ua, ub;
+      bool more_a = next_unit (&ra, &ua), more_b = next_unit (&rb, &ub);
+      if (!more_a || !more_b)
+        return more_a ? 1 : more_b ? -1 : 0;
+      if (ua == ub)
+        continue;
+      int r = CompareStringOrdinal ((const WCHAR *) &ua, 1,
+                                    (const WCHAR *) &ub, 1, TRUE);
+      if (r == CSTR_LESS_THAN)
+        return -1;
+      if (r == CSTR_GREATER_THAN)
+        return 1;
+      if (r == 0)
+        /* Cannot fail on these arguments; if it did, the units differ.  */
+        return ua < ub ? -1 : 1;
     }
-  return len_a < len_b ? -1 : len_a > len_b ? 1 : 0;
 }
 
 int
