@@ -236,7 +236,9 @@ SUBPROC_API void subproc_daemonize (subproc_t *cmd);
    subproc_run returns.  POSIX: created with mode 0644 and locked by the
    child for as long as it lives; Win32: held open by the child so that it
    cannot be opened for writing.  Either way a second instance can tell:
-   its run fails with SUBPROC_ERR_SPAWN.  */
+   its run fails with SUBPROC_ERR_SPAWN.  On Win32 a reparse point, a
+   file with more than one link or a device is refused the same way, and
+   a failed run removes the file only if it created it.  */
 SUBPROC_API void subproc_set_pid_file (subproc_t *cmd, const char *path);
 
 /* Drop every capability (Linux) before exec.  On Win32 the child runs

@@ -824,6 +824,139 @@ START_TEST (test_pid_file_held)
 }
 END_TEST
 
+/* Does PATH exist?  */
+static bool
+file_exists (const char *path)
+{
+  return GetFileAttributesA (path) != INVALID_FILE_ATTRIBUTES;
+}
+
+/* Run CMD with the pid file PID_PATH; it must fail with CODE.  */
+static void
+run_fails (subproc_t *cmd, const char *pid_path, int code)
+{
+  subproc_set_pid_file (cmd, pid_path);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_msg (subproc_get_error (cmd)->code == code, "%s",
+                 subproc_get_error (cmd)->message);
+  subproc_free (cmd);
+}
+
+START_TEST (test_pid_file_removed_only_if_created)
+{
+  /* A program that cannot start (CreateProcessW fails after the pid file
+     is open), and a hook that fails after the child exists: a pid file
+     that was there before is left as it was; one the run created is
+     removed.  */
+  char *pid_path = test_tmp_path ("keep.pid");
+  char *bad_exe = test_tmp_path ("bad.exe");
+  test_write_file (bad_exe, "not a program", 13);
+
+  for (int created = 0; created < 2; created++)
+    for (int hook = 0; hook < 2; hook++)
+      {
+        if (created)
+          ck_assert (!file_exists (pid_path));
+        else
+          test_write_file (pid_path, "old\n", 4);
+        subproc_t *cmd
+          = hook ? subproc_new_arg_list (test_helper (), "exit", "0", NULL)
+                 : subproc_new (bad_exe);
+        if (hook)
+          subproc_set_pre_exec_hook (cmd, hook_fails, NULL);
+        run_fails (cmd, pid_path, hook ? SUBPROC_ERR_HOOK : SUBPROC_ERR_SPAWN);
+        if (created)
+          ck_assert_msg (!file_exists (pid_path), "hook %d: the pid file "
+                         "this run created is still there", hook);
+        else
+          {
+            ck_assert_msg (file_exists (pid_path), "hook %d: the pid file "
+                           "that was there before is gone", hook);
+            char *text = test_read_file (pid_path, NULL);
+            ck_assert_str_eq (text, "old\n");
+            free (text);
+            ck_assert (DeleteFileA (pid_path));
+          }
+      }
+
+  /* A run that succeeds replaces an existing file's contents.  */
+  test_write_file (pid_path, "a much longer line than any pid\n", 32);
+  pid_t pid = 0;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "exit", "0", NULL);
+  subproc_set_pid_file (cmd, pid_path);
+  ck_assert_msg (subproc_run_async (cmd, &pid) == 0, "%s",
+                 subproc_get_error (cmd)->message);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  subproc_free (cmd);
+  char want[32];
+  snprintf (want, sizeof want, "%ld\n", (long) pid);
+  char *text = test_read_file (pid_path, NULL);
+  ck_assert_str_eq (text, want);
+  free (text);
+  free (bad_exe);
+  free (pid_path);
+}
+END_TEST
+
+/* The run with the pid file PID_PATH is refused with ERRNO, names the
+   file, and the child never runs.  */
+static void
+pid_file_refused (const char *pid_path, int err)
+{
+  char *out = NULL;
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "print", "ran",
+                                         NULL);
+  subproc_set_pid_file (cmd, pid_path);
+  subproc_set_output_buffer (cmd, &out);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  const subproc_error_t *e = subproc_get_error (cmd);
+  ck_assert_msg (e->code == SUBPROC_ERR_SPAWN && e->sys_errno == err,
+                 "%s: code %d, errno %d: %s", pid_path, e->code,
+                 e->sys_errno, e->message);
+  ck_assert_msg (strstr (e->message, pid_path) != NULL, "%s", e->message);
+  ck_assert_msg (out == NULL || *out == '\0', "the child ran: %s", out);
+  free (out);
+  subproc_free (cmd);
+}
+
+START_TEST (test_pid_file_links_refused)
+{
+  /* Whoever can write the pid file's directory must not make the run
+     overwrite another file through it.  */
+  char *victim = test_tmp_path ("victim");
+  test_write_file (victim, "precious\n", 9);
+
+  char *hard = test_tmp_path ("hard.pid");
+  ck_assert (CreateHardLinkA (hard, victim, NULL));
+  pid_file_refused (hard, EMLINK);
+  char *text = test_read_file (victim, NULL);
+  ck_assert_str_eq (text, "precious\n");
+  free (text);
+  ck_assert (file_exists (hard));
+
+  /* A symbolic link, where the system can make one: Wine 8 reports
+     success for CreateSymbolicLinkA and makes nothing.  */
+  char *sym = test_tmp_path ("sym.pid");
+  if (CreateSymbolicLinkA (sym, victim,
+                           SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE)
+      && (GetFileAttributesA (sym) & FILE_ATTRIBUTE_REPARSE_POINT)
+      && file_exists (sym))
+    {
+      pid_file_refused (sym, ELOOP);
+      text = test_read_file (victim, NULL);
+      ck_assert_str_eq (text, "precious\n");
+      free (text);
+      ck_assert (file_exists (sym));
+    }
+
+  /* Not a file at all.  */
+  pid_file_refused ("NUL", EINVAL);
+  free (sym);
+  free (hard);
+  free (victim);
+}
+END_TEST
+
 START_TEST (test_send_buffer_above_stdio)
 {
   /* With descriptor 0 closed, a send buffer's descriptor is still above
@@ -928,6 +1061,8 @@ make_suite (void)
   TEST_CASE (s, clear_caps);
   TEST_CASE_WITH_TMPDIR (s, relative_batch_with_working_directory);
   TEST_CASE_WITH_TMPDIR (s, pid_file_held);
+  TEST_CASE_WITH_TMPDIR (s, pid_file_removed_only_if_created);
+  TEST_CASE_WITH_TMPDIR (s, pid_file_links_refused);
   TEST_CASE (s, send_buffer_above_stdio);
   TEST_CASE (s, 64mib_both_ways);
   TEST_CASE (s, interleaved_output_and_error);

@@ -377,7 +377,7 @@ typedef struct spawn
   HANDLE *list;             /* the handle list: each once */
   size_t n_list;
   HANDLE pid_file;
-  bool pid_file_made;
+  bool pid_file_made;       /* this call created the file */
 
   unsigned char *crt;       /* the C runtime's descriptor table */
   size_t crt_size;
@@ -388,6 +388,24 @@ typedef struct spawn
   HANDLE job;
   PROCESS_INFORMATION pi;
 } spawn_t;
+
+/* Remove the pid file that H has open: that file, through a new handle
+   to it, not whatever its name leads to by now.  H itself has no DELETE
+   access: with it, nobody could open the file for reading without
+   sharing deletion.  */
+static void
+remove_pid_file (HANDLE h)
+{
+  HANDLE del = ReOpenFile (h, DELETE,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE
+                             | FILE_SHARE_DELETE,
+                           FILE_FLAG_OPEN_REPARSE_POINT);
+  if (del == INVALID_HANDLE_VALUE)
+    return;
+  FILE_DISPOSITION_INFO gone = { TRUE };
+  SetFileInformationByHandle (del, FileDispositionInfo, &gone, sizeof gone);
+  CloseHandle (del);
+}
 
 static void
 spawn_cleanup (spawn_t *s, bool failed)
@@ -409,9 +427,11 @@ spawn_cleanup (spawn_t *s, bool failed)
   if (s->null_dev)
     CloseHandle (s->null_dev);
   if (s->pid_file)
-    CloseHandle (s->pid_file);
-  if (failed && s->pid_file_made)
-    DeleteFileW (s->pid_path);
+    {
+      if (failed && s->pid_file_made)
+        remove_pid_file (s->pid_file);
+      CloseHandle (s->pid_file);
+    }
   if (s->token)
     CloseHandle (s->token);
   if (s->attrs_ready)
@@ -676,10 +696,45 @@ setup_cmdline (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
   return 0;
 }
 
+/* Is the pid file that H opened one that may be written: a regular file
+   with one link, not a reparse point?  Anything else could be another
+   file reached through the name (a hard link, a symbolic link or a
+   junction planted by whoever can write the directory), or a device.  */
+static int
+check_pid_file (HANDLE h, const sp_spec_t *spec, sp_fail_t *f)
+{
+  BY_HANDLE_FILE_INFORMATION info;
+  int err = 0;
+
+  if (GetFileType (h) != FILE_TYPE_DISK)
+    err = EINVAL;
+  else if (!GetFileInformationByHandle (h, &info))
+    return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE,
+                          spec->pid_file);
+  else if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
+    err = ELOOP;
+  else if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+    err = EISDIR;
+  else if (info.nNumberOfLinks != 1)
+    err = EMLINK;
+  if (err)
+    return sp_fail (f, SUBPROC_ERR_SPAWN, err, SP_STAGE_PIDFILE,
+                    spec->pid_file);
+  return 0;
+}
+
 /* Open the pid file before the child exists, so that the child can
    inherit the handle: while it (or a process it handed the handle to)
    lives, the file cannot be opened for writing, which is how a second
-   instance can tell.  */
+   instance can tell.
+
+   The file is created if it does not exist (CREATE_NEW: then this call
+   made it, and removes it if the spawn fails), else opened as it is; a
+   reparse point is opened itself, never followed, and refused with
+   anything else that is not a plain file (check_pid_file).  An existing
+   file is left as it was until the pid is written (write_pid_file
+   truncates it).  The messages name the file (spec->pid_file lives as
+   long as the command).  */
 static int
 open_pid_file (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
 {
@@ -688,31 +743,55 @@ open_pid_file (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
     return sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM
                                        : SUBPROC_ERR_INVALID,
                     errno, SP_STAGE_PIDFILE, NULL);
+
   SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
-  s->pid_file = CreateFileW (s->pid_path, GENERIC_WRITE,
-                             FILE_SHARE_READ | FILE_SHARE_DELETE, &sa,
-                             CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-  if (s->pid_file == INVALID_HANDLE_VALUE)
+  const DWORD share = FILE_SHARE_READ | FILE_SHARE_DELETE;
+  const DWORD flags = FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT;
+  HANDLE h = INVALID_HANDLE_VALUE;
+  bool made = false;
+  /* A file removed between the two calls is simply created; a few
+     rounds bound a loop against someone who keeps doing that.  */
+  for (int tries = 0; tries < 3; tries++)
     {
-      /* SUBPROC_ERR_SPAWN, as when the POSIX child cannot write it; a
-         file a running child holds is EACCES here (EAGAIN or EACCES
-         there).  */
-      s->pid_file = NULL;
-      return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE, NULL);
+      h = CreateFileW (s->pid_path, GENERIC_WRITE, share, &sa, CREATE_NEW,
+                       flags, NULL);
+      if (h != INVALID_HANDLE_VALUE)
+        {
+          made = true;
+          break;
+        }
+      DWORD err = GetLastError ();
+      if (err != ERROR_FILE_EXISTS && err != ERROR_ALREADY_EXISTS)
+        break;
+      h = CreateFileW (s->pid_path, GENERIC_WRITE, share, &sa,
+                       OPEN_EXISTING, flags, NULL);
+      if (h != INVALID_HANDLE_VALUE || GetLastError () != ERROR_FILE_NOT_FOUND)
+        break;
     }
-  s->pid_file_made = true;
-  return 0;
+  if (h == INVALID_HANDLE_VALUE)
+    /* SUBPROC_ERR_SPAWN, as when the POSIX child cannot write it; a
+       file a running child holds is EACCES here (EAGAIN or EACCES
+       there).  */
+    return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE,
+                          spec->pid_file);
+  s->pid_file = h;
+  s->pid_file_made = made;
+  return check_pid_file (h, spec, f);
 }
 
 static int
-write_pid_file (spawn_t *s, DWORD pid, sp_fail_t *f)
+write_pid_file (spawn_t *s, const sp_spec_t *spec, DWORD pid, sp_fail_t *f)
 {
   char text[32];
   int n = snprintf (text, sizeof text, "%lu\n", (unsigned long) pid);
   DWORD done;
-  if (!WriteFile (s->pid_file, text, (DWORD) n, &done, NULL)
+  LARGE_INTEGER zero = { .QuadPart = 0 };
+  if (!SetFilePointerEx (s->pid_file, zero, NULL, FILE_BEGIN)
+      || !SetEndOfFile (s->pid_file)
+      || !WriteFile (s->pid_file, text, (DWORD) n, &done, NULL)
       || done != (DWORD) n || !FlushFileBuffers (s->pid_file))
-    return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE, NULL);
+    return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE,
+                          spec->pid_file);
   /* The child's inherited copy keeps the file locked; ours must go.  */
   CloseHandle (s->pid_file);
   s->pid_file = NULL;
@@ -959,7 +1038,7 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
           goto fail;
         }
     }
-  if (s.pid_file && write_pid_file (&s, s.pi.dwProcessId, f) < 0)
+  if (s.pid_file && write_pid_file (&s, spec, s.pi.dwProcessId, f) < 0)
     goto fail;
 
   p = sp_calloc (1, sizeof *p);
