@@ -278,7 +278,8 @@ SUBPROC_API void subproc_set_max_core_size (subproc_t *cmd,
 SUBPROC_API void subproc_new_process_group (subproc_t *cmd);
 
 /* Kill the child when the calling process dies (Win32: the job is
-   closed).  On Linux this is PR_SET_PDEATHSIG, which fires when the
+   closed).  On Linux this is PR_SET_PDEATHSIG, set after the child's
+   user and group ids change (which clears it), and it fires when the
    thread that ran the command exits, even if the process lives on: run
    from a thread that outlives the child.  Elsewhere than
    Linux and Win32: SUBPROC_ERR_UNSUPPORTED at run time.  */

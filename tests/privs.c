@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -274,6 +275,67 @@ START_TEST (test_caps)
 }
 END_TEST
 
+/* Start sleep-forever with kill_on_parent_exit, as user 65534 (AS_UID)
+   and group 65534 (AS_GID), from a process of its own on spawn path PATH
+   that then exits; the child's pid.  */
+static long
+orphan_as (int path, bool as_uid, bool as_gid)
+{
+  int p[2];
+  ck_assert_int_eq (pipe (p), 0);
+  pid_t mid = fork ();
+  ck_assert_int_ge (mid, 0);
+  if (mid == 0)
+    {
+      close (p[0]);
+      pid_t pid = 0;
+      subproc_t *cmd = test_helper_on (path, "sleep-forever", NULL);
+      subproc_kill_on_parent_exit (cmd);
+      if (as_uid)
+        subproc_set_uid (cmd, 65534);
+      if (as_gid)
+        subproc_set_gid (cmd, 65534);
+      if (subproc_run_async (cmd, &pid) < 0)
+        _exit (1);
+      /* With the pid taken, free hands the child over.  */
+      subproc_free (cmd);
+      char buf[32];
+      int n = snprintf (buf, sizeof buf, "%ld\n", (long) pid);
+      _exit (write (p[1], buf, (size_t) n) == n ? 0 : 1);
+    }
+  test_close (p[1]);
+  char line[32];
+  size_t n = 0;
+  for (ssize_t r; n + 1 < sizeof line; n += (size_t) r)
+    if ((r = read (p[0], line + n, sizeof line - 1 - n)) <= 0)
+      break;
+  line[n] = '\0';
+  test_close (p[0]);
+  int status;
+  ck_assert_int_eq (waitpid (mid, &status, 0), mid);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+                 "the intermediate failed: %#x", (unsigned int) status);
+  return strtol (line, NULL, 10);
+}
+
+/* The kernel clears the parent-death signal when the credentials
+   change: it must be set after the identity change.  */
+START_TEST (test_kill_on_parent_exit_with_identity)
+{
+  if (skip_unless_root ())
+    return;
+  for (int k = 0; k < 3; k++)
+    {
+      long pid = orphan_as (_i, k != 1, k != 0);
+      bool ended = test_pid_ends_within (pid, 10000);
+      if (!ended)
+        test_kill_pid (pid);
+      ck_assert_msg (ended, "child %ld (%s) outlived its parent", pid,
+                     k == 0 ? "uid" : k == 1 ? "gid" : "uid and gid");
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *
@@ -285,6 +347,7 @@ make_suite (void)
   BOTH_PATHS (s, signals_reset);
   BOTH_PATHS (s, ids);
   BOTH_PATHS (s, caps);
+  BOTH_PATHS (s, kill_on_parent_exit_with_identity);
   return s;
 }
 

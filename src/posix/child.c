@@ -610,22 +610,6 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
   if (!ctx->daemon && spec->new_process_group && setpgid (0, 0) < 0)
     CHILD_FAIL (stage, SP_STAGE_SETSID);
 
-#ifdef SP_POSIX_LINUX
-  /* The death signal of a daemon would fire as soon as its intermediate
-     exits: it is meant to outlive its parent.  If the parent died before
-     prctl took effect, no signal will ever come: check.  */
-  if (spec->kill_on_parent_exit && !ctx->daemon)
-    {
-      if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-        CHILD_FAIL (stage, SP_STAGE_PDEATHSIG);
-      if (getppid () != ctx->parent_pid)
-        {
-          errno = ESRCH;
-          CHILD_FAIL (stage, SP_STAGE_PDEATHSIG);
-        }
-    }
-#endif
-
   if (arrange_stdio (ctx) < 0)
     CHILD_FAIL (stage, SP_STAGE_DUP);
   if (!ctx->own_table)
@@ -666,6 +650,24 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
 
   if (change_identity (spec, stage) < 0)
     return -1;
+
+#ifdef SP_POSIX_LINUX
+  /* The kernel clears the death signal whenever the credentials change
+     (a new user or group id), so it is set once they have.  The death
+     signal of a daemon would fire as soon as its intermediate exits: it
+     is meant to outlive its parent.  If the parent died before prctl
+     took effect, no signal will ever come: check.  */
+  if (spec->kill_on_parent_exit && !ctx->daemon)
+    {
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        CHILD_FAIL (stage, SP_STAGE_PDEATHSIG);
+      if (getppid () != ctx->parent_pid)
+        {
+          errno = ESRCH;
+          CHILD_FAIL (stage, SP_STAGE_PDEATHSIG);
+        }
+    }
+#endif
 
   const char *cwd = ctx->daemon ? "/" : spec->cwd;
   if (cwd && chdir (cwd) < 0)
