@@ -73,6 +73,7 @@ typedef enum sp_stage
   SP_STAGE_SETGROUPS,
   SP_STAGE_SETGID,
   SP_STAGE_SETUID,
+  SP_STAGE_USER,       /* looking up the user of set_uid (its groups) */
   SP_STAGE_CAPS,
   SP_STAGE_CHDIR,
   SP_STAGE_PIDFILE,
@@ -133,7 +134,8 @@ typedef struct sp_spec
 
   bool set_uid, set_gid, set_umask;
   subproc_uid_t uid;
-  subproc_gid_t gid;
+  subproc_gid_t gid;       /* with set_uid alone, sp_backend_prepare may
+                              set it (and set_gid) to the user's group */
   int umask;
 
   /* Supplementary groups for set_uid/set_gid, computed before the spawn

@@ -73,6 +73,7 @@ sp_stage_name (sp_stage_t stage)
     [SP_STAGE_SETGROUPS] = "setting supplementary groups",
     [SP_STAGE_SETGID] = "changing group id",
     [SP_STAGE_SETUID] = "changing user id",
+    [SP_STAGE_USER] = "looking up the user",
     [SP_STAGE_CAPS] = "dropping capabilities",
     [SP_STAGE_CHDIR] = "changing directory",
     [SP_STAGE_PIDFILE] = "writing the pid file",
@@ -349,6 +350,19 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
 
   if (f->code == SUBPROC_ERR_NOMEM)
     return sp_error_nomem (cmd);
+  if (f->stage == SP_STAGE_USER)
+    {
+      unsigned long long uid = cmd ? (unsigned long long) cmd->uid : 0;
+      if (f->code == SUBPROC_ERR_INVALID)
+        return sp_error (cmd, f->code, f->sys_errno,
+                         "cannot run '%s': user id %llu has no entry in "
+                         "the user database, so its group is unknown: "
+                         "give one with subproc_set_gid",
+                         prog, uid);
+      return sp_error (cmd, f->code, f->sys_errno,
+                       "cannot run '%s': looking up user id %llu failed%s%s",
+                       prog, uid, sep, sys);
+    }
   switch (f->code)
     {
     case SUBPROC_ERR_NOT_FOUND:

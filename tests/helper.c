@@ -19,7 +19,8 @@
  *   fds                open descriptors above 2, one per line, ascending
  *   fd-read N          copy descriptor N to stdout until EOF
  *   fd-write N TEXT    write TEXT to descriptor N
- *   ids                uid=, gid=, euid=, egid=, groups= (POSIX)
+ *   ids                uid=, gid=, euid=, egid=, suid=, sgid= (saved ids,
+ *                      Linux), groups= (POSIX)
  *   caps               the Cap* lines of /proc/self/status (Linux)
  *   pgid               pid=, ppid=, pgid=, sid= (POSIX)
  *   rlimits            memlock=, nproc=, nofile=, core= soft limits (POSIX)
@@ -339,8 +340,16 @@ is_null (int fd)
 static void
 print_ids (void)
 {
-  printf ("uid=%ld\ngid=%ld\neuid=%ld\negid=%ld\ngroups=", (long) getuid (),
+  printf ("uid=%ld\ngid=%ld\neuid=%ld\negid=%ld\n", (long) getuid (),
           (long) getgid (), (long) geteuid (), (long) getegid ());
+# ifdef __linux__
+  uid_t ru, eu, su;
+  gid_t rg, eg, sg;
+  if (getresuid (&ru, &eu, &su) < 0 || getresgid (&rg, &eg, &sg) < 0)
+    die ("getresuid");
+  printf ("suid=%ld\nsgid=%ld\n", (long) su, (long) sg);
+# endif
+  printf ("groups=");
   int n = getgroups (0, NULL);
   if (n > 0)
     {

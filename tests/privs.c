@@ -12,7 +12,9 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -205,13 +207,99 @@ START_TEST (test_ids)
   free (v);
   free (out);
 
-  /* A uid without a passwd entry: no supplementary groups at all.  */
+}
+END_TEST
+
+/* GID, in decimal, is every group id of OUT (real, effective, saved).  */
+static void
+assert_gids (const char *out, const char *gid)
+{
+  char *v;
+  ck_assert_str_eq (v = field (out, "gid"), gid);
+  free (v);
+  ck_assert_str_eq (v = field (out, "egid"), gid);
+  free (v);
+#ifdef __linux__
+  ck_assert_str_eq (v = field (out, "sgid"), gid);
+  free (v);
+#endif
+}
+
+/* A user id alone: the user's primary group and groups from the user
+   database, never root's group.  */
+START_TEST (test_uid_alone)
+{
+  if (skip_unless_root ())
+    return;
+  struct passwd *pw = getpwuid (65534);
+  if (pw == NULL || pw->pw_gid == 0)
+    {
+      fprintf (stderr, "skipped: no user 65534 with a group of its own\n");
+      return;
+    }
+  char gid[32];
+  snprintf (gid, sizeof gid, "%ld", (long) pw->pw_gid);
+
+  subproc_t *cmd = test_helper_on (_i, "ids", NULL);
+  subproc_set_uid (cmd, 65534);
+  char *out = output_of (cmd);
+  char *v;
+  ck_assert_str_eq (v = field (out, "uid"), "65534");
+  free (v);
+  assert_gids (out, gid);
+  /* The user's groups, not root's.  */
+  v = field (out, "groups");
+  char *list = NULL;
+  ck_assert_int_ge (asprintf (&list, ",%s,", v), 0);
+  ck_assert_msg (strstr (list, ",0,") == NULL, "groups: %s", v);
+  char *want = NULL;
+  ck_assert_int_ge (asprintf (&want, ",%s,", gid), 0);
+  ck_assert_msg (strstr (list, want) != NULL, "groups: %s", v);
+  free (want);
+  free (list);
+  free (v);
+  free (out);
+
+  /* With a group id too, that group replaces the user's.  */
+  cmd = test_helper_on (_i, "ids", NULL);
+  subproc_set_uid (cmd, 65534);
+  subproc_set_gid (cmd, 23456);
+  out = output_of (cmd);
+  assert_gids (out, "23456");
+  free (out);
+}
+END_TEST
+
+/* A user id without an entry in the user database: its group is
+   unknown, so a user id alone is refused, with a group id it runs.  */
+START_TEST (test_uid_without_entry)
+{
+  if (skip_unless_root ())
+    return;
+  if (getpwuid (54321) != NULL)
+    {
+      fprintf (stderr, "skipped: user 54321 exists\n");
+      return;
+    }
+  subproc_t *cmd = test_helper_on (_i, "ids", NULL);
+  subproc_set_uid (cmd, 54321);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  const subproc_error_t *err = subproc_get_error (cmd);
+  ck_assert_int_eq (err->code, SUBPROC_ERR_INVALID);
+  ck_assert_int_eq (err->sys_errno, ENOENT);
+  ck_assert_msg (strstr (err->message, "user id 54321") != NULL, "%s",
+                 err->message);
+  subproc_free (cmd);
+
   cmd = test_helper_on (_i, "ids", NULL);
   subproc_set_uid (cmd, 54321);
-  out = output_of (cmd);
+  subproc_set_gid (cmd, 54322);
+  char *out = output_of (cmd);
+  char *v;
   ck_assert_str_eq (v = field (out, "uid"), "54321");
   free (v);
-  ck_assert_str_eq (v = field (out, "groups"), "");
+  assert_gids (out, "54322");
+  ck_assert_str_eq (v = field (out, "groups"), "54322");
   free (v);
   free (out);
 }
@@ -346,6 +434,8 @@ make_suite (void)
   BOTH_PATHS (s, rlimits);
   BOTH_PATHS (s, signals_reset);
   BOTH_PATHS (s, ids);
+  BOTH_PATHS (s, uid_alone);
+  BOTH_PATHS (s, uid_without_entry);
   BOTH_PATHS (s, caps);
   BOTH_PATHS (s, kill_on_parent_exit_with_identity);
   return s;

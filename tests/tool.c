@@ -1533,6 +1533,19 @@ START_TEST (test_ids)
       result_free (&r);
     }
 
+  /* A number without an entry: its group is unknown.  */
+  if (getpwuid (54321) == NULL)
+    {
+      r = run_tool ("--uid=54321", "HELPER", "ids", NULL);
+      ASSERT_STATUS (r, 125);
+      ASSERT_CONTAINS (r.err, "user id 54321 has no entry");
+      result_free (&r);
+      r = run_tool ("--uid=54321", "--gid=54322", "HELPER", "ids", NULL);
+      ASSERT_STATUS (r, 0);
+      ASSERT_FIELD (r.out, "gid", "54322");
+      result_free (&r);
+    }
+
   r = run_tool ("--uid=subproc-no-such-user", "HELPER", "ids", NULL);
   ASSERT_STATUS (r, 125);
   ASSERT_CONTAINS (r.err, "no such user 'subproc-no-such-user'");

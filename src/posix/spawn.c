@@ -59,11 +59,13 @@ extern char **environ;
 /* ------------------------------------------------------------------ */
 /* Preparation.  */
 
-/* The supplementary groups of UID's user, with BASE as primary group,
-   in a new vector.  A uid without a passwd entry gets BASE alone (or no
-   groups at all when HAS_BASE is false): never the parent's groups.  */
+/* Look UID up in the user database.  1 when it has an entry: *GID is its
+   primary group unless HAS_GID (then *GID is kept), and *OUT (N_OUT
+   entries, a new vector) its supplementary groups with *GID as the
+   base.  0 when it has no entry (nothing allocated).  -1 with errno on
+   failure.  */
 static int
-user_groups (uid_t uid, gid_t base, bool has_base, gid_t **out, int *n_out)
+user_groups (uid_t uid, gid_t *gid, bool has_gid, gid_t **out, int *n_out)
 {
   size_t bufsize = 1024;
   long max = sysconf (_SC_GETPW_R_SIZE_MAX);
@@ -79,6 +81,7 @@ user_groups (uid_t uid, gid_t base, bool has_base, gid_t **out, int *n_out)
       if (nbuf == NULL)
         {
           free (buf);
+          errno = ENOMEM;
           return -1;
         }
       buf = nbuf;
@@ -88,53 +91,56 @@ user_groups (uid_t uid, gid_t base, bool has_base, gid_t **out, int *n_out)
       bufsize *= 2;
     }
 
+  /* getpwuid_r(3) lists these as ways of saying "no such user".  */
+  if (r == 0 ? found == NULL
+             : r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
+    {
+      free (buf);
+      return 0;
+    }
+  if (r != 0)
+    {
+      free (buf);
+      errno = r;
+      return -1;
+    }
+
+  if (!has_gid)
+    *gid = pw.pw_gid;
   gid_t *groups = NULL;
   int n = 0;
-  if (r != 0 || found == NULL)
-    {
-      groups = sp_malloc (sizeof *groups);
-      if (groups == NULL)
-        goto nomem;
-      groups[0] = base;
-      n = has_base ? 1 : 0;
-    }
-  else
-    {
-      if (!has_base)
-        base = pw.pw_gid;
 #ifdef HAVE_GETGROUPLIST
-      int cap = 32;
-      for (;;)
-        {
-          gid_t *ng = sp_reallocarray (groups, (size_t) cap, sizeof *ng);
-          if (ng == NULL)
-            goto nomem;
-          groups = ng;
-          n = cap;
-          if (getgrouplist (pw.pw_name, base, groups, &n) >= 0)
-            break;
-          /* glibc says how many it needs; others do not.  */
-          cap = n > cap ? n : cap * 2;
-          if (cap > 65536)
-            {
-              free (groups);
-              free (buf);
-              errno = E2BIG;
-              return -1;
-            }
-        }
-#else
-      groups = sp_malloc (sizeof *groups);
-      if (groups == NULL)
+  int cap = 32;
+  for (;;)
+    {
+      gid_t *ng = sp_reallocarray (groups, (size_t) cap, sizeof *ng);
+      if (ng == NULL)
         goto nomem;
-      groups[0] = base;
-      n = 1;
-#endif
+      groups = ng;
+      n = cap;
+      if (getgrouplist (pw.pw_name, *gid, groups, &n) >= 0)
+        break;
+      /* glibc says how many it needs; others do not.  */
+      cap = n > cap ? n : cap * 2;
+      if (cap > 65536)
+        {
+          free (groups);
+          free (buf);
+          errno = E2BIG;
+          return -1;
+        }
     }
+#else
+  groups = sp_malloc (sizeof *groups);
+  if (groups == NULL)
+    goto nomem;
+  groups[0] = *gid;
+  n = 1;
+#endif
   free (buf);
   *out = groups;
   *n_out = n;
-  return 0;
+  return 1;
 
 nomem:
   free (groups);
@@ -155,37 +161,46 @@ sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_HANDSHAKE,
                     "daemonize");
 
-  /* Supplementary groups: those of the target user with set_uid, the
-     new group alone with set_gid only, so that a root parent's groups
-     never reach a child that was meant to run with less.  Only a
-     privileged parent may change them at all; an unprivileged one
-     keeps its own (and setuid/setgid to its own ids still works).  */
+  /* The child's groups, so that a root parent's group ids never reach a
+     child that was meant to run with less: with set_uid, the user's
+     primary group (unless set_gid gives one) and supplementary groups
+     from the user database, and a user without an entry is refused
+     unless set_gid says which group; with set_gid alone, that group as
+     the only supplementary group.  Only a privileged parent may change
+     groups at all; an unprivileged one keeps its own (and setuid/setgid
+     to its own ids still works).  */
   spec->groups = NULL;
   spec->n_groups = 0;
   if ((!spec->set_uid && !spec->set_gid) || geteuid () != 0)
     return 0;
-  if (!spec->set_uid && spec->set_gid)
+  gid_t *groups = NULL;
+  int n = 0;
+  if (spec->set_uid)
     {
-      gid_t *groups = sp_malloc (sizeof *groups);
+      gid_t gid = spec->gid;
+      int r = user_groups (spec->uid, &gid, spec->set_gid, &groups, &n);
+      if (r < 0)
+        return sp_fail (f,
+                        errno == ENOMEM ? SUBPROC_ERR_NOMEM
+                                        : SUBPROC_ERR_SYSTEM,
+                        errno, SP_STAGE_USER, NULL);
+      if (r == 0 && !spec->set_gid)
+        return sp_fail (f, SUBPROC_ERR_INVALID, ENOENT, SP_STAGE_USER, NULL);
+      spec->set_gid = true;
+      spec->gid = gid;
+    }
+  if (groups == NULL)
+    {
+      /* set_gid alone, or a user without an entry: the group alone.  */
+      groups = sp_malloc (sizeof *groups);
       if (groups == NULL)
         return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_SETGROUPS,
                         NULL);
       groups[0] = spec->gid;
-      spec->groups = groups;
-      spec->n_groups = 1;
+      n = 1;
     }
-  else if (spec->set_uid)
-    {
-      gid_t *groups;
-      int n;
-      if (user_groups (spec->uid, spec->gid, spec->set_gid, &groups, &n) < 0)
-        return sp_fail (f,
-                        errno == ENOMEM ? SUBPROC_ERR_NOMEM
-                                        : SUBPROC_ERR_SYSTEM,
-                        errno, SP_STAGE_SETGROUPS, NULL);
-      spec->groups = groups;
-      spec->n_groups = n;
-    }
+  spec->groups = groups;
+  spec->n_groups = n;
   return 0;
 }
 
