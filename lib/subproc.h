@@ -252,7 +252,9 @@ SUBPROC_API void subproc_allow_cap (subproc_t *cmd, int cap);
 /* Run the child as UID / GID.  From a privileged parent, UID also sets
    the group (unless GID is set) and the supplementary groups to those of
    the user in the user database; a UID without an entry there needs a
-   GID, else the run reports SUBPROC_ERR_INVALID.  Win32:
+   GID, else the run reports SUBPROC_ERR_INVALID.  GID alone, from a
+   privileged parent, also replaces the supplementary groups with GID
+   alone (never the parent's groups).  Win32:
    SUBPROC_ERR_UNSUPPORTED at run time.  */
 SUBPROC_API void subproc_set_uid (subproc_t *cmd, subproc_uid_t uid);
 SUBPROC_API void subproc_set_gid (subproc_t *cmd, subproc_gid_t gid);

@@ -12,6 +12,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -171,6 +172,21 @@ START_TEST (test_signals_reset)
 }
 END_TEST
 
+/* GID, in decimal, is every group id of OUT (real, effective, saved).  */
+static void
+assert_gids (const char *out, const char *gid)
+{
+  char *v;
+  ck_assert_str_eq (v = field (out, "gid"), gid);
+  free (v);
+  ck_assert_str_eq (v = field (out, "egid"), gid);
+  free (v);
+#ifdef __linux__
+  ck_assert_str_eq (v = field (out, "sgid"), gid);
+  free (v);
+#endif
+}
+
 START_TEST (test_ids)
 {
   if (skip_unless_root ())
@@ -195,35 +211,29 @@ START_TEST (test_ids)
   free (v);
   free (out);
 
-  /* A gid alone keeps the uid, and replaces root's groups.  */
+  /* A gid alone keeps the uid, and replaces root's groups (given a few
+     here, so that they would show) with that group alone.  */
+  int n_saved = getgroups (0, NULL);
+  ck_assert_int_ge (n_saved, 0);
+  gid_t *saved = calloc ((size_t) n_saved + 1, sizeof *saved);
+  ck_assert_ptr_nonnull (saved);
+  ck_assert_int_eq (getgroups (n_saved, saved), n_saved);
+  gid_t mine[2] = { 4242, 4343 };
+  ck_assert_int_eq (setgroups (2, mine), 0);
   cmd = test_helper_on (_i, "ids", NULL);
   subproc_set_gid (cmd, 12345);
   out = output_of (cmd);
+  ck_assert_int_eq (setgroups ((size_t) n_saved, saved), 0);
+  free (saved);
   ck_assert_str_eq (v = field (out, "uid"), "0");
   free (v);
-  ck_assert_str_eq (v = field (out, "gid"), "12345");
-  free (v);
+  assert_gids (out, "12345");
   ck_assert_str_eq (v = field (out, "groups"), "12345");
   free (v);
   free (out);
 
 }
 END_TEST
-
-/* GID, in decimal, is every group id of OUT (real, effective, saved).  */
-static void
-assert_gids (const char *out, const char *gid)
-{
-  char *v;
-  ck_assert_str_eq (v = field (out, "gid"), gid);
-  free (v);
-  ck_assert_str_eq (v = field (out, "egid"), gid);
-  free (v);
-#ifdef __linux__
-  ck_assert_str_eq (v = field (out, "sgid"), gid);
-  free (v);
-#endif
-}
 
 /* A user id alone: the user's primary group and groups from the user
    database, never root's group.  */
