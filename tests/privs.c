@@ -21,6 +21,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+# include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #include "common.h"
@@ -434,6 +437,39 @@ START_TEST (test_kill_on_parent_exit_with_identity)
 }
 END_TEST
 
+/* No spawn changes the caller's dumpable flag: a child sharing our
+   memory that changed its ids would have made us not dumpable.  */
+START_TEST (test_dumpable)
+{
+#ifdef __linux__
+  ck_assert_int_eq (prctl (PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+  static const char *const what[]
+    = { "clear_caps", "uid", "gid", "uid, gid and clear_caps" };
+  for (int k = 0; k < 4; k++)
+    {
+      if (k > 0 && geteuid () != 0)
+        {
+          fprintf (stderr, "skipped: ids need root\n");
+          break;
+        }
+      subproc_t *cmd = test_helper_on (_i, "exit", "0", NULL);
+      if (k == 1 || k == 3)
+        subproc_set_uid (cmd, 65534);
+      if (k == 2 || k == 3)
+        subproc_set_gid (cmd, 65534);
+      if (k == 0 || k == 3)
+        subproc_clear_caps (cmd);
+      test_run_ok (cmd);
+      subproc_free (cmd);
+      ck_assert_msg (prctl (PR_GET_DUMPABLE, 0, 0, 0, 0) == 1,
+                     "not dumpable after a spawn with %s", what[k]);
+    }
+#else
+  fprintf (stderr, "skipped: PR_GET_DUMPABLE is Linux's\n");
+#endif
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *
@@ -448,6 +484,7 @@ make_suite (void)
   BOTH_PATHS (s, uid_without_entry);
   BOTH_PATHS (s, caps);
   BOTH_PATHS (s, kill_on_parent_exit_with_identity);
+  BOTH_PATHS (s, dumpable);
   return s;
 }
 

@@ -12,7 +12,9 @@
  *    suspended until the child has executed or exited.
  *  - fork, for what cannot run in a child that shares the parent's
  *    memory and stops it: a pre-exec hook (the caller's code), a
- *    handshake (the child waits for the parent), a daemon (two forks).
+ *    handshake (the child waits for the parent), a daemon (two forks),
+ *    and a change of user or group id (it would make the parent itself
+ *    not dumpable: see fast_path_ok).
  *
  * The child reports a failure (stage, errno) through a close-on-exec
  * pipe; end of file means exec succeeded.  The fast path does without
@@ -444,7 +446,17 @@ fast_path_ok (const sp_spec_t *spec)
   if (spec->hook || spec->daemonize || spec->handshake)
     return false;
 #if defined SP_SPAWN_CLONE
-  return true;
+  /* A child that changes its user or group id takes the fork path: the
+     kernel marks the memory of a process whose effective ids change as
+     not dumpable, and a CLONE_VM child's memory is ours, so we would
+     lose core dumps, our /proc/self would become root's and ptrace
+     would stop working.  Putting the flag back after the spawn would
+     not do: between the child's change and our restore another thread
+     could spawn and take "not dumpable" for how we were, and anything
+     that looked at us meanwhile would see the wrong flag.  Dropping
+     capabilities leaves the flag alone (the new sets are a subset of
+     the old), so clear_caps alone stays on the fast path.  */
+  return !spec->set_uid && !spec->set_gid;
 #elif defined SP_SPAWN_VFORK
   /* Without raw system calls, changing identity in a child that shares
      the parent's memory is not safe (see child.c).  */
