@@ -56,6 +56,7 @@ dist_man3_MANS = \
 	doc/man/subproc_new_args.3 \
 	doc/man/subproc_new_process_group.3 \
 	doc/man/subproc_new_va_list.3 \
+	doc/man/subproc_no_new_privs.3 \
 	doc/man/subproc_nonblocking_fds.3 \
 	doc/man/subproc_pass_fd.3 \
 	doc/man/subproc_pid_abort.3 \

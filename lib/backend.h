@@ -75,6 +75,7 @@ typedef enum sp_stage
   SP_STAGE_SETUID,
   SP_STAGE_USER,       /* looking up the user of set_uid (its groups) */
   SP_STAGE_CAPS,
+  SP_STAGE_NO_NEW_PRIVS,
   SP_STAGE_CHDIR,
   SP_STAGE_PIDFILE,
   SP_STAGE_EXEC,
@@ -131,6 +132,7 @@ typedef struct sp_spec
 
   bool clear_caps;
   uint64_t allowed_caps;   /* bit N: keep capability N */
+  bool no_new_privs;
 
   bool set_uid, set_gid, set_umask;
   subproc_uid_t uid;

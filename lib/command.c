@@ -294,6 +294,13 @@ subproc_allow_cap (subproc_t *cmd, int cap)
 }
 
 void
+subproc_no_new_privs (subproc_t *cmd)
+{
+  if (building (cmd))
+    cmd->no_new_privs = true;
+}
+
+void
 subproc_set_uid (subproc_t *cmd, subproc_uid_t uid)
 {
   if (!building (cmd))

@@ -75,6 +75,7 @@ sp_stage_name (sp_stage_t stage)
     [SP_STAGE_SETUID] = "changing user id",
     [SP_STAGE_USER] = "looking up the user",
     [SP_STAGE_CAPS] = "dropping capabilities",
+    [SP_STAGE_NO_NEW_PRIVS] = "setting no_new_privs",
     [SP_STAGE_CHDIR] = "changing directory",
     [SP_STAGE_PIDFILE] = "writing the pid file",
     [SP_STAGE_EXEC] = "executing",

@@ -94,6 +94,7 @@ struct subproc
 
   bool clear_caps;
   uint64_t allowed_caps;
+  bool no_new_privs;
 
   bool set_uid, set_gid, set_umask;
   subproc_uid_t uid;

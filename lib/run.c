@@ -219,6 +219,7 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx)
   spec->pid_file = cmd->pid_file;
   spec->clear_caps = cmd->clear_caps;
   spec->allowed_caps = cmd->allowed_caps;
+  spec->no_new_privs = cmd->no_new_privs;
   spec->set_uid = cmd->set_uid;
   spec->uid = cmd->uid;
   spec->set_gid = cmd->set_gid;

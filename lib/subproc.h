@@ -241,13 +241,25 @@ SUBPROC_API void subproc_daemonize (subproc_t *cmd);
    a failed run removes the file only if it created it.  */
 SUBPROC_API void subproc_set_pid_file (subproc_t *cmd, const char *path);
 
-/* Drop every capability (Linux) before exec.  On Win32 the child runs
-   with a restricted token if the system allows it, else the run reports
-   SUBPROC_ERR_UNSUPPORTED.  */
+/* Drop every capability (Linux) before exec but those of
+   subproc_allow_cap, and set and lock the secure bits SECBIT_NOROOT and
+   SECBIT_NO_SETUID_FIXUP: user id 0 gains no capability at exec, and a
+   change of user id neither gives nor takes any.  It does not stop a
+   set-user-ID program from changing the child's user ids (see
+   subproc_no_new_privs), nor a root child from using what user 0 owns.
+   On Win32 the child runs with a restricted token if the system allows
+   it, else the run reports SUBPROC_ERR_UNSUPPORTED.  */
 SUBPROC_API void subproc_clear_caps (subproc_t *cmd);
 
 /* With subproc_clear_caps: keep capability CAP (a CAP_* number).  */
 SUBPROC_API void subproc_allow_cap (subproc_t *cmd, int cap);
+
+/* Set the "no new privileges" flag of the child (Linux
+   PR_SET_NO_NEW_PRIVS): from its exec on, neither it nor its
+   descendants gain privileges by executing a program (set-user-ID and
+   set-group-ID bits and file capabilities are ignored).  It cannot be
+   cleared.  Other systems: SUBPROC_ERR_UNSUPPORTED at run time.  */
+SUBPROC_API void subproc_no_new_privs (subproc_t *cmd);
 
 /* Run the child as UID / GID.  From a privileged parent, UID also sets
    the group (unless GID is set) and the supplementary groups to those of

@@ -68,6 +68,7 @@ START_TEST (test_null_command)
   subproc_set_pid_file (NULL, "/tmp/x");
   subproc_clear_caps (NULL);
   subproc_allow_cap (NULL, 1);
+  subproc_no_new_privs (NULL);
   subproc_set_uid (NULL, 0);
   subproc_set_gid (NULL, 0);
   subproc_set_umask (NULL, 022);

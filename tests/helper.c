@@ -21,7 +21,12 @@
  *   fd-write N TEXT    write TEXT to descriptor N
  *   ids                uid=, gid=, euid=, egid=, suid=, sgid= (saved ids,
  *                      Linux), groups= (POSIX)
- *   caps               the Cap* lines of /proc/self/status (Linux)
+ *   caps               the Cap* and NoNewPrivs lines of /proc/self/status,
+ *                      and "Securebits:\tXX", PR_GET_SECUREBITS in hex
+ *                      (Linux)
+ *   clear-securebits   try PR_SET_SECUREBITS 0: "cleared", or "refused: "
+ *                      and why (POSIX)
+ *   reexec SUB [ARGS]  execute the helper again with SUB and ARGS (POSIX)
  *   pgid               pid=, ppid=, pgid=, sid= (POSIX)
  *   rlimits            memlock=, nproc=, nofile=, core= soft limits (POSIX)
  *   sigs               blocked= (hex mask, bit N-1 for signal N), ignored=,
@@ -85,6 +90,14 @@
 # include <sys/resource.h>
 # include <time.h>
 # include <unistd.h>
+# ifdef __linux__
+#  include <sys/auxv.h>
+#  include <sys/prctl.h>
+#  ifndef PR_GET_SECUREBITS
+#   define PR_GET_SECUREBITS 27
+#   define PR_SET_SECUREBITS 28
+#  endif
+# endif
 #endif
 
 #ifdef _WIN32
@@ -372,9 +385,43 @@ print_caps (void)
   if (f == NULL)
     die ("/proc/self/status");
   while (fgets (line, sizeof line, f))
-    if (strncmp (line, "Cap", 3) == 0)
+    if (strncmp (line, "Cap", 3) == 0
+        || strncmp (line, "NoNewPrivs:", 11) == 0)
       fputs (line, stdout);
   fclose (f);
+# ifdef __linux__
+  int bits = prctl (PR_GET_SECUREBITS, 0, 0, 0, 0);
+  if (bits < 0)
+    die ("PR_GET_SECUREBITS");
+  printf ("Securebits:\t%02x\n", (unsigned int) bits);
+# endif
+}
+
+/* Try to clear the secure bits (PR_SET_SECUREBITS 0); say whether it
+   worked.  */
+static void
+clear_securebits (void)
+{
+# ifdef __linux__
+  if (prctl (PR_SET_SECUREBITS, 0UL, 0, 0, 0) == 0)
+    printf ("cleared\n");
+  else
+    printf ("refused: %s\n", strerror (errno));
+# else
+  printf ("refused: no secure bits\n");
+# endif
+}
+
+/* Execute this program again with the arguments after "reexec".  */
+static void
+reexec (int argc, char **argv)
+{
+  if (argc < 3)
+    usage ("reexec SUBCOMMAND [ARGS]");
+  argv[1] = argv[0];
+  fflush (stdout);
+  execv (self_path, argv + 1);
+  die ("execv");
 }
 
 static void
@@ -415,6 +462,19 @@ sanitizer_signal (int sig)
   return false;
 #endif
 }
+
+# if defined __SANITIZE_ADDRESS__ && defined __linux__
+/* LeakSanitizer cannot work in a process whose ids a set-user-ID bit
+   changed (the kernel refuses it ptrace there) and fails such a process
+   at exit: leave the check out there.  */
+int __lsan_is_turned_off (void);
+
+int
+__lsan_is_turned_off (void)
+{
+  return getauxval (AT_SECURE) != 0;
+}
+# endif
 
 static void
 print_sigs (void)
@@ -658,6 +718,10 @@ run (const char *sub, int argc, char **argv)
     print_ids ();
   else if (strcmp (sub, "caps") == 0)
     print_caps ();
+  else if (strcmp (sub, "clear-securebits") == 0)
+    clear_securebits ();
+  else if (strcmp (sub, "reexec") == 0)
+    reexec (argc, argv);
   else if (strcmp (sub, "pgid") == 0)
     printf ("pid=%ld\nppid=%ld\npgid=%ld\nsid=%ld\n", (long) getpid (),
             (long) getppid (), (long) getpgid (0), (long) getsid (0));

@@ -23,6 +23,12 @@
 #include <sys/wait.h>
 #ifdef __linux__
 # include <sys/prctl.h>
+# ifndef PR_GET_SECUREBITS
+#  define PR_GET_SECUREBITS 27
+# endif
+# ifndef PR_GET_NO_NEW_PRIVS
+#  define PR_GET_NO_NEW_PRIVS 39
+# endif
 #endif
 #include <unistd.h>
 
@@ -31,7 +37,13 @@
 
 /* Linux capability numbers, for subproc_allow_cap.  */
 #define CAP_CHOWN 0
+#define CAP_SETPCAP 8
 #define CAP_NET_BIND_SERVICE 10
+
+/* What subproc_clear_caps sets and locks: SECBIT_NOROOT,
+   SECBIT_NOROOT_LOCKED, SECBIT_NO_SETUID_FIXUP and its lock
+   (<linux/securebits.h>).  */
+#define SECBITS_LOCKED 0x0f
 
 /* Run CMD, free it, and return its output.  */
 static char *
@@ -437,6 +449,170 @@ START_TEST (test_kill_on_parent_exit_with_identity)
 }
 END_TEST
 
+/* clear_caps also sets and locks the secure bits that keep user id 0
+   from gaining capabilities at exec, and the child cannot undo them.  */
+START_TEST (test_secure_bits)
+{
+#ifdef __linux__
+  if (skip_unless_root ())
+    return;
+  int parent_bits = prctl (PR_GET_SECUREBITS, 0, 0, 0, 0);
+  char *out = output_of (test_helper_on (_i, "caps", NULL));
+  bool has_caps = cap_field (out, "CapEff") != 0;
+  /* Without clear_caps, they stay as they were.  */
+  ck_assert_uint_eq (cap_field (out, "Securebits"),
+                     (unsigned long long) parent_bits);
+  free (out);
+  if (!has_caps || parent_bits != 0)
+    {
+      fprintf (stderr, "skipped: root without capabilities, or with "
+                       "secure bits of its own\n");
+      return;
+    }
+
+  /* A root child: set and locked, and nothing comes back, not even
+     when it executes a program again.  */
+  subproc_t *cmd = test_helper_on (_i, "reexec", "caps", NULL);
+  subproc_clear_caps (cmd);
+  out = output_of (cmd);
+  ck_assert_uint_eq (cap_field (out, "Securebits"), SECBITS_LOCKED);
+  ck_assert_uint_eq (cap_field (out, "CapEff"), 0);
+  ck_assert_uint_eq (cap_field (out, "CapPrm"), 0);
+  ck_assert_uint_eq (cap_field (out, "CapInh"), 0);
+  ck_assert_uint_eq (cap_field (out, "CapBnd"), 0);
+  ck_assert_uint_eq (cap_field (out, "CapAmb"), 0);
+  free (out);
+
+  /* A root child allowed CAP_SETPCAP keeps it across exec (through the
+     ambient set: root is an ordinary user now), and still cannot clear
+     the bits.  */
+  cmd = test_helper_on (_i, "reexec", "caps", NULL);
+  subproc_clear_caps (cmd);
+  subproc_allow_cap (cmd, CAP_SETPCAP);
+  out = output_of (cmd);
+  ck_assert_uint_eq (cap_field (out, "Securebits"), SECBITS_LOCKED);
+  ck_assert_uint_eq (cap_field (out, "CapEff"), 1ULL << CAP_SETPCAP);
+  ck_assert_uint_eq (cap_field (out, "CapPrm"), 1ULL << CAP_SETPCAP);
+  ck_assert_uint_eq (cap_field (out, "CapAmb"), 1ULL << CAP_SETPCAP);
+  free (out);
+  cmd = test_helper_on (_i, "clear-securebits", NULL);
+  subproc_clear_caps (cmd);
+  subproc_allow_cap (cmd, CAP_SETPCAP);
+  out = output_of (cmd);
+  ck_assert_msg (strncmp (out, "refused", 7) == 0, "%s", out);
+  free (out);
+
+  /* Another user: the same bits.  */
+  cmd = test_helper_on (_i, "caps", NULL);
+  subproc_set_uid (cmd, 65534);
+  subproc_set_gid (cmd, 65534);
+  subproc_clear_caps (cmd);
+  out = output_of (cmd);
+  ck_assert_uint_eq (cap_field (out, "Securebits"), SECBITS_LOCKED);
+  ck_assert_uint_eq (cap_field (out, "CapEff"), 0);
+  ck_assert_uint_eq (cap_field (out, "CapPrm"), 0);
+  free (out);
+#else
+  fprintf (stderr, "skipped: secure bits are Linux's\n");
+#endif
+}
+END_TEST
+
+/* A copy of the helper in the test's directory, owned by user and group
+   65534, set-user-ID and set-group-ID; its path (free it).  */
+static char *
+setuid_helper (void)
+{
+  size_t len;
+  char *image = test_read_file (test_helper (), &len);
+  char *path = test_tmp_path ("setuid-helper");
+  test_write_file (path, image, len);
+  free (image);
+  ck_assert_int_eq (chown (path, 65534, 65534), 0);
+  ck_assert_int_eq (chmod (path, 06755), 0);
+  return path;
+}
+
+/* The euid= that the helper at PATH reports (path PATH_I: 0 fast, 1
+   fork), with no_new_privs if NNP, clear_caps if CLEAR.  */
+static char *
+euid_of (const char *path, int path_i, bool nnp, bool clear)
+{
+  subproc_t *cmd = subproc_new_arg_list (path, "ids", NULL);
+  if (path_i)
+    subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
+  if (nnp)
+    subproc_no_new_privs (cmd);
+  if (clear)
+    subproc_clear_caps (cmd);
+  char *out = output_of (cmd);
+  char *v = field (out, "euid");
+  free (out);
+  return v;
+}
+
+START_TEST (test_no_new_privs)
+{
+#ifdef __linux__
+  bool parent_has = prctl (PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+
+  subproc_t *cmd = test_helper_on (_i, "caps", NULL);
+  subproc_no_new_privs (cmd);
+  char *out = output_of (cmd);
+  ck_assert_uint_eq (cap_field (out, "NoNewPrivs"), 1);
+  free (out);
+  /* An opt-in: neither a plain run nor clear_caps sets it.  */
+  for (int k = 0; k < 2 && !parent_has; k++)
+    {
+      cmd = test_helper_on (_i, "caps", NULL);
+      if (k)
+        subproc_clear_caps (cmd);
+      out = output_of (cmd);
+      ck_assert_uint_eq (cap_field (out, "NoNewPrivs"), 0);
+      free (out);
+    }
+  if (geteuid () != 0)
+    return;
+
+  /* With another identity too.  */
+  cmd = test_helper_on (_i, "caps", NULL);
+  subproc_set_uid (cmd, 65534);
+  subproc_set_gid (cmd, 65534);
+  subproc_no_new_privs (cmd);
+  out = output_of (cmd);
+  ck_assert_uint_eq (cap_field (out, "NoNewPrivs"), 1);
+  free (out);
+
+  /* What it is for: a set-user-ID program does not change the user id.
+     clear_caps does not stop that.  */
+  char *path = setuid_helper ();
+  char *v = euid_of (path, _i, false, false);
+  if (parent_has || strcmp (v, "65534") != 0)
+    {
+      fprintf (stderr, "skipped: no set-user-ID programs here (euid %s)\n",
+               v);
+      free (v);
+      free (path);
+      return;
+    }
+  free (v);
+  ck_assert_str_eq (v = euid_of (path, _i, false, true), "65534");
+  free (v);
+  ck_assert_str_eq (v = euid_of (path, _i, true, false), "0");
+  free (v);
+  free (path);
+#else
+  subproc_t *cmd = test_helper_on (_i, "exit", "0", NULL);
+  subproc_no_new_privs (cmd);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_UNSUPPORTED);
+  ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
+                                 "no_new_privs"));
+  subproc_free (cmd);
+#endif
+}
+END_TEST
+
 /* No spawn changes the caller's dumpable flag: a child sharing our
    memory that changed its ids would have made us not dumpable.  */
 START_TEST (test_dumpable)
@@ -444,21 +620,24 @@ START_TEST (test_dumpable)
 #ifdef __linux__
   ck_assert_int_eq (prctl (PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
   static const char *const what[]
-    = { "clear_caps", "uid", "gid", "uid, gid and clear_caps" };
-  for (int k = 0; k < 4; k++)
+    = { "clear_caps", "no_new_privs", "uid", "gid",
+        "uid, gid, clear_caps and no_new_privs" };
+  for (int k = 0; k < 5; k++)
     {
-      if (k > 0 && geteuid () != 0)
+      if (k > 1 && geteuid () != 0)
         {
           fprintf (stderr, "skipped: ids need root\n");
           break;
         }
       subproc_t *cmd = test_helper_on (_i, "exit", "0", NULL);
-      if (k == 1 || k == 3)
+      if (k == 2 || k == 4)
         subproc_set_uid (cmd, 65534);
-      if (k == 2 || k == 3)
+      if (k == 3 || k == 4)
         subproc_set_gid (cmd, 65534);
-      if (k == 0 || k == 3)
+      if (k == 0 || k == 4)
         subproc_clear_caps (cmd);
+      if (k == 1 || k == 4)
+        subproc_no_new_privs (cmd);
       test_run_ok (cmd);
       subproc_free (cmd);
       ck_assert_msg (prctl (PR_GET_DUMPABLE, 0, 0, 0, 0) == 1,
@@ -485,6 +664,8 @@ make_suite (void)
   BOTH_PATHS (s, caps);
   BOTH_PATHS (s, kill_on_parent_exit_with_identity);
   BOTH_PATHS (s, dumpable);
+  BOTH_PATHS (s, secure_bits);
+  BOTH_PATHS (s, no_new_privs);
   return s;
 }
 

@@ -563,9 +563,9 @@ START_TEST (test_help)
     "--merge", "--capture", "--max-output=", "--json", "--timeout=",
     "--daemonize", "--pid-file=", "--umask=", "--uid=", "--gid=",
     "--limit-nofile=", "--limit-nproc=", "--limit-core=",
-    "--limit-memlock=", "--clear-caps", "--allow-cap=", "--pass-fd=",
-    "--new-process-group", "--kill-on-parent-exit", "--dry-run",
-    "--verbose", "--help", "--version",
+    "--limit-memlock=", "--clear-caps", "--allow-cap=", "--no-new-privs",
+    "--pass-fd=", "--new-process-group", "--kill-on-parent-exit",
+    "--dry-run", "--verbose", "--help", "--version",
   };
   struct result r = run_tool ("--help", NULL);
   ASSERT_STATUS (r, 0);
@@ -1624,6 +1624,22 @@ START_TEST (test_caps)
 }
 END_TEST
 
+START_TEST (test_no_new_privs)
+{
+# ifdef __linux__
+  struct result r = run_tool ("--no-new-privs", "HELPER", "caps", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "NoNewPrivs:\t1\n");
+  result_free (&r);
+# else
+  struct result r = run_tool ("--no-new-privs", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "no_new_privs is not supported on this platform");
+  result_free (&r);
+# endif
+}
+END_TEST
+
 START_TEST (test_process_group)
 {
   struct result r = run_tool ("--new-process-group", "HELPER", "pgid", NULL);
@@ -1688,6 +1704,7 @@ START_TEST (test_unsupported)
     { "--limit-nofile=64", "max_files" },
     { "--limit-core=0", "max_core_size" },
     { "--limit-memlock=1M", "max_memlock" },
+    { "--no-new-privs", "no_new_privs" },
   };
   for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
     {
@@ -1761,6 +1778,7 @@ make_suite (void)
   TEST_CASE (s, ids);
   TEST_CASE (s, rlimits);
   TEST_CASE (s, caps);
+  TEST_CASE (s, no_new_privs);
   TEST_CASE (s, process_group);
   TEST_CASE_WITH_TMPDIR (s, kill_on_parent_exit);
 #else

@@ -716,9 +716,10 @@ END_TEST
 
 START_TEST (test_unsupported_options)
 {
-  static const char *const names[] = { "uid", "gid", "umask", "max_memlock",
-                                       "max_files", "max_core_size" };
-  for (int i = 0; i < 6; i++)
+  static const char *const names[]
+    = { "uid",       "gid",           "umask",       "max_memlock",
+        "max_files", "max_core_size", "no_new_privs" };
+  for (int i = 0; i < 7; i++)
     {
       subproc_t *cmd = subproc_new_arg_list (test_helper (), "exit", "0",
                                              NULL);
@@ -729,7 +730,8 @@ START_TEST (test_unsupported_options)
         case 2: subproc_set_umask (cmd, 022); break;
         case 3: subproc_set_max_memlock (cmd, 1 << 20); break;
         case 4: subproc_set_max_files (cmd, 64); break;
-        default: subproc_set_max_core_size (cmd, 0); break;
+        case 5: subproc_set_max_core_size (cmd, 0); break;
+        default: subproc_no_new_privs (cmd); break;
         }
       ck_assert_int_eq (subproc_run (cmd, NULL), -1);
       const subproc_error_t *err = subproc_get_error (cmd);

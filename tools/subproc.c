@@ -586,6 +586,7 @@ struct options
   bool clear_caps;
   int *allow_caps;
   size_t n_allow_caps;
+  bool no_new_privs;
   int *pass_fds;
   size_t n_pass_fds;
   bool new_process_group;
@@ -618,6 +619,7 @@ enum
   OPT_LIMIT_MEMLOCK,
   OPT_CLEAR_CAPS,
   OPT_ALLOW_CAP,
+  OPT_NO_NEW_PRIVS,
   OPT_PASS_FD,
   OPT_NEW_PROCESS_GROUP,
   OPT_KILL_ON_PARENT_EXIT
@@ -654,6 +656,7 @@ static const struct option long_options[] = {
   { "limit-memlock", required_argument, NULL, OPT_LIMIT_MEMLOCK },
   { "clear-caps", no_argument, NULL, OPT_CLEAR_CAPS },
   { "allow-cap", required_argument, NULL, OPT_ALLOW_CAP },
+  { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
   { "pass-fd", required_argument, NULL, OPT_PASS_FD },
   { "new-process-group", no_argument, NULL, OPT_NEW_PROCESS_GROUP },
   { "kill-on-parent-exit", no_argument, NULL, OPT_KILL_ON_PARENT_EXIT },
@@ -722,6 +725,8 @@ Process:\n\
       --limit-memlock=SIZE at most SIZE bytes of locked memory\n\
       --clear-caps         drop every capability\n\
       --allow-cap=CAP      drop every capability but CAP (repeatable)\n\
+      --no-new-privs       no privileges gained by executing programs\n\
+                           (set-user-ID bits, file capabilities)\n\
       --pass-fd=N          keep descriptor N open in the child\n\
       --new-process-group  run the child in a process group of its own\n\
       --kill-on-parent-exit  kill the child if this process dies\n\
@@ -883,6 +888,9 @@ parse_options (int argc, char **argv, struct options *o)
           APPEND (o->allow_caps, o->n_allow_caps, cap);
           o->clear_caps = true;
         }
+        break;
+      case OPT_NO_NEW_PRIVS:
+        o->no_new_privs = true;
         break;
       case OPT_PASS_FD:
         {
@@ -1235,6 +1243,8 @@ apply_process_options (subproc_t *cmd, const struct options *o)
     subproc_clear_caps (cmd);
   for (size_t i = 0; i < o->n_allow_caps; i++)
     subproc_allow_cap (cmd, o->allow_caps[i]);
+  if (o->no_new_privs)
+    subproc_no_new_privs (cmd);
   for (size_t i = 0; i < o->n_pass_fds; i++)
     subproc_pass_fd (cmd, o->pass_fds[i], 0);
   if (o->new_process_group)

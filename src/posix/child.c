@@ -37,6 +37,21 @@
 #ifdef SP_POSIX_LINUX
 # include <linux/capability.h>
 # include <sys/prctl.h>
+/* From <linux/prctl.h> and <linux/securebits.h>, which not every C
+   library's headers bring.  */
+# ifndef PR_GET_SECUREBITS
+#  define PR_GET_SECUREBITS 27
+#  define PR_SET_SECUREBITS 28
+# endif
+# ifndef PR_SET_NO_NEW_PRIVS
+#  define PR_SET_NO_NEW_PRIVS 38
+# endif
+# ifndef SECBIT_NOROOT
+#  define SECBIT_NOROOT (1 << 0)
+#  define SECBIT_NOROOT_LOCKED (1 << 1)
+#  define SECBIT_NO_SETUID_FIXUP (1 << 2)
+#  define SECBIT_NO_SETUID_FIXUP_LOCKED (1 << 3)
+# endif
 #endif
 #ifdef HAVE_LINUX_CLOSE_RANGE_H
 # include <linux/close_range.h>
@@ -522,7 +537,31 @@ drop_bounding_set (uint64_t allowed, bool strict)
 
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
 static int
-apply_caps (uint64_t allowed, bool ambient)
+lock_secure_bits (bool strict, bool *set)
+{
+  /* User id 0 becomes an ordinary user: no capabilities are granted at
+     exec, neither to a root child nor through a set-user-ID-root
+     program, and none are taken or given when the ids change between 0
+     and another; locked, so that the child cannot undo it.  Like the
+     bounding set this needs CAP_SETPCAP, and a failure is an error for
+     a child that is or stays root (STRICT) only.  Bits the parent has
+     set already, locked or not, stay as they are.  */
+  const unsigned long want = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED
+                             | SECBIT_NO_SETUID_FIXUP
+                             | SECBIT_NO_SETUID_FIXUP_LOCKED;
+  int cur = prctl (PR_GET_SECUREBITS, 0, 0, 0, 0);
+  if (cur < 0)
+    return strict ? -1 : 0;
+  if (((unsigned long) cur & want) != want
+      && prctl (PR_SET_SECUREBITS, (unsigned long) cur | want, 0, 0, 0) < 0)
+    return strict || errno != EPERM ? -1 : 0;
+  *set = true;
+  return 0;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+apply_caps (uint64_t allowed)
 {
   struct __user_cap_header_struct hdr;
   struct __user_cap_data_struct data[2];
@@ -541,17 +580,15 @@ apply_caps (uint64_t allowed, bool ambient)
 
 # ifdef PR_CAP_AMBIENT
   /* Kernels before 4.3 have no ambient set (EINVAL): nothing to clear.
-     A program run by another user than root keeps the allowed
-     capabilities across exec only through the ambient set.  */
+     A program run by another user than root, or by root under
+     SECBIT_NOROOT, keeps the allowed capabilities across exec only
+     through the ambient set.  */
   if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
     return errno == EINVAL ? 0 : -1;
-  if (ambient)
-    for (unsigned long cap = 0; cap < 64; cap++)
-      if (((allowed >> cap) & 1)
-          && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-        return -1;
-# else
-  (void) ambient;
+  for (unsigned long cap = 0; cap < 64; cap++)
+    if (((allowed >> cap) & 1)
+        && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      return -1;
 # endif
   return 0;
 }
@@ -565,11 +602,19 @@ change_identity (const sp_spec_t *spec, sp_stage_t *stage)
   bool to_root = spec->clear_caps
                  && (spec->set_uid ? spec->uid == 0 : geteuid () == 0);
   bool keep_caps = spec->clear_caps && spec->allowed_caps != 0;
+  bool bits = false;
 
-  /* Dropping from the bounding set needs CAP_SETPCAP: before setuid.  */
+  /* The bounding set and the secure bits need CAP_SETPCAP: before
+     setuid.  With SECBIT_NO_SETUID_FIXUP the capabilities survive the
+     change of user id as they are, and apply_caps then leaves the
+     allowed ones; only without it (an unprivileged parent) is
+     PR_SET_KEEPCAPS needed for that.  */
   if (spec->clear_caps && drop_bounding_set (spec->allowed_caps, to_root))
     CHILD_FAIL (stage, SP_STAGE_CAPS);
-  if (spec->set_uid && keep_caps && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0))
+  if (spec->clear_caps && lock_secure_bits (to_root, &bits) < 0)
+    CHILD_FAIL (stage, SP_STAGE_CAPS);
+  if (spec->set_uid && keep_caps && !bits
+      && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0))
     CHILD_FAIL (stage, SP_STAGE_CAPS);
   if (spec->set_gid
       && syscall (SP_SYS_SETRESGID, spec->gid, spec->gid, spec->gid) < 0)
@@ -580,11 +625,16 @@ change_identity (const sp_spec_t *spec, sp_stage_t *stage)
   if (spec->set_uid
       && syscall (SP_SYS_SETRESUID, spec->uid, spec->uid, spec->uid) < 0)
     CHILD_FAIL (stage, SP_STAGE_SETUID);
-  if (spec->clear_caps && apply_caps (spec->allowed_caps, !to_root) < 0)
+  if (spec->clear_caps && apply_caps (spec->allowed_caps) < 0)
     CHILD_FAIL (stage, SP_STAGE_CAPS);
+  /* Per thread, not in the credentials: it leaves the parent's memory
+     alone on the fast path too.  */
+  if (spec->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    CHILD_FAIL (stage, SP_STAGE_NO_NEW_PRIVS);
 #else
-  /* No capabilities here; clear_caps has nothing to clear.  These run
-     in a forked child only (see sp_backend_spawn).  */
+  /* No capabilities here; clear_caps has nothing to clear, and
+     no_new_privs was refused before the spawn.  These run in a forked
+     child only (see sp_backend_spawn).  */
   if (spec->set_gid && setgid (spec->gid) < 0)
     CHILD_FAIL (stage, SP_STAGE_SETGID);
 # ifdef HAVE_SETGROUPS

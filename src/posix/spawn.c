@@ -158,6 +158,9 @@ sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
   if (spec->kill_on_parent_exit)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
                     SP_STAGE_UNSUPPORTED, "kill_on_parent_exit");
+  if (spec->no_new_privs)
+    return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
+                    SP_STAGE_UNSUPPORTED, "no_new_privs");
 #endif
   if (spec->daemonize && spec->handshake)
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_HANDSHAKE,
@@ -455,7 +458,8 @@ fast_path_ok (const sp_spec_t *spec)
      could spawn and take "not dumpable" for how we were, and anything
      that looked at us meanwhile would see the wrong flag.  Dropping
      capabilities leaves the flag alone (the new sets are a subset of
-     the old), so clear_caps alone stays on the fast path.  */
+     the old), and so do the secure bits and no_new_privs, so
+     clear_caps and no_new_privs stay on the fast path.  */
   return !spec->set_uid && !spec->set_gid;
 #elif defined SP_SPAWN_VFORK
   /* Without raw system calls, changing identity in a child that shares

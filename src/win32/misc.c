@@ -336,6 +336,8 @@ sp_win32_check_spec (const sp_spec_t *spec, sp_fail_t *f)
     what = "max_files";
   else if (spec->set_max_core)
     what = "max_core_size";
+  else if (spec->no_new_privs)
+    what = "no_new_privs";
   else if (spec->daemonize && spec->set_max_processes)
     /* The limit belongs to a job, and a daemon is in none.  */
     what = "max_processes for a daemon";
