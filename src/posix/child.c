@@ -56,6 +56,9 @@
 #ifdef HAVE_LINUX_CLOSE_RANGE_H
 # include <linux/close_range.h>
 #endif
+#if !defined SP_POSIX_LINUX && defined HAVE_SETGROUPS
+# include <grp.h>
+#endif
 
 /* A failure inside the setup: where and why.  */
 #define CHILD_FAIL(stage_out, s)                                            \
