@@ -299,6 +299,15 @@ int sp_backend_thread_start (sp_thread_t **thread, void (*fn) (void *),
 /* Wait for the thread to end and free it.  */
 void sp_backend_thread_join (sp_thread_t *thread);
 
+/* The calling thread's cancellation (POSIX threads).  No function of the
+   library acts on a pthread_cancel: the backend holds it off wherever it
+   reaches a cancellation point, and the front-end calls the caller's
+   callbacks between these two, so that a callback that reaches one does
+   not unwind the library's frames either.  sp_backend_cancel_restore
+   takes what sp_backend_cancel_off returned.  */
+int sp_backend_cancel_off (void);
+void sp_backend_cancel_restore (int state);
+
 /* ------------------------------------------------------------------ */
 /* The I/O pump that the capture engine (lib/capture.c) drives.  The
    engine owns every byte; the backend only moves them between a stream

@@ -85,7 +85,11 @@ sp_dry_run (subproc_t *cmd)
   if (cmd->env_custom && io.env == NULL)
     io.env = no_env;
   if (dry_func)
-    dry_func (&io, dry_opaque);
+    {
+      int cancel = sp_backend_cancel_off ();
+      dry_func (&io, dry_opaque);
+      sp_backend_cancel_restore (cancel);
+    }
 
   /* The fake exit code becomes a wait status, as a real child's would:
      subproc_raw_status sees it encoded, the low 8 bits on POSIX.  */

@@ -171,7 +171,11 @@ sp_log (int level, const char *fmt, ...)
   char *msg = sp_vaprintf (fmt, ap);
   va_end (ap);
   if (msg)
-    func (level, msg, opaque);
+    {
+      int cancel = sp_backend_cancel_off ();
+      func (level, msg, opaque);
+      sp_backend_cancel_restore (cancel);
+    }
   free (msg);
   errno = saved;
 }
@@ -215,7 +219,11 @@ report (const subproc_error_t *err)
   void *opaque = error_opaque;
   callbacks_lock_drop ();
   if (func)
-    func (err, opaque);
+    {
+      int cancel = sp_backend_cancel_off ();
+      func (err, opaque);
+      sp_backend_cancel_restore (cancel);
+    }
 }
 
 const subproc_error_t *

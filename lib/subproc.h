@@ -22,6 +22,10 @@
  *  - A reported error is readable with subproc_get_error (per command) and
  *    subproc_last_error (per thread).
  *  - The library never prints, never exits and never aborts.
+ *  - No function is a cancellation point or acts on a pthread_cancel of
+ *    the calling thread, not even subproc_run and subproc_wait while they
+ *    wait: a pending request is acted upon at the thread's next
+ *    cancellation point after the call.  The child never acts on it.
  *  - Strings are bytes on POSIX and UTF-8 on Win32 (converted to UTF-16 for
  *    the system; invalid UTF-8 is SUBPROC_ERR_INVALID).
  */

@@ -11,6 +11,16 @@
  * the parent (sp_posix_child_t).  With CLONE_VM the child must not write
  * to the parent's memory either, except for the two report fields.
  *
+ * The child never acts on a pthread_cancel aimed at the caller's thread:
+ * the parent disables cancellation around the spawn and the child
+ * inherits that, and the calls that are cancellation points in the C
+ * library go through sp_posix_sys_* (raw system calls on Linux, which
+ * do not even look at the thread's cancellation state: in a CLONE_VM
+ * child that state is the parent thread's).  The child leaves only
+ * through execve or _exit, never through exit or by unwinding, so the
+ * caller's cleanup handlers, atexit handlers and stdio buffers never
+ * run or get flushed here.
+ *
  * Identity changes use raw system calls on Linux: glibc's setuid and
  * friends broadcast the change to every thread of the process, and in a
  * CLONE_VM child "every thread" is the parent's threads.
@@ -79,7 +89,8 @@ sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
     {
       sp_posix_report_t rep = { (int) stage, err };
       /* Eight bytes on a pipe are written at once or not at all.  */
-      while (write (ctx->err_fd, &rep, sizeof rep) < 0 && errno == EINTR)
+      while (sp_posix_sys_write (ctx->err_fd, &rep, sizeof rep) < 0
+             && errno == EINTR)
         ;
     }
   _exit (127);
@@ -295,7 +306,8 @@ close_with_proc (const kept_t *k)
   /* Linux numbers the entries of /proc/self/fd by descriptor, so closing
      descriptors while reading the directory skips nothing.  */
   char buf[1024] __attribute__ ((aligned (8)));
-  int dir = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dir = sp_posix_sys_open ("/proc/self/fd",
+                               O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (dir < 0)
     return -1;
   for (;;)
@@ -305,7 +317,7 @@ close_with_proc (const kept_t *k)
         continue;
       if (n < 0)
         {
-          close (dir);
+          sp_posix_sys_close (dir);
           return -1;
         }
       if (n == 0)
@@ -325,11 +337,11 @@ close_with_proc (const kept_t *k)
               fd = fd * 10 + (*c - '0');
             }
           if (digits && fd > 2 && fd != dir && !kept_has (k, fd))
-            close (fd);
+            sp_posix_sys_close (fd);
           off += d->d_reclen;
         }
     }
-  close (dir);
+  sp_posix_sys_close (dir);
   return 0;
 }
 #endif
@@ -369,7 +381,7 @@ close_with_poll (const kept_t *k)
           p[i].events = 0;
           p[i].revents = 0;
         }
-      if (poll (p, (nfds_t) n, 0) < 0)
+      if (sp_posix_sys_poll (p, (nfds_t) n) < 0)
         {
           if (errno == EINTR)
             {
@@ -382,7 +394,7 @@ close_with_poll (const kept_t *k)
         }
       for (int i = 0; i < n; i++)
         if (!(p[i].revents & POLLNVAL) && !kept_has (k, p[i].fd))
-          close (p[i].fd);
+          sp_posix_sys_close (p[i].fd);
     }
 }
 
@@ -412,7 +424,8 @@ write_pid_file (const char *path, int *out)
      long as the program runs: a second instance finds the file locked.
      It is born close-on-exec so that no other child of the parent can
      inherit it, and kept only once it is written.  */
-  int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+  int fd = sp_posix_sys_open (path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY,
+                              0644);
   if (fd < 0)
     return -1;
 
@@ -436,7 +449,7 @@ write_pid_file (const char *path, int *out)
     goto fail;
   for (size_t done = 0; done < len;)
     {
-      ssize_t w = write (fd, text + done, len - done);
+      ssize_t w = sp_posix_sys_write (fd, text + done, len - done);
       if (w < 0 && errno == EINTR)
         continue;
       if (w < 0)
@@ -450,7 +463,7 @@ write_pid_file (const char *path, int *out)
 
 fail:;
   int err = errno;
-  close (fd);
+  sp_posix_sys_close (fd);
   errno = err;
   return -1;
 }
@@ -491,11 +504,11 @@ handshake (const sp_posix_child_t *ctx)
   char c = 1;
   ssize_t r;
 
-  while ((r = write (ctx->ready_fd, &c, 1)) < 0 && errno == EINTR)
+  while ((r = sp_posix_sys_write (ctx->ready_fd, &c, 1)) < 0 && errno == EINTR)
     ;
   if (r < 0)
     return -1;
-  while ((r = read (ctx->go_fd, &c, 1)) < 0 && errno == EINTR)
+  while ((r = sp_posix_sys_read (ctx->go_fd, &c, 1)) < 0 && errno == EINTR)
     ;
   if (r == 1)
     return 0;
@@ -677,9 +690,9 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
     {
       /* The intermediate may exit now: the pid file is there.  */
       char c = 1;
-      while (write (ctx->notify_fd, &c, 1) < 0 && errno == EINTR)
+      while (sp_posix_sys_write (ctx->notify_fd, &c, 1) < 0 && errno == EINTR)
         ;
-      close (ctx->notify_fd);
+      sp_posix_sys_close (ctx->notify_fd);
     }
 
   if (spec->set_umask)
@@ -747,7 +760,7 @@ sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage)
   if (!ctx->exec_mode)
     sp_posix_child_fail (ctx, *stage, err);
   if (pid_fd >= 0)
-    close (pid_fd);
+    sp_posix_sys_close (pid_fd);
   errno = err;
   return -1;
 }
@@ -777,14 +790,14 @@ sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
     {
       sp_stage_t stage;
       /* A copy of the intermediate's memory: CTX may change.  */
-      close (notify[0]);
+      sp_posix_sys_close (notify[0]);
       ctx->notify_fd = notify[1];
       ctx->daemon = true;
       sp_posix_child_run (ctx, &stage);
       _exit (127);
     }
-  close (notify[1]);
-  while (read (notify[0], &c, 1) < 0 && errno == EINTR)
+  sp_posix_sys_close (notify[1]);
+  while (sp_posix_sys_read (notify[0], &c, 1) < 0 && errno == EINTR)
     ;
   _exit (0);
 }

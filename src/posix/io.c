@@ -40,6 +40,67 @@
 #include "posix.h"
 
 /* ------------------------------------------------------------------ */
+/* System calls that are never cancellation points (see posix.h).  */
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+int
+sp_posix_sys_open (const char *path, int flags, mode_t mode)
+{
+#ifdef __linux__
+  return (int) syscall (SYS_openat, AT_FDCWD, path, flags, mode);
+#else
+  return open (path, flags, mode);
+#endif
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+int
+sp_posix_sys_close (int fd)
+{
+#ifdef __linux__
+  return (int) syscall (SYS_close, fd);
+#else
+  return close (fd);
+#endif
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+ssize_t
+sp_posix_sys_read (int fd, void *buf, size_t len)
+{
+#ifdef __linux__
+  return (ssize_t) syscall (SYS_read, fd, buf, len);
+#else
+  return read (fd, buf, len);
+#endif
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+ssize_t
+sp_posix_sys_write (int fd, const void *buf, size_t len)
+{
+#ifdef __linux__
+  return (ssize_t) syscall (SYS_write, fd, buf, len);
+#else
+  return write (fd, buf, len);
+#endif
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+int
+sp_posix_sys_poll (struct pollfd *fds, nfds_t n)
+{
+  /* The newer Linux ports have ppoll only, whose time argument differs
+     between ABIs; there the C library's poll serves (with cancellation
+     disabled, it acts on nothing).  */
+#if defined __linux__ && defined SYS_poll
+  return (int) syscall (SYS_poll, fds, n, 0);
+#else
+  return poll (fds, n, 0);
+#endif
+}
+
+/* ------------------------------------------------------------------ */
 /* Descriptors.  */
 
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
@@ -52,7 +113,7 @@ move_above_stdio (int fd)
     return fd;
   int moved = fcntl (fd, F_DUPFD_CLOEXEC, 3);
   int err = errno;
-  close (fd);
+  sp_posix_sys_close (fd);
   errno = err;
   return moved;
 }
@@ -74,8 +135,8 @@ sp_posix_pipe (int fds[2])
       || fcntl (fds[1], F_SETFD, FD_CLOEXEC) < 0)
     {
       int err = errno;
-      close (fds[0]);
-      close (fds[1]);
+      sp_posix_sys_close (fds[0]);
+      sp_posix_sys_close (fds[1]);
       errno = err;
       return -1;
     }
@@ -86,9 +147,9 @@ sp_posix_pipe (int fds[2])
     {
       int err = errno;
       if (fds[0] >= 0)
-        close (fds[0]);
+        sp_posix_sys_close (fds[0]);
       if (fds[1] >= 0)
-        close (fds[1]);
+        sp_posix_sys_close (fds[1]);
       errno = err;
       return -1;
     }
@@ -99,9 +160,9 @@ int
 sp_posix_open_null (void)
 {
   int fd;
-  while ((fd = open ("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0
-         && errno == EINTR)
-    ;
+  do
+    fd = sp_posix_sys_open ("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY, 0);
+  while (fd < 0 && errno == EINTR);
   return move_above_stdio (fd);
 }
 
@@ -123,7 +184,11 @@ sp_backend_close (int fd)
      with EINTR; retrying could close a descriptor another thread just
      opened.  */
   if (fd >= 0)
-    close (fd);
+    {
+      int cancel = sp_posix_nocancel_begin ();
+      sp_posix_sys_close (fd);
+      sp_posix_nocancel_end (cancel);
+    }
   errno = saved;
 }
 
@@ -190,6 +255,7 @@ sp_backend_write_all (int fd, const void *buf, size_t len)
   sp_posix_sigpipe_t sig;
   int err = 0;
 
+  int cancel = sp_posix_nocancel_begin ();
   sp_posix_sigpipe_begin (&sig);
   while (len > 0)
     {
@@ -213,6 +279,7 @@ sp_backend_write_all (int fd, const void *buf, size_t len)
       break;
     }
   sp_posix_sigpipe_end (&sig, err == EPIPE);
+  sp_posix_nocancel_end (cancel);
   if (err)
     {
       errno = err;
@@ -566,6 +633,9 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
         }
     }
 
+  /* poll, read, write and sigtimedwait are cancellation points.  */
+  int cancel = sp_posix_nocancel_begin ();
+
   /* Writes and reads never block the pump.  */
   for (size_t i = 0; i < n; i++)
     if (streams[i].open && !(st_flags (&streams[i]) & ST_NONBLOCKING))
@@ -659,6 +729,7 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
     }
 
 out:
+  sp_posix_nocancel_end (cancel);
   if (pfd != local)
     free (pfd);
   if (map != map_local)

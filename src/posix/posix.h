@@ -12,6 +12,8 @@
 #ifndef SUBPROC_POSIX_H
 #define SUBPROC_POSIX_H
 
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -88,6 +90,43 @@ void sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
 /* child.c.  The intermediate process of a daemon; never returns.  */
 void sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
   __attribute__ ((noreturn));
+
+/* Cancellation.  No function of the library is a cancellation point: a
+   pthread_cancel acted upon inside one would unwind through frames that
+   hold a half-made child, descriptors or memory, and in a child that
+   shares the parent's memory it would run the caller's cleanup handlers
+   on the caller's stack.  Every function of the backend that reaches a
+   cancellation point of the C library runs between these two; a request
+   that arrives meanwhile is acted upon at the caller's next cancellation
+   point.  The child inherits the disabled state, and makes its system
+   calls with the sp_posix_sys_* functions below.  */
+static inline int
+sp_posix_nocancel_begin (void)
+{
+  int old = PTHREAD_CANCEL_ENABLE;
+  pthread_setcancelstate (PTHREAD_CANCEL_DISABLE, &old);
+  return old;
+}
+
+static inline void
+sp_posix_nocancel_end (int old)
+{
+  int ignored;
+  pthread_setcancelstate (old, &ignored);
+}
+
+/* io.c.  The system calls of the child, never cancellation points.  On
+   Linux they are the raw system calls, which neither act on a
+   cancellation request nor touch the calling thread's cancellation
+   state (in a CLONE_VM child, that of the parent's thread).  Elsewhere
+   they are the C library's functions, which the state disabled by the
+   parent keeps from acting.  Async-signal-safe.  SP_POSIX_SYS_POLL
+   polls without waiting.  */
+int sp_posix_sys_open (const char *path, int flags, mode_t mode);
+int sp_posix_sys_close (int fd);
+ssize_t sp_posix_sys_read (int fd, void *buf, size_t len);
+ssize_t sp_posix_sys_write (int fd, const void *buf, size_t len);
+int sp_posix_sys_poll (struct pollfd *fds, nfds_t n);
 
 /* io.c.  A pipe whose ends are both close-on-exec and above 2, so that
    no descriptor of the backend's can collide with a child's 0, 1, 2.

@@ -151,8 +151,8 @@ nomem:
   return -1;
 }
 
-int
-sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
+static int
+prepare_spec (sp_spec_t *spec, sp_fail_t *f)
 {
 #ifndef SP_POSIX_LINUX
   if (spec->kill_on_parent_exit)
@@ -207,6 +207,17 @@ sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
   spec->groups = groups;
   spec->n_groups = n;
   return 0;
+}
+
+int
+sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
+{
+  /* The user database may be read through a socket (NSS modules), with
+     cancellation points in the middle.  */
+  int cancel = sp_posix_nocancel_begin ();
+  int r = prepare_spec (spec, f);
+  sp_posix_nocancel_end (cancel);
+  return r;
 }
 
 void
@@ -352,7 +363,8 @@ clone_entry (void *arg)
       ctx.own_table = true;
       if (needs_null (ctx.spec))
         {
-          ctx.null_fd = open ("/dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC);
+          ctx.null_fd = sp_posix_sys_open ("/dev/null",
+                                           O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
           if (ctx.null_fd < 0)
             {
               a->err = errno;
@@ -470,9 +482,9 @@ fast_path_ok (const sp_spec_t *spec)
 #endif
 }
 
-int
-sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
-                  sp_fail_t *f)
+static int
+spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
+             sp_fail_t *f)
 {
   sp_posix_child_t ctx;
   int *sorted;
@@ -696,6 +708,21 @@ out:
 }
 
 int
+sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
+                  sp_fail_t *f)
+{
+  /* Held off for the whole spawn, as glibc's posix_spawn does: the
+     child inherits the disabled state (a CLONE_VM child shares this
+     thread's), so neither the caller's cleanup handlers nor, in a
+     forked child, its atexit handlers and stdio buffers can run there;
+     and the parent is not unwound with the child half made.  */
+  int cancel = sp_posix_nocancel_begin ();
+  int r = spawn_child (spec, procp, pidp, f);
+  sp_posix_nocancel_end (cancel);
+  return r;
+}
+
+int
 sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f)
 {
   sp_posix_child_t ctx;
@@ -705,8 +732,12 @@ sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f)
   if (spec->daemonize || spec->handshake)
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_NONE,
                     spec->daemonize ? "daemonize" : "handshake");
+  int cancel = sp_posix_nocancel_begin ();
   if (ctx_init (&ctx, spec, true, &sorted, f) < 0)
-    return -1;
+    {
+      sp_posix_nocancel_end (cancel);
+      return -1;
+    }
   ctx.exec_mode = true;
   ctx.parent_pid = getppid ();
 
@@ -714,5 +745,6 @@ sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f)
   int err = errno;
   close_fd (&ctx.null_fd);
   free (sorted);
+  sp_posix_nocancel_end (cancel);
   return report_fail (f, (int) stage, err);
 }

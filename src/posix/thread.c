@@ -60,7 +60,21 @@ sp_backend_thread_join (sp_thread_t *thread)
   if (thread == NULL)
     return;
   int saved = errno;
+  int cancel = sp_posix_nocancel_begin ();
   pthread_join (thread->id, NULL);
+  sp_posix_nocancel_end (cancel);
   free (thread);
   errno = saved;
+}
+
+int
+sp_backend_cancel_off (void)
+{
+  return sp_posix_nocancel_begin ();
+}
+
+void
+sp_backend_cancel_restore (int state)
+{
+  sp_posix_nocancel_end (state);
 }

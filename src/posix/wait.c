@@ -66,8 +66,31 @@ pid_t
 sp_posix_waitpid (pid_t pid, int *status, int flags)
 {
   pid_t r;
+  int cancel = sp_posix_nocancel_begin ();
   while ((r = waitpid (pid, status, flags)) < 0 && errno == EINTR)
     ;
+  sp_posix_nocancel_end (cancel);
+  return r;
+}
+
+/* waitid (P_PID, PID, WEXITED | WNOHANG | WNOWAIT): has PID ended?  */
+static int
+peek_exited (pid_t pid, siginfo_t *si)
+{
+  memset (si, 0, sizeof *si);
+  int cancel = sp_posix_nocancel_begin ();
+  int r = waitid (P_PID, (id_t) pid, si, WEXITED | WNOHANG | WNOWAIT);
+  sp_posix_nocancel_end (cancel);
+  return r;
+}
+
+/* poll on one descriptor.  */
+static int
+poll_one (struct pollfd *pfd, int timeout_ms)
+{
+  int cancel = sp_posix_nocancel_begin ();
+  int r = poll (pfd, 1, timeout_ms);
+  sp_posix_nocancel_end (cancel);
   return r;
 }
 
@@ -76,18 +99,21 @@ sp_posix_read_report (int fd, sp_posix_report_t *rep)
 {
   char *p = (char *) rep;
   size_t got = 0;
+  ssize_t r = 0;
 
+  int cancel = sp_posix_nocancel_begin ();
   while (got < sizeof *rep)
     {
-      ssize_t r = read (fd, p + got, sizeof *rep - got);
+      r = sp_posix_sys_read (fd, p + got, sizeof *rep - got);
       if (r < 0 && errno == EINTR)
         continue;
-      if (r < 0)
-        return -1;
-      if (r == 0)
+      if (r <= 0)
         break;
       got += (size_t) r;
     }
+  sp_posix_nocancel_end (cancel);
+  if (r < 0)
+    return -1;
   if (got == sizeof *rep)
     return 1;
   if (got == 0)
@@ -137,7 +163,9 @@ static void
 sleep_ms (int ms)
 {
   struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+  int cancel = sp_posix_nocancel_begin ();
   nanosleep (&ts, NULL);
+  sp_posix_nocancel_end (cancel);
 }
 
 int
@@ -185,7 +213,8 @@ sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
         {
           /* Readable once the child has ended.  */
           struct pollfd pfd = { proc->pidfd, POLLIN, 0 };
-          int pr = poll (&pfd, 1, left > 0x7fffffff ? 0x7fffffff : (int) left);
+          int pr = poll_one (&pfd,
+                             left > 0x7fffffff ? 0x7fffffff : (int) left);
           if (pr < 0 && errno != EINTR)
             return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_WAIT,
                             NULL);
@@ -210,14 +239,13 @@ sp_backend_exited (sp_proc_t *proc)
     {
       struct pollfd pfd = { proc->pidfd, POLLIN, 0 };
       int r;
-      while ((r = poll (&pfd, 1, 0)) < 0 && errno == EINTR)
+      while ((r = poll_one (&pfd, 0)) < 0 && errno == EINTR)
         ;
       if (r >= 0)
         return r > 0;
     }
   siginfo_t si;
-  memset (&si, 0, sizeof si);
-  if (waitid (P_PID, (id_t) proc->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+  if (peek_exited (proc->pid, &si) < 0)
     return errno == ECHILD ? 1 : 0;
   return si.si_pid != 0;
 }
@@ -289,9 +317,7 @@ sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
   /* Only our own children can be waited for: say so now rather than
      signalling a stranger in subproc_pid_abort.  */
   siginfo_t si;
-  memset (&si, 0, sizeof si);
-  if (waitid (P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0
-      && errno == ECHILD)
+  if (peek_exited (pid, &si) < 0 && errno == ECHILD)
     {
       sp_fail (f, SUBPROC_ERR_INVALID, ECHILD, SP_STAGE_WAIT, NULL);
       return NULL;
@@ -388,8 +414,10 @@ sp_backend_handshake_wait (sp_proc_t *proc, sp_fail_t *f)
 
   if (proc->ready_fd < 0)
     return sp_fail (f, SUBPROC_ERR_STATE, EINVAL, SP_STAGE_HANDSHAKE, NULL);
-  while ((r = read (proc->ready_fd, &c, 1)) < 0 && errno == EINTR)
+  int cancel = sp_posix_nocancel_begin ();
+  while ((r = sp_posix_sys_read (proc->ready_fd, &c, 1)) < 0 && errno == EINTR)
     ;
+  sp_posix_nocancel_end (cancel);
   int err = errno;
   close_fd (&proc->ready_fd);
   if (r == 1)

@@ -61,3 +61,17 @@ sp_backend_thread_join (sp_thread_t *thread)
   CloseHandle (thread->handle);
   free (thread);
 }
+
+/* The library does not use POSIX threads here: no cancellation to hold
+   off.  */
+int
+sp_backend_cancel_off (void)
+{
+  return 0;
+}
+
+void
+sp_backend_cancel_restore (int state)
+{
+  (void) state;
+}
