@@ -386,9 +386,10 @@ SUBPROC_API void subproc_do_async_io (subproc_t *cmd);
 SUBPROC_API void subproc_set_working_directory (subproc_t *cmd,
                                                 const char *dir);
 
-/* A function called in the child after fork, as the last thing before
-   changing directory, dropping capabilities and executing (POSIX).  It
-   must restrict itself to async-signal-safe calls.  A non-zero return
+/* A function called in the child after fork (a fork that runs no
+   pthread_atfork handler), as the last thing before changing
+   directory, dropping capabilities and executing (POSIX).  It must
+   restrict itself to async-signal-safe calls.  A non-zero return
    stops the child: the run reports SUBPROC_ERR_HOOK with the errno the
    hook left.  On Win32 the hook runs in the parent while the child
    exists but is suspended; non-zero terminates the child.  */

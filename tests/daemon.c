@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,90 @@ START_TEST (test_child_pid_file)
 }
 END_TEST
 
+/* pthread_atfork handlers that record in which process they ran: a tag
+   and getpid (), in one write(2) on a pipe.  */
+typedef struct atfork_mark
+{
+  int tag;
+  pid_t pid;
+} atfork_mark_t;
+
+static int atfork_pipe[2] = { -1, -1 };
+
+static void
+atfork_record (int tag)
+{
+  atfork_mark_t m = { tag, getpid () };
+  if (atfork_pipe[1] >= 0)
+    (void) !write (atfork_pipe[1], &m, sizeof m);
+}
+
+static void
+atfork_prepare (void)
+{
+  atfork_record ('P');
+}
+
+static void
+atfork_parent (void)
+{
+  atfork_record ('p');
+}
+
+static void
+atfork_child (void)
+{
+  atfork_record ('c');
+}
+
+/* A spawn runs none of the application's pthread_atfork handlers, on
+   any path: not in the caller, not in a forked child, not in a daemon's
+   intermediate, not in the daemon.  */
+START_TEST (test_no_atfork_handlers)
+{
+  char *pid_file = test_tmp_path ("atfork.pid");
+  ck_assert_int_eq (pipe (atfork_pipe), 0);
+  ck_assert_int_eq (fcntl (atfork_pipe[0], F_SETFL, O_NONBLOCK), 0);
+  ck_assert_int_eq (
+      pthread_atfork (atfork_prepare, atfork_parent, atfork_child), 0);
+
+  subproc_t *cmd = test_helper_cmd ("sleep-forever", NULL);
+  subproc_daemonize (cmd);
+  subproc_set_pid_file (cmd, pid_file);
+  test_run_ok (cmd);
+  subproc_free (cmd);
+  long daemon = read_pid_file (pid_file);
+
+  /* The fast path and the fork path (a hook).  */
+  for (int path = 0; path < 2; path++)
+    {
+      cmd = test_helper_on (path, "exit", "0", NULL);
+      test_run_ok (cmd);
+      subproc_free (cmd);
+    }
+
+  ck_assert_int_eq (kill ((pid_t) daemon, SIGTERM), 0);
+  ck_assert (test_pid_ends_within (daemon, 2000));
+  test_close (atfork_pipe[1]);
+  atfork_pipe[1] = -1;
+  atfork_mark_t m;
+  ssize_t r;
+  char ran[512] = "";
+  while ((r = read (atfork_pipe[0], &m, sizeof m)) == (ssize_t) sizeof m)
+    {
+      size_t len = strlen (ran);
+      snprintf (ran + len, sizeof ran - len, " '%c' in %s;", m.tag,
+                m.pid == getpid ()       ? "the caller"
+                : (long) m.pid == daemon ? "the daemon"
+                                         : "a child or the intermediate");
+    }
+  ck_assert_int_eq (r, 0);
+  ck_assert_msg (ran[0] == '\0', "atfork handlers ran:%s", ran);
+  test_close (atfork_pipe[0]);
+  free (pid_file);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *
@@ -203,6 +288,7 @@ make_suite (void)
   TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_stdio);
   TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_errors);
   TEST_CASE_WITH_TMPDIR_LEAKS (s, child_pid_file);
+  TEST_CASE_WITH_TMPDIR_LEAKS (s, no_atfork_handlers);
   return s;
 }
 

@@ -437,7 +437,13 @@ write_pid_file (const char *path, int *out)
   size_t len = 0;
   char digits[24];
   size_t nd = 0;
+#ifdef __linux__
+  /* The kernel's word: a C library that caches the pid would not know of
+     a fork made by system call (sp_posix_fork).  */
+  unsigned long pid = (unsigned long) syscall (SYS_getpid);
+#else
   unsigned long pid = (unsigned long) getpid ();
+#endif
   do
     digits[nd++] = (char) ('0' + pid % 10);
   while ((pid /= 10) != 0);
@@ -766,6 +772,36 @@ sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage)
 }
 
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+pid_t
+sp_posix_fork (void)
+{
+  /* fork () runs the application's pthread_atfork handlers: the prepare
+     and parent handlers in the calling process, the child handlers in
+     the child, between the fork and the exec, where they may take locks
+     that another thread held or allocate.  A spawn runs none of them, as
+     posix_spawn does not: _Fork (glibc 2.34, musl 1.2.3) is the fork
+     that skips them, and is async-signal-safe.  */
+#if defined HAVE__FORK
+  return _Fork ();
+#elif defined __linux__ && (defined SYS_fork || defined SYS_clone)
+  /* An older C library: the system call itself, which runs no handler
+     either.  The C library then does not know it is in a new process
+     (its cached thread id is the parent's); nothing done between the
+     fork and the exec relies on that.  */
+# if defined SYS_fork
+  return (pid_t) syscall (SYS_fork);
+# elif defined __s390__ || defined __CRIS__
+  return (pid_t) syscall (SYS_clone, 0, SIGCHLD);
+# else
+  return (pid_t) syscall (SYS_clone, SIGCHLD, 0);
+# endif
+#else
+  /* No fork without the handlers here.  */
+  return fork ();
+#endif
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
 void
 sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
 {
@@ -783,7 +819,7 @@ sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
   if (sp_posix_pipe (notify) < 0)
     sp_posix_child_fail (ctx, SP_STAGE_PIPE, errno);
 
-  pid_t pid = fork ();
+  pid_t pid = sp_posix_fork ();
   if (pid < 0)
     sp_posix_child_fail (ctx, SP_STAGE_FORK, errno);
   if (pid == 0)

@@ -87,6 +87,10 @@ int sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage);
 void sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
   __attribute__ ((noreturn));
 
+/* child.c.  fork without the application's pthread_atfork handlers (see
+   child.c).  Async-signal-safe.  */
+pid_t sp_posix_fork (void);
+
 /* child.c.  The intermediate process of a daemon; never returns.  */
 void sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
   __attribute__ ((noreturn));

@@ -14,7 +14,8 @@
  *    memory and stops it: a pre-exec hook (the caller's code), a
  *    handshake (the child waits for the parent), a daemon (two forks),
  *    and a change of user or group id (it would make the parent itself
- *    not dumpable: see fast_path_ok).
+ *    not dumpable: see fast_path_ok).  It is sp_posix_fork, which runs
+ *    no pthread_atfork handler.
  *
  * The child reports a failure (stage, errno) through a close-on-exec
  * pipe; end of file means exec succeeded.  The fast path does without
@@ -601,7 +602,7 @@ spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
     }
   else
     {
-      pid = fork ();
+      pid = sp_posix_fork ();
       if (pid == 0)
         {
           sp_stage_t stage;
