@@ -237,7 +237,9 @@ SUBPROC_API void subproc_add_env_xdg (subproc_t *cmd, const char *basedir);
 SUBPROC_API void subproc_daemonize (subproc_t *cmd);
 
 /* Write the child's pid (for a daemon, the daemon's own) to PATH before
-   subproc_run returns.  POSIX: created with mode 0644 and locked by the
+   subproc_run returns.  POSIX: never through a symbolic link, and only a
+   regular file with one link owned by the effective user is truncated
+   (a missing one is created exclusively, mode 0644); locked by the
    child for as long as it lives; Win32: held open by the child so that it
    cannot be opened for writing.  Either way a second instance can tell:
    its run fails with SUBPROC_ERR_SPAWN.  On Win32 a reparse point, a

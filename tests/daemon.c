@@ -194,6 +194,152 @@ START_TEST (test_child_pid_file)
 }
 END_TEST
 
+/* A pid file at PID_FILE that must be refused (ERR, or ERR2 where
+   systems differ): on both spawn paths and for a daemon, the run fails
+   with SUBPROC_ERR_SPAWN naming the pid file, the program does not run,
+   and VICTIM (if not NULL) still holds "precious\n".  */
+static void
+check_pid_file_refused (const char *pid_file, int err, int err2,
+                        const char *victim)
+{
+  for (int path = 0; path < 3; path++)
+    {
+      subproc_t *cmd = test_helper_on (path == 1, "exit", "0", NULL);
+      if (path == 2)
+        subproc_daemonize (cmd);
+      subproc_set_pid_file (cmd, pid_file);
+      ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+      const subproc_error_t *e = subproc_get_error (cmd);
+      ck_assert_int_eq (e->code, SUBPROC_ERR_SPAWN);
+      ck_assert_msg (e->sys_errno == err || e->sys_errno == err2, "%s: %s",
+                     pid_file, e->message);
+      ck_assert_ptr_nonnull (strstr (e->message, "pid file"));
+      subproc_free (cmd);
+      if (victim)
+        {
+          char *text = test_read_file (victim, NULL);
+          ck_assert_str_eq (text, "precious\n");
+          free (text);
+        }
+    }
+}
+
+enum pid_file_case
+{
+  PF_SYMLINK,   /* a symbolic link to a file */
+  PF_DANGLING,  /* a symbolic link to nothing, which is not created */
+  PF_HARD_LINK, /* a second name of a file */
+  PF_DIRECTORY,
+  PF_FIFO,        /* opening it for writing would wait for a reader */
+  PF_FIFO_READER, /* one with a reader: nothing reaches it */
+  PF_OTHER_OWNER, /* a file of another user's (needs root) */
+  PF_CASES
+};
+
+/* A pid file is never reached through a symbolic link, and only a
+   regular file with one link, owned by the effective user, is written:
+   the directory may be writable by others.  Loop _i: the case.  */
+START_TEST (test_pid_file_refused)
+{
+  char *victim = test_tmp_path ("victim");
+  char *pid_file = test_tmp_path ("x.pid");
+  char *missing = test_tmp_path ("missing");
+  int reader = -1;
+  char c;
+  test_write_file (victim, "precious\n", 9);
+
+  /* O_NOFOLLOW: Linux says ELOOP, FreeBSD EMLINK, NetBSD EFTYPE.  */
+#ifdef EFTYPE
+  int link_err2 = EFTYPE;
+#else
+  int link_err2 = EMLINK;
+#endif
+  switch ((enum pid_file_case) _i)
+    {
+    case PF_SYMLINK:
+      ck_assert_int_eq (symlink (victim, pid_file), 0);
+      check_pid_file_refused (pid_file, ELOOP, link_err2, victim);
+      break;
+    case PF_DANGLING:
+      ck_assert_int_eq (symlink (missing, pid_file), 0);
+      check_pid_file_refused (pid_file, ELOOP, link_err2, NULL);
+      ck_assert_int_eq (access (missing, F_OK), -1);
+      break;
+    case PF_HARD_LINK:
+      ck_assert_int_eq (link (victim, pid_file), 0);
+      check_pid_file_refused (pid_file, EMLINK, EMLINK, victim);
+      break;
+    case PF_DIRECTORY:
+      ck_assert_int_eq (mkdir (pid_file, 0755), 0);
+      check_pid_file_refused (pid_file, EISDIR, EISDIR, NULL);
+      ck_assert_int_eq (rmdir (pid_file), 0);
+      break;
+    case PF_FIFO:
+      ck_assert_int_eq (mkfifo (pid_file, 0644), 0);
+      check_pid_file_refused (pid_file, ENXIO, ENXIO, NULL);
+      break;
+    case PF_FIFO_READER:
+      ck_assert_int_eq (mkfifo (pid_file, 0644), 0);
+      reader = open (pid_file, O_RDONLY | O_NONBLOCK);
+      ck_assert_int_ge (reader, 0);
+      check_pid_file_refused (pid_file, EINVAL, EINVAL, NULL);
+      ck_assert_int_eq (read (reader, &c, 1), 0);
+      test_close (reader);
+      break;
+    case PF_OTHER_OWNER:
+    default:
+      if (geteuid () != 0)
+        {
+          printf ("pid_file_refused: not root, no file of another user\n");
+          break;
+        }
+      test_write_file (pid_file, "precious\n", 9);
+      ck_assert_int_eq (chown (pid_file, 65534, 65534), 0);
+      check_pid_file_refused (pid_file, EPERM, EPERM, pid_file);
+      break;
+    }
+  if (_i != PF_DIRECTORY && (_i != PF_OTHER_OWNER || geteuid () == 0))
+    ck_assert_int_eq (unlink (pid_file), 0);
+
+  free (missing);
+  free (pid_file);
+  free (victim);
+}
+END_TEST
+
+/* A missing pid file is created (mode 0644 less the umask), an existing
+   one of ours is truncated and rewritten, on both spawn paths.  */
+START_TEST (test_pid_file_fresh_and_existing)
+{
+  char *pid_file = test_tmp_path ("ok.pid");
+  mode_t mask = umask (022);
+  umask (mask);
+  for (int path = 0; path < 2; path++)
+    for (int existing = 0; existing < 2; existing++)
+      {
+        if (existing)
+          test_write_file (pid_file, "123456789012345678901234567890\n", 31);
+        subproc_t *cmd = test_helper_on (path, "sleep-forever", NULL);
+        subproc_set_pid_file (cmd, pid_file);
+        pid_t pid;
+        ck_assert_msg (subproc_run_async (cmd, &pid) == 0, "%s",
+                       subproc_get_error (cmd)->message);
+        ck_assert_int_eq (read_pid_file (pid_file), pid);
+        struct stat st;
+        ck_assert_int_eq (stat (pid_file, &st), 0);
+        ck_assert_int_eq (st.st_nlink, 1);
+        if (!existing)
+          ck_assert_int_eq (st.st_mode & 0777, 0644 & ~mask);
+        subproc_abort (cmd);
+        subproc_free (cmd);
+        if (!existing)
+          continue;
+        ck_assert_int_eq (unlink (pid_file), 0);
+      }
+  free (pid_file);
+}
+END_TEST
+
 /* pthread_atfork handlers that record in which process they ran: a tag
    and getpid (), in one write(2) on a pipe.  */
 typedef struct atfork_mark
@@ -288,6 +434,13 @@ make_suite (void)
   TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_stdio);
   TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_errors);
   TEST_CASE_WITH_TMPDIR_LEAKS (s, child_pid_file);
+  TCase *tc = tcase_create ("pid_file_refused");
+  TEST_ACCOUNTING (tc);
+  tcase_add_checked_fixture (tc, test_tmpdir_leaks_setup,
+                             test_tmpdir_leaks_teardown);
+  tcase_add_loop_test (tc, test_pid_file_refused, 0, PF_CASES);
+  suite_add_tcase (s, tc);
+  TEST_CASE_WITH_TMPDIR_LEAKS (s, pid_file_fresh_and_existing);
   TEST_CASE_WITH_TMPDIR_LEAKS (s, no_atfork_handlers);
   return s;
 }

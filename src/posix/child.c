@@ -416,6 +416,57 @@ close_other_fds (const sp_posix_child_t *ctx)
   close_with_poll (&k);
 }
 
+/* How often to go back and forth between creating the pid file and
+   opening it, while others create and remove it in between.  */
+#define PID_FILE_TRIES 100
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static int
+open_pid_file (const char *path)
+{
+  /* Others may write the directory, and the child may be root: the file
+     is never reached through a symbolic link (the last component), and
+     nothing is written or truncated before fstat has shown what it is.
+     O_NONBLOCK: opening a FIFO planted there for writing would wait for
+     a reader; now it fails at once (ENXIO), or opens and is refused.  A
+     missing file is created exclusively, an existing one opened without
+     O_CREAT; it may appear or vanish in between.  */
+  int flags = O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+  int fd = -1;
+
+  for (int i = 0; i < PID_FILE_TRIES && fd < 0; i++)
+    {
+      fd = sp_posix_sys_open (path, flags | O_CREAT | O_EXCL, 0644);
+      if (fd >= 0 || (errno != EEXIST && errno != EINTR))
+        break;
+      fd = sp_posix_sys_open (path, flags, 0);
+      if (fd < 0 && errno != ENOENT && errno != EINTR)
+        break;
+    }
+  if (fd < 0)
+    return -1;
+
+  struct stat st;
+  int err = 0;
+  int fl;
+  if (fstat (fd, &st) < 0)
+    err = errno;
+  else if (!S_ISREG (st.st_mode))
+    err = EINVAL;
+  else if (st.st_nlink != 1)
+    err = EMLINK;
+  else if (st.st_uid != geteuid ())
+    err = EPERM;
+  else if ((fl = fcntl (fd, F_GETFL)) < 0
+           || fcntl (fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+    err = errno;
+  if (err == 0)
+    return fd;
+  sp_posix_sys_close (fd);
+  errno = err;
+  return -1;
+}
+
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
 static int
 write_pid_file (const char *path, int *out)
@@ -424,8 +475,7 @@ write_pid_file (const char *path, int *out)
      long as the program runs: a second instance finds the file locked.
      It is born close-on-exec so that no other child of the parent can
      inherit it, and kept only once it is written.  */
-  int fd = sp_posix_sys_open (path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY,
-                              0644);
+  int fd = open_pid_file (path);
   if (fd < 0)
     return -1;
 
@@ -451,6 +501,8 @@ write_pid_file (const char *path, int *out)
     text[len++] = digits[--nd];
   text[len++] = '\n';
 
+  /* Truncated only once it is known to be ours, and locked: a running
+     instance's pid stays.  */
   if (fcntl (fd, F_SETLK, &lock) < 0 || ftruncate (fd, 0) < 0)
     goto fail;
   for (size_t done = 0; done < len;)
