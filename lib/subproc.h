@@ -391,10 +391,12 @@ SUBPROC_API void subproc_set_working_directory (subproc_t *cmd,
 /* A function called in the child after fork (a fork that runs no
    pthread_atfork handler), as the last thing before changing
    directory, dropping capabilities and executing (POSIX).  It must
-   restrict itself to async-signal-safe calls.  A non-zero return
-   stops the child: the run reports SUBPROC_ERR_HOOK with the errno the
-   hook left.  On Win32 the hook runs in the parent while the child
-   exists but is suspended; non-zero terminates the child.  */
+   restrict itself to async-signal-safe calls.  Descriptors are closed
+   before it runs: what it opens without close-on-exec reaches the
+   program.  A non-zero return stops the child: the run reports
+   SUBPROC_ERR_HOOK with the errno the hook left.  On Win32 the hook
+   runs in the parent while the child exists but is suspended; non-zero
+   terminates the child.  */
 SUBPROC_API void subproc_set_pre_exec_hook (subproc_t *cmd,
                                             int (*hook) (void *opaque),
                                             void *opaque);

@@ -527,6 +527,36 @@ START_TEST (test_close_fallbacks)
 END_TEST
 #endif
 
+/* The child's descriptors are closed before the pre-exec hook runs, as
+   libvirt does: a descriptor the hook opens without close-on-exec is
+   meant for the program and reaches it; one opened close-on-exec does
+   not.  */
+static int
+hook_opens_fds (void *opaque)
+{
+  (void) opaque;
+  int fd = open ("/dev/null", O_RDONLY);
+  if (fd < 0 || dup2 (fd, 100) != 100 || close (fd) < 0)
+    return -1;
+  fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fcntl (fd, F_DUPFD_CLOEXEC, 110) != 110 || close (fd) < 0)
+    return -1;
+  return 0;
+}
+
+START_TEST (test_hook_fds_reach_program)
+{
+  subproc_t *cmd = test_helper_cmd ("fds", NULL);
+  subproc_set_pre_exec_hook (cmd, hook_opens_fds, NULL);
+  char *out = NULL;
+  subproc_set_output_buffer (cmd, &out);
+  test_run_ok (cmd);
+  subproc_free (cmd);
+  ck_assert_str_eq (out, "100\n");
+  free (out);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *
@@ -541,6 +571,7 @@ make_suite (void)
   BOTH_PATHS (s, stdio_crosswise);
   BOTH_PATHS (s, parent_without_stdio);
   BOTH_PATHS (s, parent_fds_cloexec);
+  TEST_CASE_WITH_TMPDIR_LEAKS (s, hook_fds_reach_program);
 #if defined __linux__ && defined SYS_close_range && defined SYS_getdents64
   {
     TCase *tc = tcase_create ("close_fallbacks");

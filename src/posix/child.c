@@ -758,6 +758,8 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
   if (set_limits (spec) < 0)
     CHILD_FAIL (stage, SP_STAGE_RLIMIT);
 
+  /* Descriptors were closed before the hook, as libvirt does: what the
+     hook opens without close-on-exec is meant for the program.  */
   if (spec->hook)
     {
       errno = 0;
