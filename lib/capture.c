@@ -268,9 +268,12 @@ prepare (subproc_t *cmd, struct sp_capture *c)
       size_t room = b->cap - b->len - 1;
       if (room > READ_MAX)
         room = READ_MAX;
-      /* One byte beyond the limit is enough to know it was crossed.  */
+      /* One byte beyond the limit is enough to know it was crossed.
+         c->total never exceeds the limit, and the sum is taken only
+         when the room left is smaller than ROOM, so that no limit, up
+         to SIZE_MAX, wraps it around.  */
       if (cmd->max_output && counted (m->role)
-          && room > cmd->max_output - c->total + 1)
+          && cmd->max_output - c->total < room)
         room = cmd->max_output - c->total + 1;
       s->buf = b->data + b->len;
       s->len = room;
@@ -322,15 +325,18 @@ take_events (subproc_t *cmd, struct sp_capture *c)
           m->sink->data[m->sink->len] = '\0';
           if (counted (m->role))
             {
-              c->total += s->done;
-              if (cmd->max_output && c->total > cmd->max_output)
+              /* Compared with what is left, not summed first: the sum
+                 could wrap around with a limit near SIZE_MAX.  */
+              if (cmd->max_output
+                  && s->done > cmd->max_output - c->total)
                 {
-                  m->sink->len -= c->total - cmd->max_output;
+                  m->sink->len -= s->done - (cmd->max_output - c->total);
                   m->sink->data[m->sink->len] = '\0';
                   c->total = cmd->max_output;
                   c->result = RESULT_MAX_OUTPUT;
                   return false;
                 }
+              c->total += s->done;
             }
           break;
         case SP_IO_EOF:

@@ -374,7 +374,8 @@ SUBPROC_API int subproc_set_send_buffer (subproc_t *cmd, const void *data,
 
 /* Stop the child and fail the run with SUBPROC_ERR_IO once a captured
    stream (output and error counted together) exceeds BYTES (0: no
-   limit).  What was collected up to the limit is kept.  */
+   limit; any value up to SIZE_MAX works, and SIZE_MAX is a limit no
+   output reaches).  What was collected up to the limit is kept.  */
 SUBPROC_API void subproc_set_max_output (subproc_t *cmd, size_t bytes);
 
 /* Let subproc_run_async run the buffer I/O on a thread of the library's;

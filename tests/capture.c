@@ -10,6 +10,8 @@
 #include <config.h>
 
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,6 +241,41 @@ START_TEST (test_max_output)
 }
 END_TEST
 
+/* A limit at or near SIZE_MAX is no limit: small and large outputs
+   arrive whole.  (The timeout only bounds a regression: a read size
+   wrapped to 0 dropped the output or stalled the pipe.)  */
+START_TEST (test_max_output_huge_limit)
+{
+  static const size_t limits[] = { SIZE_MAX, SIZE_MAX - 1 };
+  for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++)
+    {
+      char *out = NULL;
+      size_t len = 0;
+      subproc_t *cmd = test_helper_cmd ("print", "small", NULL);
+      subproc_set_output_bytes (cmd, &out, &len);
+      subproc_set_max_output (cmd, limits[k]);
+      subproc_set_timeout (cmd, 60000);
+      test_run_ok (cmd);
+      subproc_free (cmd);
+      ck_assert_uint_eq (len, 5);
+      ck_assert_str_eq (out, "small");
+      free (out);
+
+      char count[32];
+      snprintf (count, sizeof count, "%d", 8 * MIB + 3);
+      cmd = test_helper_cmd ("write-bytes", count, NULL);
+      subproc_set_output_bytes (cmd, &out, &len);
+      subproc_set_max_output (cmd, limits[k]);
+      subproc_set_timeout (cmd, 60000);
+      test_run_ok (cmd);
+      subproc_free (cmd);
+      ck_assert_uint_eq (len, 8 * MIB + 3);
+      assert_pattern (out, len);
+      free (out);
+    }
+}
+END_TEST
+
 START_TEST (test_failed_exit_carries_stderr)
 {
   char *err = NULL;
@@ -399,6 +436,7 @@ make_suite (void)
   TEST_CASE_WITH_LEAK_CHECK (s, timeout_writer);
   TEST_CASE_WITH_LEAK_CHECK (s, grandchild_holds_pipe);
   TEST_CASE_WITH_LEAK_CHECK (s, max_output);
+  TEST_CASE_WITH_LEAK_CHECK (s, max_output_huge_limit);
   TEST_CASE_WITH_LEAK_CHECK (s, failed_exit_carries_stderr);
   TEST_CASE_WITH_LEAK_CHECK (s, async_io);
   TEST_CASE_WITH_LEAK_CHECK (s, async_io_handshake);
