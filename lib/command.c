@@ -470,16 +470,28 @@ add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
   return 0;
 }
 
+/* Does CMD hold FD to close it (an earlier subproc_pass_fd with
+   CLOSE_PARENT)?  Then only CMD closes it, once.  */
+static bool
+owns_fd (subproc_t *cmd, int fd)
+{
+  sp_pass_fd_t *p = cmd ? find_pass_fd (cmd, fd) : NULL;
+  return p && (p->flags & SUBPROC_PASS_FD_CLOSE_PARENT);
+}
+
 void
 subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
 {
-  bool close_parent = (flags & SUBPROC_PASS_FD_CLOSE_PARENT) != 0;
+  /* A refused call with CLOSE_PARENT closes FD at once: the command took
+     it over and will not spawn with it.  Unless the command holds it
+     already from an earlier call, and closes it itself: a second close
+     would hit whatever reused the number.  */
+  bool close_now = (flags & SUBPROC_PASS_FD_CLOSE_PARENT) != 0 && fd > 2
+                   && !owns_fd (cmd, fd);
 
   if (!building (cmd))
     {
-      /* The command owns FD from this call on: it would have closed it
-         after the spawn, and will never spawn.  */
-      if (close_parent && fd > 2)
+      if (close_now)
         sp_backend_close (fd);
       return;
     }
@@ -498,7 +510,7 @@ subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
     return;
   else
     sp_error_nomem (cmd);
-  if (close_parent && fd > 2)
+  if (close_now)
     sp_backend_close (fd);
 }
 

@@ -318,7 +318,9 @@ SUBPROC_API void subproc_set_timeout (subproc_t *cmd, unsigned int ms);
 
 /* Keep descriptor FD open in the child under the same number.  FD must be
    greater than 2.  With SUBPROC_PASS_FD_CLOSE_PARENT the parent's copy is
-   closed after the child is spawned, or by subproc_free.  On Win32, FD is
+   closed after the child is spawned, or by subproc_free; a call that
+   fails closes it at once, unless an earlier call gave it to the command
+   already: every descriptor is closed once.  On Win32, FD is
    a C runtime descriptor; its handle is inherited and the number survives
    in C runtime children.  */
 SUBPROC_API void subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags);

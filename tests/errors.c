@@ -8,6 +8,8 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,6 +303,56 @@ START_TEST (test_state)
 }
 END_TEST
 
+#ifdef _WIN32
+# include <io.h>
+#else
+# include <fcntl.h>
+#endif
+
+static bool
+fd_is_open (int fd)
+{
+#ifdef _WIN32
+  return _get_osfhandle (fd) != (intptr_t) -1;
+#else
+  return fcntl (fd, F_GETFD) >= 0;
+#endif
+}
+
+/* A descriptor passed twice with CLOSE_PARENT, with an error recorded in
+   between, is the command's from the first call on and is closed once,
+   at free.  The descriptor opened after the second call would take its
+   number if that call had closed it (as the lowest free number), and
+   free would then close it in its place.  */
+START_TEST (test_close_parent_once)
+{
+  static const unsigned int second_flags[] = {
+    SUBPROC_PASS_FD_CLOSE_PARENT,         /* after another builder error */
+    SUBPROC_PASS_FD_CLOSE_PARENT | 0x100, /* a call that is an error */
+  };
+  char *path = test_tmp_path ("passed");
+  for (size_t k = 0; k < 2; k++)
+    {
+      int fd = test_open_write (path);
+      subproc_t *cmd = helper ();
+      subproc_pass_fd (cmd, fd, SUBPROC_PASS_FD_CLOSE_PARENT);
+      if (k == 0)
+        subproc_set_umask (cmd, -1);
+      subproc_pass_fd (cmd, fd, second_flags[k]);
+      ck_assert_ptr_nonnull (subproc_get_error (cmd));
+      int other = test_open_write (path);
+      subproc_free (cmd);
+      ck_assert_msg (fd_is_open (other),
+                     "descriptor %d, opened after the calls, was closed",
+                     other);
+      ck_assert_int_ne (other, fd);
+      ck_assert (!fd_is_open (fd));
+      test_close (other);
+    }
+  free (path);
+}
+END_TEST
+
 static int callback_calls;
 static int callback_code;
 
@@ -383,6 +435,7 @@ make_suite (void)
   TEST_CASE_WITH_LEAK_CHECK (s, misuse);
   TEST_CASE_WITH_LEAK_CHECK (s, first_error_wins);
   TEST_CASE_WITH_LEAK_CHECK (s, state);
+  TEST_CASE_WITH_TMPDIR (s, close_parent_once);
   TEST_CASE_WITH_LEAK_CHECK (s, error_callback);
   TEST_CASE_WITH_LEAK_CHECK (s, nomem);
   return s;
