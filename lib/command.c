@@ -5,7 +5,9 @@
  *
  * Builder calls never fail visibly: the first problem is recorded in the
  * command (lib/error.c) and reported by the next call that runs or shows
- * it; every later builder call is then a no-op.
+ * it; every later builder call is then a no-op.  A command is a template:
+ * builder calls are taken between runs too, but not while a child runs,
+ * whose run reads what they change.
  */
 
 #include <config.h>
@@ -17,16 +19,16 @@
 
 #include "internal.h"
 
-/* True when CMD may still be changed; records misuse otherwise.  */
+/* True when CMD may be changed; records misuse otherwise.  */
 static bool
 building (subproc_t *cmd)
 {
   if (sp_has_error (cmd))
     return false;
-  if (cmd->state != SP_STATE_NEW)
+  if (cmd->state == SP_STATE_RUNNING)
     {
       sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                "cannot change command '%s': it has already run",
+                "cannot change command '%s' while its child is running",
                 cmd->args.v[0]);
       return false;
     }
@@ -455,6 +457,14 @@ static int
 add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
 {
   sp_pass_fd_t *p = find_pass_fd (cmd, fd);
+  if (p && p->closed)
+    {
+      /* A run closed the descriptor passed under this number: this is a
+         new one.  */
+      p->flags = flags;
+      p->closed = false;
+      return 0;
+    }
   if (p)
     {
       p->flags |= flags;
@@ -466,17 +476,19 @@ add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
   cmd->pass_fds = p;
   cmd->pass_fds[cmd->n_pass_fds].fd = fd;
   cmd->pass_fds[cmd->n_pass_fds].flags = flags;
+  cmd->pass_fds[cmd->n_pass_fds].closed = false;
   cmd->n_pass_fds++;
   return 0;
 }
 
 /* Does CMD hold FD to close it (an earlier subproc_pass_fd with
-   CLOSE_PARENT)?  Then only CMD closes it, once.  */
+   CLOSE_PARENT, not closed by a run yet)?  Then only CMD closes it,
+   once.  */
 static bool
 owns_fd (subproc_t *cmd, int fd)
 {
   sp_pass_fd_t *p = cmd ? find_pass_fd (cmd, fd) : NULL;
-  return p && (p->flags & SUBPROC_PASS_FD_CLOSE_PARENT);
+  return p && (p->flags & SUBPROC_PASS_FD_CLOSE_PARENT) && !p->closed;
 }
 
 void
@@ -735,6 +747,7 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
   s->parent_fd = fds[1];
   s->child_fd = fds[0];
   s->payload = copy;
+  s->sent = false;
   return fds[0];
 }
 

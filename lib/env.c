@@ -24,10 +24,11 @@ env_building (subproc_t *cmd, const char *func)
 {
   if (sp_has_error (cmd))
     return false;
-  if (cmd->state != SP_STATE_NEW)
+  if (cmd->state == SP_STATE_RUNNING)
     {
       sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                "%s: command '%s' has already run", func, cmd->args.v[0]);
+                "%s: cannot change command '%s' while its child is running",
+                func, cmd->args.v[0]);
       return false;
     }
   cmd->env_custom = true;

@@ -237,7 +237,16 @@ subproc_get_error (const subproc_t *cmd)
 bool
 sp_has_error (const subproc_t *cmd)
 {
-  return cmd == NULL || cmd->error.code != SUBPROC_ERR_OK;
+  return cmd == NULL
+         || (cmd->error.code != SUBPROC_ERR_OK
+             && cmd->error_kind == SP_ERROR_BUILD);
+}
+
+bool
+sp_has_run_error (const subproc_t *cmd)
+{
+  return cmd->error.code != SUBPROC_ERR_OK
+         && cmd->error_kind == SP_ERROR_RUN;
 }
 
 void
@@ -248,16 +257,65 @@ sp_error_clear (subproc_t *cmd)
   cmd->error.code = SUBPROC_ERR_OK;
   cmd->error.sys_errno = 0;
   cmd->error.message = NULL;
+  cmd->error_kind = SP_ERROR_BUILD;
 }
 
-/* Store CODE and the formatted message into CMD, unless it has an error
-   already.  */
-static void
-record (subproc_t *cmd, int code, int sys_errno, const char *fmt, va_list ap)
+enum sp_error_kind
+sp_error_recording (subproc_t *cmd, enum sp_error_kind kind)
 {
-  if (cmd->error.code != SUBPROC_ERR_OK)
-    return;
+  if (cmd == NULL)
+    return SP_ERROR_BUILD;
+  enum sp_error_kind before = cmd->recording;
+  cmd->recording = kind;
+  return before;
+}
+
+void
+sp_error_forget_run (subproc_t *cmd)
+{
+  if (cmd->error.code != SUBPROC_ERR_OK
+      && cmd->error_kind != SP_ERROR_BUILD)
+    sp_error_clear (cmd);
+}
+
+void
+sp_error_forget_call (subproc_t *cmd)
+{
+  if (cmd->error.code != SUBPROC_ERR_OK && cmd->error_kind == SP_ERROR_CALL)
+    sp_error_clear (cmd);
+}
+
+/* May an error of KIND take the place of CMD's error?  A builder error
+   stays until free; the first error of a run stays until the next run,
+   unless a builder call fails after it; an error of a call that changed
+   nothing lasts until the next one.  */
+static bool
+may_record (const subproc_t *cmd, enum sp_error_kind kind)
+{
+  if (cmd->error.code == SUBPROC_ERR_OK)
+    return true;
+  switch (cmd->error_kind)
+    {
+    case SP_ERROR_BUILD:
+      return false;
+    case SP_ERROR_RUN:
+      return kind == SP_ERROR_BUILD;
+    case SP_ERROR_CALL:
+    default:
+      return true;
+    }
+}
+
+/* Store CODE and the formatted message into CMD as an error of KIND, if
+   it may take the place of CMD's error.  True if it did.  */
+static bool
+record (subproc_t *cmd, enum sp_error_kind kind, int code, int sys_errno,
+        const char *fmt, va_list ap)
+{
+  if (!may_record (cmd, kind))
+    return false;
   char *msg = sp_vaprintf (fmt, ap);
+  sp_error_clear (cmd);
   if (msg == NULL)
     {
       /* Without memory for the message, the code's own text serves, and
@@ -271,29 +329,59 @@ record (subproc_t *cmd, int code, int sys_errno, const char *fmt, va_list ap)
     }
   cmd->error.code = code;
   cmd->error.sys_errno = sys_errno;
+  cmd->error_kind = kind;
+  return true;
+}
+
+/* Report an error that is recorded nowhere.  */
+static void
+report_new (int code, int sys_errno, const char *fmt, va_list ap)
+{
+  char *msg = sp_vaprintf (fmt, ap);
+  subproc_error_t err = { code, sys_errno,
+                          msg ? msg : subproc_strerror (code) };
+  report (&err);
+  free (msg);
+}
+
+static int
+error_v (subproc_t *cmd, enum sp_error_kind kind, int code, int sys_errno,
+         const char *fmt, va_list ap)
+{
+  int saved = errno;
+  va_list again;
+  va_copy (again, ap);
+  if (cmd == NULL)
+    report_new (code, sys_errno, fmt, ap);
+  else if (record (cmd, kind, code, sys_errno, fmt, ap)
+           || kind != SP_ERROR_CALL)
+    report (&cmd->error);
+  else
+    report_new (code, sys_errno, fmt, again);
+  va_end (again);
+  errno = saved;
+  return -1;
 }
 
 int
 sp_error (subproc_t *cmd, int code, int sys_errno, const char *fmt, ...)
 {
-  int saved = errno;
   va_list ap;
   va_start (ap, fmt);
-  if (cmd)
-    {
-      record (cmd, code, sys_errno, fmt, ap);
-      report (&cmd->error);
-    }
-  else
-    {
-      char *msg = sp_vaprintf (fmt, ap);
-      subproc_error_t err = { code, sys_errno,
-                              msg ? msg : subproc_strerror (code) };
-      report (&err);
-      free (msg);
-    }
+  error_v (cmd, cmd ? cmd->recording : SP_ERROR_BUILD, code, sys_errno, fmt,
+           ap);
   va_end (ap);
-  errno = saved;
+  return -1;
+}
+
+int
+sp_error_call (subproc_t *cmd, int code, int sys_errno, const char *fmt,
+               ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  error_v (cmd, SP_ERROR_CALL, code, sys_errno, fmt, ap);
+  va_end (ap);
   return -1;
 }
 
@@ -318,22 +406,20 @@ sp_error_nomem (subproc_t *cmd)
 {
   /* No formatting: it needs memory.  */
   int saved = errno;
-  if (cmd)
+  subproc_error_t err = { SUBPROC_ERR_NOMEM, ENOMEM,
+                          subproc_strerror (SUBPROC_ERR_NOMEM) };
+  if (cmd && may_record (cmd, cmd->recording))
     {
-      if (cmd->error.code == SUBPROC_ERR_OK)
-        {
-          cmd->error.code = SUBPROC_ERR_NOMEM;
-          cmd->error.sys_errno = ENOMEM;
-          cmd->error.message = subproc_strerror (SUBPROC_ERR_NOMEM);
-        }
+      enum sp_error_kind kind = cmd->recording;
+      sp_error_clear (cmd);
+      cmd->error = err;
+      cmd->error_kind = kind;
       report (&cmd->error);
     }
+  else if (cmd && cmd->recording != SP_ERROR_CALL)
+    report (&cmd->error);
   else
-    {
-      subproc_error_t err = { SUBPROC_ERR_NOMEM, ENOMEM,
-                              subproc_strerror (SUBPROC_ERR_NOMEM) };
-      report (&err);
-    }
+    report (&err);
   errno = saved;
   return -1;
 }

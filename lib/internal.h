@@ -29,6 +29,9 @@ typedef struct sp_pass_fd
 {
   int fd;
   unsigned int flags;
+  /* CLOSE_PARENT: closed after a spawn.  The number is not ours any more:
+     a later run refuses to pass it until it is passed again.  */
+  bool closed;
 } sp_pass_fd_t;
 
 typedef struct sp_send_buffer
@@ -36,6 +39,7 @@ typedef struct sp_send_buffer
   int parent_fd;  /* write end, kept by the parent */
   int child_fd;   /* read end, passed to the child (close-parent) */
   sp_payload_t payload;
+  bool sent;      /* a run used the pipe up: a later run refuses */
 } sp_send_buffer_t;
 
 /* Where a captured stream goes.  */
@@ -47,18 +51,33 @@ typedef struct sp_sink
 
 enum sp_state
 {
-  SP_STATE_NEW = 0,   /* being built */
+  SP_STATE_NEW = 0,   /* being built, never run */
   SP_STATE_RUNNING,   /* run_async succeeded; child not yet reaped */
-  SP_STATE_DONE       /* ran (or failed to); cannot run again */
+  SP_STATE_DONE       /* ran (or failed to), no child: may run again */
+};
+
+/* What kind of call recorded a command's error, which decides how long
+   it lasts (lib/error.c).  */
+enum sp_error_kind
+{
+  SP_ERROR_BUILD = 0, /* a builder call, or one that shows the command
+                         (to_string): stays until free */
+  SP_ERROR_RUN,       /* a run, from its start to the reaping of its
+                         child: forgotten when the next run starts */
+  SP_ERROR_CALL       /* a call made in the wrong state, which changed
+                         nothing: replaced by any later error */
 };
 
 struct sp_capture;    /* lib/capture.c */
 
 struct subproc
 {
-  /* The first error; code SUBPROC_ERR_OK while there is none.  */
+  /* The error subproc_get_error shows; code SUBPROC_ERR_OK while there
+     is none.  */
   subproc_error_t error;
   char *error_message;
+  enum sp_error_kind error_kind;  /* of ERROR */
+  enum sp_error_kind recording;   /* the kind an error recorded now is */
 
   sp_strv_t args;          /* args.v[0]: the program as given */
 
@@ -71,6 +90,9 @@ struct subproc
   int input_fd;            /* -1: none */
   int *output_fd;          /* NULL: none */
   int *error_fd;
+  /* A run made a pipe for *output_fd / *error_fd (it was -1): every
+     later run makes a new one, whatever the caller's variable holds.  */
+  bool output_pipe, error_pipe;
   bool nonblocking_fds;
 
   bool has_input;          /* input buffer or bytes */
@@ -125,12 +147,34 @@ struct subproc
 /* ------------------------------------------------------------------ */
 /* lib/error.c */
 
-/* Record an error in CMD (if it has none yet; the first error wins) and
-   report it to the thread and the error callback.  The message is
-   formatted from FMT; if that fails for lack of memory, the code's text is
-   used.  Returns -1.  CMD may be NULL.  Keeps errno.  */
+/* Record an error of kind CMD->recording in CMD and report it to the
+   thread and the error callback.  It takes the place of CMD's error
+   unless that one lasts longer: a builder error is never replaced, a
+   run's first error only by a builder error; an error that was not
+   recorded is reported as the one that stays, except one of kind
+   SP_ERROR_CALL, reported as itself.  The message is formatted from FMT;
+   if that fails for lack of memory, the code's text is used.  Returns -1.
+   CMD may be NULL.  Keeps errno.  */
 int sp_error (subproc_t *cmd, int code, int sys_errno, const char *fmt, ...)
   SUBPROC_PRINTF (4, 5);
+
+/* The same for an error of kind SP_ERROR_CALL (a call made in the wrong
+   state).  */
+int sp_error_call (subproc_t *cmd, int code, int sys_errno,
+                   const char *fmt, ...) SUBPROC_PRINTF (4, 5);
+
+/* Make errors recorded in CMD from now on of KIND; returns the kind
+   before, to be put back when the call ends.  CMD may be NULL.  */
+enum sp_error_kind sp_error_recording (subproc_t *cmd,
+                                       enum sp_error_kind kind);
+
+/* Forget CMD's error unless it is a builder error (a run starts), or
+   only one of kind SP_ERROR_CALL (a wait starts).  */
+void sp_error_forget_run (subproc_t *cmd);
+void sp_error_forget_call (subproc_t *cmd);
+
+/* Does CMD hold an error of its present run?  */
+bool sp_has_run_error (const subproc_t *cmd);
 
 /* Record a backend failure F for CMD, with the command named.  -1.  */
 int sp_error_fail (subproc_t *cmd, const sp_fail_t *f);
@@ -146,7 +190,8 @@ int sp_error_nomem (subproc_t *cmd);
 int sp_error_thread (int code, int sys_errno, const char *fmt, ...)
   SUBPROC_PRINTF (3, 4);
 
-/* True when CMD is NULL or has an error: builder calls return early.  */
+/* True when CMD is NULL or has a builder error: builder calls return
+   early, and every call that runs or shows the command reports it.  */
 bool sp_has_error (const subproc_t *cmd);
 
 /* Free the error of CMD.  */

@@ -37,14 +37,38 @@ enum run_mode
   MODE_EXEC
 };
 
+/* What an earlier run consumed: a later run cannot have it back.  */
+static int
+check_consumed (subproc_t *cmd)
+{
+  const char *prog = cmd->args.v[0];
+
+  for (size_t i = 0; i < cmd->n_send; i++)
+    if (cmd->send[i].sent)
+      return sp_error (cmd, SUBPROC_ERR_STATE, EBADF,
+                       "cannot run '%s' again: its send buffer on "
+                       "descriptor %d was sent by an earlier run, and a "
+                       "send buffer is sent once",
+                       prog, cmd->send[i].child_fd);
+  /* The number may belong to anything by now: never pass it.  */
+  for (size_t i = 0; i < cmd->n_pass_fds; i++)
+    if (cmd->pass_fds[i].closed)
+      return sp_error (cmd, SUBPROC_ERR_STATE, EBADF,
+                       "cannot run '%s' again: descriptor %d was passed "
+                       "with SUBPROC_PASS_FD_CLOSE_PARENT and closed after "
+                       "an earlier run; pass a descriptor under that number "
+                       "again first",
+                       prog, cmd->pass_fds[i].fd);
+  return 0;
+}
+
 static int
 check_options (subproc_t *cmd, enum run_mode mode)
 {
   const char *prog = cmd->args.v[0];
 
-  if (cmd->state != SP_STATE_NEW)
-    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                     "command '%s' has already run", prog);
+  if (check_consumed (cmd) < 0)
+    return -1;
   if (cmd->daemonize && cmd->cwd)
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot run '%s': a daemon runs in the root directory, "
@@ -136,10 +160,13 @@ setup_fd_streams (subproc_t *cmd, spawn_ctx_t *ctx)
 
   /* The caller's descriptors must be open, and be checked before any
      descriptor of ours is made, which could take the number of a closed
-     one and become the child's stream.  */
+     one and become the child's stream.  A stream that an earlier run made
+     a pipe for gets a new pipe: the variable holds the old pipe's end,
+     the caller's now.  */
   int *given[2] = { cmd->output_fd, cmd->error_fd };
+  bool pipe_made[2] = { cmd->output_pipe, cmd->error_pipe };
   for (int i = 0; i < 2; i++)
-    if (given[i] && *given[i] != -1
+    if (given[i] && !pipe_made[i] && *given[i] != -1
         && (*given[i] < 0 || !sp_backend_fd_is_open (*given[i])))
       return sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
                        "cannot run '%s': %s descriptor %d is not open",
@@ -150,10 +177,11 @@ setup_fd_streams (subproc_t *cmd, spawn_ctx_t *ctx)
     ctx->spec.stdio[0] = cmd->input_fd;
   if (cmd->output_fd)
     {
-      if (*cmd->output_fd == -1)
+      if (cmd->output_pipe || *cmd->output_fd == -1)
         {
           if (sp_backend_pipe (fds, &f) < 0)
             return sp_error_fail (cmd, &f);
+          cmd->output_pipe = true;
           ctx->out_parent = fds[0];
           ctx->out_child = fds[1];
           ctx->spec.stdio[1] = fds[1];
@@ -165,10 +193,11 @@ setup_fd_streams (subproc_t *cmd, spawn_ctx_t *ctx)
     {
       if (cmd->error_fd == cmd->output_fd)
         ctx->spec.stdio[2] = ctx->spec.stdio[1];
-      else if (*cmd->error_fd == -1)
+      else if (cmd->error_pipe || *cmd->error_fd == -1)
         {
           if (sp_backend_pipe (fds, &f) < 0)
             return sp_error_fail (cmd, &f);
+          cmd->error_pipe = true;
           ctx->err_parent = fds[0];
           ctx->err_child = fds[1];
           ctx->spec.stdio[2] = fds[1];
@@ -247,17 +276,34 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx)
   return 0;
 }
 
-/* Close the descriptors passed with CLOSE_PARENT: the seed closes them
-   once the command has run (or failed to), or at free.  */
+/* Close the descriptors passed with CLOSE_PARENT: libvirt's guide
+   closes them once the command has run (or failed to), or at free.  Each
+   is closed once.  */
 static void
 close_parent_fds (subproc_t *cmd)
 {
   for (size_t i = 0; i < cmd->n_pass_fds; i++)
-    if (cmd->pass_fds[i].flags & SUBPROC_PASS_FD_CLOSE_PARENT)
+    if ((cmd->pass_fds[i].flags & SUBPROC_PASS_FD_CLOSE_PARENT)
+        && !cmd->pass_fds[i].closed)
       {
         sp_backend_close (cmd->pass_fds[i].fd);
-        cmd->pass_fds[i].flags &= ~(unsigned int) SUBPROC_PASS_FD_CLOSE_PARENT;
+        cmd->pass_fds[i].closed = true;
       }
+}
+
+/* After a spawn, successful or not, the read ends of the send buffers
+   are closed (close_parent_fds): their pipes are used up.  The write
+   ends the I/O did not take are closed now.  */
+static void
+consume_send_buffers (subproc_t *cmd)
+{
+  for (size_t i = 0; i < cmd->n_send; i++)
+    {
+      if (cmd->send[i].parent_fd >= 0)
+        sp_backend_close (cmd->send[i].parent_fd);
+      cmd->send[i].parent_fd = -1;
+      cmd->send[i].sent = true;
+    }
 }
 
 /* Start the child of CMD; SYNC for subproc_run.  */
@@ -287,6 +333,7 @@ start (subproc_t *cmd, bool sync)
   ctx_release (&ctx);
   sp_capture_after_spawn (cmd);
   close_parent_fds (cmd);
+  consume_send_buffers (cmd);
   if (ret == 0)
     {
       if (cmd->output_fd && ctx.out_parent >= 0)
@@ -446,11 +493,72 @@ finish_status (subproc_t *cmd, int raw, int *status)
 /* ------------------------------------------------------------------ */
 /* The public entry points.  */
 
-int
-subproc_run (subproc_t *cmd, int *status)
+/* The caller's buffers, emptied when a run starts: freeing them after
+   every run is always right, even after a run that never got as far as
+   filling them.  What an earlier run stored in them is the caller's.  */
+static void
+clear_sinks (subproc_t *cmd)
 {
+  sp_sink_t *sinks[2] = { &cmd->output, &cmd->errbuf };
+  for (int i = 0; i < 2; i++)
+    {
+      if (sinks[i]->buf)
+        *sinks[i]->buf = NULL;
+      if (sinks[i]->len)
+        *sinks[i]->len = 0;
+    }
+}
+
+/* A child that the last run could not reap (its wait failed: the
+   status was lost, or the system would not wait): let go of it, without
+   signalling a pid that may not be its own any more.  */
+static void
+forget_lost_child (subproc_t *cmd)
+{
+  if (cmd->proc == NULL)
+    return;
+  if (cmd->pid_given && !cmd->reaped)
+    sp_backend_disown (cmd->proc);
+  else
+    sp_backend_release (cmd->proc);
+  cmd->proc = NULL;
+}
+
+/* The start of subproc_run, subproc_run_async and subproc_exec.  A
+   command runs again once the child of its previous run is reaped; a
+   builder error stays and is reported, the previous run's error is
+   forgotten, and what that run left is reset.  From here on the errors
+   recorded are the run's (the caller puts back what this returns in
+   *BEFORE).  */
+static int
+begin_run (subproc_t *cmd, enum sp_error_kind *before)
+{
+  if (cmd == NULL)
+    return sp_error_raise (cmd);
+  if (cmd->state == SP_STATE_RUNNING)
+    return sp_error_call (cmd, SUBPROC_ERR_STATE, 0,
+                          "cannot run '%s': its child is still running "
+                          "(wait for it or abort it first)",
+                          cmd->args.v[0]);
+  clear_sinks (cmd);
   if (sp_has_error (cmd))
     return sp_error_raise (cmd);
+  sp_error_forget_run (cmd);
+  forget_lost_child (cmd);
+  cmd->pid = 0;
+  cmd->pid_given = false;
+  cmd->reaped = false;
+  cmd->raw_status_value = 0;
+  cmd->deadline = 0;
+  cmd->dry_run = false;
+  cmd->handshake_held = false;
+  *before = sp_error_recording (cmd, SP_ERROR_RUN);
+  return 0;
+}
+
+static int
+run_sync (subproc_t *cmd, int *status)
+{
   if (check_options (cmd, MODE_SYNC) < 0)
     return -1;
   if (sp_dry_run_active ())
@@ -479,12 +587,19 @@ subproc_run (subproc_t *cmd, int *status)
 }
 
 int
-subproc_run_async (subproc_t *cmd, pid_t *pid)
+subproc_run (subproc_t *cmd, int *status)
 {
-  if (pid)
-    *pid = (pid_t) -1;
-  if (sp_has_error (cmd))
-    return sp_error_raise (cmd);
+  enum sp_error_kind before;
+  if (begin_run (cmd, &before) < 0)
+    return -1;
+  int ret = run_sync (cmd, status);
+  sp_error_recording (cmd, before);
+  return ret;
+}
+
+static int
+run_async (subproc_t *cmd, pid_t *pid)
+{
   if (check_options (cmd, MODE_ASYNC) < 0)
     return -1;
   if (sp_dry_run_active ())
@@ -526,15 +641,21 @@ subproc_run_async (subproc_t *cmd, pid_t *pid)
 }
 
 int
-subproc_wait (subproc_t *cmd, int *status)
+subproc_run_async (subproc_t *cmd, pid_t *pid)
 {
-  if (sp_has_error (cmd))
-    return sp_error_raise (cmd);
-  if (cmd->state != SP_STATE_RUNNING)
-    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                     "cannot wait for '%s': it is not running",
-                     cmd->args.v[0]);
+  enum sp_error_kind before;
+  if (pid)
+    *pid = (pid_t) -1;
+  if (begin_run (cmd, &before) < 0)
+    return -1;
+  int ret = run_async (cmd, pid);
+  sp_error_recording (cmd, before);
+  return ret;
+}
 
+static int
+wait_running (subproc_t *cmd, int *status)
+{
   int ret = 0;
   if (cmd->handshake_held)
     {
@@ -558,8 +679,30 @@ subproc_wait (subproc_t *cmd, int *status)
   cmd->state = SP_STATE_DONE;
   if (sp_capture_finish (cmd) < 0)
     ret = -1;
+  /* The child is reaped; what went wrong before the wait (a handshake,
+     a builder call while it ran) is the result.  */
+  if (ret == 0 && (sp_has_error (cmd) || sp_has_run_error (cmd)))
+    ret = sp_error_raise (cmd);
   if (ret == 0)
     ret = finish_status (cmd, cmd->raw_status_value, status);
+  return ret;
+}
+
+int
+subproc_wait (subproc_t *cmd, int *status)
+{
+  if (cmd == NULL || cmd->state != SP_STATE_RUNNING)
+    {
+      if (sp_has_error (cmd))
+        return sp_error_raise (cmd);
+      return sp_error_call (cmd, SUBPROC_ERR_STATE, 0,
+                            "cannot wait for '%s': it is not running",
+                            cmd->args.v[0]);
+    }
+  sp_error_forget_call (cmd);
+  enum sp_error_kind before = sp_error_recording (cmd, SP_ERROR_RUN);
+  int ret = wait_running (cmd, status);
+  sp_error_recording (cmd, before);
   return ret;
 }
 
@@ -569,31 +712,54 @@ subproc_abort (subproc_t *cmd)
   if (cmd == NULL || cmd->state != SP_STATE_RUNNING)
     return;
   int saved = errno;
+  enum sp_error_kind before = sp_error_recording (cmd, SP_ERROR_RUN);
   if (cmd->capture)
     sp_capture_join_async (cmd, true);
   sp_child_stop (cmd);
   cmd->state = SP_STATE_DONE;
   sp_capture_finish (cmd);
+  sp_error_recording (cmd, before);
   errno = saved;
+}
+
+/* The checks of the handshake calls: a builder error, then misuse.  */
+static int
+handshake_pending (subproc_t *cmd)
+{
+  if (sp_has_error (cmd))
+    return sp_error_raise (cmd);
+  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING
+      || (!cmd->dry_run && !cmd->proc))
+    return sp_error_call (cmd, SUBPROC_ERR_STATE, 0,
+                          "no handshake is pending for '%s'",
+                          cmd->args.v[0]);
+  return 0;
+}
+
+/* Word a failed handshake step: the run's error, unless the step was
+   misuse (called twice).  */
+static int
+handshake_failed (subproc_t *cmd, const sp_fail_t *f)
+{
+  enum sp_error_kind kind
+    = f->code == SUBPROC_ERR_STATE ? SP_ERROR_CALL : SP_ERROR_RUN;
+  enum sp_error_kind before = sp_error_recording (cmd, kind);
+  sp_error_fail (cmd, f);
+  sp_error_recording (cmd, before);
+  return -1;
 }
 
 int
 subproc_handshake_wait (subproc_t *cmd)
 {
   sp_fail_t f;
-  if (sp_has_error (cmd))
-    return sp_error_raise (cmd);
-  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING)
-    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                     "no handshake is pending for '%s'", cmd->args.v[0]);
+  if (handshake_pending (cmd) < 0)
+    return -1;
   /* A dry run has no child: the handshake succeeds at once.  */
   if (cmd->dry_run)
     return 0;
-  if (!cmd->proc)
-    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                     "no handshake is pending for '%s'", cmd->args.v[0]);
   if (sp_backend_handshake_wait (cmd->proc, &f) < 0)
-    return sp_error_fail (cmd, &f);
+    return handshake_failed (cmd, &f);
   return 0;
 }
 
@@ -601,38 +767,34 @@ int
 subproc_handshake_notify (subproc_t *cmd)
 {
   sp_fail_t f;
-  if (sp_has_error (cmd))
-    return sp_error_raise (cmd);
-  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING)
-    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                     "no handshake is pending for '%s'", cmd->args.v[0]);
+  if (handshake_pending (cmd) < 0)
+    return -1;
   /* A dry run has no child: the handshake succeeds at once.  */
   if (cmd->dry_run)
     return 0;
-  if (!cmd->proc)
-    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                     "no handshake is pending for '%s'", cmd->args.v[0]);
   cmd->handshake_held = false;
   if (sp_backend_handshake_notify (cmd->proc, &f) < 0)
-    return sp_error_fail (cmd, &f);
+    return handshake_failed (cmd, &f);
   return 0;
 }
 
 int
 subproc_exec (subproc_t *cmd)
 {
-  if (sp_has_error (cmd))
-    return sp_error_raise (cmd);
-  if (check_options (cmd, MODE_EXEC) < 0)
+  enum sp_error_kind before;
+  if (begin_run (cmd, &before) < 0)
     return -1;
-
-  spawn_ctx_t ctx;
-  sp_fail_t f;
-  ctx_init (&ctx);
-  if (build_spec (cmd, &ctx) == 0 && sp_backend_exec (&ctx.spec, &f) < 0)
-    sp_error_fail (cmd, &f);
-  ctx_close_parent_ends (&ctx);
-  ctx_release (&ctx);
+  if (check_options (cmd, MODE_EXEC) == 0)
+    {
+      spawn_ctx_t ctx;
+      sp_fail_t f;
+      ctx_init (&ctx);
+      if (build_spec (cmd, &ctx) == 0 && sp_backend_exec (&ctx.spec, &f) < 0)
+        sp_error_fail (cmd, &f);
+      ctx_close_parent_ends (&ctx);
+      ctx_release (&ctx);
+    }
+  sp_error_recording (cmd, before);
   return -1;
 }
 
@@ -658,8 +820,8 @@ subproc_free (subproc_t *cmd)
     sp_backend_release (cmd->proc);
   sp_capture_finish (cmd);
 
-  /* Descriptors handed over with CLOSE_PARENT for a command that never
-     ran, and the parent's ends of send buffers.  */
+  /* Descriptors handed over with CLOSE_PARENT that no spawn closed, and
+     the parent's ends of send buffers that no run used.  */
   close_parent_fds (cmd);
   for (size_t i = 0; i < cmd->n_send; i++)
     {

@@ -5,8 +5,8 @@
  *
  * One opaque command type, built up with subproc_new*() and the builder
  * calls, then run synchronously (subproc_run) or asynchronously
- * (subproc_run_async + subproc_wait / subproc_abort), and released with
- * subproc_free.
+ * (subproc_run_async + subproc_wait / subproc_abort), as many times as
+ * needed, and released with subproc_free.
  *
  * Conventions that hold for every function below:
  *  - Every function accepts a NULL command: builder calls do nothing, calls
@@ -16,9 +16,17 @@
  *    keeps ownership of what it passed.
  *  - Builder calls never fail visibly.  The first error (out of memory,
  *    misuse) is recorded in the command, every later builder call on it is
- *    a no-op, and the error is reported by the next subproc_run,
+ *    a no-op, and the error is reported by every later subproc_run,
  *    subproc_run_async, subproc_wait, subproc_to_string, subproc_exec or
  *    subproc_get_arg_list, which return -1 or NULL.
+ *  - A command is a template: once the child of a run is reaped
+ *    (subproc_wait, subproc_run's own wait, subproc_abort) it runs again,
+ *    and builder calls between runs change the next run.  A failed run
+ *    leaves no error behind for the next one; a builder error stays.
+ *    While a child runs, a run reports SUBPROC_ERR_STATE, and a builder
+ *    call records it as a builder error.  What a run consumes (descriptors
+ *    passed with SUBPROC_PASS_FD_CLOSE_PARENT, send buffers) makes a later
+ *    run fail with SUBPROC_ERR_STATE; see each call.
  *  - A reported error is readable with subproc_get_error (per command) and
  *    subproc_last_error (per thread).
  *  - The library never prints, never exits and never aborts.
@@ -116,8 +124,9 @@ enum subproc_error_code
 /* A reported error.  The message names the command; for a failed exit it
    carries the status and, when stderr was captured, the captured text.
    The structure and its message belong to the library: the one of
-   subproc_get_error is valid until subproc_free (a command's first error
-   is never replaced), the one of subproc_last_error until the next error
+   subproc_get_error is valid until the command's error changes (the next
+   run forgets a run's error; a builder error never changes) and at most
+   until subproc_free, the one of subproc_last_error until the next error
    reported on the same thread.  */
 typedef struct subproc_error
 {
@@ -129,8 +138,10 @@ typedef struct subproc_error
 /* Flags for subproc_pass_fd.  */
 enum
 {
-  /* Close the parent's copy once the child has it: after subproc_run,
-     subproc_run_async, or at subproc_free if the command never ran.  */
+  /* Close the parent's copy once the child has it: after the spawn of
+     subproc_run or subproc_run_async, or at subproc_free if no run got
+     that far.  A later run then fails until the number is passed
+     again.  */
   SUBPROC_PASS_FD_CLOSE_PARENT = 1 << 0
 };
 
@@ -242,7 +253,9 @@ SUBPROC_API void subproc_daemonize (subproc_t *cmd);
    (a missing one is created exclusively, mode 0644); locked by the
    child for as long as it lives; Win32: held open by the child so that it
    cannot be opened for writing.  Either way a second instance can tell:
-   its run fails with SUBPROC_ERR_SPAWN.  On Win32 a reparse point, a
+   its run fails with SUBPROC_ERR_SPAWN, and so does a rerun of the same
+   command while the child of an earlier run (a daemon) holds the file.
+   Every run writes its own child's pid.  On Win32 a reparse point, a
    file with more than one link or a device is refused the same way, and
    a failed run removes the file only if it created it.  */
 SUBPROC_API void subproc_set_pid_file (subproc_t *cmd, const char *path);
@@ -320,7 +333,9 @@ SUBPROC_API void subproc_set_timeout (subproc_t *cmd, unsigned int ms);
    greater than 2.  With SUBPROC_PASS_FD_CLOSE_PARENT the parent's copy is
    closed after the child is spawned, or by subproc_free; a call that
    fails closes it at once, unless an earlier call gave it to the command
-   already: every descriptor is closed once.  On Win32, FD is
+   already: every descriptor is closed once.  The number is not passed to
+   a later run: that run fails with SUBPROC_ERR_STATE (EBADF) until a
+   descriptor under the number is passed again.  On Win32, FD is
    a C runtime descriptor; its handle is inherited and the number survives
    in C runtime children.  */
 SUBPROC_API void subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags);
@@ -330,8 +345,9 @@ SUBPROC_API void subproc_set_input_fd (subproc_t *cmd, int fd);
 
 /* The child's stdout / stderr goes to *FD.  If *FD is -1 when the command
    runs, a pipe is made and *FD receives the parent's (close-on-exec) read
-   end, which the caller closes.  The same pointer for both: one pipe for
-   both streams.  */
+   end, which the caller closes; every later run then makes a new pipe
+   and stores its end in *FD, whatever *FD holds.  The same pointer for
+   both: one pipe for both streams.  */
 SUBPROC_API void subproc_set_output_fd (subproc_t *cmd, int *fd);
 SUBPROC_API void subproc_set_error_fd (subproc_t *cmd, int *fd);
 
@@ -346,7 +362,8 @@ SUBPROC_API void subproc_nonblocking_fds (subproc_t *cmd);
    subproc_do_async_io.  They cannot be mixed with a descriptor for the
    same stream.  */
 
-/* Feed the NUL-terminated STR to the child's stdin (copied).  */
+/* Feed the NUL-terminated STR to the child's stdin (copied; sent again
+   to every run).  */
 SUBPROC_API void subproc_set_input_buffer (subproc_t *cmd, const char *str);
 
 /* Feed LEN bytes of DATA (NUL bytes allowed; copied).  */
@@ -357,7 +374,9 @@ SUBPROC_API void subproc_set_input_bytes (subproc_t *cmd, const void *data,
    in *BUF.  After a run that got as far as spawning, *BUF is allocated
    (an empty string when there was no output), holds what was collected
    when the run failed, and outlives subproc_free: the caller frees it
-   with free().  The same pointer for both: one interleaved string.  */
+   with free().  Every run stores NULL in *BUF when it starts, then its
+   own buffer: free the previous one before running again.  The same
+   pointer for both: one interleaved string.  */
 SUBPROC_API void subproc_set_output_buffer (subproc_t *cmd, char **buf);
 SUBPROC_API void subproc_set_error_buffer (subproc_t *cmd, char **buf);
 
@@ -370,7 +389,8 @@ SUBPROC_API void subproc_set_error_bytes (subproc_t *cmd, char **buf,
 
 /* Feed LEN bytes of DATA (copied) to the child through a pipe of its own.
    Returns the descriptor number the child reads from (pass it on the
-   command line), or -1 when an error was recorded.  */
+   command line), or -1 when an error was recorded.  The pipe serves one
+   run: a later run of the command fails with SUBPROC_ERR_STATE.  */
 SUBPROC_API int subproc_set_send_buffer (subproc_t *cmd, const void *data,
                                          size_t len);
 
@@ -442,7 +462,8 @@ SUBPROC_API void subproc_raw_status (subproc_t *cmd);
    NULL, a non-zero exit or an abnormal death is an error
    (SUBPROC_ERR_EXIT_STATUS / SUBPROC_ERR_SIGNALED) that names the command,
    the status and any captured stderr.  With STATUS, *STATUS receives the
-   exit code (or raw status).  Returns 0 or -1.  A command runs once.  */
+   exit code (or raw status).  Returns 0 or -1.  The command runs again
+   after it; a run while its child runs is SUBPROC_ERR_STATE.  */
 SUBPROC_API int subproc_run (subproc_t *cmd, int *status);
 
 /* Start the command and return at once; *PID (if PID is not NULL)
@@ -455,7 +476,9 @@ SUBPROC_API int subproc_run (subproc_t *cmd, int *status);
 SUBPROC_API int subproc_run_async (subproc_t *cmd, pid_t *pid);
 
 /* Wait for a child started with subproc_run_async, as subproc_run does
-   (same STATUS rules, the timeout of subproc_set_timeout).  */
+   (same STATUS rules, the timeout of subproc_set_timeout).  It reaps the
+   child even when the run failed before (a handshake) or a builder error
+   was recorded meanwhile, and then reports that error.  */
 SUBPROC_API int subproc_wait (subproc_t *cmd, int *status);
 
 /* Stop a child started with subproc_run_async: terminate it (SIGTERM, or
@@ -486,7 +509,11 @@ SUBPROC_API int subproc_exec (subproc_t *cmd);
 /* ------------------------------------------------------------------ */
 /* Errors and logging                                                 */
 
-/* The error recorded in CMD, or NULL if there is none.  */
+/* The error that describes CMD, or NULL: its builder error if it has one
+   (it stays); else the first error of its last run, from the start of
+   subproc_run, subproc_run_async or subproc_exec to the reaping of its
+   child (NULL once a run succeeded); else the error of the last call made
+   in the wrong state (SUBPROC_ERR_STATE), until the next run or wait.  */
 SUBPROC_API const subproc_error_t *subproc_get_error (const subproc_t *cmd);
 
 /* The last error reported to the calling thread by any function of the

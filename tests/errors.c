@@ -282,16 +282,19 @@ START_TEST (test_state)
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_STATE);
   subproc_free (cmd);
 
-  /* A command runs once.  */
+  /* A command runs again once its child is reaped, not while it runs.  */
   cmd = helper ();
   ck_assert_int_eq (subproc_run (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_run (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_STATE);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
   subproc_free (cmd);
 
-  /* Changes after the run are misuse.  */
+  /* Changes while the child runs are misuse.  */
   cmd = helper ();
-  ck_assert_int_eq (subproc_run (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   subproc_add_arg (cmd, "late");
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_STATE);
   subproc_free (cmd);
