@@ -184,6 +184,15 @@ void sp_backend_spec_release (sp_spec_t *spec);
 int sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
                       sp_fail_t *f);
 
+/* Who may call what.  A proc has one owner (the command, on the
+   caller's side), which alone waits for it (sp_backend_wait), lets go of
+   a held handshake and releases it.  While the owner holds it, one other
+   thread (the I/O thread of do_async_io) may call sp_backend_terminate,
+   sp_backend_kill, sp_backend_wait_exit, sp_backend_exited and
+   sp_backend_io_wait on it; those never reap and never free.  The
+   backend makes them safe against the owner's wait and against a
+   proc_for_pid view of the same child.  */
+
 /* Wait up to TIMEOUT_MS (-1: forever) for the child to end.  Returns 1
    with *RAW_STATUS (the waitpid status on POSIX, the exit code on Win32)
    once it has ended and been reaped, 0 if it is still running when the
@@ -191,12 +200,19 @@ int sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
 int sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
                      sp_fail_t *f);
 
+/* Wait up to TIMEOUT_MS (-1: forever) for the child to end, without
+   reaping it: 1 once it has ended (or has been reaped, or is lost), 0
+   if it is still running when the time is up.  */
+int sp_backend_wait_exit (sp_proc_t *proc, int timeout_ms);
+
 /* Has the child ended?  Does not reap it.  1 yes, 0 no.  */
 int sp_backend_exited (sp_proc_t *proc);
 
 /* Ask the child (its process group, its job) to stop, or kill it
    outright.  GROUP: signal the process group made by
-   new_process_group.  */
+   new_process_group.  Nothing is sent to the child once it has been
+   reaped, by the library or by anyone else: its pid may belong to
+   someone else by then.  */
 void sp_backend_terminate (sp_proc_t *proc, bool group);
 void sp_backend_kill (sp_proc_t *proc, bool group);
 
@@ -206,8 +222,11 @@ void sp_backend_release (sp_proc_t *proc);
 
 /* A proc for a pid the caller took from subproc_run_async, for
    subproc_pid_wait / subproc_pid_abort.  On Win32 the library keeps each
-   such child's handle until then, so the id cannot be reused.  NULL with
-   *F when the pid is unknown.  */
+   such child's handle until then, so the id cannot be reused.  While the
+   command still holds the child, POSIX returns a view of the command's
+   own proc, so that the reap by one and the signals of the other are
+   serialised and the command still learns the status.  NULL with *F when
+   the pid is unknown.  */
 sp_proc_t *sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f);
 
 /* The caller took the pid of PROC from subproc_run_async: from now on
@@ -240,6 +259,10 @@ int sp_backend_status_encode (int exit_code);
    ready to exec (or failed before), then let it go.  */
 int sp_backend_handshake_wait (sp_proc_t *proc, sp_fail_t *f);
 int sp_backend_handshake_notify (sp_proc_t *proc, sp_fail_t *f);
+/* Nobody will notify (the caller waits instead): let a held child go
+   without waiting for it.  It fails before the exec (POSIX) or is ended
+   (Win32), and the next sp_backend_wait reports that.  */
+void sp_backend_handshake_abandon (sp_proc_t *proc);
 
 /* Replace the calling process (Win32: run the child, then exit with its
    code).  Returns -1 with *F on failure only.  */

@@ -77,7 +77,8 @@ struct sp_capture
   size_t total;          /* bytes captured for the caller */
 
   /* do_async_io */
-  sp_thread_t *thread;
+  sp_thread_t *thread;   /* the caller's side only */
+  bool on_thread;        /* the I/O runs on THREAD; set before it starts */
   int stop;              /* atomic: the caller wants the I/O to end */
 
   enum result result;
@@ -365,7 +366,7 @@ pump (subproc_t *cmd, struct sp_capture *c)
 
   while (any_open (c))
     {
-      if (c->thread && __atomic_load_n (&c->stop, __ATOMIC_ACQUIRE))
+      if (c->on_thread && __atomic_load_n (&c->stop, __ATOMIC_ACQUIRE))
         return;
       if (prepare (cmd, c) < 0)
         {
@@ -379,7 +380,7 @@ pump (subproc_t *cmd, struct sp_capture *c)
           c->result = RESULT_TIMEOUT;
           return;
         }
-      if (c->thread && (timeout < 0 || timeout > ASYNC_SLICE_MS))
+      if (c->on_thread && (timeout < 0 || timeout > ASYNC_SLICE_MS))
         timeout = ASYNC_SLICE_MS;
 
       bool now_exited = false;
@@ -442,7 +443,10 @@ record_result (subproc_t *cmd, struct sp_capture *c)
 
 /* The whole I/O of a run, on whichever thread.  A runaway child (time or
    output limit) is stopped here, so that it does not go on until the
-   caller waits.  */
+   caller waits; it is not reaped here: on the library's thread the
+   caller may be using it (a handshake call, subproc_pid_wait), and only
+   the caller's side reaps it (sp_child_stop), after joining this
+   thread.  */
 static void
 run_io (subproc_t *cmd)
 {
@@ -450,7 +454,7 @@ run_io (subproc_t *cmd)
   pump (cmd, c);
   close_all (c);
   if (c->result == RESULT_TIMEOUT || c->result == RESULT_MAX_OUTPUT)
-    sp_child_stop (cmd);
+    sp_child_halt (cmd);
 }
 
 int
@@ -475,8 +479,10 @@ sp_capture_start_async (subproc_t *cmd)
   struct sp_capture *c = cmd->capture;
   if (c == NULL)
     return 0;
+  c->on_thread = true;
   if (sp_backend_thread_start (&c->thread, thread_main, cmd, &f) < 0)
     {
+      c->on_thread = false;
       c->thread = NULL;
       return sp_error_fail (cmd, &f);
     }

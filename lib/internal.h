@@ -242,8 +242,14 @@ int sp_dry_run (subproc_t *cmd);
 /* lib/run.c */
 
 /* Terminate the child (its group with new_process_group), give it a
-   grace period, kill it, and reap it.  */
+   grace period, kill it, and reap it.  For the owner of the child (the
+   caller's side of the command) only, never while the I/O thread runs.  */
 void sp_child_stop (subproc_t *cmd);
+
+/* The same without the reap, for the I/O thread: the child is told to
+   stop (terminated, given the grace period, killed), and the owner reaps
+   it later.  */
+void sp_child_halt (subproc_t *cmd);
 
 /* The milliseconds left until CMD's deadline: -1 without one, 0 when it
    has passed.  */
@@ -264,11 +270,15 @@ void sp_capture_after_spawn (subproc_t *cmd);
 
 /* Run the I/O until every stream is done (or the child has ended and its
    pipes are drained), the deadline passes or max_output is exceeded; in
-   the two last cases the child is stopped.  -1 with the error recorded in
-   CMD.  */
+   the two last cases the child is halted (sp_child_halt: stopped, not
+   reaped).  -1 with the error recorded in CMD.  */
 int sp_capture_run (subproc_t *cmd);
 
-/* The same on a thread of the library's (do_async_io).  */
+/* The same on a thread of the library's (do_async_io).  The thread
+   touches nothing of CMD that the caller's calls change while it runs:
+   it reads the streams, the limits and CMD->proc, and halts the child
+   at the deadline or the limit; the child is reaped, and the proc
+   released, only once the thread has been joined.  */
 int sp_capture_start_async (subproc_t *cmd);
 /* Wait for that thread; STOP: make it give up first (abort, free).
    -1 with the error recorded in CMD if the I/O failed.  */

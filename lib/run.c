@@ -376,6 +376,17 @@ reaped (subproc_t *cmd, int raw)
 }
 
 void
+sp_child_halt (subproc_t *cmd)
+{
+  sp_proc_t *proc = cmd->proc;
+
+  sp_backend_terminate (proc, cmd->new_process_group);
+  if (sp_backend_wait_exit (proc, SP_GRACE_MS) != 1
+      || cmd->new_process_group)
+    sp_backend_kill (proc, cmd->new_process_group);
+}
+
+void
 sp_child_stop (subproc_t *cmd)
 {
   sp_fail_t f;
@@ -657,25 +668,21 @@ static int
 wait_running (subproc_t *cmd, int *status)
 {
   int ret = 0;
-  if (cmd->handshake_held)
-    {
-      /* The child waits for a notify that cannot come while we wait: the
-         backend ends it and reports that.  Only then can the I/O thread
-         see its pipes close.  */
-      ret = wait_child (cmd);
-      if (cmd->capture)
-        sp_capture_join_async (cmd, true);
-    }
-  else
-    {
-      if (cmd->capture)
-        ret = sp_capture_join_async (cmd, false);
-      if (ret == 0)
-        ret = wait_child (cmd);
-      else if (cmd->proc)
-        sp_child_stop (cmd);
-    }
+  /* A child still held by the handshake waits for a notify that cannot
+     come while we wait: let it go (it ends without running the program,
+     and the wait reports that), so that the I/O thread sees its pipes
+     close.  */
+  if (cmd->handshake_held && cmd->proc)
+    sp_backend_handshake_abandon (cmd->proc);
   cmd->handshake_held = false;
+  /* The I/O thread ends before the child is reaped: it uses the child
+     until then.  */
+  if (cmd->capture)
+    ret = sp_capture_join_async (cmd, false);
+  if (ret == 0)
+    ret = wait_child (cmd);
+  else if (cmd->proc)
+    sp_child_stop (cmd);
   cmd->state = SP_STATE_DONE;
   if (sp_capture_finish (cmd) < 0)
     ret = -1;

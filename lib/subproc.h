@@ -323,7 +323,10 @@ SUBPROC_API void subproc_kill_on_parent_exit (subproc_t *cmd);
 /* Limit subproc_run / subproc_wait to MS milliseconds (0: no limit).
    Past it the child is terminated (SIGTERM, or the job on Win32), killed
    after a short grace period, reaped, and the call reports
-   SUBPROC_ERR_TIMEOUT.  */
+   SUBPROC_ERR_TIMEOUT.  With subproc_do_async_io the library's thread
+   stops the child at the deadline, without waiting for subproc_wait;
+   the command reaps it and reports the timeout at subproc_wait,
+   subproc_abort or subproc_free.  */
 SUBPROC_API void subproc_set_timeout (subproc_t *cmd, unsigned int ms);
 
 /* ------------------------------------------------------------------ */
@@ -401,7 +404,11 @@ SUBPROC_API int subproc_set_send_buffer (subproc_t *cmd, const void *data,
 SUBPROC_API void subproc_set_max_output (subproc_t *cmd, size_t bytes);
 
 /* Let subproc_run_async run the buffer I/O on a thread of the library's;
-   subproc_wait joins it.  */
+   subproc_wait joins it.  The thread stops a child that passes the
+   timeout or the output limit, but never reaps it and never frees what
+   the caller can use: the child stays the command's, reaped by
+   subproc_wait, subproc_abort or subproc_free (or subproc_pid_wait and
+   subproc_pid_abort on its pid), whichever thread the caller is in.  */
 SUBPROC_API void subproc_do_async_io (subproc_t *cmd);
 
 /* ------------------------------------------------------------------ */
@@ -471,8 +478,9 @@ SUBPROC_API int subproc_run (subproc_t *cmd, int *status);
    reaps it at subproc_wait, subproc_abort or subproc_free.  With PID
    given, the child may outlive the command: reap it with
    subproc_pid_wait or subproc_pid_abort, which work on the pid at once
-   (before subproc_free too) until the command reaps the child itself.
-   Returns 0 or -1.  */
+   (before subproc_free too) until the command reaps the child itself;
+   a child they reap while the command holds it is still the command's to
+   report (subproc_wait gives its status).  Returns 0 or -1.  */
 SUBPROC_API int subproc_run_async (subproc_t *cmd, pid_t *pid);
 
 /* Wait for a child started with subproc_run_async, as subproc_run does

@@ -455,7 +455,8 @@ print_rlimits (void)
 static bool
 sanitizer_signal (int sig)
 {
-#if defined __SANITIZE_ADDRESS__ || defined __SANITIZE_UNDEFINED__
+#if defined __SANITIZE_ADDRESS__ || defined __SANITIZE_UNDEFINED__ \
+  || defined __SANITIZE_THREAD__
   return sig == SIGBUS || sig == SIGFPE || sig == SIGSEGV;
 #else
   (void) sig;

@@ -4,14 +4,17 @@
 ## SPDX-License-Identifier: LGPL-2.1-or-later
 ##
 ## The library under faults and load: every allocation failing in turn
-## (tests/oom), a storm of spawns from many threads (tests/storm), and
-## the caller's signal dispositions and a signal storm (tests/signals).
+## (tests/oom), a storm of spawns from many threads (tests/storm), the
+## caller's calls against the library's I/O thread at a deadline
+## (tests/race), and the caller's signal dispositions and a signal storm
+## (tests/signals).
 ## They are ordinary Check suites, run by make check with the others.
 
 # Suites for every platform.
 subproc_proof_tests = \
 	tests/oom \
-	tests/storm
+	tests/storm \
+	tests/race
 
 # Suites for the POSIX backend only.
 subproc_proof_posix_tests = \

@@ -656,7 +656,8 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
         map[np++] = i;
       }
   size_t n_streams = np;
-  bool have_pidfd = proc && !proc->reaped && proc->pidfd >= 0;
+  bool reaped = proc && sp_posix_proc_reaped (proc);
+  bool have_pidfd = proc && !reaped && proc->pidfd >= 0;
   if (have_pidfd)
     {
       pfd[np].fd = proc->pidfd;
@@ -664,7 +665,7 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
       pfd[np].revents = 0;
       np++;
     }
-  if (proc && proc->reaped)
+  if (reaped)
     *exited = true;
 
   for (;;)
@@ -675,7 +676,7 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
           int64_t left = deadline - sp_backend_now_ms ();
           slice = left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int) left;
         }
-      if (proc && !proc->reaped && !have_pidfd
+      if (proc && !reaped && !have_pidfd
           && (slice < 0 || slice > EXIT_POLL_SLICE_MS))
         slice = EXIT_POLL_SLICE_MS;
       if (*exited)

@@ -34,6 +34,20 @@
 # define SP_POSIX_PIDFD 1
 #endif
 
+/* ThreadSanitizer keeps each thread's state in memory of that thread's:
+   a child that runs in the parent's memory (clone with CLONE_VM, vfork)
+   runs instrumented code and intercepted calls (sigaction,
+   pthread_sigmask) on the state of the parent's thread, and corrupts it
+   (lost locks, reports of races that are none).  A build with it spawns
+   every child with fork (spawn.c, fast_path_ok).  */
+#if defined __SANITIZE_THREAD__
+# define SP_POSIX_TSAN 1
+#elif defined __has_feature
+# if __has_feature (thread_sanitizer)
+#  define SP_POSIX_TSAN 1
+# endif
+#endif
+
 struct sp_proc
 {
   pid_t pid;
@@ -47,6 +61,15 @@ struct sp_proc
   int err_fd;
   int ready_fd;
   int go_fd;
+  /* Sharing with subproc_pid_wait / subproc_pid_abort (wait.c): a view
+     made by sp_backend_proc_for_pid has SHARED, the command's proc, which
+     keeps the state above for both; its own PID is a copy and its
+     descriptors are -1.  */
+  struct sp_proc *shared;
+  struct sp_proc *next;  /* in the table of handed-over children */
+  bool handed;           /* in that table */
+  bool orphan;           /* the command let go; freed with the last view */
+  unsigned int views;    /* views that point here */
 };
 
 /* What the child needs, prepared by the parent before the fork.  It lives
@@ -162,5 +185,9 @@ int sp_posix_read_report (int fd, sp_posix_report_t *rep);
 
 /* wait.c.  waitpid for PID, retried on EINTR.  */
 pid_t sp_posix_waitpid (pid_t pid, int *status, int flags);
+
+/* wait.c.  Has PROC's child been reaped (its status is known)?  Read
+   under the lock that the reaper holds.  */
+bool sp_posix_proc_reaped (sp_proc_t *proc);
 
 #endif /* SUBPROC_POSIX_H */

@@ -461,7 +461,10 @@ fast_path_ok (const sp_spec_t *spec)
 {
   if (spec->hook || spec->daemonize || spec->handshake)
     return false;
-#if defined SP_SPAWN_CLONE
+#if defined SP_POSIX_TSAN
+  /* See SP_POSIX_TSAN in posix.h.  */
+  return false;
+#elif defined SP_SPAWN_CLONE
   /* A child that changes its user or group id takes the fork path: the
      kernel marks the memory of a process whose effective ids change as
      not dumpable, and a CLONE_VM child's memory is ours, so we would

@@ -14,12 +14,28 @@
  * the child is gone and then fails with ECHILD, and waitid (P_PIDFD) does
  * the same.  There is no status to report, so the wait fails with
  * SUBPROC_ERR_SYSTEM and ECHILD (after the child has ended).
+ *
+ * One owner for the child.  The command's sp_proc_t is the record of its
+ * child: pid, pidfd, status.  The command reaps the child (subproc_wait,
+ * subproc_abort, subproc_free, on the caller's side); the library's I/O
+ * thread may signal it but never reaps or releases it; subproc_pid_wait
+ * and subproc_pid_abort on a pid handed over while its command still
+ * holds it work on the same record through a view (see
+ * sp_backend_proc_for_pid).  One lock serialises every signal with every
+ * reap: a waiter sleeps until the child has ended without reaping it
+ * (poll on the pidfd, or waitid with WNOWAIT) and reaps it under the
+ * lock, and a signal is sent under the lock only while the child is
+ * unreaped, as the record says and the system confirms (waitid with
+ * WNOWAIT: a child that someone else reaped is lost and is not
+ * signalled).  So the pid of a child is never signalled once the child
+ * is gone.
  */
 
 #include <config.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,21 +63,6 @@ sp_posix_pidfd_open (pid_t pid)
 #endif
 }
 
-/* Send SIG through the pidfd of PROC: -1 when that cannot be done.  */
-static int
-pidfd_signal (sp_proc_t *proc, int sig)
-{
-#if defined SYS_pidfd_send_signal
-  if (proc->pidfd >= 0)
-    return (int) syscall (SYS_pidfd_send_signal, proc->pidfd, sig, NULL, 0);
-#else
-  (void) proc;
-  (void) sig;
-#endif
-  errno = ENOSYS;
-  return -1;
-}
-
 pid_t
 sp_posix_waitpid (pid_t pid, int *status, int flags)
 {
@@ -73,15 +74,25 @@ sp_posix_waitpid (pid_t pid, int *status, int flags)
   return r;
 }
 
+/* waitid, retried on EINTR, never acting on a cancellation request.  */
+static int
+waitid_nocancel (idtype_t type, id_t id, siginfo_t *si, int options)
+{
+  int r;
+  int cancel = sp_posix_nocancel_begin ();
+  while ((r = waitid (type, id, si, options)) < 0 && errno == EINTR)
+    ;
+  sp_posix_nocancel_end (cancel);
+  return r;
+}
+
 /* waitid (P_PID, PID, WEXITED | WNOHANG | WNOWAIT): has PID ended?  */
 static int
 peek_exited (pid_t pid, siginfo_t *si)
 {
   memset (si, 0, sizeof *si);
-  int cancel = sp_posix_nocancel_begin ();
-  int r = waitid (P_PID, (id_t) pid, si, WEXITED | WNOHANG | WNOWAIT);
-  sp_posix_nocancel_end (cancel);
-  return r;
+  return waitid_nocancel (P_PID, (id_t) pid, si,
+                          WEXITED | WNOHANG | WNOWAIT);
 }
 
 /* poll on one descriptor.  */
@@ -122,41 +133,110 @@ sp_posix_read_report (int fd, sp_posix_report_t *rep)
   return -1;
 }
 
-static void
-close_fd (int *fd)
+/* The lock of every record: its state (reaped, status, lost_errno), the
+   table of handed-over children, the views of each record, and every
+   signal the backend sends.  Nothing blocks while holding it.  */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The record of PROC's child: the command's proc for a view.  */
+static sp_proc_t *
+record (sp_proc_t *proc)
 {
-  if (*fd >= 0)
-    sp_backend_close (*fd);
-  *fd = -1;
+  return proc->shared ? proc->shared : proc;
 }
 
-/* A child that cannot be waited for: auto-reaped (SIGCHLD ignored) or
-   reaped by someone else.  */
-static int
-lost (sp_proc_t *proc, int err, sp_fail_t *f)
+#ifdef SP_POSIX_PIDFD
+/* waitid's P_PIDFD (Linux 5.4), which some C libraries define only as an
+   enumeration constant of their own, if at all.  */
+# define SP_P_PIDFD ((idtype_t) 3)
+#endif
+
+/* Where the child of record R stands.  */
+enum child_state
 {
-  proc->lost_errno = err;
-  close_fd (&proc->pidfd);
-  return sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_WAIT, NULL);
+  CHILD_RUNNING,
+  CHILD_ENDED,    /* a zombie: ended, not reaped, its pid still ours */
+  CHILD_GONE      /* reaped, by the library or by someone else (lost) */
+};
+
+/* Under the lock.  A child that the system says is no child of ours any
+   more was reaped behind the library's back: it is lost.  Through the
+   pidfd when there is one, which names this very process even if its pid
+   has been reused.  */
+static enum child_state
+state_locked (sp_proc_t *r)
+{
+  siginfo_t si;
+  int rc = -1;
+  bool asked = false;
+
+  if (r->reaped || r->lost_errno)
+    return CHILD_GONE;
+  memset (&si, 0, sizeof si);
+#ifdef SP_POSIX_PIDFD
+  if (r->pidfd >= 0)
+    {
+      rc = waitid_nocancel (SP_P_PIDFD, (id_t) r->pidfd, &si,
+                            WEXITED | WNOHANG | WNOWAIT);
+      /* EINVAL: a kernel without P_PIDFD.  */
+      asked = rc == 0 || errno != EINVAL;
+    }
+#endif
+  if (!asked)
+    rc = waitid_nocancel (P_PID, (id_t) r->pid, &si,
+                          WEXITED | WNOHANG | WNOWAIT);
+  if (rc < 0)
+    {
+      if (errno != ECHILD)
+        return CHILD_RUNNING;   /* cannot tell: as if still there */
+      r->lost_errno = ECHILD;
+      return CHILD_GONE;
+    }
+  return si.si_pid != 0 ? CHILD_ENDED : CHILD_RUNNING;
 }
 
-static int child_report (sp_proc_t *proc, sp_fail_t *f, bool *got);
-
-/* PROC has been reaped with STATUS.  A child held by the handshake that
-   gave up (no notify came) reported why on its error pipe: that is the
-   result, not its exit status 127.  */
+/* Under the lock: reap the child of R if it has ended.  1 reaped (or
+   already), 0 still running, -1 lost (R->lost_errno).  With a pidfd,
+   waitpid runs only once the pidfd has confirmed that the pid is still
+   this child's.  */
 static int
-reaped (sp_proc_t *proc, int status, int *raw_status, sp_fail_t *f)
+reap_locked (sp_proc_t *r)
 {
-  bool got = false;
+  int status = 0;
 
-  proc->reaped = true;
-  proc->status = status;
-  close_fd (&proc->pidfd);
-  *raw_status = status;
-  if (proc->err_fd >= 0 && child_report (proc, f, &got) < 0)
+  if (r->reaped)
+    return 1;
+  if (r->lost_errno)
     return -1;
+  if (r->pidfd >= 0)
+    {
+      enum child_state st = state_locked (r);
+      if (st == CHILD_RUNNING)
+        return 0;
+      if (st == CHILD_GONE)
+        return -1;
+    }
+  pid_t p = sp_posix_waitpid (r->pid, &status, WNOHANG);
+  if (p < 0)
+    {
+      r->lost_errno = errno;
+      return -1;
+    }
+  if (p == 0)
+    return 0;
+  r->reaped = true;
+  r->status = status;
   return 1;
+}
+
+bool
+sp_posix_proc_reaped (sp_proc_t *proc)
+{
+  sp_proc_t *r = record (proc);
+  pthread_mutex_lock (&lock);
+  bool reaped = r->reaped;
+  pthread_mutex_unlock (&lock);
+  return reaped;
 }
 
 static void
@@ -168,104 +248,173 @@ sleep_ms (int ms)
   sp_posix_nocancel_end (cancel);
 }
 
+/* Sleep until the child of R may have ended, at most LEFT ms (-1: no
+   limit), without reaping it.  *NAP: the next nap without a pidfd.  */
+static int
+sleep_for_child (sp_proc_t *r, int64_t left, int *nap, sp_fail_t *f)
+{
+  if (r->pidfd >= 0)
+    {
+      /* Readable once the child has ended.  */
+      struct pollfd pfd = { r->pidfd, POLLIN, 0 };
+      int ms = left < 0 ? -1 : left > 0x7fffffff ? 0x7fffffff : (int) left;
+      if (poll_one (&pfd, ms) < 0 && errno != EINTR)
+        return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_WAIT, NULL);
+      return 0;
+    }
+  if (left < 0)
+    {
+      /* Returns once the child has ended, or at once with ECHILD when
+         it is gone; either way the caller looks again under the
+         lock.  */
+      siginfo_t si;
+      int rc;
+      rc = waitid_nocancel (P_PID, (id_t) r->pid, &si, WEXITED | WNOWAIT);
+      if (rc < 0 && errno != ECHILD)
+        return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_WAIT, NULL);
+      return 0;
+    }
+  /* No way to sleep until the child ends without touching SIGCHLD:
+     short naps, growing to 50 ms.  */
+  sleep_ms (left < *nap ? (int) left : *nap);
+  if (*nap < 50)
+    *nap *= 2;
+  return 0;
+}
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    sp_backend_close (*fd);
+  *fd = -1;
+}
+
+static int child_report (sp_proc_t *proc, sp_fail_t *f, bool *got);
+
 int
 sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
                  sp_fail_t *f)
 {
-  int status = 0;
-  pid_t r;
-
-  if (proc->reaped)
-    {
-      *raw_status = proc->status;
-      return 1;
-    }
-  if (proc->lost_errno)
-    return sp_fail (f, SUBPROC_ERR_SYSTEM, proc->lost_errno, SP_STAGE_WAIT,
-                    NULL);
-
-  /* A child held before exec by the handshake would wait forever for a
-     notify that nobody can send while we wait: let it go (it fails
-     with SP_STAGE_HANDSHAKE and exits).  */
-  close_fd (&proc->go_fd);
-
-  if (timeout_ms < 0)
-    {
-      r = sp_posix_waitpid (proc->pid, &status, 0);
-      if (r < 0)
-        return lost (proc, errno, f);
-      return reaped (proc, status, raw_status, f);
-    }
-
-  int64_t deadline = sp_backend_now_ms () + timeout_ms;
+  sp_proc_t *r = record (proc);
+  int64_t deadline = timeout_ms < 0 ? -1
+                                    : sp_backend_now_ms () + timeout_ms;
   int nap = 1;
+  int rc;
+
+  pthread_mutex_lock (&lock);
+  rc = r->reaped ? 1 : r->lost_errno ? -1 : 0;
+  pthread_mutex_unlock (&lock);
+  /* A blocking wait sleeps first: the child is most likely running.  */
+  bool slept = rc != 0 || timeout_ms >= 0;
+  while (rc == 0)
+    {
+      if (!slept && sleep_for_child (r, -1, &nap, f) < 0)
+        return -1;
+      pthread_mutex_lock (&lock);
+      rc = reap_locked (r);
+      pthread_mutex_unlock (&lock);
+      if (rc != 0)
+        break;
+      slept = false;
+      if (deadline >= 0)
+        {
+          int64_t left = deadline - sp_backend_now_ms ();
+          if (left <= 0)
+            return 0;
+          if (sleep_for_child (r, left, &nap, f) < 0)
+            return -1;
+          slept = true;
+        }
+    }
+  pthread_mutex_lock (&lock);
+  int status = r->status;
+  int lost = r->lost_errno;
+  pthread_mutex_unlock (&lock);
+  if (rc < 0)
+    return sp_fail (f, SUBPROC_ERR_SYSTEM, lost, SP_STAGE_WAIT, NULL);
+
+  /* A child held by the handshake that gave up (no notify came) reported
+     why on its error pipe: that is the result, not its exit status
+     127.  */
+  bool got = false;
+  *raw_status = status;
+  if (proc->err_fd >= 0 && child_report (proc, f, &got) < 0)
+    return -1;
+  return 1;
+}
+
+int
+sp_backend_wait_exit (sp_proc_t *proc, int timeout_ms)
+{
+  sp_proc_t *r = record (proc);
+  int64_t deadline = timeout_ms < 0 ? -1
+                                    : sp_backend_now_ms () + timeout_ms;
+  int nap = 1;
+  sp_fail_t f;
+
   for (;;)
     {
-      r = sp_posix_waitpid (proc->pid, &status, WNOHANG);
-      if (r < 0)
-        return lost (proc, errno, f);
-      if (r > 0)
-        return reaped (proc, status, raw_status, f);
-      int64_t left = deadline - sp_backend_now_ms ();
-      if (left <= 0)
+      pthread_mutex_lock (&lock);
+      enum child_state st = state_locked (r);
+      pthread_mutex_unlock (&lock);
+      if (st != CHILD_RUNNING)
+        return 1;
+      int64_t left = deadline < 0 ? -1 : deadline - sp_backend_now_ms ();
+      if (deadline >= 0 && left <= 0)
         return 0;
-      if (proc->pidfd >= 0)
-        {
-          /* Readable once the child has ended.  */
-          struct pollfd pfd = { proc->pidfd, POLLIN, 0 };
-          int pr = poll_one (&pfd,
-                             left > 0x7fffffff ? 0x7fffffff : (int) left);
-          if (pr < 0 && errno != EINTR)
-            return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_WAIT,
-                            NULL);
-        }
-      else
-        {
-          /* No way to sleep until the child ends without touching
-             SIGCHLD: short naps, growing to 50 ms.  */
-          sleep_ms (left < nap ? (int) left : nap);
-          if (nap < 50)
-            nap *= 2;
-        }
+      if (sleep_for_child (r, left, &nap, &f) < 0)
+        return 0;
     }
 }
 
 int
 sp_backend_exited (sp_proc_t *proc)
 {
-  if (proc->reaped || proc->lost_errno)
-    return 1;
-  if (proc->pidfd >= 0)
-    {
-      struct pollfd pfd = { proc->pidfd, POLLIN, 0 };
-      int r;
-      while ((r = poll_one (&pfd, 0)) < 0 && errno == EINTR)
-        ;
-      if (r >= 0)
-        return r > 0;
-    }
-  siginfo_t si;
-  if (peek_exited (proc->pid, &si) < 0)
-    return errno == ECHILD ? 1 : 0;
-  return si.si_pid != 0;
+  sp_proc_t *r = record (proc);
+  pthread_mutex_lock (&lock);
+  enum child_state st = state_locked (r);
+  pthread_mutex_unlock (&lock);
+  return st != CHILD_RUNNING;
+}
+
+/* Send SIG through the pidfd of R: -1 with ENOSYS when that cannot be
+   done.  */
+static int
+pidfd_signal (sp_proc_t *r, int sig)
+{
+#if defined SYS_pidfd_send_signal
+  if (r->pidfd >= 0)
+    return (int) syscall (SYS_pidfd_send_signal, r->pidfd, sig, NULL, 0);
+#else
+  (void) r;
+  (void) sig;
+#endif
+  errno = ENOSYS;
+  return -1;
 }
 
 static void
 send_signal (sp_proc_t *proc, bool group, int sig)
 {
+  sp_proc_t *r = record (proc);
   int saved = errno;
 
+  pthread_mutex_lock (&lock);
   if (group)
     {
       /* The group outlives its leader while grandchildren remain in it;
          its id cannot be handed to a new process or group meanwhile.  */
-      kill (-proc->pid, sig);
+      kill (-r->pid, sig);
     }
-  else if (!proc->reaped && !proc->lost_errno)
+  /* Unreaped (running or a zombie), the child keeps its pid: it cannot
+     belong to anyone else.  */
+  else if (state_locked (r) != CHILD_GONE)
     {
-      if (pidfd_signal (proc, sig) < 0)
-        kill (proc->pid, sig);
+      if (pidfd_signal (r, sig) < 0 && errno == ENOSYS)
+        kill (r->pid, sig);
     }
+  pthread_mutex_unlock (&lock);
   errno = saved;
 }
 
@@ -281,6 +430,30 @@ sp_backend_kill (sp_proc_t *proc, bool group)
   send_signal (proc, group, SIGKILL);
 }
 
+/* ------------------------------------------------------------------ */
+/* Children handed over by pid.  While the command holds a child whose
+   pid it handed over, its record is in this table, and
+   sp_backend_proc_for_pid returns a view of it: subproc_pid_wait and
+   subproc_pid_abort then reap and signal under the same lock as the
+   command and its I/O thread, and the command still knows the status
+   afterwards.  Once the command has let go of the record, the pid is an
+   ordinary child of ours that waitpid finds.  */
+
+static sp_proc_t *table;
+
+static void
+table_unlink_locked (sp_proc_t *proc)
+{
+  for (sp_proc_t **p = &table; *p; p = &(*p)->next)
+    if (*p == proc)
+      {
+        *p = proc->next;
+        break;
+      }
+  proc->next = NULL;
+  proc->handed = false;
+}
+
 /* subproc_pid_abort cannot report a failure, and a child handed to the
    caller must not be left running for want of a few bytes: when memory
    runs out, sp_backend_proc_for_pid lends this one (to one caller at a
@@ -288,20 +461,58 @@ sp_backend_kill (sp_proc_t *proc, bool group)
 static sp_proc_t reserve_proc;
 static char reserve_busy;
 
+/* Close what is left of P and free it.  */
+static void
+proc_free (sp_proc_t *p)
+{
+  close_fd (&p->pidfd);
+  close_fd (&p->err_fd);
+  close_fd (&p->ready_fd);
+  close_fd (&p->go_fd);
+  if (p == &reserve_proc)
+    __atomic_clear (&reserve_busy, __ATOMIC_RELEASE);
+  else
+    free (p);
+}
+
 void
 sp_backend_release (sp_proc_t *proc)
 {
   if (proc == NULL)
     return;
   int saved = errno;
-  close_fd (&proc->pidfd);
+  sp_proc_t *gone = proc;
+  sp_proc_t *also = NULL;
+
+  /* The handshake's descriptors go now: a child held by it must not wait
+     for a view to be released.  */
   close_fd (&proc->err_fd);
   close_fd (&proc->ready_fd);
   close_fd (&proc->go_fd);
-  if (proc == &reserve_proc)
-    __atomic_clear (&reserve_busy, __ATOMIC_RELEASE);
+  pthread_mutex_lock (&lock);
+  if (proc->shared)
+    {
+      /* A view: the record goes with its last view once the command has
+         let go of it.  */
+      sp_proc_t *r = proc->shared;
+      if (--r->views == 0 && r->orphan)
+        also = r;
+    }
   else
-    free (proc);
+    {
+      if (proc->handed)
+        table_unlink_locked (proc);
+      if (proc->views > 0)
+        {
+          proc->orphan = true;
+          gone = NULL;
+        }
+    }
+  pthread_mutex_unlock (&lock);
+  if (gone)
+    proc_free (gone);
+  if (also)
+    proc_free (also);
   errno = saved;
 }
 
@@ -311,15 +522,6 @@ sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
   if (pid <= 0)
     {
       sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_WAIT, NULL);
-      return NULL;
-    }
-
-  /* Only our own children can be waited for: say so now rather than
-     signalling a stranger in subproc_pid_abort.  */
-  siginfo_t si;
-  if (peek_exited (pid, &si) < 0 && errno == ECHILD)
-    {
-      sp_fail (f, SUBPROC_ERR_INVALID, ECHILD, SP_STAGE_WAIT, NULL);
       return NULL;
     }
 
@@ -336,7 +538,32 @@ sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
       return NULL;
     }
   proc->pid = pid;
-  proc->err_fd = proc->ready_fd = proc->go_fd = -1;
+  proc->pidfd = proc->err_fd = proc->ready_fd = proc->go_fd = -1;
+
+  /* The caller's claim on the pid is taken once: a second pid_wait finds
+     the pid as waitpid would.  */
+  pthread_mutex_lock (&lock);
+  for (sp_proc_t *r = table; r; r = r->next)
+    if (r->pid == pid)
+      {
+        table_unlink_locked (r);
+        r->views++;
+        proc->shared = r;
+        break;
+      }
+  pthread_mutex_unlock (&lock);
+  if (proc->shared)
+    return proc;
+
+  /* Only our own children can be waited for: say so now rather than
+     signalling a stranger in subproc_pid_abort.  */
+  siginfo_t si;
+  if (peek_exited (pid, &si) < 0 && errno == ECHILD)
+    {
+      proc_free (proc);
+      sp_fail (f, SUBPROC_ERR_INVALID, ECHILD, SP_STAGE_WAIT, NULL);
+      return NULL;
+    }
   proc->pidfd = sp_posix_pidfd_open (pid);
   return proc;
 }
@@ -344,15 +571,23 @@ sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
 int
 sp_backend_hand_over (sp_proc_t *proc, sp_fail_t *f)
 {
-  /* waitpid finds any child of ours by its pid.  */
-  (void) proc;
   (void) f;
+  pthread_mutex_lock (&lock);
+  if (!proc->handed)
+    {
+      proc->handed = true;
+      proc->next = table;
+      table = proc;
+    }
+  pthread_mutex_unlock (&lock);
   return 0;
 }
 
 void
 sp_backend_forget (pid_t pid)
 {
+  /* sp_backend_release took the record out of the table; the pid may
+     already belong to another child whose record must stay.  */
   (void) pid;
 }
 
@@ -448,4 +683,12 @@ sp_backend_handshake_notify (sp_proc_t *proc, sp_fail_t *f)
   if (w < 0)
     return sp_fail (f, SUBPROC_ERR_SPAWN, err, SP_STAGE_HANDSHAKE, NULL);
   return 0;
+}
+
+void
+sp_backend_handshake_abandon (sp_proc_t *proc)
+{
+  /* Without "go" the held child fails with SP_STAGE_HANDSHAKE and exits;
+     it says so on the error pipe, which sp_backend_wait reads.  */
+  close_fd (&proc->go_fd);
 }

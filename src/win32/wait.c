@@ -84,6 +84,16 @@ sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
 }
 
 int
+sp_backend_wait_exit (sp_proc_t *proc, int timeout_ms)
+{
+  if (proc->reaped || proc->process == NULL)
+    return 1;
+  return WaitForSingleObject (proc->process,
+                              timeout_ms < 0 ? INFINITE : (DWORD) timeout_ms)
+         != WAIT_TIMEOUT;
+}
+
+int
 sp_backend_exited (sp_proc_t *proc)
 {
   if (proc->reaped || proc->process == NULL)
@@ -326,4 +336,13 @@ sp_backend_handshake_notify (sp_proc_t *proc, sp_fail_t *f)
   CloseHandle (proc->thread);
   proc->thread = NULL;
   return 0;
+}
+
+void
+sp_backend_handshake_abandon (sp_proc_t *proc)
+{
+  /* A suspended child cannot be let go without running the program: end
+     it now; sp_backend_wait reports the handshake that did not happen.  */
+  if (proc->thread != NULL)
+    stop (proc);
 }
