@@ -210,11 +210,19 @@ int sp_backend_exited (sp_proc_t *proc);
 
 /* Ask the child (its process group, its job) to stop, or kill it
    outright.  GROUP: signal the process group made by
-   new_process_group.  Nothing is sent to the child once it has been
-   reaped, by the library or by anyone else: its pid may belong to
-   someone else by then.  */
+   new_process_group.  Nothing is sent once the child has been reaped,
+   by the library or by anyone else (SIGCHLD ignored, the caller's own
+   waitpid): its pid, and its group's id, may belong to someone else by
+   then.  A leader that has ended but is not reaped (a zombie) still
+   holds both.  */
 void sp_backend_terminate (sp_proc_t *proc, bool group);
 void sp_backend_kill (sp_proc_t *proc, bool group);
+
+/* For tests: call FN (ID, SIG) just before each signal sent to a child,
+   with nothing of the library's able to reap it meanwhile (POSIX: ID is
+   the pid, or minus the process group's id; Win32: the pid, SIG 0, for
+   each termination).  NULL: none.  */
+void sp_backend_signal_observer (void (*fn) (long id, int sig));
 
 /* Release what the backend holds for PROC (pidfd, handles).  Does not wait;
    a child still running is left to whoever has its pid.  */

@@ -375,15 +375,31 @@ reaped (subproc_t *cmd, int raw)
     sp_backend_forget (cmd->pid);
 }
 
+/* Stop the child of PROC: terminate it (its process group with GROUP),
+   give it the grace period to end, and kill it if it has not.  A group
+   is killed in the end whether its leader ended or not (grandchildren
+   may remain), while the leader is not reaped yet: a zombie still holds
+   the group's id, so the signal cannot reach a group that reused it.
+   REAP: then reap the child, and return what sp_backend_wait does (1
+   with *RAW); else 0.  */
+static int
+stop_proc (sp_proc_t *proc, bool group, bool reap, int *raw, sp_fail_t *f)
+{
+  sp_backend_terminate (proc, group);
+  if (sp_backend_wait_exit (proc, SP_GRACE_MS) != 1 || group)
+    sp_backend_kill (proc, group);
+  if (!reap)
+    return 0;
+  /* A failure the child reported is read once; the status is there.  */
+  if (sp_backend_wait (proc, -1, raw, f) == 1)
+    return 1;
+  return sp_backend_wait (proc, -1, raw, f);
+}
+
 void
 sp_child_halt (subproc_t *cmd)
 {
-  sp_proc_t *proc = cmd->proc;
-
-  sp_backend_terminate (proc, cmd->new_process_group);
-  if (sp_backend_wait_exit (proc, SP_GRACE_MS) != 1
-      || cmd->new_process_group)
-    sp_backend_kill (proc, cmd->new_process_group);
+  stop_proc (cmd->proc, cmd->new_process_group, false, NULL, NULL);
 }
 
 void
@@ -394,21 +410,13 @@ sp_child_stop (subproc_t *cmd)
 
   if (cmd->proc == NULL)
     return;
-  sp_backend_terminate (cmd->proc, cmd->new_process_group);
-  if (sp_backend_wait (cmd->proc, SP_GRACE_MS, &raw, &f) != 1)
+  if (stop_proc (cmd->proc, cmd->new_process_group, true, &raw, &f) != 1)
     {
-      sp_backend_kill (cmd->proc, cmd->new_process_group);
-      if (sp_backend_wait (cmd->proc, -1, &raw, &f) != 1)
-        {
-          /* Nothing more can be done; do not wait on it again.  */
-          sp_backend_release (cmd->proc);
-          cmd->proc = NULL;
-          return;
-        }
+      /* Nothing more can be done; do not wait on it again.  */
+      sp_backend_release (cmd->proc);
+      cmd->proc = NULL;
+      return;
     }
-  else if (cmd->new_process_group)
-    /* The leader is gone; make sure the rest of its group is too.  */
-    sp_backend_kill (cmd->proc, true);
   reaped (cmd, raw);
 }
 
@@ -904,12 +912,8 @@ subproc_pid_abort (pid_t pid)
       errno = saved;
       return;
     }
-  sp_backend_terminate (proc, false);
-  if (sp_backend_wait (proc, SP_GRACE_MS, &raw, &f) != 1)
-    {
-      sp_backend_kill (proc, false);
-      sp_backend_wait (proc, -1, &raw, &f);
-    }
+  /* The process only: the caller has its pid, not its group.  */
+  stop_proc (proc, false, true, &raw, &f);
   sp_backend_release (proc);
   errno = saved;
 }

@@ -307,9 +307,12 @@ SUBPROC_API void subproc_set_max_core_size (subproc_t *cmd,
                                             unsigned long long bytes);
 
 /* Run the child in a new process group (POSIX) so that subproc_abort and
-   timeouts signal the whole group.  On Win32 every child is in a job
-   object and the whole tree is always killed; this only detaches it from
-   the console's Ctrl-C group.  */
+   timeouts signal the whole group, SIGKILL last, while the leader is
+   still unreaped.  A group whose leader someone else reaped (SIGCHLD
+   ignored, the caller's own waitpid) is never signalled: its id may have
+   been reused.  On Win32 every child is in a job object and the whole
+   tree is always killed; this only detaches it from the console's Ctrl-C
+   group.  */
 SUBPROC_API void subproc_new_process_group (subproc_t *cmd);
 
 /* Kill the child when the calling process dies (Win32: the job is

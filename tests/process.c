@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "common.h"
 #include "subproc.h"
 
@@ -299,6 +300,135 @@ START_TEST (test_group_abort_tree)
 }
 END_TEST
 
+/* A child in a group of its own that starts a grandchild in the same
+   group, sleeping for a minute, prints its pid and exits.  *OUT: the
+   output pipe; *GC: the grandchild; PID as for subproc_run_async.  */
+static subproc_t *
+group_with_grandchild (int path, int *out, long *gc, pid_t *pid)
+{
+  char line[64];
+  subproc_t *cmd = test_helper_on (path, "grandchild", "60000", NULL);
+  subproc_new_process_group (cmd);
+  *out = -1;
+  subproc_set_output_fd (cmd, out);
+  ck_assert_int_eq (subproc_run_async (cmd, pid), 0);
+  ck_assert (read_line (*out, line, sizeof line));
+  *gc = strtol (line, NULL, 10);
+  ck_assert_int_gt (*gc, 0);
+  return cmd;
+}
+
+/* The leader ended and was reaped by someone other than the library (the
+   caller's own waitpid (-1), as in a SIGCHLD handler): the group's id may
+   name another group by then, so abort and free must send it nothing.
+   The grandchild left in the group shows whether they did: the group's
+   SIGTERM would end it.  */
+START_TEST (test_group_leader_reaped_by_caller)
+{
+  for (int how = 0; how < 2; how++)
+    {
+      int out, status;
+      long gc;
+      subproc_t *cmd = group_with_grandchild (_i, &out, &gc, NULL);
+      ck_assert_int_gt (waitpid (-1, &status, 0), 0);
+      if (how == 0)
+        subproc_abort (cmd);
+      subproc_free (cmd);
+      ck_assert_msg (!test_pid_ends_within (gc, 300),
+                     "%s signalled the group of a reaped leader",
+                     how == 0 ? "abort" : "free");
+      test_kill_pid (gc);
+      test_close (out);
+    }
+}
+END_TEST
+
+/* The same with SIGCHLD ignored: the kernel reaps the leader as soon as
+   it exits.  */
+START_TEST (test_group_leader_reaped_by_kernel)
+{
+  int out;
+  long gc;
+  pid_t pid;
+  ck_assert_ptr_ne (signal (SIGCHLD, SIG_IGN), SIG_ERR);
+  subproc_t *cmd = group_with_grandchild (_i, &out, &gc, &pid);
+  ck_assert (test_pid_ends_within (pid, 10000));
+  subproc_abort (cmd);
+  subproc_free (cmd);
+  signal (SIGCHLD, SIG_DFL);
+  ck_assert_msg (!test_pid_ends_within (gc, 300),
+                 "abort signalled the group of a reaped leader");
+  test_kill_pid (gc);
+  test_close (out);
+}
+END_TEST
+
+/* Every signal the library sends to a group, it sends while the leader
+   is still its child, running or an unreaped zombie (the observer runs
+   while the library cannot reap it): also the final SIGKILL after the
+   leader ended of SIGTERM.  */
+static int group_signals, late_group_signals;
+
+static void
+check_group_signal (long id, int sig)
+{
+  siginfo_t si;
+
+  (void) sig;
+  if (id >= 0)
+    return;
+  __atomic_add_fetch (&group_signals, 1, __ATOMIC_RELAXED);
+  memset (&si, 0, sizeof si);
+  if (waitid (P_PID, (id_t) -id, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+    __atomic_add_fetch (&late_group_signals, 1, __ATOMIC_RELAXED);
+}
+
+START_TEST (test_group_signals_while_leader_unreaped)
+{
+  char *out = NULL;
+  sp_backend_signal_observer (check_group_signal);
+
+  /* Abort: the leader ends at SIGTERM, then the group gets SIGKILL.  */
+  subproc_t *cmd = test_helper_on (_i, "sleep-forever", NULL);
+  subproc_new_process_group (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  subproc_abort (cmd);
+  subproc_free (cmd);
+
+  /* Free.  */
+  cmd = test_helper_on (_i, "sleep-forever", NULL);
+  subproc_new_process_group (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  subproc_free (cmd);
+
+  /* A timeout of subproc_run.  */
+  cmd = test_helper_on (_i, "sleep-forever", NULL);
+  subproc_new_process_group (cmd);
+  subproc_set_timeout (cmd, 50);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_TIMEOUT);
+  subproc_free (cmd);
+
+  /* A timeout seen by the I/O thread, then the wait.  */
+  cmd = test_helper_on (_i, "sleep-forever", NULL);
+  subproc_new_process_group (cmd);
+  subproc_set_output_buffer (cmd, &out);
+  subproc_do_async_io (cmd);
+  subproc_set_timeout (cmd, 50);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_TIMEOUT);
+  subproc_free (cmd);
+  free (out);
+
+  sp_backend_signal_observer (NULL);
+  ck_assert_int_gt (group_signals, 0);
+  ck_assert_msg (late_group_signals == 0,
+                 "%d of %d group signals after the leader was reaped",
+                 late_group_signals, group_signals);
+}
+END_TEST
+
 /* Start sleep-forever from a process of its own that then exits; the
    child's pid.  */
 static long
@@ -481,6 +611,9 @@ make_suite (void)
   BOTH_PATHS (s, timeout);
   BOTH_PATHS (s, process_group);
   BOTH_PATHS (s, group_abort_tree);
+  BOTH_PATHS (s, group_leader_reaped_by_caller);
+  BOTH_PATHS (s, group_leader_reaped_by_kernel);
+  BOTH_PATHS (s, group_signals_while_leader_unreaped);
   BOTH_PATHS (s, kill_on_parent_exit);
   TEST_CASE_WITH_LEAK_CHECK (s, exec);
   TEST_CASE_WITH_LEAK_CHECK (s, handshake);

@@ -27,8 +27,9 @@
  * lock, and a signal is sent under the lock only while the child is
  * unreaped, as the record says and the system confirms (waitid with
  * WNOWAIT: a child that someone else reaped is lost and is not
- * signalled).  So the pid of a child is never signalled once the child
- * is gone.
+ * signalled).  So the id of a child, or of the group it leads, is never
+ * signalled once the child is gone: the final SIGKILL to a group is sent
+ * while its leader is still an unreaped zombie (lib/run.c, stop_proc).
  */
 
 #include <config.h>
@@ -137,6 +138,15 @@ sp_posix_read_report (int fd, sp_posix_report_t *rep)
    table of handed-over children, the views of each record, and every
    signal the backend sends.  Nothing blocks while holding it.  */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* For tests: called under the lock before each signal.  */
+static void (*signal_observer) (long id, int sig);
+
+void
+sp_backend_signal_observer (void (*fn) (long id, int sig))
+{
+  __atomic_store_n (&signal_observer, fn, __ATOMIC_RELEASE);
+}
 
 /* The record of PROC's child: the command's proc for a view.  */
 static sp_proc_t *
@@ -401,17 +411,20 @@ send_signal (sp_proc_t *proc, bool group, int sig)
   int saved = errno;
 
   pthread_mutex_lock (&lock);
-  if (group)
+  /* Unreaped (running or a zombie), the child keeps its pid, and the
+     group it leads keeps its id: neither can belong to anyone else.  Once
+     the leader is gone, the group is not signalled at all, even if
+     grandchildren remain in it: nothing tells the library whether the
+     id still names that group.  */
+  if (state_locked (r) != CHILD_GONE)
     {
-      /* The group outlives its leader while grandchildren remain in it;
-         its id cannot be handed to a new process or group meanwhile.  */
-      kill (-r->pid, sig);
-    }
-  /* Unreaped (running or a zombie), the child keeps its pid: it cannot
-     belong to anyone else.  */
-  else if (state_locked (r) != CHILD_GONE)
-    {
-      if (pidfd_signal (r, sig) < 0 && errno == ENOSYS)
+      void (*observe) (long, int)
+        = __atomic_load_n (&signal_observer, __ATOMIC_ACQUIRE);
+      if (observe)
+        observe (group ? -(long) r->pid : (long) r->pid, sig);
+      if (group)
+        kill (-r->pid, sig);
+      else if (pidfd_signal (r, sig) < 0 && errno == ENOSYS)
         kill (r->pid, sig);
     }
   pthread_mutex_unlock (&lock);

@@ -101,14 +101,29 @@ sp_backend_exited (sp_proc_t *proc)
   return WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0;
 }
 
+/* For tests: called before each termination.  */
+static void (*signal_observer) (long id, int sig);
+
+void
+sp_backend_signal_observer (void (*fn) (long id, int sig))
+{
+  __atomic_store_n (&signal_observer, fn, __ATOMIC_RELEASE);
+}
+
 /* Windows has no polite request to end a process, and the job holds the
-   whole tree: terminate and kill are the same, whatever GROUP says.  */
+   whole tree: terminate and kill are the same, whatever GROUP says.  The
+   handles name the job and the process whatever their ids become, so
+   they are safe to use until released.  */
 static void
 stop (sp_proc_t *proc)
 {
   if (proc->process == NULL)
     return;
   int saved = errno;
+  void (*observe) (long, int)
+    = __atomic_load_n (&signal_observer, __ATOMIC_ACQUIRE);
+  if (observe)
+    observe ((long) proc->pid, 0);
   if (proc->job)
     TerminateJobObject (proc->job, (UINT) SP_WIN32_KILL_CODE);
   else if (!proc->reaped)
