@@ -505,7 +505,10 @@ SUBPROC_API void subproc_free (subproc_t *cmd);
 
 /* Wait for PID, a child returned by subproc_run_async.  With RAW false,
    STATUS rules are those of subproc_run; with RAW true *STATUS receives
-   the raw status.  Returns 0 or -1 (error in subproc_last_error).  */
+   the raw status.  Returns 0 or -1 (error in subproc_last_error):
+   SUBPROC_ERR_INVALID with ECHILD for a pid that is not our child;
+   SUBPROC_ERR_SYSTEM with ECHILD when SIGCHLD is ignored and the kernel
+   reaped the child, before the call or during it.  */
 SUBPROC_API int subproc_pid_wait (pid_t pid, int *status, bool raw);
 
 /* Terminate, then kill and reap PID.  Keeps errno.  */

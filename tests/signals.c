@@ -199,6 +199,7 @@ workload (int path, enum mode mode)
   else
     {
       ck_assert_int_eq (r, -1);
+      ck_assert_int_eq (subproc_last_error ()->code, SUBPROC_ERR_SYSTEM);
       ck_assert_int_eq (subproc_last_error ()->sys_errno, ECHILD);
     }
 
@@ -294,6 +295,56 @@ START_TEST (test_alarm_storm)
 }
 END_TEST
 
+/* With SIGCHLD ignored, subproc_pid_wait reports the lost status the
+   same way (SUBPROC_ERR_SYSTEM, ECHILD) whether the kernel reaped the
+   child before the call or during it, and whether the command still
+   holds the child or not; subproc_pid_abort still leaves alone a process
+   that is not our child (a grandchild).  */
+START_TEST (test_pid_wait_status_lost)
+{
+  char *out = NULL;
+  pid_t pid = -1;
+
+  /* A process that is not our child: the helper's grandchild.  */
+  subproc_t *cmd = test_helper_on (_i, "grandchild", "60000", NULL);
+  subproc_set_output_buffer (cmd, &out);
+  assert_ok (cmd, subproc_run (cmd, NULL), "grandchild");
+  long stranger = strtol (out, NULL, 10);
+  ck_assert_int_gt (stranger, 0);
+  subproc_free (cmd);
+  free (out);
+
+  ck_assert_ptr_ne (signal (SIGCHLD, SIG_IGN), SIG_ERR);
+  for (int when = 0; when < 3; when++)
+    {
+      /* 0: gone before the call; 1: still running at the call; 2: the
+         same with the command still holding the child.  */
+      cmd = test_helper_on (_i, when == 0 ? "exit" : "sleep",
+                            when == 0 ? "3" : "200", NULL);
+      assert_ok (cmd, subproc_run_async (cmd, &pid), "run_async");
+      if (when < 2)
+        subproc_free (cmd);
+      if (when == 0)
+        ck_assert (test_pid_ends_within (pid, 10000));
+      int status = -1;
+      ck_assert_int_eq (subproc_pid_wait (pid, &status, false), -1);
+      ck_assert_msg (subproc_last_error ()->code == SUBPROC_ERR_SYSTEM,
+                     "case %d: %s", when, subproc_last_error ()->message);
+      ck_assert_int_eq (subproc_last_error ()->sys_errno, ECHILD);
+      ck_assert_int_eq (status, -1);
+      if (when == 2)
+        subproc_free (cmd);
+    }
+
+  subproc_pid_abort ((pid_t) stranger);
+  signal (SIGCHLD, SIG_DFL);
+  subproc_pid_abort ((pid_t) stranger);
+  ck_assert_msg (!test_pid_ends_within (stranger, 300),
+                 "subproc_pid_abort signalled a process not its child");
+  test_kill_pid (stranger);
+}
+END_TEST
+
 static Suite *
 make_suite (void)
 {
@@ -303,6 +354,7 @@ make_suite (void)
   BOTH_PATHS (s, sigchld_ignored);
   BOTH_PATHS (s, sigchld_nocldwait);
   BOTH_PATHS (s, sigchld_blocked);
+  BOTH_PATHS (s, pid_wait_status_lost);
   BOTH_PATHS (s, alarm_storm);
   return s;
 }

@@ -13,7 +13,8 @@
  * reaps children itself and their status is lost: waitpid blocks until
  * the child is gone and then fails with ECHILD, and waitid (P_PIDFD) does
  * the same.  There is no status to report, so the wait fails with
- * SUBPROC_ERR_SYSTEM and ECHILD (after the child has ended).
+ * SUBPROC_ERR_SYSTEM and ECHILD (after the child has ended), and so does
+ * subproc_pid_wait of a child that the kernel reaped before the call.
  *
  * One owner for the child.  The command's sp_proc_t is the record of its
  * child: pid, pidfd, status.  The command reaps the child (subproc_wait,
@@ -529,6 +530,18 @@ sp_backend_release (sp_proc_t *proc)
   errno = saved;
 }
 
+/* Does the kernel reap our children itself (SIGCHLD ignored, or
+   SA_NOCLDWAIT)?  */
+static bool
+statuses_discarded (void)
+{
+  struct sigaction sa;
+  if (sigaction (SIGCHLD, NULL, &sa) < 0)
+    return false;
+  return (sa.sa_flags & SA_NOCLDWAIT)
+         || (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN);
+}
+
 sp_proc_t *
 sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
 {
@@ -574,7 +587,13 @@ sp_backend_proc_for_pid (pid_t pid, sp_fail_t *f)
   if (peek_exited (pid, &si) < 0 && errno == ECHILD)
     {
       proc_free (proc);
-      sp_fail (f, SUBPROC_ERR_INVALID, ECHILD, SP_STAGE_WAIT, NULL);
+      /* With SIGCHLD ignored the kernel may have reaped our child before
+         this call, as it does during a wait: the status is lost, and the
+         report is the one the wait gives (nothing tells such a child
+         from a stranger any more).  */
+      sp_fail (f, statuses_discarded () ? SUBPROC_ERR_SYSTEM
+                                        : SUBPROC_ERR_INVALID,
+               ECHILD, SP_STAGE_WAIT, NULL);
       return NULL;
     }
   proc->pidfd = sp_posix_pidfd_open (pid);
