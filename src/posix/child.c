@@ -825,9 +825,35 @@ sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage)
   return -1;
 }
 
+#ifdef SP_POSIX_TSAN
+/* ThreadSanitizer makes a fork() child of a threaded process ignore
+   everything it does (it only waits for the exec), but it cannot see a
+   fork made without fork(): its syscall hooks tell it.  */
+void __sanitizer_syscall_pre_impl_fork (void);
+void __sanitizer_syscall_post_impl_fork (long res);
+#endif
+
+static pid_t fork_without_handlers (void);
+
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
 pid_t
 sp_posix_fork (void)
+{
+#ifdef SP_POSIX_TSAN
+  __sanitizer_syscall_pre_impl_fork ();
+  pid_t pid = fork_without_handlers ();
+  int err = errno;
+  __sanitizer_syscall_post_impl_fork (pid);
+  errno = err;
+  return pid;
+#else
+  return fork_without_handlers ();
+#endif
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+static pid_t
+fork_without_handlers (void)
 {
   /* fork () runs the application's pthread_atfork handlers: the prepare
      and parent handlers in the calling process, the child handlers in

@@ -40,13 +40,20 @@
 #include "posix.h"
 
 /* ------------------------------------------------------------------ */
-/* System calls that are never cancellation points (see posix.h).  */
+/* System calls that are never cancellation points (see posix.h).  A
+   ThreadSanitizer build takes the C library's functions: it spawns only
+   with fork (no child shares our memory) and must see every descriptor
+   opened and closed, or it takes a reused number for a race.  */
+
+#if defined __linux__ && !defined SP_POSIX_TSAN
+# define SP_RAW_SYSCALLS 1
+#endif
 
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
 int
 sp_posix_sys_open (const char *path, int flags, mode_t mode)
 {
-#ifdef __linux__
+#ifdef SP_RAW_SYSCALLS
   return (int) syscall (SYS_openat, AT_FDCWD, path, flags, mode);
 #else
   return open (path, flags, mode);
@@ -57,7 +64,7 @@ sp_posix_sys_open (const char *path, int flags, mode_t mode)
 int
 sp_posix_sys_close (int fd)
 {
-#ifdef __linux__
+#ifdef SP_RAW_SYSCALLS
   return (int) syscall (SYS_close, fd);
 #else
   return close (fd);
@@ -68,7 +75,7 @@ sp_posix_sys_close (int fd)
 ssize_t
 sp_posix_sys_read (int fd, void *buf, size_t len)
 {
-#ifdef __linux__
+#ifdef SP_RAW_SYSCALLS
   return (ssize_t) syscall (SYS_read, fd, buf, len);
 #else
   return read (fd, buf, len);
@@ -79,7 +86,7 @@ sp_posix_sys_read (int fd, void *buf, size_t len)
 ssize_t
 sp_posix_sys_write (int fd, const void *buf, size_t len)
 {
-#ifdef __linux__
+#ifdef SP_RAW_SYSCALLS
   return (ssize_t) syscall (SYS_write, fd, buf, len);
 #else
   return write (fd, buf, len);
@@ -93,7 +100,7 @@ sp_posix_sys_poll (struct pollfd *fds, nfds_t n)
   /* The newer Linux ports have ppoll only, whose time argument differs
      between ABIs; there the C library's poll serves (with cancellation
      disabled, it acts on nothing).  */
-#if defined __linux__ && defined SYS_poll
+#if defined SP_RAW_SYSCALLS && defined SYS_poll
   return (int) syscall (SYS_poll, fds, n, 0);
 #else
   return poll (fds, n, 0);

@@ -143,7 +143,8 @@ sp_posix_nocancel_end (int old)
 }
 
 /* io.c.  The system calls of the child, never cancellation points.  On
-   Linux they are the raw system calls, which neither act on a
+   Linux they are the raw system calls (not in a ThreadSanitizer build:
+   see io.c), which neither act on a
    cancellation request nor touch the calling thread's cancellation
    state (in a CLONE_VM child, that of the parent's thread).  Elsewhere
    they are the C library's functions, which the state disabled by the
