@@ -76,11 +76,11 @@ extern "C" {
 #endif
 
 #define SUBPROC_VERSION_MAJOR 0
-#define SUBPROC_VERSION_MINOR 1
+#define SUBPROC_VERSION_MINOR 2
 #define SUBPROC_VERSION_MICRO 0
-#define SUBPROC_VERSION_STRING "0.1.0"
+#define SUBPROC_VERSION_STRING "0.2.0"
 
-/* The version of the library actually loaded ("0.1.0").  */
+/* The version of the library actually loaded ("0.2.0").  */
 SUBPROC_API const char *subproc_version (void);
 
 /* ------------------------------------------------------------------ */
