@@ -104,16 +104,51 @@ int sp_fail (sp_fail_t *f, int code, int sys_errno, sp_stage_t stage,
              const char *what);
 
 /* ------------------------------------------------------------------ */
+/* The process options: what the caller asked of the child, recorded by
+   the builder calls (lib/command.c) in the command, which owns them, and
+   read by the backend through sp_spec_t.opt.  An option is added here,
+   in lib/subproc.h, in its setter, and in each backend: nothing copies
+   them.  */
+
+typedef struct sp_options
+{
+  char *cwd;               /* NULL: the parent's */
+  char *pid_file;          /* NULL: none */
+  bool daemonize;
+
+  int (*hook) (void *opaque);
+  void *hook_opaque;
+
+  bool clear_caps;
+  uint64_t allowed_caps;   /* bit N: keep capability N */
+  bool no_new_privs;
+
+  bool set_uid, set_gid, set_umask;
+  subproc_uid_t uid;
+  subproc_gid_t gid;
+  int umask;
+
+  bool set_max_memlock, set_max_processes, set_max_files, set_max_core;
+  unsigned long long max_memlock, max_core;
+  unsigned int max_processes, max_files;
+
+  bool new_process_group;
+  bool kill_on_parent_exit;
+  bool handshake;
+} sp_options_t;
+
+/* ------------------------------------------------------------------ */
 /* What to spawn.  Built by the front-end before the backend is called;
    everything in it is allocated already, so a POSIX backend can use it
    between fork and exec without allocating.  */
 
 typedef struct sp_spec
 {
+  const sp_options_t *opt; /* the command's options */
+
   const char *path;        /* the resolved program to execute */
   char *const *argv;       /* argv[0] is the program as the caller named it */
   char *const *envp;       /* the whole environment, or NULL to inherit */
-  const char *cwd;         /* NULL: the parent's */
 
   /* Descriptors for the child's 0, 1 and 2: -1 means the null device.
      stdio[1] == stdio[2] is allowed.  These are parent descriptors; the
@@ -124,34 +159,15 @@ typedef struct sp_spec
   const int *keep_fds;
   size_t n_keep_fds;
 
-  int (*hook) (void *opaque);
-  void *hook_opaque;
-
-  bool daemonize;
-  const char *pid_file;    /* NULL: none */
-
-  bool clear_caps;
-  uint64_t allowed_caps;   /* bit N: keep capability N */
-  bool no_new_privs;
-
-  bool set_uid, set_gid, set_umask;
-  subproc_uid_t uid;
-  subproc_gid_t gid;       /* with set_uid alone, sp_backend_prepare may
-                              set it (and set_gid) to the user's group */
-  int umask;
-
-  /* Supplementary groups for set_uid/set_gid, computed before the spawn
-     by sp_backend_prepare; NULL / 0 when not changing identity.  */
+  /* The identity of this run, resolved from OPT by sp_backend_prepare
+     (they may change with the user database): the group the child
+     takes (CHANGE_GID: OPT's set_gid, or with set_uid alone the user's
+     primary group), and its supplementary groups (NULL / 0 when not
+     changing identity).  */
+  bool change_gid;
+  subproc_gid_t gid;
   subproc_gid_t *groups;
   int n_groups;
-
-  bool set_max_memlock, set_max_processes, set_max_files, set_max_core;
-  unsigned long long max_memlock, max_core;
-  unsigned int max_processes, max_files;
-
-  bool new_process_group;
-  bool kill_on_parent_exit;
-  bool handshake;
 
   /* False when nothing will signal the child or wait for it with a time
      limit (subproc_run with no timeout and no buffers): a backend may

@@ -227,7 +227,7 @@ void
 subproc_daemonize (subproc_t *cmd)
 {
   if (building (cmd))
-    cmd->daemonize = true;
+    cmd->opt.daemonize = true;
 }
 
 /* Replace *SLOT by a copy of S.  */
@@ -255,7 +255,7 @@ void
 subproc_set_pid_file (subproc_t *cmd, const char *path)
 {
   if (building (cmd))
-    set_string (cmd, &cmd->pid_file, path, "subproc_set_pid_file");
+    set_string (cmd, &cmd->opt.pid_file, path, "subproc_set_pid_file");
 }
 
 void
@@ -263,7 +263,7 @@ subproc_set_working_directory (subproc_t *cmd, const char *dir)
 {
   if (!building (cmd))
     return;
-  if (cmd->cwd)
+  if (cmd->opt.cwd)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                 "subproc_set_working_directory: the working directory of "
@@ -271,14 +271,14 @@ subproc_set_working_directory (subproc_t *cmd, const char *dir)
                 cmd->args.v[0]);
       return;
     }
-  set_string (cmd, &cmd->cwd, dir, "subproc_set_working_directory");
+  set_string (cmd, &cmd->opt.cwd, dir, "subproc_set_working_directory");
 }
 
 void
 subproc_clear_caps (subproc_t *cmd)
 {
   if (building (cmd))
-    cmd->clear_caps = true;
+    cmd->opt.clear_caps = true;
 }
 
 void
@@ -292,14 +292,14 @@ subproc_allow_cap (subproc_t *cmd, int cap)
                 "subproc_allow_cap: no capability number %d", cap);
       return;
     }
-  cmd->allowed_caps |= UINT64_C (1) << cap;
+  cmd->opt.allowed_caps |= UINT64_C (1) << cap;
 }
 
 void
 subproc_no_new_privs (subproc_t *cmd)
 {
   if (building (cmd))
-    cmd->no_new_privs = true;
+    cmd->opt.no_new_privs = true;
 }
 
 void
@@ -313,8 +313,8 @@ subproc_set_uid (subproc_t *cmd, subproc_uid_t uid)
                 "subproc_set_uid: -1 is not a user id");
       return;
     }
-  cmd->set_uid = true;
-  cmd->uid = uid;
+  cmd->opt.set_uid = true;
+  cmd->opt.uid = uid;
 }
 
 void
@@ -328,8 +328,8 @@ subproc_set_gid (subproc_t *cmd, subproc_gid_t gid)
                 "subproc_set_gid: -1 is not a group id");
       return;
     }
-  cmd->set_gid = true;
-  cmd->gid = gid;
+  cmd->opt.set_gid = true;
+  cmd->opt.gid = gid;
 }
 
 void
@@ -343,8 +343,8 @@ subproc_set_umask (subproc_t *cmd, int mask)
                 "subproc_set_umask: %#o is not a file mode mask", mask);
       return;
     }
-  cmd->set_umask = true;
-  cmd->umask = mask;
+  cmd->opt.set_umask = true;
+  cmd->opt.umask = mask;
 }
 
 void
@@ -352,8 +352,8 @@ subproc_set_max_memlock (subproc_t *cmd, unsigned long long bytes)
 {
   if (!building (cmd))
     return;
-  cmd->set_max_memlock = true;
-  cmd->max_memlock = bytes;
+  cmd->opt.set_max_memlock = true;
+  cmd->opt.max_memlock = bytes;
 }
 
 void
@@ -361,8 +361,8 @@ subproc_set_max_processes (subproc_t *cmd, unsigned int procs)
 {
   if (!building (cmd))
     return;
-  cmd->set_max_processes = true;
-  cmd->max_processes = procs;
+  cmd->opt.set_max_processes = true;
+  cmd->opt.max_processes = procs;
 }
 
 void
@@ -370,8 +370,8 @@ subproc_set_max_files (subproc_t *cmd, unsigned int files)
 {
   if (!building (cmd))
     return;
-  cmd->set_max_files = true;
-  cmd->max_files = files;
+  cmd->opt.set_max_files = true;
+  cmd->opt.max_files = files;
 }
 
 void
@@ -379,22 +379,22 @@ subproc_set_max_core_size (subproc_t *cmd, unsigned long long bytes)
 {
   if (!building (cmd))
     return;
-  cmd->set_max_core = true;
-  cmd->max_core = bytes;
+  cmd->opt.set_max_core = true;
+  cmd->opt.max_core = bytes;
 }
 
 void
 subproc_new_process_group (subproc_t *cmd)
 {
   if (building (cmd))
-    cmd->new_process_group = true;
+    cmd->opt.new_process_group = true;
 }
 
 void
 subproc_kill_on_parent_exit (subproc_t *cmd)
 {
   if (building (cmd))
-    cmd->kill_on_parent_exit = true;
+    cmd->opt.kill_on_parent_exit = true;
 }
 
 void
@@ -422,22 +422,22 @@ subproc_set_pre_exec_hook (subproc_t *cmd, int (*hook) (void *opaque),
       null_arg (cmd, "subproc_set_pre_exec_hook");
       return;
     }
-  if (cmd->hook)
+  if (cmd->opt.hook)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                 "subproc_set_pre_exec_hook: '%s' has a hook already",
                 cmd->args.v[0]);
       return;
     }
-  cmd->hook = hook;
-  cmd->hook_opaque = opaque;
+  cmd->opt.hook = hook;
+  cmd->opt.hook_opaque = opaque;
 }
 
 void
 subproc_require_handshake (subproc_t *cmd)
 {
   if (building (cmd))
-    cmd->handshake = true;
+    cmd->opt.handshake = true;
 }
 
 /* ------------------------------------------------------------------ */

@@ -447,7 +447,7 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
     return sp_error_nomem (cmd);
   if (f->stage == SP_STAGE_USER)
     {
-      unsigned long long uid = cmd ? (unsigned long long) cmd->uid : 0;
+      unsigned long long uid = cmd ? (unsigned long long) cmd->opt.uid : 0;
       if (f->code == SUBPROC_ERR_INVALID)
         return sp_error (cmd, f->code, f->sys_errno,
                          "cannot run '%s': user id %llu has no entry in "

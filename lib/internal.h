@@ -107,29 +107,10 @@ struct subproc
   unsigned int timeout_ms;
   bool async_io;
 
-  char *cwd;
-  char *pid_file;
-  bool daemonize;
-
-  int (*hook) (void *opaque);
-  void *hook_opaque;
-
-  bool clear_caps;
-  uint64_t allowed_caps;
-  bool no_new_privs;
-
-  bool set_uid, set_gid, set_umask;
-  subproc_uid_t uid;
-  subproc_gid_t gid;
-  int umask;
-  bool set_max_memlock, set_max_processes, set_max_files, set_max_core;
-  unsigned long long max_memlock, max_core;
-  unsigned int max_processes, max_files;
+  /* What the child is to be: read by the backend (sp_spec_t.opt).  */
+  sp_options_t opt;
 
   bool raw_status;
-  bool new_process_group;
-  bool kill_on_parent_exit;
-  bool handshake;
   bool handshake_held;     /* the child waits for handshake_notify */
 
   /* Running.  */

@@ -69,22 +69,22 @@ check_options (subproc_t *cmd, enum run_mode mode)
 
   if (check_consumed (cmd) < 0)
     return -1;
-  if (cmd->daemonize && cmd->cwd)
+  if (cmd->opt.daemonize && cmd->opt.cwd)
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot run '%s': a daemon runs in the root directory, "
                      "a working directory cannot be set",
                      prog);
-  if (cmd->daemonize && mode == MODE_ASYNC)
+  if (cmd->opt.daemonize && mode == MODE_ASYNC)
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot run '%s': a daemon is started with "
                      "subproc_run, not subproc_run_async",
                      prog);
-  if (cmd->daemonize && has_buffers (cmd))
+  if (cmd->opt.daemonize && has_buffers (cmd))
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot run '%s': a daemon cannot have input or output "
                      "buffers",
                      prog);
-  if (cmd->handshake && mode != MODE_ASYNC)
+  if (cmd->opt.handshake && mode != MODE_ASYNC)
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot run '%s': a handshake needs subproc_run_async",
                      prog);
@@ -93,7 +93,7 @@ check_options (subproc_t *cmd, enum run_mode mode)
                      "cannot run '%s' asynchronously: buffers need "
                      "subproc_run, or subproc_do_async_io",
                      prog);
-  if (mode == MODE_EXEC && (has_buffers (cmd) || cmd->daemonize))
+  if (mode == MODE_EXEC && (has_buffers (cmd) || cmd->opt.daemonize))
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot exec '%s': buffers and daemonize need a child "
                      "process",
@@ -227,11 +227,11 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx)
   if (sp_backend_find_program (cmd->args.v[0], &ctx->path, &f) < 0)
     return sp_error_fail (cmd, &f);
 
+  spec->opt = &cmd->opt;
   spec->path = ctx->path;
   spec->argv = cmd->args.v;
   spec->envp = cmd->env_custom ? (cmd->env.v ? cmd->env.v : empty_env)
                                : NULL;
-  spec->cwd = cmd->cwd;
   spec->stdio[0] = spec->stdio[1] = spec->stdio[2] = -1;
 
   ctx->keep = sp_calloc (cmd->n_pass_fds + 1, sizeof *ctx->keep);
@@ -241,31 +241,6 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx)
     ctx->keep[i] = cmd->pass_fds[i].fd;
   spec->keep_fds = ctx->keep;
   spec->n_keep_fds = cmd->n_pass_fds;
-
-  spec->hook = cmd->hook;
-  spec->hook_opaque = cmd->hook_opaque;
-  spec->daemonize = cmd->daemonize;
-  spec->pid_file = cmd->pid_file;
-  spec->clear_caps = cmd->clear_caps;
-  spec->allowed_caps = cmd->allowed_caps;
-  spec->no_new_privs = cmd->no_new_privs;
-  spec->set_uid = cmd->set_uid;
-  spec->uid = cmd->uid;
-  spec->set_gid = cmd->set_gid;
-  spec->gid = cmd->gid;
-  spec->set_umask = cmd->set_umask;
-  spec->umask = cmd->umask;
-  spec->set_max_memlock = cmd->set_max_memlock;
-  spec->max_memlock = cmd->max_memlock;
-  spec->set_max_processes = cmd->set_max_processes;
-  spec->max_processes = cmd->max_processes;
-  spec->set_max_files = cmd->set_max_files;
-  spec->max_files = cmd->max_files;
-  spec->set_max_core = cmd->set_max_core;
-  spec->max_core = cmd->max_core;
-  spec->new_process_group = cmd->new_process_group;
-  spec->kill_on_parent_exit = cmd->kill_on_parent_exit;
-  spec->handshake = cmd->handshake;
 
   if (setup_fd_streams (cmd, ctx) < 0)
     return -1;
@@ -399,7 +374,7 @@ stop_proc (sp_proc_t *proc, bool group, bool reap, int *raw, sp_fail_t *f)
 void
 sp_child_halt (subproc_t *cmd)
 {
-  stop_proc (cmd->proc, cmd->new_process_group, false, NULL, NULL);
+  stop_proc (cmd->proc, cmd->opt.new_process_group, false, NULL, NULL);
 }
 
 void
@@ -410,7 +385,7 @@ sp_child_stop (subproc_t *cmd)
 
   if (cmd->proc == NULL)
     return;
-  if (stop_proc (cmd->proc, cmd->new_process_group, true, &raw, &f) != 1)
+  if (stop_proc (cmd->proc, cmd->opt.new_process_group, true, &raw, &f) != 1)
     {
       /* Nothing more can be done; do not wait on it again.  */
       sp_backend_release (cmd->proc);
@@ -653,7 +628,7 @@ run_async (subproc_t *cmd, pid_t *pid)
       return -1;
     }
   cmd->pid_given = pid != NULL;
-  cmd->handshake_held = cmd->handshake;
+  cmd->handshake_held = cmd->opt.handshake;
   if (pid)
     *pid = cmd->pid;
   return 0;
@@ -743,7 +718,7 @@ handshake_pending (subproc_t *cmd)
 {
   if (sp_has_error (cmd))
     return sp_error_raise (cmd);
-  if (!cmd->handshake || cmd->state != SP_STATE_RUNNING
+  if (!cmd->opt.handshake || cmd->state != SP_STATE_RUNNING
       || (!cmd->dry_run && !cmd->proc))
     return sp_error_call (cmd, SUBPROC_ERR_STATE, 0,
                           "no handshake is pending for '%s'",
@@ -849,8 +824,8 @@ subproc_free (subproc_t *cmd)
   sp_strv_clear (&cmd->args);
   sp_strv_clear (&cmd->env);
   sp_backend_payload_free (&cmd->input);
-  free (cmd->cwd);
-  free (cmd->pid_file);
+  free (cmd->opt.cwd);
+  free (cmd->opt.pid_file);
   sp_error_clear (cmd);
   free (cmd);
   errno = saved;

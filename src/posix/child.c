@@ -537,20 +537,20 @@ set_limit (int resource, unsigned long long value)
 
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
 static int
-set_limits (const sp_spec_t *spec)
+set_limits (const sp_options_t *opt)
 {
 #ifdef RLIMIT_MEMLOCK
-  if (spec->set_max_memlock && set_limit (RLIMIT_MEMLOCK, spec->max_memlock))
+  if (opt->set_max_memlock && set_limit (RLIMIT_MEMLOCK, opt->max_memlock))
     return -1;
 #endif
 #ifdef RLIMIT_NPROC
-  if (spec->set_max_processes
-      && set_limit (RLIMIT_NPROC, spec->max_processes) < 0)
+  if (opt->set_max_processes
+      && set_limit (RLIMIT_NPROC, opt->max_processes) < 0)
     return -1;
 #endif
-  if (spec->set_max_files && set_limit (RLIMIT_NOFILE, spec->max_files) < 0)
+  if (opt->set_max_files && set_limit (RLIMIT_NOFILE, opt->max_files) < 0)
     return -1;
-  if (spec->set_max_core && set_limit (RLIMIT_CORE, spec->max_core) < 0)
+  if (opt->set_max_core && set_limit (RLIMIT_CORE, opt->max_core) < 0)
     return -1;
   return 0;
 }
@@ -672,10 +672,11 @@ apply_caps (uint64_t allowed)
 static int
 change_identity (const sp_spec_t *spec, sp_stage_t *stage)
 {
+  const sp_options_t *opt = spec->opt;
 #ifdef SP_POSIX_LINUX
-  bool to_root = spec->clear_caps
-                 && (spec->set_uid ? spec->uid == 0 : geteuid () == 0);
-  bool keep_caps = spec->clear_caps && spec->allowed_caps != 0;
+  bool to_root = opt->clear_caps
+                 && (opt->set_uid ? opt->uid == 0 : geteuid () == 0);
+  bool keep_caps = opt->clear_caps && opt->allowed_caps != 0;
   bool bits = false;
 
   /* The bounding set and the secure bits need CAP_SETPCAP: before
@@ -683,39 +684,39 @@ change_identity (const sp_spec_t *spec, sp_stage_t *stage)
      change of user id as they are, and apply_caps then leaves the
      allowed ones; only without it (an unprivileged parent) is
      PR_SET_KEEPCAPS needed for that.  */
-  if (spec->clear_caps && drop_bounding_set (spec->allowed_caps, to_root))
+  if (opt->clear_caps && drop_bounding_set (opt->allowed_caps, to_root))
     CHILD_FAIL (stage, SP_STAGE_CAPS);
-  if (spec->clear_caps && lock_secure_bits (to_root, &bits) < 0)
+  if (opt->clear_caps && lock_secure_bits (to_root, &bits) < 0)
     CHILD_FAIL (stage, SP_STAGE_CAPS);
-  if (spec->set_uid && keep_caps && !bits
+  if (opt->set_uid && keep_caps && !bits
       && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0))
     CHILD_FAIL (stage, SP_STAGE_CAPS);
-  if (spec->set_gid
+  if (spec->change_gid
       && syscall (SP_SYS_SETRESGID, spec->gid, spec->gid, spec->gid) < 0)
     CHILD_FAIL (stage, SP_STAGE_SETGID);
   if (spec->groups
       && syscall (SP_SYS_SETGROUPS, (size_t) spec->n_groups, spec->groups))
     CHILD_FAIL (stage, SP_STAGE_SETGROUPS);
-  if (spec->set_uid
-      && syscall (SP_SYS_SETRESUID, spec->uid, spec->uid, spec->uid) < 0)
+  if (opt->set_uid
+      && syscall (SP_SYS_SETRESUID, opt->uid, opt->uid, opt->uid) < 0)
     CHILD_FAIL (stage, SP_STAGE_SETUID);
-  if (spec->clear_caps && apply_caps (spec->allowed_caps) < 0)
+  if (opt->clear_caps && apply_caps (opt->allowed_caps) < 0)
     CHILD_FAIL (stage, SP_STAGE_CAPS);
   /* Per thread, not in the credentials: it leaves the parent's memory
      alone on the fast path too.  */
-  if (spec->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+  if (opt->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     CHILD_FAIL (stage, SP_STAGE_NO_NEW_PRIVS);
 #else
   /* No capabilities here; clear_caps has nothing to clear, and
      no_new_privs was refused before the spawn.  These run in a forked
      child only (see sp_backend_spawn).  */
-  if (spec->set_gid && setgid (spec->gid) < 0)
+  if (spec->change_gid && setgid (spec->gid) < 0)
     CHILD_FAIL (stage, SP_STAGE_SETGID);
 # ifdef HAVE_SETGROUPS
   if (spec->groups && setgroups (spec->n_groups, spec->groups) < 0)
     CHILD_FAIL (stage, SP_STAGE_SETGROUPS);
 # endif
-  if (spec->set_uid && setuid (spec->uid) < 0)
+  if (opt->set_uid && setuid (opt->uid) < 0)
     CHILD_FAIL (stage, SP_STAGE_SETUID);
 #endif
   return 0;
@@ -726,12 +727,13 @@ static int
 child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
 {
   const sp_spec_t *spec = ctx->spec;
+  const sp_options_t *opt = spec->opt;
 
   if (!ctx->exec_mode)
     reset_signals ();
 
   /* A daemon is in the session its intermediate made.  */
-  if (!ctx->daemon && spec->new_process_group && setpgid (0, 0) < 0)
+  if (!ctx->daemon && opt->new_process_group && setpgid (0, 0) < 0)
     CHILD_FAIL (stage, SP_STAGE_SETSID);
 
   if (arrange_stdio (ctx) < 0)
@@ -742,7 +744,7 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
     if (ctx->keep_sorted[i] > 2 && clear_cloexec (ctx->keep_sorted[i]) < 0)
       CHILD_FAIL (stage, SP_STAGE_DUP);
 
-  if (spec->pid_file && write_pid_file (spec->pid_file, pid_fd) < 0)
+  if (opt->pid_file && write_pid_file (opt->pid_file, pid_fd) < 0)
     CHILD_FAIL (stage, SP_STAGE_PIDFILE);
   if (ctx->notify_fd >= 0)
     {
@@ -753,17 +755,17 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
       sp_posix_sys_close (ctx->notify_fd);
     }
 
-  if (spec->set_umask)
-    umask ((mode_t) spec->umask);
-  if (set_limits (spec) < 0)
+  if (opt->set_umask)
+    umask ((mode_t) opt->umask);
+  if (set_limits (opt) < 0)
     CHILD_FAIL (stage, SP_STAGE_RLIMIT);
 
   /* Descriptors were closed before the hook, as libvirt does: what the
      hook opens without close-on-exec is meant for the program.  */
-  if (spec->hook)
+  if (opt->hook)
     {
       errno = 0;
-      if (spec->hook (spec->hook_opaque) != 0)
+      if (opt->hook (opt->hook_opaque) != 0)
         {
           if (errno == 0)
             errno = ECANCELED;
@@ -771,7 +773,7 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
         }
     }
 
-  if (spec->handshake && handshake (ctx) < 0)
+  if (opt->handshake && handshake (ctx) < 0)
     CHILD_FAIL (stage, SP_STAGE_HANDSHAKE);
 
   if (change_identity (spec, stage) < 0)
@@ -783,7 +785,7 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
      signal of a daemon would fire as soon as its intermediate exits: it
      is meant to outlive its parent.  If the parent died before prctl
      took effect, no signal will ever come: check.  */
-  if (spec->kill_on_parent_exit && !ctx->daemon)
+  if (opt->kill_on_parent_exit && !ctx->daemon)
     {
       if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         CHILD_FAIL (stage, SP_STAGE_PDEATHSIG);
@@ -795,7 +797,7 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
     }
 #endif
 
-  const char *cwd = ctx->daemon ? "/" : spec->cwd;
+  const char *cwd = ctx->daemon ? "/" : opt->cwd;
   if (cwd && chdir (cwd) < 0)
     CHILD_FAIL (stage, SP_STAGE_CHDIR);
 

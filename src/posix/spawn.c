@@ -156,14 +156,14 @@ static int
 prepare_spec (sp_spec_t *spec, sp_fail_t *f)
 {
 #ifndef SP_POSIX_LINUX
-  if (spec->kill_on_parent_exit)
+  if (spec->opt->kill_on_parent_exit)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
                     SP_STAGE_UNSUPPORTED, "kill_on_parent_exit");
-  if (spec->no_new_privs)
+  if (spec->opt->no_new_privs)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
                     SP_STAGE_UNSUPPORTED, "no_new_privs");
 #endif
-  if (spec->daemonize && spec->handshake)
+  if (spec->opt->daemonize && spec->opt->handshake)
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_HANDSHAKE,
                     "daemonize");
 
@@ -175,24 +175,27 @@ prepare_spec (sp_spec_t *spec, sp_fail_t *f)
      the only supplementary group.  Only a privileged parent may change
      groups at all; an unprivileged one keeps its own (and setuid/setgid
      to its own ids still works).  */
+  spec->change_gid = spec->opt->set_gid;
+  spec->gid = spec->opt->gid;
   spec->groups = NULL;
   spec->n_groups = 0;
-  if ((!spec->set_uid && !spec->set_gid) || geteuid () != 0)
+  if ((!spec->opt->set_uid && !spec->opt->set_gid) || geteuid () != 0)
     return 0;
   gid_t *groups = NULL;
   int n = 0;
-  if (spec->set_uid)
+  if (spec->opt->set_uid)
     {
       gid_t gid = spec->gid;
-      int r = user_groups (spec->uid, &gid, spec->set_gid, &groups, &n);
+      int r = user_groups (spec->opt->uid, &gid, spec->change_gid, &groups,
+                           &n);
       if (r < 0)
         return sp_fail (f,
                         errno == ENOMEM ? SUBPROC_ERR_NOMEM
                                         : SUBPROC_ERR_SYSTEM,
                         errno, SP_STAGE_USER, NULL);
-      if (r == 0 && !spec->set_gid)
+      if (r == 0 && !spec->change_gid)
         return sp_fail (f, SUBPROC_ERR_INVALID, ENOENT, SP_STAGE_USER, NULL);
-      spec->set_gid = true;
+      spec->change_gid = true;
       spec->gid = gid;
     }
   if (groups == NULL)
@@ -459,7 +462,7 @@ can_share_files (const sp_spec_t *spec, bool mem_report)
 static bool
 fast_path_ok (const sp_spec_t *spec)
 {
-  if (spec->hook || spec->daemonize || spec->handshake)
+  if (spec->opt->hook || spec->opt->daemonize || spec->opt->handshake)
     return false;
 #if defined SP_POSIX_TSAN
   /* See SP_POSIX_TSAN in posix.h.  */
@@ -476,11 +479,11 @@ fast_path_ok (const sp_spec_t *spec)
      capabilities leaves the flag alone (the new sets are a subset of
      the old), and so do the secure bits and no_new_privs, so
      clear_caps and no_new_privs stay on the fast path.  */
-  return !spec->set_uid && !spec->set_gid;
+  return !spec->opt->set_uid && !spec->opt->set_gid;
 #elif defined SP_SPAWN_VFORK
   /* Without raw system calls, changing identity in a child that shares
      the parent's memory is not safe (see child.c).  */
-  return !spec->set_uid && !spec->set_gid;
+  return !spec->opt->set_uid && !spec->opt->set_gid;
 #else
   return false;
 #endif
@@ -540,7 +543,7 @@ spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
       err_r = fds[0];
       ctx.err_fd = fds[1];
     }
-  if (spec->handshake)
+  if (spec->opt->handshake)
     {
       if (sp_posix_pipe (fds) < 0)
         {
@@ -560,7 +563,7 @@ spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
 
   sigset_t all, old;
   sigfillset (&all);
-  if (spec->kill_on_parent_exit)
+  if (spec->opt->kill_on_parent_exit)
     ctx.parent_pid = getpid ();
   pthread_sigmask (SIG_SETMASK, &all, &old);
   if (fast)
@@ -609,7 +612,7 @@ spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
       if (pid == 0)
         {
           sp_stage_t stage;
-          if (spec->daemonize)
+          if (spec->opt->daemonize)
             sp_posix_daemon_intermediate (&ctx);
           sp_posix_child_run (&ctx, &stage);
           _exit (127);
@@ -645,7 +648,7 @@ spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
       goto out;
     }
 #endif
-  if (!spec->handshake && !mem_report)
+  if (!spec->opt->handshake && !mem_report)
     {
       sp_posix_report_t rep;
       int r = sp_posix_read_report (err_r, &rep);
@@ -666,7 +669,7 @@ spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
         }
     }
 
-  if (spec->daemonize)
+  if (spec->opt->daemonize)
     {
       /* The intermediate has exited (the error pipe closed once the
          daemon executed); its status is the command's.  */
@@ -733,9 +736,9 @@ sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f)
   sp_stage_t stage;
   int *sorted;
 
-  if (spec->daemonize || spec->handshake)
+  if (spec->opt->daemonize || spec->opt->handshake)
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_NONE,
-                    spec->daemonize ? "daemonize" : "handshake");
+                    spec->opt->daemonize ? "daemonize" : "handshake");
   int cancel = sp_posix_nocancel_begin ();
   if (ctx_init (&ctx, spec, true, &sorted, f) < 0)
     {

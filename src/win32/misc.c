@@ -324,21 +324,21 @@ sp_win32_check_spec (const sp_spec_t *spec, sp_fail_t *f)
 {
   const char *what = NULL;
 
-  if (spec->set_uid)
+  if (spec->opt->set_uid)
     what = "uid";
-  else if (spec->set_gid)
+  else if (spec->opt->set_gid)
     what = "gid";
-  else if (spec->set_umask)
+  else if (spec->opt->set_umask)
     what = "umask";
-  else if (spec->set_max_memlock)
+  else if (spec->opt->set_max_memlock)
     what = "max_memlock";
-  else if (spec->set_max_files)
+  else if (spec->opt->set_max_files)
     what = "max_files";
-  else if (spec->set_max_core)
+  else if (spec->opt->set_max_core)
     what = "max_core_size";
-  else if (spec->no_new_privs)
+  else if (spec->opt->no_new_privs)
     what = "no_new_privs";
-  else if (spec->daemonize && spec->set_max_processes)
+  else if (spec->opt->daemonize && spec->opt->set_max_processes)
     /* The limit belongs to a job, and a daemon is in none.  */
     what = "max_processes for a daemon";
   if (what)
@@ -352,7 +352,7 @@ sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
 {
   if (sp_win32_check_spec (spec, f) < 0)
     return -1;
-  if (spec->clear_caps)
+  if (spec->opt->clear_caps)
     {
       /* Ask now, so that an unsupported clear_caps is reported before
          anything is created.  */

@@ -710,7 +710,7 @@ check_pid_file (HANDLE h, const sp_spec_t *spec, sp_fail_t *f)
     err = EINVAL;
   else if (!GetFileInformationByHandle (h, &info))
     return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE,
-                          spec->pid_file);
+                          spec->opt->pid_file);
   else if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
     err = ELOOP;
   else if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
@@ -719,7 +719,7 @@ check_pid_file (HANDLE h, const sp_spec_t *spec, sp_fail_t *f)
     err = EMLINK;
   if (err)
     return sp_fail (f, SUBPROC_ERR_SPAWN, err, SP_STAGE_PIDFILE,
-                    spec->pid_file);
+                    spec->opt->pid_file);
   return 0;
 }
 
@@ -733,12 +733,12 @@ check_pid_file (HANDLE h, const sp_spec_t *spec, sp_fail_t *f)
    reparse point is opened itself, never followed, and refused with
    anything else that is not a plain file (check_pid_file).  An existing
    file is left as it was until the pid is written (write_pid_file
-   truncates it).  The messages name the file (spec->pid_file lives as
+   truncates it).  The messages name the file (spec->opt->pid_file lives as
    long as the command).  */
 static int
 open_pid_file (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
 {
-  s->pid_path = sp_win32_to_utf16 (spec->pid_file);
+  s->pid_path = sp_win32_to_utf16 (spec->opt->pid_file);
   if (s->pid_path == NULL)
     return sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM
                                        : SUBPROC_ERR_INVALID,
@@ -773,7 +773,7 @@ open_pid_file (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
        file a running child holds is EACCES here (EAGAIN or EACCES
        there).  */
     return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE,
-                          spec->pid_file);
+                          spec->opt->pid_file);
   s->pid_file = h;
   s->pid_file_made = made;
   return check_pid_file (h, spec, f);
@@ -791,7 +791,7 @@ write_pid_file (spawn_t *s, const sp_spec_t *spec, DWORD pid, sp_fail_t *f)
       || !WriteFile (s->pid_file, text, (DWORD) n, &done, NULL)
       || done != (DWORD) n || !FlushFileBuffers (s->pid_file))
     return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PIDFILE,
-                          spec->pid_file);
+                          spec->opt->pid_file);
   /* The child's inherited copy keeps the file locked; ours must go.  */
   CloseHandle (s->pid_file);
   s->pid_file = NULL;
@@ -810,17 +810,17 @@ setup_job (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
   /* A grandchild that asks to leave (a daemon) may, as setsid lets it
      escape a process group on POSIX.  */
   info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_BREAKAWAY_OK;
-  if (spec->kill_on_parent_exit)
+  if (spec->opt->kill_on_parent_exit)
     info.BasicLimitInformation.LimitFlags
       |= JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-  if (spec->set_max_processes)
+  if (spec->opt->set_max_processes)
     {
       /* The child counts: with 0, not even the child could run, while
          RLIMIT_NPROC 0 still lets it exec.  */
       info.BasicLimitInformation.LimitFlags
         |= JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
       info.BasicLimitInformation.ActiveProcessLimit
-        = spec->max_processes ? spec->max_processes : 1;
+        = spec->opt->max_processes ? spec->opt->max_processes : 1;
     }
   if (!SetInformationJobObject (s->job, JobObjectExtendedLimitInformation,
                                 &info, sizeof info))
@@ -911,7 +911,7 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
 
   if (sp_win32_check_spec (spec, f) < 0)
     return -1;
-  if (spec->clear_caps)
+  if (spec->opt->clear_caps)
     {
       s.token = sp_win32_restricted_token (f);
       if (s.token == NULL)
@@ -930,7 +930,7 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
           goto fail;
         }
     }
-  if (spec->daemonize && spec->cwd == NULL)
+  if (spec->opt->daemonize && spec->opt->cwd == NULL)
     {
       /* The system drive's root, as "/" on POSIX.  */
       wchar_t sys[MAX_PATH];
@@ -950,9 +950,9 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
       else
         memcpy (s.cwd, L"C:\\", 4 * sizeof (wchar_t));
     }
-  else if (spec->cwd)
+  else if (spec->opt->cwd)
     {
-      s.cwd = sp_win32_to_utf16 (spec->cwd);
+      s.cwd = sp_win32_to_utf16 (spec->opt->cwd);
       if (s.cwd == NULL)
         {
           sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM
@@ -961,18 +961,18 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
           goto fail;
         }
     }
-  if (spec->pid_file && open_pid_file (&s, spec, f) < 0)
+  if (spec->opt->pid_file && open_pid_file (&s, spec, f) < 0)
     goto fail;
   if (setup_handles (&s, spec, &si, f) < 0)
     goto fail;
-  if (!spec->daemonize && setup_job (&s, spec, f) < 0)
+  if (!spec->opt->daemonize && setup_job (&s, spec, f) < 0)
     goto fail;
 
   DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_SUSPENDED
                 | EXTENDED_STARTUPINFO_PRESENT;
-  if (spec->new_process_group)
+  if (spec->opt->new_process_group)
     flags |= CREATE_NEW_PROCESS_GROUP;
-  if (spec->daemonize)
+  if (spec->opt->daemonize)
     flags |= DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP
              | CREATE_BREAKAWAY_FROM_JOB;
   else if (want_hidden_console ())
@@ -1020,7 +1020,7 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
       /* Old systems cannot nest jobs.  Without the options that need
          the job, the child can still run: stopping it then ends only
          the child, not its descendants.  */
-      if (spec->kill_on_parent_exit || spec->set_max_processes)
+      if (spec->opt->kill_on_parent_exit || spec->opt->set_max_processes)
         {
           sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_JOB, NULL);
           goto fail;
@@ -1029,10 +1029,10 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
       s.job = NULL;
     }
 
-  if (spec->hook)
+  if (spec->opt->hook)
     {
       errno = 0;
-      if (spec->hook (spec->hook_opaque) != 0)
+      if (spec->opt->hook (spec->opt->hook_opaque) != 0)
         {
           sp_fail (f, SUBPROC_ERR_HOOK, errno, SP_STAGE_HOOK, NULL);
           goto fail;
@@ -1047,7 +1047,7 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
       sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_FORK, NULL);
       goto fail;
     }
-  if (!spec->handshake || spec->daemonize)
+  if (!spec->opt->handshake || spec->opt->daemonize)
     {
       if (ResumeThread (s.pi.hThread) == (DWORD) -1)
         {
@@ -1062,8 +1062,8 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
   s.pi.hThread = NULL;
 
   p->pid = s.pi.dwProcessId;
-  p->kill_on_close = spec->kill_on_parent_exit;
-  if (spec->daemonize)
+  p->kill_on_close = spec->opt->kill_on_parent_exit;
+  if (spec->opt->daemonize)
     {
       /* There is no intermediate process on Windows; the caller sees the
          one POSIX would have reaped: gone, with status 0.  */
