@@ -423,9 +423,7 @@ record_result (subproc_t *cmd, struct sp_capture *c)
     case RESULT_OK:
       return 0;
     case RESULT_TIMEOUT:
-      return sp_error (cmd, SUBPROC_ERR_TIMEOUT, ETIMEDOUT,
-                       "'%s' did not finish within %u ms and was stopped",
-                       cmd->args.v[0], cmd->timeout_ms);
+      return sp_error_timeout (cmd);
     case RESULT_MAX_OUTPUT:
       return sp_error (cmd, SUBPROC_ERR_IO, EFBIG,
                        "the output of '%s' exceeded the limit of %zu bytes; "

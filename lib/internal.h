@@ -70,6 +70,26 @@ enum sp_error_kind
 
 struct sp_capture;    /* lib/capture.c */
 
+/* The legal combinations of the state fields of struct subproc between
+   two calls of the library (inside one, lib/run.c passes through others):
+
+   state    proc   reaped  capture   dry_run  what
+   NEW      NULL   false   NULL      false    never run
+   RUNNING  set    false   NULL/set  false    a child runs (CAPTURE: its
+                                              buffers, maybe on the I/O
+                                              thread); PID its id
+   RUNNING  NULL   true    NULL      true     a dry run, until the wait
+   DONE     NULL   true    NULL      any      reaped: RAW_STATUS_VALUE
+   DONE     NULL   false   NULL      any      the spawn failed, or the
+                                              child could not be stopped
+   DONE     set    false   NULL      false    the wait failed: the child
+                                              is lost, let go at the next
+                                              run or at free
+
+   PID_GIVEN (the caller took the pid) is set only with a child (RUNNING,
+   or DONE and reaped or lost); HANDSHAKE_HELD and DEADLINE mean
+   something only while RUNNING.  */
+
 struct subproc
 {
   /* The error subproc_get_error shows; code SUBPROC_ERR_OK while there
@@ -220,11 +240,32 @@ bool sp_dry_run_active (void);
 int sp_dry_run (subproc_t *cmd);
 
 /* ------------------------------------------------------------------ */
-/* lib/run.c */
+/* lib/lifecycle.c: a child after its spawn, for run.c and capture.c */
 
-/* Terminate the child (its group with new_process_group), give it a
-   grace period, kill it, and reap it.  For the owner of the child (the
-   caller's side of the command) only, never while the I/O thread runs.  */
+/* Start CMD's deadline (none without a timeout), once its child is
+   spawned.  */
+void sp_deadline_start (subproc_t *cmd);
+
+/* The milliseconds left until CMD's deadline: -1 without one, 0 when it
+   has passed.  */
+int sp_time_left (const subproc_t *cmd);
+
+/* Record that CMD's child did not finish in time and was stopped.  -1.  */
+int sp_error_timeout (subproc_t *cmd);
+
+/* Stop the child of PROC: terminate it (its process group with GROUP),
+   give it a grace period to end, and kill it if it has not.  A group is
+   killed in the end whether its leader ended or not (grandchildren may
+   remain), while the leader is not reaped yet: a zombie still holds the
+   group's id, so the signal cannot reach a group that reused it.  REAP:
+   then reap the child, and return what sp_backend_wait does (1 with
+   *RAW); else 0.  */
+int sp_proc_stop (sp_proc_t *proc, bool group, bool reap, int *raw,
+                  sp_fail_t *f);
+
+/* Stop the child of CMD (its group with new_process_group) and reap it.
+   For the owner of the child (the caller's side of the command) only,
+   never while the I/O thread runs.  */
 void sp_child_stop (subproc_t *cmd);
 
 /* The same without the reap, for the I/O thread: the child is told to
@@ -232,9 +273,20 @@ void sp_child_stop (subproc_t *cmd);
    it later.  */
 void sp_child_halt (subproc_t *cmd);
 
-/* The milliseconds left until CMD's deadline: -1 without one, 0 when it
-   has passed.  */
-int sp_time_left (const subproc_t *cmd);
+/* Wait for CMD's child until the deadline, and stop it if that passes
+   (SUBPROC_ERR_TIMEOUT).  0 once it is reaped, or -1 with the error
+   recorded.  */
+int sp_child_wait (subproc_t *cmd);
+
+/* A child that the last run could not reap (its wait failed: the
+   status was lost, or the system would not wait): let go of it, without
+   signalling a pid that may not be its own any more.  */
+void sp_child_forget_lost (subproc_t *cmd);
+
+/* The command is freed: a child handed over to the caller is disowned
+   (it stays the caller's), any other still running is stopped and
+   reaped, and the proc is released.  */
+void sp_child_let_go (subproc_t *cmd);
 
 /* ------------------------------------------------------------------ */
 /* lib/capture.c: the buffer-capture engine */

@@ -5,7 +5,8 @@
  *
  * The front-end checks the command, resolves everything that needs
  * memory (program path, environment vector, descriptor layout) into an
- * sp_spec_t, and hands it to the backend.  Errors are worded here.
+ * sp_spec_t, and hands it to the backend.  Errors are worded here.  The
+ * child's deadline, its stopping and its reaping are lifecycle.c's.
  */
 
 #include <config.h>
@@ -16,19 +17,9 @@
 
 #include "internal.h"
 
-/* How long a terminated child gets before it is killed.  */
-#define SP_GRACE_MS 500
-
 /* ------------------------------------------------------------------ */
 /* Checks that depend on several options, made when the command runs so
    that the order of the builder calls does not matter.  */
-
-static bool
-has_buffers (const subproc_t *cmd)
-{
-  return cmd->has_input || cmd->output.buf || cmd->errbuf.buf
-         || cmd->n_send > 0;
-}
 
 enum run_mode
 {
@@ -79,7 +70,7 @@ check_options (subproc_t *cmd, enum run_mode mode)
                      "cannot run '%s': a daemon is started with "
                      "subproc_run, not subproc_run_async",
                      prog);
-  if (cmd->opt.daemonize && has_buffers (cmd))
+  if (cmd->opt.daemonize && sp_capture_wanted (cmd))
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot run '%s': a daemon cannot have input or output "
                      "buffers",
@@ -88,12 +79,12 @@ check_options (subproc_t *cmd, enum run_mode mode)
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot run '%s': a handshake needs subproc_run_async",
                      prog);
-  if (mode == MODE_ASYNC && has_buffers (cmd) && !cmd->async_io)
+  if (mode == MODE_ASYNC && sp_capture_wanted (cmd) && !cmd->async_io)
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot run '%s' asynchronously: buffers need "
                      "subproc_run, or subproc_do_async_io",
                      prog);
-  if (mode == MODE_EXEC && (has_buffers (cmd) || cmd->opt.daemonize))
+  if (mode == MODE_EXEC && (sp_capture_wanted (cmd) || cmd->opt.daemonize))
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot exec '%s': buffers and daemonize need a child "
                      "process",
@@ -302,8 +293,8 @@ start (subproc_t *cmd, bool sync)
         ret = 0;
     }
   cmd->state = ret == 0 ? SP_STATE_RUNNING : SP_STATE_DONE;
-  if (ret == 0 && cmd->timeout_ms)
-    cmd->deadline = sp_backend_now_ms () + cmd->timeout_ms;
+  if (ret == 0)
+    sp_deadline_start (cmd);
 
   ctx_release (&ctx);
   sp_capture_after_spawn (cmd);
@@ -325,102 +316,7 @@ start (subproc_t *cmd, bool sync)
 }
 
 /* ------------------------------------------------------------------ */
-/* Waiting.  */
-
-int
-sp_time_left (const subproc_t *cmd)
-{
-  if (cmd->deadline == 0)
-    return -1;
-  int64_t left = cmd->deadline - sp_backend_now_ms ();
-  if (left <= 0)
-    return 0;
-  return left > 0x7fffffff ? 0x7fffffff : (int) left;
-}
-
-static void
-reaped (subproc_t *cmd, int raw)
-{
-  cmd->raw_status_value = raw;
-  cmd->reaped = true;
-  sp_backend_release (cmd->proc);
-  cmd->proc = NULL;
-  /* Reaped here, the pid means nothing to subproc_pid_wait any more.  */
-  if (cmd->pid_given)
-    sp_backend_forget (cmd->pid);
-}
-
-/* Stop the child of PROC: terminate it (its process group with GROUP),
-   give it the grace period to end, and kill it if it has not.  A group
-   is killed in the end whether its leader ended or not (grandchildren
-   may remain), while the leader is not reaped yet: a zombie still holds
-   the group's id, so the signal cannot reach a group that reused it.
-   REAP: then reap the child, and return what sp_backend_wait does (1
-   with *RAW); else 0.  */
-static int
-stop_proc (sp_proc_t *proc, bool group, bool reap, int *raw, sp_fail_t *f)
-{
-  sp_backend_terminate (proc, group);
-  if (sp_backend_wait_exit (proc, SP_GRACE_MS) != 1 || group)
-    sp_backend_kill (proc, group);
-  if (!reap)
-    return 0;
-  /* A failure the child reported is read once; the status is there.  */
-  if (sp_backend_wait (proc, -1, raw, f) == 1)
-    return 1;
-  return sp_backend_wait (proc, -1, raw, f);
-}
-
-void
-sp_child_halt (subproc_t *cmd)
-{
-  stop_proc (cmd->proc, cmd->opt.new_process_group, false, NULL, NULL);
-}
-
-void
-sp_child_stop (subproc_t *cmd)
-{
-  sp_fail_t f;
-  int raw;
-
-  if (cmd->proc == NULL)
-    return;
-  if (stop_proc (cmd->proc, cmd->opt.new_process_group, true, &raw, &f) != 1)
-    {
-      /* Nothing more can be done; do not wait on it again.  */
-      sp_backend_release (cmd->proc);
-      cmd->proc = NULL;
-      return;
-    }
-  reaped (cmd, raw);
-}
-
-/* Wait for the child until the deadline; stop it if that passes.  */
-static int
-wait_child (subproc_t *cmd)
-{
-  sp_fail_t f;
-  int raw;
-
-  if (cmd->reaped)
-    return 0;
-  if (cmd->proc == NULL)
-    return sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                     "command '%s' has no child to wait for",
-                     cmd->args.v[0]);
-  int r = sp_backend_wait (cmd->proc, sp_time_left (cmd), &raw, &f);
-  if (r < 0)
-    return sp_error_fail (cmd, &f);
-  if (r == 0)
-    {
-      sp_child_stop (cmd);
-      return sp_error (cmd, SUBPROC_ERR_TIMEOUT, ETIMEDOUT,
-                       "'%s' did not finish within %u ms and was stopped",
-                       cmd->args.v[0], cmd->timeout_ms);
-    }
-  reaped (cmd, raw);
-  return 0;
-}
+/* The child's status.  */
 
 /* The command line for messages, or the program's name.  */
 static char *
@@ -503,21 +399,6 @@ clear_sinks (subproc_t *cmd)
     }
 }
 
-/* A child that the last run could not reap (its wait failed: the
-   status was lost, or the system would not wait): let go of it, without
-   signalling a pid that may not be its own any more.  */
-static void
-forget_lost_child (subproc_t *cmd)
-{
-  if (cmd->proc == NULL)
-    return;
-  if (cmd->pid_given && !cmd->reaped)
-    sp_backend_disown (cmd->proc);
-  else
-    sp_backend_release (cmd->proc);
-  cmd->proc = NULL;
-}
-
 /* The start of subproc_run, subproc_run_async and subproc_exec.  A
    command runs again once the child of its previous run is reaped; a
    builder error stays and is reported, the previous run's error is
@@ -538,7 +419,7 @@ begin_run (subproc_t *cmd, enum sp_error_kind *before)
   if (sp_has_error (cmd))
     return sp_error_raise (cmd);
   sp_error_forget_run (cmd);
-  forget_lost_child (cmd);
+  sp_child_forget_lost (cmd);
   cmd->pid = 0;
   cmd->pid_given = false;
   cmd->reaped = false;
@@ -569,7 +450,7 @@ run_sync (subproc_t *cmd, int *status)
   if (sp_capture_wanted (cmd))
     ret = sp_capture_run (cmd);
   if (ret == 0)
-    ret = wait_child (cmd);
+    ret = sp_child_wait (cmd);
   else if (cmd->proc)
     sp_child_stop (cmd);
   cmd->state = SP_STATE_DONE;
@@ -663,7 +544,7 @@ wait_running (subproc_t *cmd, int *status)
   if (cmd->capture)
     ret = sp_capture_join_async (cmd, false);
   if (ret == 0)
-    ret = wait_child (cmd);
+    ret = sp_child_wait (cmd);
   else if (cmd->proc)
     sp_child_stop (cmd);
   cmd->state = SP_STATE_DONE;
@@ -797,17 +678,7 @@ subproc_free (subproc_t *cmd)
 
   if (cmd->capture)
     sp_capture_join_async (cmd, true);
-  if (cmd->proc && !cmd->reaped)
-    {
-      if (cmd->pid_given)
-        sp_backend_disown (cmd->proc);
-      else
-        sp_child_stop (cmd);
-      if (cmd->proc && cmd->pid_given)
-        cmd->proc = NULL;
-    }
-  if (cmd->proc)
-    sp_backend_release (cmd->proc);
+  sp_child_let_go (cmd);
   sp_capture_finish (cmd);
 
   /* Descriptors handed over with CLOSE_PARENT that no spawn closed, and
@@ -888,7 +759,7 @@ subproc_pid_abort (pid_t pid)
       return;
     }
   /* The process only: the caller has its pid, not its group.  */
-  stop_proc (proc, false, true, &raw, &f);
+  sp_proc_stop (proc, false, true, &raw, &f);
   sp_backend_release (proc);
   errno = saved;
 }
