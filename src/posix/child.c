@@ -70,15 +70,6 @@
 # include <grp.h>
 #endif
 
-/* A failure inside the setup: where and why.  */
-#define CHILD_FAIL(stage_out, s)                                            \
-  do                                                                        \
-    {                                                                       \
-      *(stage_out) = (s);                                                   \
-      return -1;                                                            \
-    }                                                                       \
-  while (0)
-
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
 void
 sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
@@ -669,8 +660,9 @@ apply_caps (uint64_t allowed)
 #endif /* SP_POSIX_LINUX */
 
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
-static int
-change_identity (const sp_spec_t *spec, sp_stage_t *stage)
+/* SP_STAGE_NONE, or the stage that failed.  */
+static sp_stage_t
+change_identity (const sp_spec_t *spec)
 {
   const sp_options_t *opt = spec->opt;
 #ifdef SP_POSIX_LINUX
@@ -685,67 +677,75 @@ change_identity (const sp_spec_t *spec, sp_stage_t *stage)
      allowed ones; only without it (an unprivileged parent) is
      PR_SET_KEEPCAPS needed for that.  */
   if (opt->clear_caps && drop_bounding_set (opt->allowed_caps, to_root))
-    CHILD_FAIL (stage, SP_STAGE_CAPS);
+    return SP_STAGE_CAPS;
   if (opt->clear_caps && lock_secure_bits (to_root, &bits) < 0)
-    CHILD_FAIL (stage, SP_STAGE_CAPS);
+    return SP_STAGE_CAPS;
   if (opt->set_uid && keep_caps && !bits
       && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0))
-    CHILD_FAIL (stage, SP_STAGE_CAPS);
+    return SP_STAGE_CAPS;
   if (spec->change_gid
       && syscall (SP_SYS_SETRESGID, spec->gid, spec->gid, spec->gid) < 0)
-    CHILD_FAIL (stage, SP_STAGE_SETGID);
+    return SP_STAGE_SETGID;
   if (spec->groups
       && syscall (SP_SYS_SETGROUPS, (size_t) spec->n_groups, spec->groups))
-    CHILD_FAIL (stage, SP_STAGE_SETGROUPS);
+    return SP_STAGE_SETGROUPS;
   if (opt->set_uid
       && syscall (SP_SYS_SETRESUID, opt->uid, opt->uid, opt->uid) < 0)
-    CHILD_FAIL (stage, SP_STAGE_SETUID);
+    return SP_STAGE_SETUID;
   if (opt->clear_caps && apply_caps (opt->allowed_caps) < 0)
-    CHILD_FAIL (stage, SP_STAGE_CAPS);
+    return SP_STAGE_CAPS;
   /* Per thread, not in the credentials: it leaves the parent's memory
      alone on the fast path too.  */
   if (opt->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    CHILD_FAIL (stage, SP_STAGE_NO_NEW_PRIVS);
+    return SP_STAGE_NO_NEW_PRIVS;
 #else
   /* No capabilities here; clear_caps has nothing to clear, and
      no_new_privs was refused before the spawn.  These run in a forked
-     child only (see sp_backend_spawn).  */
+     child only (see sp_posix_vm_ok).  */
   if (spec->change_gid && setgid (spec->gid) < 0)
-    CHILD_FAIL (stage, SP_STAGE_SETGID);
+    return SP_STAGE_SETGID;
 # ifdef HAVE_SETGROUPS
   if (spec->groups && setgroups (spec->n_groups, spec->groups) < 0)
-    CHILD_FAIL (stage, SP_STAGE_SETGROUPS);
+    return SP_STAGE_SETGROUPS;
 # endif
   if (opt->set_uid && setuid (opt->uid) < 0)
-    CHILD_FAIL (stage, SP_STAGE_SETUID);
+    return SP_STAGE_SETUID;
 #endif
-  return 0;
+  return SP_STAGE_NONE;
 }
 
+/* The child's setup, top to bottom in the order it must happen, and the
+   exec; every failure leaves through FAIL with STAGE saying where.  */
 /* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
-static int
-child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
+int
+sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage_out)
 {
   const sp_spec_t *spec = ctx->spec;
   const sp_options_t *opt = spec->opt;
+  const char *cwd = ctx->daemon ? "/" : opt->cwd;
+  int pid_fd = -1;
+  sp_stage_t stage;
 
-  if (!ctx->exec_mode)
+  if (!ctx->signals_last)
     reset_signals ();
 
   /* A daemon is in the session its intermediate made.  */
+  stage = SP_STAGE_SETSID;
   if (!ctx->daemon && opt->new_process_group && setpgid (0, 0) < 0)
-    CHILD_FAIL (stage, SP_STAGE_SETSID);
+    goto fail;
 
+  stage = SP_STAGE_DUP;
   if (arrange_stdio (ctx) < 0)
-    CHILD_FAIL (stage, SP_STAGE_DUP);
+    goto fail;
   if (!ctx->own_table)
     close_other_fds (ctx);
   for (size_t i = 0; i < ctx->n_keep; i++)
     if (ctx->keep_sorted[i] > 2 && clear_cloexec (ctx->keep_sorted[i]) < 0)
-      CHILD_FAIL (stage, SP_STAGE_DUP);
+      goto fail;
 
-  if (opt->pid_file && write_pid_file (opt->pid_file, pid_fd) < 0)
-    CHILD_FAIL (stage, SP_STAGE_PIDFILE);
+  stage = SP_STAGE_PIDFILE;
+  if (opt->pid_file && write_pid_file (opt->pid_file, &pid_fd) < 0)
+    goto fail;
   if (ctx->notify_fd >= 0)
     {
       /* The intermediate may exit now: the pid file is there.  */
@@ -757,11 +757,14 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
 
   if (opt->set_umask)
     umask ((mode_t) opt->umask);
+  stage = SP_STAGE_RLIMIT;
   if (set_limits (opt) < 0)
-    CHILD_FAIL (stage, SP_STAGE_RLIMIT);
+    goto fail;
 
-  /* Descriptors were closed before the hook, as libvirt does: what the
-     hook opens without close-on-exec is meant for the program.  */
+  /* The descriptors are closed before the hook, as libvirt does, so
+     that what the hook opens without close-on-exec reaches the
+     program.  */
+  stage = SP_STAGE_HOOK;
   if (opt->hook)
     {
       errno = 0;
@@ -769,15 +772,17 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
         {
           if (errno == 0)
             errno = ECANCELED;
-          CHILD_FAIL (stage, SP_STAGE_HOOK);
+          goto fail;
         }
     }
 
+  stage = SP_STAGE_HANDSHAKE;
   if (opt->handshake && handshake (ctx) < 0)
-    CHILD_FAIL (stage, SP_STAGE_HANDSHAKE);
+    goto fail;
 
-  if (change_identity (spec, stage) < 0)
-    return -1;
+  stage = change_identity (spec);
+  if (stage != SP_STAGE_NONE)
+    goto fail;
 
 #ifdef SP_POSIX_LINUX
   /* The kernel clears the death signal whenever the credentials change
@@ -785,44 +790,40 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
      signal of a daemon would fire as soon as its intermediate exits: it
      is meant to outlive its parent.  If the parent died before prctl
      took effect, no signal will ever come: check.  */
+  stage = SP_STAGE_PDEATHSIG;
   if (opt->kill_on_parent_exit && !ctx->daemon)
     {
       if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-        CHILD_FAIL (stage, SP_STAGE_PDEATHSIG);
+        goto fail;
       if (getppid () != ctx->parent_pid)
         {
           errno = ESRCH;
-          CHILD_FAIL (stage, SP_STAGE_PDEATHSIG);
+          goto fail;
         }
     }
 #endif
 
-  const char *cwd = ctx->daemon ? "/" : opt->cwd;
+  /* The directory is entered once the identity has changed, so that the
+     new user's permissions decide whether the child may enter it, not
+     those of a privileged parent.  */
+  stage = SP_STAGE_CHDIR;
   if (cwd && chdir (cwd) < 0)
-    CHILD_FAIL (stage, SP_STAGE_CHDIR);
+    goto fail;
 
   /* subproc_exec replaces the calling process: its handlers stay in
      place until the last moment, in case something above fails.  */
-  if (ctx->exec_mode)
+  if (ctx->signals_last)
     reset_signals ();
-  return 0;
-}
+  execve (spec->path, spec->argv, ctx->envp);
+  stage = SP_STAGE_EXEC;
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
-int
-sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage)
-{
-  int pid_fd = -1;
-
-  *stage = SP_STAGE_EXEC;
-  if (child_setup (ctx, &pid_fd, stage) == 0)
-    execve (ctx->spec->path, ctx->spec->argv, ctx->envp);
-
+fail:;
   int err = errno;
-  if (!ctx->exec_mode)
-    sp_posix_child_fail (ctx, *stage, err);
+  if (!ctx->fail_returns)
+    sp_posix_child_fail (ctx, stage, err);
   if (pid_fd >= 0)
     sp_posix_sys_close (pid_fd);
+  *stage_out = stage;
   errno = err;
   return -1;
 }

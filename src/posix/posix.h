@@ -39,7 +39,7 @@
    runs instrumented code and intercepted calls (sigaction,
    pthread_sigmask) on the state of the parent's thread, and corrupts it
    (lost locks, reports of races that are none).  A build with it spawns
-   every child with fork (spawn.c, fast_path_ok).  */
+   every child with fork (clone.c, sp_posix_vm_ok).  */
 #if defined __SANITIZE_THREAD__
 # define SP_POSIX_TSAN 1
 #elif defined __has_feature
@@ -87,7 +87,14 @@ typedef struct sp_posix_child
   int go_fd;               /* handshake: read end of "go", or -1 */
   int notify_fd;           /* daemon: write end towards the intermediate */
   pid_t parent_pid;        /* for the PR_SET_PDEATHSIG race */
-  bool exec_mode;          /* sp_backend_exec: no fork, return on error */
+  /* sp_posix_child_run returns a failure (with its stage) to its caller
+     instead of writing it to ERR_FD and exiting: subproc_exec, and the
+     memory report of the fast path.  */
+  bool fail_returns;
+  /* The signal dispositions are reset just before exec, not first:
+     subproc_exec keeps the caller's handlers in case the setup fails
+     (and the memory report's child, which returns like it, does too).  */
+  bool signals_last;
   bool daemon;             /* this is the daemon of a daemonize */
   bool own_table;          /* the child's descriptor table holds only 0, 1,
                               2 and close-on-exec ones of its own (spawn.c,
@@ -103,8 +110,48 @@ typedef struct sp_posix_report
 
 /* child.c.  Set up the child as CTX says and execute the program.  In a
    forked child this never returns (it _exits with 127 after reporting a
-   failure); in exec mode it returns -1 with *STAGE and errno.  */
+   failure); with CTX->fail_returns it returns -1 with *STAGE and
+   errno.  */
 int sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage);
+
+/* Does the child need the null device for one of 0, 1, 2?  */
+static inline bool
+sp_posix_needs_null (const sp_spec_t *spec)
+{
+  return spec->stdio[0] < 0 || spec->stdio[1] < 0 || spec->stdio[2] < 0;
+}
+
+/* clone.c.  The fast path, whose child shares our memory until it
+   executes or exits; the parent is suspended meanwhile.  The child only
+   writes the four report fields here.  */
+typedef struct sp_posix_vm
+{
+  sp_posix_child_t *ctx;
+  bool mem_report;         /* the child reports a failure in STAGE / ERR
+                              (CTX->fail_returns), not on the error pipe */
+  bool share_files;        /* cloned with CLONE_FILES (see clone.c) */
+  bool null_failed;        /* the retry could not open the null device */
+  volatile int ran;        /* the child writes 1 at once */
+  volatile int stage;      /* memory report: SP_STAGE_NONE, or where */
+  volatile int err;
+  volatile int no_unshare; /* the kernel cannot CLOSE_RANGE_UNSHARE */
+} sp_posix_vm_t;
+
+/* clone.c.  May SPEC's child take the fast path?  */
+bool sp_posix_vm_ok (const sp_spec_t *spec);
+
+/* clone.c.  Fill *VM for a fast spawn of SPEC set up in CTX: whether the
+   memory report can be trusted here and the child may share our
+   descriptor table.  */
+void sp_posix_vm_plan (sp_posix_vm_t *vm, sp_posix_child_t *ctx,
+                       const sp_spec_t *spec);
+
+/* clone.c.  Start the fast child of VM, all signals blocked: its pid,
+   and *PIDFD when the kernel gave one (else -1), or -1 with errno
+   (VM->null_failed: opening the null device failed).  A child that
+   could not unshare the descriptor table is reaped and started again
+   without sharing it.  */
+pid_t sp_posix_vm_spawn (sp_posix_vm_t *vm, int *pidfd);
 
 /* child.c.  Report a failure of the child and _exit (127).  */
 void sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)

@@ -4,18 +4,19 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Two ways to start a child, both running the same child code
- * (child.c):
+ * (child.c), behind one dispatcher (spawn_child):
  *
- *  - the fast path, clone (CLONE_VM | CLONE_VFORK) on a small stack of
- *    its own (vfork elsewhere): nothing of the parent's memory is copied,
- *    so the cost does not grow with the parent's size.  The parent is
- *    suspended until the child has executed or exited.
- *  - fork, for what cannot run in a child that shares the parent's
- *    memory and stops it: a pre-exec hook (the caller's code), a
- *    handshake (the child waits for the parent), a daemon (two forks),
- *    and a change of user or group id (it would make the parent itself
- *    not dumpable: see fast_path_ok).  It is sp_posix_fork, which runs
- *    no pthread_atfork handler.
+ *  - the fast path (spawn_fast), a child that shares the parent's
+ *    memory, made by clone.c, which keeps the rules for it: nothing of
+ *    the parent's memory is copied, so the cost does not grow with the
+ *    parent's size.  The parent is suspended until the child has
+ *    executed or exited.
+ *  - the fork path (spawn_fork), for what cannot run in a child that
+ *    shares the parent's memory and stops it: a pre-exec hook (the
+ *    caller's code), a handshake (the child waits for the parent), a
+ *    daemon (two forks), and a change of user or group id (it would make
+ *    the parent itself not dumpable: see sp_posix_vm_ok).  It is
+ *    sp_posix_fork, which runs no pthread_atfork handler.
  *
  * The child reports a failure (stage, errno) through a close-on-exec
  * pipe; end of file means exec succeeded.  The fast path does without
@@ -35,11 +36,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,17 +46,6 @@
 
 extern char **environ;
 
-#if defined __linux__ && defined HAVE_CLONE
-# define SP_SPAWN_CLONE 1
-# ifndef CLONE_PIDFD
-#  define CLONE_PIDFD 0x00001000
-# endif
-/* Enough for the child's frames: the largest is a 1 KiB directory
-   buffer.  */
-# define CLONE_STACK_SIZE (64 * 1024)
-#elif defined HAVE_VFORK
-# define SP_SPAWN_VFORK 1
-#endif
 
 /* ------------------------------------------------------------------ */
 /* Preparation.  */
@@ -243,13 +231,6 @@ cmp_int (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* Does the child need the null device for one of 0, 1, 2?  */
-static bool
-needs_null (const sp_spec_t *spec)
-{
-  return spec->stdio[0] < 0 || spec->stdio[1] < 0 || spec->stdio[2] < 0;
-}
-
 /* Fill CTX for SPEC: sorted keep list (*SORTED to free), and the null
    device when OPEN_NULL.  */
 static int
@@ -281,7 +262,7 @@ ctx_init (sp_posix_child_t *ctx, const sp_spec_t *spec, bool open_null,
       *sorted = s;
     }
 
-  if (open_null && needs_null (spec))
+  if (open_null && sp_posix_needs_null (spec))
     {
       ctx->null_fd = sp_posix_open_null ();
       if (ctx->null_fd < 0)
@@ -315,192 +296,224 @@ report_fail (sp_fail_t *f, int stage, int err)
 /* ------------------------------------------------------------------ */
 /* Spawning.  */
 
-#ifdef SP_SPAWN_CLONE
-/* What the parent and a CLONE_VM child share beyond the context: the
-   child's report when there is no error pipe.  */
-typedef struct fast_arg
+/* What one spawn holds until it is done, on either path.  */
+typedef struct spawn
 {
-  sp_posix_child_t *ctx;
-  bool share_files;       /* cloned with CLONE_FILES (see spawn_clone) */
-  volatile int ran;       /* the child writes 1 at once */
-  volatile int stage;     /* memory report: SP_STAGE_NONE, or where */
-  volatile int err;
-  volatile int no_unshare; /* the kernel cannot CLOSE_RANGE_UNSHARE */
-} fast_arg_t;
-
-/* 1 once a fast spawn has shown that the child shares our memory and
-   that clone returns after it executed or exited.  */
-static int vm_shared;
-
-/* 1 once close_range (CLOSE_RANGE_UNSHARE) has failed here (before Linux
-   5.9, or a seccomp filter): children then never share our table.  */
-static int no_unshare_here;
-
-/* Child stacks kept for the next spawns: mapping and unmapping one each
-   time costs more than the rest of the parent's side, and unmapping
-   stops every other thread of ours to flush its TLB.  A few, so that
-   threads spawning at once each find one.  */
-#define STACK_CACHE_SLOTS 4
-static void *stack_cache[STACK_CACHE_SLOTS];
-
-#ifndef CLOSE_RANGE_UNSHARE
-# define CLOSE_RANGE_UNSHARE (1U << 1)
-#endif
-
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
-static int
-clone_entry (void *arg)
-{
-  fast_arg_t *a = arg;
-  sp_posix_child_t ctx = *a->ctx;
-  sp_stage_t stage;
-  a->ran = 1;
-  if (a->share_files)
-    {
-      /* Still on the parent's descriptor table: touch nothing until this
-         child has its own, made of the parent's 0, 1 and 2 only.  */
-      if (syscall (SYS_close_range, 3U, ~0U, CLOSE_RANGE_UNSHARE) < 0)
-        {
-          a->no_unshare = 1;
-          _exit (127);
-        }
-      ctx.own_table = true;
-      if (needs_null (ctx.spec))
-        {
-          ctx.null_fd = sp_posix_sys_open ("/dev/null",
-                                           O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
-          if (ctx.null_fd < 0)
-            {
-              a->err = errno;
-              a->stage = SP_STAGE_DUP;
-              _exit (127);
-            }
-        }
-    }
-  sp_posix_child_run (&ctx, &stage);
-  /* Only in exec mode (the memory report) does child_run return.  */
-  a->err = errno ? errno : ENOEXEC;
-  a->stage = (int) stage;
-  _exit (127);
-}
-
-/* The fast path: returns the pid, *PIDFD when the kernel gave one.  */
-static pid_t
-spawn_clone (fast_arg_t *a, int *pidfd)
-{
-  void *stack = NULL;
-  for (int i = 0; i < STACK_CACHE_SLOTS && stack == NULL; i++)
-    stack = __atomic_exchange_n (&stack_cache[i], NULL, __ATOMIC_ACQUIRE);
-  if (stack == NULL)
-    stack = mmap (NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED)
-    return -1;
-  char *top = (char *) stack + CLONE_STACK_SIZE;
-  int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
-  if (a->share_files)
-    flags |= CLONE_FILES;
+  sp_posix_child_t ctx;
+  int *sorted;   /* the sorted keep list, to free */
+  int err_r;     /* read end of the error pipe, or -1 */
+  int ready_r;   /* handshake: read end of "ready", or -1 */
+  int go_w;      /* handshake: write end of "go", or -1 */
+  int pidfd;
   pid_t pid;
+} spawn_t;
 
-  /* CLONE_PIDFD (5.2) gives a pidfd with no window for pid reuse.
-     Older kernels ignore the flag or refuse it.  */
-  *pidfd = -1;
-  if (a->ctx->spec->may_signal)
-    {
-      pid = clone (clone_entry, top, flags | CLONE_PIDFD, a, pidfd);
-      if (pid < 0 && errno == EINVAL)
-        {
-          *pidfd = -1;
-          pid = clone (clone_entry, top, flags, a);
-        }
-    }
-  else
-    pid = clone (clone_entry, top, flags, a);
+static void
+spawn_init (spawn_t *s)
+{
+  memset (s, 0, sizeof *s);
+  s->err_r = s->ready_r = s->go_w = s->pidfd = -1;
+  s->ctx.null_fd = s->ctx.err_fd = s->ctx.ready_fd = s->ctx.go_fd = -1;
+  s->ctx.notify_fd = -1;
+}
+
+static void
+spawn_cleanup (spawn_t *s)
+{
+  close_fd (&s->err_r);
+  close_fd (&s->ready_r);
+  close_fd (&s->go_w);
+  close_fd (&s->ctx.err_fd);
+  close_fd (&s->ctx.ready_fd);
+  close_fd (&s->ctx.go_fd);
+  close_fd (&s->ctx.null_fd);
+  close_fd (&s->pidfd);
+  free (s->sorted);
+}
+
+/* Prepare the child's context; ERROR_PIPE: with the pipe on which it
+   reports a failure.  */
+static int
+spawn_begin (spawn_t *s, const sp_spec_t *spec, bool open_null,
+             bool error_pipe, sp_fail_t *f)
+{
+  int fds[2];
+
+  if (ctx_init (&s->ctx, spec, open_null, &s->sorted, f) < 0)
+    return -1;
+  if (spec->opt->kill_on_parent_exit)
+    s->ctx.parent_pid = getpid ();
+  if (!error_pipe)
+    return 0;
+  if (sp_posix_pipe (fds) < 0)
+    return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+  s->err_r = fds[0];
+  s->ctx.err_fd = fds[1];
+  return 0;
+}
+
+/* All signals are blocked around the fork so that no handler of the
+   parent's runs in the child before the child has reset them.  */
+static void
+block_signals (sigset_t *old)
+{
+  sigset_t all;
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, old);
+}
+
+/* The fork or clone returned PID (FORK_ERR its errno).  */
+static int
+spawn_started (spawn_t *s, pid_t pid, int fork_err, sp_fail_t *f)
+{
+  /* The child's ends: only the child needs them.  */
+  close_fd (&s->ctx.err_fd);
+  close_fd (&s->ctx.ready_fd);
+  close_fd (&s->ctx.go_fd);
+  if (pid < 0)
+    return sp_fail (f,
+                    fork_err == ENOMEM ? SUBPROC_ERR_NOMEM
+                                       : SUBPROC_ERR_SPAWN,
+                    fork_err, SP_STAGE_FORK, NULL);
+  s->pid = pid;
+  return 0;
+}
+
+/* Read the error pipe until the child has executed (end of file) or
+   reported a failure; a child that failed is reaped.  */
+static int
+spawn_await_exec (spawn_t *s, sp_fail_t *f)
+{
+  sp_posix_report_t rep;
+  int status;
+  int r = sp_posix_read_report (s->err_r, &rep);
   int err = errno;
-  /* The child is done with the stack: it executed or exited (or, not
-     sharing our memory, never used this copy).  Keep it for the next
-     spawn unless the cache is full.  */
-  for (int i = 0; stack != NULL && i < STACK_CACHE_SLOTS; i++)
+  close_fd (&s->err_r);
+  if (r == 0)
+    return 0;
+  /* Failed (or, r < 0, cannot tell: then make sure it did not run at
+     all).  */
+  if (r < 0)
+    kill (s->pid, SIGKILL);
+  sp_posix_waitpid (s->pid, &status, 0);
+  if (r < 0)
+    return sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_FORK, NULL);
+  return report_fail (f, rep.stage, rep.err);
+}
+
+/* The fast path (clone.c): clone or vfork, with the retry for a kernel
+   that cannot unshare the descriptor table, and the memory report once
+   it can be trusted.  */
+static int
+spawn_fast (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
+{
+  sp_posix_vm_t vm;
+  sigset_t old;
+  int status;
+
+  sp_posix_vm_plan (&vm, &s->ctx, spec);
+  /* Without the memory report, the report goes over a pipe: it works
+     whatever the kernel or a tool such as valgrind (which runs a
+     CLONE_VM child as a copy) makes of the fast path.  A child that
+     shares our table opens the null device itself.  */
+  if (spawn_begin (s, spec, !vm.share_files, !vm.mem_report, f) < 0)
+    return -1;
+  s->ctx.fail_returns = s->ctx.signals_last = vm.mem_report;
+
+  block_signals (&old);
+  pid_t pid = sp_posix_vm_spawn (&vm, &s->pidfd);
+  int fork_err = errno;
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (vm.null_failed)
+    return sp_fail (f, SUBPROC_ERR_SPAWN, fork_err, SP_STAGE_DUP,
+                    "/dev/null");
+  if (spawn_started (s, pid, fork_err, f) < 0)
+    return -1;
+  if (!vm.mem_report)
+    return spawn_await_exec (s, f);
+  if (vm.stage == SP_STAGE_NONE)
+    return 0;
+  sp_posix_waitpid (pid, &status, 0);
+  return report_fail (f, vm.stage, vm.err);
+}
+
+/* The fork path, for what cannot run in a child that shares our memory
+   and stops us: a pre-exec hook, a handshake, a daemon, a change of
+   identity (see sp_posix_vm_ok).  */
+static int
+spawn_fork (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
+{
+  int fds[2];
+  sigset_t old;
+
+  if (spawn_begin (s, spec, true, true, f) < 0)
+    return -1;
+  if (spec->opt->handshake)
     {
-      void *expected = NULL;
-      if (__atomic_compare_exchange_n (&stack_cache[i], &expected, stack,
-                                       false, __ATOMIC_RELEASE,
-                                       __ATOMIC_RELAXED))
-        stack = NULL;
+      if (sp_posix_pipe (fds) < 0)
+        return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+      s->ready_r = fds[0];
+      s->ctx.ready_fd = fds[1];
+      if (sp_posix_pipe (fds) < 0)
+        return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+      s->ctx.go_fd = fds[0];
+      s->go_w = fds[1];
     }
-  if (stack != NULL)
-    munmap (stack, CLONE_STACK_SIZE);
-  errno = err;
-  return pid;
+
+  block_signals (&old);
+  pid_t pid = sp_posix_fork ();
+  if (pid == 0)
+    {
+      sp_stage_t stage;
+      if (spec->opt->daemonize)
+        sp_posix_daemon_intermediate (&s->ctx);
+      sp_posix_child_run (&s->ctx, &stage);
+      _exit (127);
+    }
+  int fork_err = errno;
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (spawn_started (s, pid, fork_err, f) < 0)
+    return -1;
+  /* With a handshake the report is read by sp_backend_handshake_wait
+     and sp_backend_wait: the child is held before it executes.  */
+  if (!spec->opt->handshake)
+    return spawn_await_exec (s, f);
+  return 0;
 }
 
-/* Can a fast child share our descriptor table until it unshares it?
-   The kernel copies the whole table for a new process, and the child
-   then closes it: with thousands of descriptors open, that is most of
-   the spawn.  close_range (3, ~0U, CLOSE_RANGE_UNSHARE) instead gives
-   the child a table of its own holding only copies of 0, 1 and 2, and
-   costs the same whatever the parent has open.  A child can do that only
-   if it needs nothing else of ours: no descriptor to pass or to report
-   on, its stdio either ours under the same number or the null device,
-   which it opens itself.  Until it has its own table, the child touches
-   no descriptor, and its memory report (no error pipe) is all it
-   writes.  */
-static bool
-can_share_files (const sp_spec_t *spec, bool mem_report)
+/* Hand what a successful spawn holds to PROC.  */
+static void
+spawn_hand_over (spawn_t *s, const sp_spec_t *spec, sp_proc_t *proc)
 {
-  if (!mem_report || spec->n_keep_fds != 0
-      || __atomic_load_n (&no_unshare_here, __ATOMIC_RELAXED))
-    return false;
-  for (int i = 0; i < 3; i++)
-    if (spec->stdio[i] >= 0 && spec->stdio[i] != i)
-      return false;
-  return true;
-}
-#endif
-
-/* Can the child be started with the fast path?  */
-static bool
-fast_path_ok (const sp_spec_t *spec)
-{
-  if (spec->opt->hook || spec->opt->daemonize || spec->opt->handshake)
-    return false;
-#if defined SP_POSIX_TSAN
-  /* See SP_POSIX_TSAN in posix.h.  */
-  return false;
-#elif defined SP_SPAWN_CLONE
-  /* A child that changes its user or group id takes the fork path: the
-     kernel marks the memory of a process whose effective ids change as
-     not dumpable, and a CLONE_VM child's memory is ours, so we would
-     lose core dumps, our /proc/self would become root's and ptrace
-     would stop working.  Putting the flag back after the spawn would
-     not do: between the child's change and our restore another thread
-     could spawn and take "not dumpable" for how we were, and anything
-     that looked at us meanwhile would see the wrong flag.  Dropping
-     capabilities leaves the flag alone (the new sets are a subset of
-     the old), and so do the secure bits and no_new_privs, so
-     clear_caps and no_new_privs stay on the fast path.  */
-  return !spec->opt->set_uid && !spec->opt->set_gid;
-#elif defined SP_SPAWN_VFORK
-  /* Without raw system calls, changing identity in a child that shares
-     the parent's memory is not safe (see child.c).  */
-  return !spec->opt->set_uid && !spec->opt->set_gid;
-#else
-  return false;
-#endif
+  proc->pid = s->pid;
+  if (spec->opt->daemonize)
+    {
+      /* The intermediate has exited (the error pipe closed once the
+         daemon executed); its status is the command's.  */
+      int status;
+      if (sp_posix_waitpid (s->pid, &status, 0) < 0)
+        proc->lost_errno = errno;
+      else
+        {
+          proc->reaped = true;
+          proc->status = status;
+        }
+      return;
+    }
+  if (s->pidfd < 0 && spec->may_signal)
+    s->pidfd = sp_posix_pidfd_open (s->pid);
+  proc->pidfd = s->pidfd;
+  proc->err_fd = s->err_r;
+  proc->ready_fd = s->ready_r;
+  proc->go_fd = s->go_w;
+  s->pidfd = s->err_r = s->ready_r = s->go_w = -1;
 }
 
 static int
 spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
              sp_fail_t *f)
 {
-  sp_posix_child_t ctx;
-  int *sorted;
-  int err_r = -1, ready_r = -1, go_w = -1;
-  int fds[2];
-  int pidfd = -1;
-  int null_err = 0;
-  pid_t pid;
-  int ret = -1;
+  spawn_t s;
 
   *procp = NULL;
   sp_proc_t *proc = sp_calloc (1, sizeof *proc);
@@ -508,208 +521,17 @@ spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
     return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_NONE, NULL);
   proc->pidfd = proc->err_fd = proc->ready_fd = proc->go_fd = -1;
 
-  bool fast = fast_path_ok (spec);
-#ifdef SP_SPAWN_CLONE
-  fast_arg_t fa;
-  memset (&fa, 0, sizeof fa);
-  fa.ctx = &ctx;
-  /* The memory report: the child returns from sp_posix_child_run on
-     failure (exec mode) instead of writing to a pipe.  */
-  bool mem_report = fast && __atomic_load_n (&vm_shared, __ATOMIC_RELAXED);
-  fa.share_files = can_share_files (spec, mem_report);
-  bool open_null = !fa.share_files;
-#else
-  bool mem_report = false;
-  bool open_null = true;
-#endif
-
-  if (ctx_init (&ctx, spec, open_null, &sorted, f) < 0)
+  spawn_init (&s);
+  int ret = sp_posix_vm_ok (spec) ? spawn_fast (&s, spec, f)
+                                  : spawn_fork (&s, spec, f);
+  if (ret == 0)
     {
-      free (proc);
-      return -1;
+      spawn_hand_over (&s, spec, proc);
+      *procp = proc;
+      *pidp = s.pid;
+      proc = NULL;
     }
-  if (mem_report)
-    ctx.exec_mode = true;
-  /* Otherwise the report goes over a pipe: it works whatever the kernel
-     or a tool such as valgrind (which runs a CLONE_VM child as a copy)
-     makes of the fast path.  */
-  if (!mem_report)
-    {
-      if (sp_posix_pipe (fds) < 0)
-        {
-          sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
-          goto out;
-        }
-      err_r = fds[0];
-      ctx.err_fd = fds[1];
-    }
-  if (spec->opt->handshake)
-    {
-      if (sp_posix_pipe (fds) < 0)
-        {
-          sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
-          goto out;
-        }
-      ready_r = fds[0];
-      ctx.ready_fd = fds[1];
-      if (sp_posix_pipe (fds) < 0)
-        {
-          sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
-          goto out;
-        }
-      ctx.go_fd = fds[0];
-      go_w = fds[1];
-    }
-
-  sigset_t all, old;
-  sigfillset (&all);
-  if (spec->opt->kill_on_parent_exit)
-    ctx.parent_pid = getpid ();
-  pthread_sigmask (SIG_SETMASK, &all, &old);
-  if (fast)
-    {
-#if defined SP_SPAWN_CLONE
-      pid = spawn_clone (&fa, &pidfd);
-      /* The child wrote to our memory and is done with it by now: the
-         memory report can be trusted from now on.  */
-      if (pid > 0 && fa.ran && !mem_report)
-        __atomic_store_n (&vm_shared, 1, __ATOMIC_RELAXED);
-      if (pid > 0 && fa.share_files && fa.no_unshare)
-        {
-          /* The child exited without touching anything: again, the usual
-             way.  */
-          int status;
-          __atomic_store_n (&no_unshare_here, 1, __ATOMIC_RELAXED);
-          sp_posix_waitpid (pid, &status, 0);
-          close_fd (&pidfd);
-          fa.share_files = false;
-          fa.no_unshare = 0;
-          fa.stage = fa.err = 0;
-          if (needs_null (spec) && (ctx.null_fd = sp_posix_open_null ()) < 0)
-            {
-              null_err = errno;
-              pid = -1;
-            }
-          else
-            pid = spawn_clone (&fa, &pidfd);
-        }
-#elif defined SP_SPAWN_VFORK
-      pid = vfork ();
-      if (pid == 0)
-        {
-          sp_stage_t stage;
-          sp_posix_child_run (&ctx, &stage);
-          _exit (127);
-        }
-#else
-      pid = -1;
-      errno = ENOSYS;
-#endif
-    }
-  else
-    {
-      pid = sp_posix_fork ();
-      if (pid == 0)
-        {
-          sp_stage_t stage;
-          if (spec->opt->daemonize)
-            sp_posix_daemon_intermediate (&ctx);
-          sp_posix_child_run (&ctx, &stage);
-          _exit (127);
-        }
-    }
-  int fork_err = errno;
-  pthread_sigmask (SIG_SETMASK, &old, NULL);
-  if (null_err)
-    {
-      sp_fail (f, SUBPROC_ERR_SPAWN, null_err, SP_STAGE_DUP, "/dev/null");
-      goto out;
-    }
-
-  /* The child's ends: only the child needs them.  */
-  close_fd (&ctx.err_fd);
-  close_fd (&ctx.ready_fd);
-  close_fd (&ctx.go_fd);
-
-  if (pid < 0)
-    {
-      sp_fail (f, fork_err == ENOMEM ? SUBPROC_ERR_NOMEM : SUBPROC_ERR_SPAWN,
-               fork_err, SP_STAGE_FORK, NULL);
-      goto out;
-    }
-  proc->pid = pid;
-
-  int status;
-#ifdef SP_SPAWN_CLONE
-  if (mem_report && fa.stage != SP_STAGE_NONE)
-    {
-      sp_posix_waitpid (pid, &status, 0);
-      report_fail (f, fa.stage, fa.err);
-      goto out;
-    }
-#endif
-  if (!spec->opt->handshake && !mem_report)
-    {
-      sp_posix_report_t rep;
-      int r = sp_posix_read_report (err_r, &rep);
-      int err = errno;
-      close_fd (&err_r);
-      if (r != 0)
-        {
-          /* Failed (or, r < 0, cannot tell: then make sure it did not
-             run at all).  */
-          if (r < 0)
-            kill (pid, SIGKILL);
-          sp_posix_waitpid (pid, &status, 0);
-          if (r < 0)
-            sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_FORK, NULL);
-          else
-            report_fail (f, rep.stage, rep.err);
-          goto out;
-        }
-    }
-
-  if (spec->opt->daemonize)
-    {
-      /* The intermediate has exited (the error pipe closed once the
-         daemon executed); its status is the command's.  */
-      if (sp_posix_waitpid (pid, &status, 0) < 0)
-        {
-          proc->lost_errno = errno;
-        }
-      else
-        {
-          proc->reaped = true;
-          proc->status = status;
-        }
-    }
-  else
-    {
-      if (pidfd < 0 && spec->may_signal)
-        pidfd = sp_posix_pidfd_open (pid);
-      proc->pidfd = pidfd;
-      pidfd = -1;
-      proc->err_fd = err_r;
-      proc->ready_fd = ready_r;
-      proc->go_fd = go_w;
-      err_r = ready_r = go_w = -1;
-    }
-
-  *procp = proc;
-  *pidp = pid;
-  proc = NULL;
-  ret = 0;
-
-out:
-  close_fd (&err_r);
-  close_fd (&ready_r);
-  close_fd (&go_w);
-  close_fd (&ctx.err_fd);
-  close_fd (&ctx.ready_fd);
-  close_fd (&ctx.go_fd);
-  close_fd (&ctx.null_fd);
-  close_fd (&pidfd);
-  free (sorted);
+  spawn_cleanup (&s);
   free (proc);
   return ret;
 }
@@ -745,7 +567,7 @@ sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f)
       sp_posix_nocancel_end (cancel);
       return -1;
     }
-  ctx.exec_mode = true;
+  ctx.fail_returns = ctx.signals_last = true;
   ctx.parent_pid = getppid ();
 
   sp_posix_child_run (&ctx, &stage);
