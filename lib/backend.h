@@ -274,6 +274,11 @@ void sp_backend_disown (sp_proc_t *proc);
    one.  */
 int sp_backend_status_exited (int raw_status, int *value);
 
+/* For an abnormal end: is the value that sp_backend_status_exited gives
+   an exception code (Win32 NTSTATUS, 0xC0000000 and up), not a signal
+   number?  The front-end words the two differently.  */
+bool sp_backend_status_exception (int raw_status);
+
 /* The raw status of a process that exited normally with EXIT_CODE (what a
    dry run reports): POSIX the wait status of exit (EXIT_CODE), Win32 the
    code itself.  */

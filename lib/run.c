@@ -331,9 +331,10 @@ describe (const subproc_t *cmd)
   return sp_buf_steal (&b, NULL);
 }
 
-/* Word a failed exit.  RAW: the status; EXITED/VALUE: decoded.  */
+/* Word a failed exit.  EXITED/VALUE: the decoded status; EXCEPTION: VALUE
+   is an exception code, not a signal.  */
 static int
-status_error (subproc_t *cmd, bool exited, int value)
+status_error (subproc_t *cmd, bool exited, bool exception, int value)
 {
   char *line = describe (cmd);
   const char *name = line ? line : cmd->args.v[0];
@@ -348,7 +349,7 @@ status_error (subproc_t *cmd, bool exited, int value)
     ret = sp_error (cmd, SUBPROC_ERR_EXIT_STATUS, 0,
                     "child process (%s) exited with status %d%s%.*s", name,
                     value, sep, (int) err_len, err ? err : "");
-  else if ((unsigned int) value >= 0xC0000000u)
+  else if (exception)
     ret = sp_error (cmd, SUBPROC_ERR_SIGNALED, 0,
                     "child process (%s) terminated by exception 0x%08X%s%.*s",
                     name, (unsigned int) value, sep, (int) err_len,
@@ -374,7 +375,8 @@ finish_status (subproc_t *cmd, int raw, int *status)
       return 0;
     }
   if (!exited || (status == NULL && (cmd->raw_status ? raw : value) != 0))
-    return status_error (cmd, exited, value);
+    return status_error (cmd, exited, sp_backend_status_exception (raw),
+                         value);
   if (status)
     *status = value;
   return 0;
@@ -732,7 +734,7 @@ subproc_pid_wait (pid_t pid, int *status, bool raw)
   bool exited = sp_backend_status_exited (raw_status, &value) == 1;
   if (!exited)
     return sp_error_thread (SUBPROC_ERR_SIGNALED, 0,
-                            (unsigned int) value >= 0xC0000000u
+                            sp_backend_status_exception (raw_status)
                               ? "process %ld terminated by exception %#x"
                               : "process %ld killed by signal %d",
                             (long) pid, value);

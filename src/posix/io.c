@@ -295,14 +295,6 @@ sp_backend_write_all (int fd, const void *buf, size_t len)
   return 0;
 }
 
-int64_t
-sp_backend_now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------------ */
 /* The pump.  */
 

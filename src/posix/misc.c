@@ -1,4 +1,4 @@
-/* misc.c: program lookup, environment and strings, POSIX.
+/* misc.c: program lookup, environment, strings and clock, POSIX.
  *
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "posix.h"
@@ -171,4 +172,15 @@ sp_backend_check_string (const char *s, sp_fail_t *f)
   (void) s;
   (void) f;
   return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Clock.  */
+
+int64_t
+sp_backend_now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

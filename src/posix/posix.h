@@ -3,10 +3,18 @@
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * spawn.c starts children (parent side), child.c is everything that runs
- * in the child between fork and exec, wait.c reaps and signals, io.c is
- * the descriptor layer and the I/O pump, misc.c the rest (program lookup,
- * environment, clock, threads).
+ * Each contract function of lib/backend.h is in the file of the same
+ * name as on Win32 (src/win32/win32.h):
+ *
+ *   spawn.c   sp_backend_prepare, spec_release, spawn, exec: the
+ *             parent's side, a dispatcher over the fast path and fork
+ *   clone.c   the fast path: children that share the parent's memory
+ *   child.c   everything the child does between fork and exec
+ *   wait.c    waiting, signals, handing over by pid, the handshake,
+ *             status decoding
+ *   io.c      descriptors, payloads and the I/O pump
+ *   misc.c    program lookup, environment, strings, clock
+ *   thread.c  threads and cancellation
  */
 
 #ifndef SUBPROC_POSIX_H

@@ -645,6 +645,14 @@ sp_backend_status_exited (int raw_status, int *value)
   return 0;
 }
 
+bool
+sp_backend_status_exception (int raw_status)
+{
+  /* An abnormal end is a signal here.  */
+  (void) raw_status;
+  return false;
+}
+
 int
 sp_backend_status_encode (int exit_code)
 {

@@ -1,4 +1,4 @@
-/* spawn.c: finding programs and starting children on Win32.
+/* spawn.c: preparing and starting children on Win32.
  *
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -36,248 +36,60 @@
 #define CRT_FDEV 0x40
 
 /* ------------------------------------------------------------------ */
-/* Finding the program.  */
+/* Preparation.  */
 
-static bool
-is_sep (char c)
-{
-  return c == '\\' || c == '/';
-}
-
-/* Does NAME carry a directory part (a separator or a drive)?  */
-static bool
-has_dir (const char *name)
-{
-  if (strpbrk (name, "\\/") != NULL)
-    return true;
-  return ((name[0] >= 'A' && name[0] <= 'Z')
-          || (name[0] >= 'a' && name[0] <= 'z'))
-         && name[1] == ':';
-}
-
-/* Does the last component of NAME have an extension?  */
-static bool
-has_ext (const char *name)
-{
-  const char *base = name;
-  for (const char *p = name; *p; p++)
-    if (is_sep (*p) || (p == name + 1 && *p == ':'))
-      base = p + 1;
-  return strchr (base, '.') != NULL;
-}
-
-/* A ':' anywhere but after a drive letter names an alternate data stream
-   ("x.bat::$DATA"), which no extension check can see through; program
-   names never need one.  */
-static bool
-odd_colon (const char *name)
-{
-  size_t skip = 0;
-  if ((strncmp (name, "\\\\?\\", 4) == 0 || strncmp (name, "\\\\.\\", 4) == 0)
-      && name[4] != '\0')
-    skip = 4;
-  for (const char *p = name + skip; *p; p++)
-    if (*p == ':' && p != name + skip + 1)
-      return true;
-  return false;
-}
-
-enum found
-{
-  FOUND_NONE,
-  FOUND_FILE,
-  FOUND_OTHER,  /* exists, but cannot be run (a directory) */
-  FOUND_NOMEM   /* out of memory: not an answer */
-};
-
-static enum found
-probe (const char *path)
-{
-  uint16_t *w = sp_win32_to_utf16 (path);
-  if (w == NULL)
-    return errno == ENOMEM ? FOUND_NOMEM : FOUND_NONE;
-  DWORD attr = GetFileAttributesW (w);
-  free (w);
-  if (attr == INVALID_FILE_ATTRIBUTES)
-    return FOUND_NONE;
-  return attr & FILE_ATTRIBUTE_DIRECTORY ? FOUND_OTHER : FOUND_FILE;
-}
-
-/* Probe CAND (taken over).  1: a file, *PATH = CAND; 0: not one (a
-   directory sets *SAW_OTHER); -1: CAND is NULL (out of memory).  */
+/* Check the options that this platform cannot honour (uid, gid, umask,
+   rlimits but max_processes): 0 or -1 with *F
+   (SUBPROC_ERR_UNSUPPORTED).  */
 static int
-try_candidate (char *cand, bool *saw_other, char **path)
+check_spec (const sp_spec_t *spec, sp_fail_t *f)
 {
-  if (cand == NULL)
-    return -1;
-  enum found r = probe (cand);
-  if (r == FOUND_NOMEM)
-    {
-      free (cand);
-      return -1;
-    }
-  if (r == FOUND_FILE)
-    {
-      *path = cand;
-      return 1;
-    }
-  if (r == FOUND_OTHER)
-    *saw_other = true;
-  free (cand);
-  return 0;
-}
+  const char *what = NULL;
 
-/* Try PREFIX (DIR_LEN bytes of DIR, a separator if needed, then NAME) as
-   is when it has an extension, else with each extension of PATHEXT.
-   1: found, *PATH set; 0: not found; -1: out of memory.  */
-static int
-try_dir (const char *dir, size_t dir_len, const char *name,
-         const char *pathext, bool *saw_other, char **path)
-{
-  const char *sep = "";
-  if (dir_len > 0 && !is_sep (dir[dir_len - 1])
-      && !(dir_len == 2 && dir[1] == ':'))
-    sep = "\\";
-
-  if (has_ext (name))
-    return try_candidate (sp_aprintf ("%.*s%s%s", (int) dir_len, dir, sep,
-                                      name),
-                          saw_other, path);
-
-  for (const char *e = pathext; *e;)
-    {
-      size_t n = strcspn (e, ";");
-      if (n > 0)
-        {
-          int r = try_candidate (sp_aprintf ("%.*s%s%s%.*s", (int) dir_len,
-                                             dir, sep, name, (int) n, e),
-                                 saw_other, path);
-          if (r != 0)
-            return r;
-        }
-      e += n;
-      if (*e == ';')
-        e++;
-    }
-  return 0;
-}
-
-/* Make the found *PATH absolute against the parent's current directory,
-   as on POSIX: a relative program (or a relative entry of PATH) must
-   not be looked for again in the working directory set for the child,
-   which is what cmd.exe would do with a batch file's path.  0, or -1
-   when memory runs out; a path that cannot be made absolute is left as
-   it is.  */
-static int
-make_absolute (char **path)
-{
-  const char *p = *path;
-  if ((is_sep (p[0]) && is_sep (p[1]))
-      || (p[0] != '\0' && p[1] == ':' && is_sep (p[2])))
-    return 0;
-
-  uint16_t *w = sp_win32_to_utf16 (p);
-  if (w == NULL)
-    return errno == ENOMEM ? -1 : 0;
-  uint16_t *full = NULL;
-  char *result = NULL;
-  bool nomem = false;
-  DWORD need = GetFullPathNameW (w, 0, NULL, NULL);
-  if (need > 0)
-    {
-      full = sp_reallocarray (NULL, need, sizeof *full);
-      DWORD n = full ? GetFullPathNameW (w, need, full, NULL) : 0;
-      if (full == NULL)
-        nomem = true;
-      else if (n > 0 && n < need)
-        {
-          /* A directory name that is not valid UTF-16 cannot come back
-             as UTF-8: keep the relative path then.  */
-          result = sp_win32_to_utf8 (full, n);
-          nomem = result == NULL && errno == ENOMEM;
-        }
-    }
-  free (w);
-  free (full);
-  if (nomem)
-    {
-      errno = ENOMEM;
-      return -1;
-    }
-  if (result != NULL)
-    {
-      free (*path);
-      *path = result;
-    }
+  if (spec->opt->set_uid)
+    what = "uid";
+  else if (spec->opt->set_gid)
+    what = "gid";
+  else if (spec->opt->set_umask)
+    what = "umask";
+  else if (spec->opt->set_max_memlock)
+    what = "max_memlock";
+  else if (spec->opt->set_max_files)
+    what = "max_files";
+  else if (spec->opt->set_max_core)
+    what = "max_core_size";
+  else if (spec->opt->no_new_privs)
+    what = "no_new_privs";
+  else if (spec->opt->daemonize && spec->opt->set_max_processes)
+    /* The limit belongs to a job, and a daemon is in none.  */
+    what = "max_processes for a daemon";
+  if (what)
+    return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
+                    SP_STAGE_UNSUPPORTED, what);
   return 0;
 }
 
 int
-sp_backend_find_program (const char *bin, char **path, sp_fail_t *f)
+sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
 {
-  char *pathext = NULL, *search = NULL;
-  bool saw_other = false;
-  int r = 0;
-
-  *path = NULL;
-  if (*bin == '\0')
-    return sp_fail (f, SUBPROC_ERR_NOT_FOUND, ENOENT, SP_STAGE_LOOKUP, NULL);
-  if (odd_colon (bin))
-    return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_LOOKUP,
-                    "program name with ':'");
-
-  pathext = sp_backend_getenv ("PATHEXT");
-  if (pathext == NULL && errno == ENOMEM)
-    goto nomem;
-  const char *exts = pathext && *pathext ? pathext : ".COM;.EXE;.BAT;.CMD";
-
-  if (has_dir (bin))
-    r = try_dir ("", 0, bin, exts, &saw_other, path);
-  else
+  if (check_spec (spec, f) < 0)
+    return -1;
+  if (spec->opt->clear_caps)
     {
-      /* The parent's PATH, and nothing else: CreateProcessW would look
-         in the application's directory and the current one first, and
-         a program planted there must not win.  */
-      search = sp_backend_getenv ("PATH");
-      if (search == NULL && errno == ENOMEM)
-        goto nomem;
-      for (const char *d = search ? search : ""; *d && r == 0;)
-        {
-          size_t n = strcspn (d, ";");
-          const char *dir = d;
-          size_t len = n;
-          /* "C:\Program Files\x" is sometimes written in quotes.  */
-          if (len >= 2 && dir[0] == '"' && dir[len - 1] == '"')
-            {
-              dir++;
-              len -= 2;
-            }
-          if (len > 0)
-            r = try_dir (dir, len, bin, exts, &saw_other, path);
-          d += n;
-          if (*d == ';')
-            d++;
-        }
+      /* Ask now, so that an unsupported clear_caps is reported before
+         anything is created.  */
+      HANDLE token = sp_win32_restricted_token (f);
+      if (token == NULL)
+        return -1;
+      CloseHandle (token);
     }
-  if (r > 0 && make_absolute (path) < 0)
-    {
-      free (*path);
-      *path = NULL;
-      r = -1;
-    }
-  if (r < 0)
-    goto nomem;
-  free (pathext);
-  free (search);
-  if (r == 0)
-    return sp_fail (f, SUBPROC_ERR_NOT_FOUND, saw_other ? EACCES : ENOENT,
-                    SP_STAGE_LOOKUP, NULL);
   return 0;
+}
 
-nomem:
-  free (pathext);
-  free (search);
-  return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_LOOKUP, NULL);
+void
+sp_backend_spec_release (sp_spec_t *spec)
+{
+  (void) spec;
 }
 
 /* ------------------------------------------------------------------ */
@@ -626,7 +438,7 @@ setup_cmdline (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
   enum sp_win32_quote_status st;
   size_t limit = batch ? CMD_EXE_LINE_MAX : CMDLINE_MAX;
 
-  if (odd_colon (spec->path))
+  if (sp_win32_odd_colon (spec->path))
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_QUOTING,
                     "program name with ':'");
   if (batch)
@@ -909,7 +721,7 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
   memset (&si, 0, sizeof si);
   si.StartupInfo.cb = sizeof si;
 
-  if (sp_win32_check_spec (spec, f) < 0)
+  if (check_spec (spec, f) < 0)
     return -1;
   if (spec->opt->clear_caps)
     {

@@ -361,3 +361,27 @@ sp_backend_handshake_abandon (sp_proc_t *proc)
   if (proc->thread != NULL)
     stop (proc);
 }
+
+/* ------------------------------------------------------------------ */
+/* Status.  */
+
+bool
+sp_backend_status_exception (int raw_status)
+{
+  /* NTSTATUS error codes (0xC0000000 and up: access violation, stack
+     overflow, Ctrl+C, the library's own kill) mean an abnormal end.  */
+  return (unsigned int) raw_status >= 0xC0000000u;
+}
+
+int
+sp_backend_status_exited (int raw_status, int *value)
+{
+  *value = raw_status;
+  return sp_backend_status_exception (raw_status) ? 0 : 1;
+}
+
+int
+sp_backend_status_encode (int exit_code)
+{
+  return exit_code;
+}

@@ -3,10 +3,24 @@
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The first part (UTF-8 <-> UTF-16 and command-line quoting) is pure C
- * with no Windows headers, so that utf8.c and quote.c also build on
- * POSIX hosts for unit tests and fuzzing.  The second part needs
- * <windows.h> and is only seen by the Windows build.
+ * Each contract function of lib/backend.h is in the file of the same
+ * name as on POSIX (src/posix/posix.h):
+ *
+ *   spawn.c   sp_backend_prepare, spec_release, spawn, exec: the child
+ *             is created suspended (CreateProcessW), put in its job,
+ *             given its pid file
+ *   wait.c    waiting, termination, handing over by pid, the handshake,
+ *             status decoding
+ *   io.c      descriptors, payloads and the I/O pump (overlapped I/O)
+ *   misc.c    program lookup, environment, strings, clock, plus the
+ *             Win32 errors and the restricted token
+ *   thread.c  threads and cancellation
+ *   utf8.c, quote.c  UTF-8 <-> UTF-16 and command-line quoting
+ *
+ * The first part below (utf8.c, quote.c) is pure C with no Windows
+ * headers, so that those two files also build on POSIX hosts for unit
+ * tests and fuzzing.  The second part needs <windows.h> and is only seen
+ * by the Windows build.
  */
 
 #ifndef SUBPROC_WIN32_H
@@ -111,27 +125,27 @@ struct sp_proc
   struct sp_proc *next; /* in the table of disowned children */
 };
 
-/* The errno closest to the Win32 error ERR.  */
+/* misc.c.  The errno closest to the Win32 error ERR.  */
 int sp_win32_errno (DWORD err);
 
-/* sp_fail with the errno of GetLastError ().  */
+/* misc.c.  sp_fail with the errno of GetLastError ().  */
 int sp_win32_fail (sp_fail_t *f, int code, sp_stage_t stage,
                    const char *what);
 
-/* Check the options that this platform cannot honour (uid, gid, umask,
-   rlimits but max_processes, clear_caps where no restricted token can
-   be had): 0 or -1 with *F (SUBPROC_ERR_UNSUPPORTED).  */
-int sp_win32_check_spec (const sp_spec_t *spec, sp_fail_t *f);
+/* misc.c.  Does NAME hold a ':' anywhere but after a drive letter (an
+   alternate data stream, which program names never need)?  */
+bool sp_win32_odd_colon (const char *name);
 
-/* A restricted token for clear_caps: every privilege but
+/* misc.c.  A restricted token for clear_caps: every privilege but
    SeChangeNotifyPrivilege removed.  NULL with *F if the system does not
    provide one that really is restricted (Wine).  */
 HANDLE sp_win32_restricted_token (sp_fail_t *f);
 
-/* How many processes JOB holds now, or -1 if the system cannot say.  */
+/* wait.c.  How many processes JOB holds now, or -1 if the system cannot
+   say.  */
 long sp_win32_job_processes (HANDLE job);
 
-/* Close the handles of PROC and free it.  */
+/* wait.c.  Close the handles of PROC and free it.  */
 void sp_win32_proc_free (struct sp_proc *proc);
 
 /* The exit code used when the library stops a child: the NTSTATUS of a
