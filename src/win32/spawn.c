@@ -709,13 +709,141 @@ create_process (spawn_t *s, DWORD flags, STARTUPINFOEXW *si)
   return ok;
 }
 
+/* The child's working directory in S->cwd: the caller's, or for a
+   daemon without one the system drive's root, as "/" on POSIX.  */
+static int
+setup_cwd (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
+{
+  if (spec->opt->daemonize && spec->opt->cwd == NULL)
+    {
+      wchar_t sys[MAX_PATH];
+      UINT n = GetSystemDirectoryW (sys, MAX_PATH);
+      s->cwd = sp_calloc (4, sizeof *s->cwd);
+      if (s->cwd == NULL)
+        return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_CHDIR, NULL);
+      if (n >= 3 && sys[1] == L':')
+        {
+          s->cwd[0] = sys[0];
+          s->cwd[1] = L':';
+          s->cwd[2] = L'\\';
+        }
+      else
+        memcpy (s->cwd, L"C:\\", 4 * sizeof (wchar_t));
+    }
+  else if (spec->opt->cwd)
+    {
+      s->cwd = sp_win32_to_utf16 (spec->opt->cwd);
+      if (s->cwd == NULL)
+        return sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM
+                                           : SUBPROC_ERR_INVALID,
+                        errno, SP_STAGE_CHDIR, NULL);
+    }
+  return 0;
+}
+
+/* Create the child suspended, with the creation flags SPEC asks for.  */
+static int
+create_suspended (spawn_t *s, const sp_spec_t *spec, STARTUPINFOEXW *si,
+                  sp_fail_t *f)
+{
+  DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_SUSPENDED
+                | EXTENDED_STARTUPINFO_PRESENT;
+  if (spec->opt->new_process_group)
+    flags |= CREATE_NEW_PROCESS_GROUP;
+  if (spec->opt->daemonize)
+    flags |= DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP
+             | CREATE_BREAKAWAY_FROM_JOB;
+  else if (want_hidden_console ())
+    flags |= CREATE_NO_WINDOW;
+
+  for (;;)
+    {
+      if (create_process (s, flags, si))
+        return 0;
+      /* Our own job may forbid breaking away; a daemon then stays in
+         it, which is the best the system allows.  */
+      if ((flags & CREATE_BREAKAWAY_FROM_JOB)
+          && GetLastError () == ERROR_ACCESS_DENIED)
+        {
+          flags &= ~(DWORD) CREATE_BREAKAWAY_FROM_JOB;
+          continue;
+        }
+      memset (&s->pi, 0, sizeof s->pi);
+      DWORD err = GetLastError ();
+      sp_stage_t stage = SP_STAGE_EXEC;
+      int sys_errno = sp_win32_errno (err);
+      /* A bad working directory reads as ERROR_DIRECTORY (or "path not
+         found"); tell a missing one from one that is not a directory,
+         as chdir would.  */
+      if (s->cwd && (err == ERROR_DIRECTORY || err == ERROR_PATH_NOT_FOUND))
+        {
+          DWORD attr = GetFileAttributesW (s->cwd);
+          if (attr == INVALID_FILE_ATTRIBUTES)
+            {
+              stage = SP_STAGE_CHDIR;
+              sys_errno = ENOENT;
+            }
+          else if (!(attr & FILE_ATTRIBUTE_DIRECTORY))
+            {
+              stage = SP_STAGE_CHDIR;
+              sys_errno = ENOTDIR;
+            }
+        }
+      return sp_fail (f, SUBPROC_ERR_SPAWN, sys_errno, stage, NULL);
+    }
+}
+
+/* Let the child run (with a handshake: keep it suspended) and hand it
+   to a new proc in *PROC.  */
+static int
+start_child (spawn_t *s, const sp_spec_t *spec, sp_proc_t **proc,
+             sp_fail_t *f)
+{
+  sp_proc_t *p = sp_calloc (1, sizeof *p);
+  if (p == NULL)
+    return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_FORK, NULL);
+  if (!spec->opt->handshake || spec->opt->daemonize)
+    {
+      if (ResumeThread (s->pi.hThread) == (DWORD) -1)
+        {
+          sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_EXEC, NULL);
+          free (p);
+          return -1;
+        }
+      CloseHandle (s->pi.hThread);
+    }
+  else
+    p->thread = s->pi.hThread;
+  s->pi.hThread = NULL;
+
+  p->pid = s->pi.dwProcessId;
+  p->kill_on_close = spec->opt->kill_on_parent_exit;
+  if (spec->opt->daemonize)
+    {
+      /* There is no intermediate process on Windows; the caller sees the
+         one POSIX would have reaped: gone, with status 0.  */
+      CloseHandle (s->pi.hProcess);
+      p->reaped = true;
+      p->status = 0;
+    }
+  else
+    {
+      p->process = s->pi.hProcess;
+      p->job = s->job;
+      s->job = NULL;
+    }
+  s->pi.hProcess = NULL;
+
+  *proc = p;
+  return 0;
+}
+
 static int
 do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
           sp_fail_t *f)
 {
   spawn_t s;
   STARTUPINFOEXW si;
-  sp_proc_t *p = NULL;
 
   memset (&s, 0, sizeof s);
   memset (&si, 0, sizeof si);
@@ -742,37 +870,8 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
           goto fail;
         }
     }
-  if (spec->opt->daemonize && spec->opt->cwd == NULL)
-    {
-      /* The system drive's root, as "/" on POSIX.  */
-      wchar_t sys[MAX_PATH];
-      UINT n = GetSystemDirectoryW (sys, MAX_PATH);
-      s.cwd = sp_calloc (4, sizeof *s.cwd);
-      if (s.cwd == NULL)
-        {
-          sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_CHDIR, NULL);
-          goto fail;
-        }
-      if (n >= 3 && sys[1] == L':')
-        {
-          s.cwd[0] = sys[0];
-          s.cwd[1] = L':';
-          s.cwd[2] = L'\\';
-        }
-      else
-        memcpy (s.cwd, L"C:\\", 4 * sizeof (wchar_t));
-    }
-  else if (spec->opt->cwd)
-    {
-      s.cwd = sp_win32_to_utf16 (spec->opt->cwd);
-      if (s.cwd == NULL)
-        {
-          sp_fail (f, errno == ENOMEM ? SUBPROC_ERR_NOMEM
-                                      : SUBPROC_ERR_INVALID,
-                   errno, SP_STAGE_CHDIR, NULL);
-          goto fail;
-        }
-    }
+  if (setup_cwd (&s, spec, f) < 0)
+    goto fail;
   if (spec->opt->pid_file && open_pid_file (&s, spec, f) < 0)
     goto fail;
   if (setup_handles (&s, spec, &si, f) < 0)
@@ -780,52 +879,8 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
   if (!spec->opt->daemonize && setup_job (&s, spec, f) < 0)
     goto fail;
 
-  DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_SUSPENDED
-                | EXTENDED_STARTUPINFO_PRESENT;
-  if (spec->opt->new_process_group)
-    flags |= CREATE_NEW_PROCESS_GROUP;
-  if (spec->opt->daemonize)
-    flags |= DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP
-             | CREATE_BREAKAWAY_FROM_JOB;
-  else if (want_hidden_console ())
-    flags |= CREATE_NO_WINDOW;
-
-  for (;;)
-    {
-      if (create_process (&s, flags, &si))
-        break;
-      /* Our own job may forbid breaking away; a daemon then stays in
-         it, which is the best the system allows.  */
-      if ((flags & CREATE_BREAKAWAY_FROM_JOB)
-          && GetLastError () == ERROR_ACCESS_DENIED)
-        {
-          flags &= ~(DWORD) CREATE_BREAKAWAY_FROM_JOB;
-          continue;
-        }
-      memset (&s.pi, 0, sizeof s.pi);
-      DWORD err = GetLastError ();
-      sp_stage_t stage = SP_STAGE_EXEC;
-      int sys_errno = sp_win32_errno (err);
-      /* A bad working directory reads as ERROR_DIRECTORY (or "path not
-         found"); tell a missing one from one that is not a directory,
-         as chdir would.  */
-      if (s.cwd && (err == ERROR_DIRECTORY || err == ERROR_PATH_NOT_FOUND))
-        {
-          DWORD attr = GetFileAttributesW (s.cwd);
-          if (attr == INVALID_FILE_ATTRIBUTES)
-            {
-              stage = SP_STAGE_CHDIR;
-              sys_errno = ENOENT;
-            }
-          else if (!(attr & FILE_ATTRIBUTE_DIRECTORY))
-            {
-              stage = SP_STAGE_CHDIR;
-              sys_errno = ENOTDIR;
-            }
-        }
-      sp_fail (f, SUBPROC_ERR_SPAWN, sys_errno, stage, NULL);
-      goto fail;
-    }
+  if (create_suspended (&s, spec, &si, f) < 0)
+    goto fail;
 
   if (s.job && !AssignProcessToJobObject (s.job, s.pi.hProcess))
     {
@@ -853,48 +908,11 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
   if (s.pid_file && write_pid_file (&s, spec, s.pi.dwProcessId, f) < 0)
     goto fail;
 
-  p = sp_calloc (1, sizeof *p);
-  if (p == NULL)
-    {
-      sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_FORK, NULL);
-      goto fail;
-    }
-  if (!spec->opt->handshake || spec->opt->daemonize)
-    {
-      if (ResumeThread (s.pi.hThread) == (DWORD) -1)
-        {
-          sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_EXEC, NULL);
-          free (p);
-          goto fail;
-        }
-      CloseHandle (s.pi.hThread);
-    }
-  else
-    p->thread = s.pi.hThread;
-  s.pi.hThread = NULL;
-
-  p->pid = s.pi.dwProcessId;
-  p->kill_on_close = spec->opt->kill_on_parent_exit;
-  if (spec->opt->daemonize)
-    {
-      /* There is no intermediate process on Windows; the caller sees the
-         one POSIX would have reaped: gone, with status 0.  */
-      CloseHandle (s.pi.hProcess);
-      p->reaped = true;
-      p->status = 0;
-    }
-  else
-    {
-      p->process = s.pi.hProcess;
-      p->job = s.job;
-      s.job = NULL;
-    }
-  s.pi.hProcess = NULL;
-
+  if (start_child (&s, spec, proc, f) < 0)
+    goto fail;
   spawn_cleanup (&s, false);
-  *proc = p;
   if (pid)
-    *pid = (pid_t) p->pid;
+    *pid = (pid_t) (*proc)->pid;
   return 0;
 
 fail:
