@@ -30,7 +30,8 @@
  * WNOWAIT: a child that someone else reaped is lost and is not
  * signalled).  So the id of a child, or of the group it leads, is never
  * signalled once the child is gone: the final SIGKILL to a group is sent
- * while its leader is still an unreaped zombie (lib/run.c, stop_proc).
+ * while its leader is still an unreaped zombie (lib/lifecycle.c,
+ * sp_proc_stop).
  */
 
 #include <config.h>
