@@ -89,6 +89,7 @@ dist_man3_MANS = \
 	doc/man/subproc_set_uid.3 \
 	doc/man/subproc_set_umask.3 \
 	doc/man/subproc_set_working_directory.3 \
+	doc/man/subproc_stage_name.3 \
 	doc/man/subproc_strerror.3 \
 	doc/man/subproc_t.3 \
 	doc/man/subproc_to_string.3 \

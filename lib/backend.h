@@ -55,38 +55,15 @@ unsigned long sp_alloc_count (void);
 /* Failures.  A backend fills one of these; the front-end turns it into the
    command's error, naming the stage.  */
 
+/* The stages: SUBPROC_STAGE_TABLE (lib/subproc.h) under shorter names,
+   SP_STAGE_CHDIR having the value of SUBPROC_STAGE_CHDIR.  JOB, TOKEN,
+   ENCODING and QUOTING happen on Win32 only; UNSUPPORTED is an option
+   this platform cannot honour.  */
 typedef enum sp_stage
 {
-  SP_STAGE_NONE = 0,
-  SP_STAGE_LOOKUP,     /* finding the program */
-  SP_STAGE_PIPE,       /* making a pipe */
-  SP_STAGE_FORK,       /* fork / vfork / clone / CreateProcess */
-  SP_STAGE_DUP,        /* arranging descriptors 0, 1, 2 and passed ones */
-  SP_STAGE_CLOSE_FDS,  /* closing the other descriptors */
-  SP_STAGE_SIGNALS,    /* resetting signal dispositions and mask */
-  SP_STAGE_SETSID,     /* setsid / setpgid */
-  SP_STAGE_PDEATHSIG,  /* kill on parent exit */
-  SP_STAGE_UMASK,
-  SP_STAGE_RLIMIT,
-  SP_STAGE_HOOK,       /* the pre-exec hook returned non-zero */
-  SP_STAGE_HANDSHAKE,
-  SP_STAGE_SETGROUPS,
-  SP_STAGE_SETGID,
-  SP_STAGE_SETUID,
-  SP_STAGE_USER,       /* looking up the user of set_uid (its groups) */
-  SP_STAGE_CAPS,
-  SP_STAGE_NO_NEW_PRIVS,
-  SP_STAGE_CHDIR,
-  SP_STAGE_PIDFILE,
-  SP_STAGE_EXEC,
-  SP_STAGE_WAIT,
-  SP_STAGE_KILL,
-  SP_STAGE_IO,
-  SP_STAGE_JOB,        /* Win32 job object */
-  SP_STAGE_TOKEN,      /* Win32 restricted token */
-  SP_STAGE_ENCODING,   /* invalid UTF-8 (Win32) */
-  SP_STAGE_QUOTING,    /* an argument that cannot be passed (Win32 batch) */
-  SP_STAGE_UNSUPPORTED /* an option this platform cannot honour */
+#define SP_STAGE_ENUM_(name, value, text) SP_STAGE_##name = value,
+  SUBPROC_STAGE_TABLE (SP_STAGE_ENUM_)
+#undef SP_STAGE_ENUM_
 } sp_stage_t;
 
 typedef struct sp_fail

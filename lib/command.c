@@ -19,21 +19,23 @@
 
 #include "internal.h"
 
-/* True when CMD may be changed; records misuse otherwise.  */
-static bool
-building (subproc_t *cmd)
+bool
+sp_building (subproc_t *cmd, const char *func)
 {
   if (sp_has_error (cmd))
     return false;
   if (cmd->state == SP_STATE_RUNNING)
     {
       sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                "cannot change command '%s' while its child is running",
-                cmd->args.v[0]);
+                "%s: cannot change command '%s' while its child is running",
+                func, cmd->args.v[0]);
       return false;
     }
   return true;
 }
+
+/* The builder call's own guard, naming it.  */
+#define building(cmd) sp_building (cmd, __func__)
 
 /* Record that WHAT got a NULL string; false.  */
 static bool
@@ -104,12 +106,12 @@ subproc_new (const char *bin)
       return NULL;
     }
   if (bin == NULL)
-    null_arg (cmd, "subproc_new");
+    null_arg (cmd, __func__);
   else if (*bin == '\0')
-    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-              "subproc_new: empty program name");
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: empty program name",
+              __func__);
   else
-    good_string (cmd, bin, "subproc_new");
+    good_string (cmd, bin, __func__);
   return cmd;
 }
 
@@ -152,7 +154,7 @@ subproc_add_arg (subproc_t *cmd, const char *arg)
 {
   if (!building (cmd))
     return;
-  if (!good_string (cmd, arg, "subproc_add_arg"))
+  if (!good_string (cmd, arg, __func__))
     return;
   if (sp_strv_push_dup (&cmd->args, arg) < 0)
     sp_error_nomem (cmd);
@@ -165,11 +167,10 @@ subproc_add_arg_pair (subproc_t *cmd, const char *name, const char *value)
     return;
   if (name == NULL || value == NULL)
     {
-      null_arg (cmd, "subproc_add_arg_pair");
+      null_arg (cmd, __func__);
       return;
     }
-  add_arg_owned (cmd, sp_aprintf ("%s=%s", name, value),
-                 "subproc_add_arg_pair");
+  add_arg_owned (cmd, sp_aprintf ("%s=%s", name, value), __func__);
 }
 
 void
@@ -179,7 +180,7 @@ subproc_add_arg_format (subproc_t *cmd, const char *fmt, ...)
     return;
   if (fmt == NULL)
     {
-      null_arg (cmd, "subproc_add_arg_format");
+      null_arg (cmd, __func__);
       return;
     }
   va_list ap;
@@ -188,11 +189,11 @@ subproc_add_arg_format (subproc_t *cmd, const char *fmt, ...)
   va_end (ap);
   if (arg == NULL && errno != ENOMEM)
     {
-      sp_error (cmd, SUBPROC_ERR_INVALID, errno,
-                "subproc_add_arg_format: cannot format '%s'", fmt);
+      sp_error (cmd, SUBPROC_ERR_INVALID, errno, "%s: cannot format '%s'",
+                __func__, fmt);
       return;
     }
-  add_arg_owned (cmd, arg, "subproc_add_arg_format");
+  add_arg_owned (cmd, arg, __func__);
 }
 
 void
@@ -202,7 +203,7 @@ subproc_add_arg_set (subproc_t *cmd, const char *const *args)
     return;
   if (args == NULL)
     {
-      null_arg (cmd, "subproc_add_arg_set");
+      null_arg (cmd, __func__);
       return;
     }
   for (; *args; args++)
@@ -255,7 +256,7 @@ void
 subproc_set_pid_file (subproc_t *cmd, const char *path)
 {
   if (building (cmd))
-    set_string (cmd, &cmd->pid_file, path, "subproc_set_pid_file");
+    set_string (cmd, &cmd->pid_file, path, __func__);
 }
 
 void
@@ -266,12 +267,12 @@ subproc_set_working_directory (subproc_t *cmd, const char *dir)
   if (cmd->cwd)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_working_directory: the working directory of "
+                "%s: the working directory of "
                 "'%s' is already set",
-                cmd->args.v[0]);
+                __func__, cmd->args.v[0]);
       return;
     }
-  set_string (cmd, &cmd->cwd, dir, "subproc_set_working_directory");
+  set_string (cmd, &cmd->cwd, dir, __func__);
 }
 
 void
@@ -289,7 +290,7 @@ subproc_allow_cap (subproc_t *cmd, int cap)
   if (cap < 0 || cap > 63)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_allow_cap: no capability number %d", cap);
+                "%s: no capability number %d", __func__, cap);
       return;
     }
   cmd->allowed_caps |= UINT64_C (1) << cap;
@@ -309,8 +310,8 @@ subproc_set_uid (subproc_t *cmd, subproc_uid_t uid)
     return;
   if (uid == (subproc_uid_t) -1)
     {
-      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_uid: -1 is not a user id");
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: -1 is not a user id",
+                __func__);
       return;
     }
   cmd->set_uid = true;
@@ -324,8 +325,8 @@ subproc_set_gid (subproc_t *cmd, subproc_gid_t gid)
     return;
   if (gid == (subproc_gid_t) -1)
     {
-      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_gid: -1 is not a group id");
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: -1 is not a group id",
+                __func__);
       return;
     }
   cmd->set_gid = true;
@@ -340,7 +341,7 @@ subproc_set_umask (subproc_t *cmd, int mask)
   if (mask < 0 || mask > 0777)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_umask: %#o is not a file mode mask", mask);
+                "%s: %#o is not a file mode mask", __func__, mask);
       return;
     }
   cmd->set_umask = true;
@@ -419,14 +420,13 @@ subproc_set_pre_exec_hook (subproc_t *cmd, int (*hook) (void *opaque),
     return;
   if (hook == NULL)
     {
-      null_arg (cmd, "subproc_set_pre_exec_hook");
+      null_arg (cmd, __func__);
       return;
     }
   if (cmd->hook)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_pre_exec_hook: '%s' has a hook already",
-                cmd->args.v[0]);
+                "%s: '%s' has a hook already", __func__, cmd->args.v[0]);
       return;
     }
   cmd->hook = hook;
@@ -508,16 +508,16 @@ subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
       return;
     }
   if (flags & ~(unsigned int) SUBPROC_PASS_FD_CLOSE_PARENT)
-    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-              "subproc_pass_fd: unknown flags %#x", flags);
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: unknown flags %#x",
+              __func__, flags);
   else if (fd <= 2)
     sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-              "subproc_pass_fd: descriptor %d cannot be passed (use "
+              "%s: descriptor %d cannot be passed (use "
               "subproc_set_input_fd / output_fd / error_fd for 0, 1, 2)",
-              fd);
+              __func__, fd);
   else if (!sp_backend_fd_is_open (fd))
-    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
-              "subproc_pass_fd: descriptor %d is not open", fd);
+    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF, "%s: descriptor %d is not open",
+              __func__, fd);
   else if (add_pass_fd (cmd, fd, flags) == 0)
     return;
   else
@@ -539,11 +539,10 @@ subproc_set_input_fd (subproc_t *cmd, int fd)
     return;
   if (has_input (cmd))
     sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-              "subproc_set_input_fd: '%s' has an input already",
-              cmd->args.v[0]);
+              "%s: '%s' has an input already", __func__, cmd->args.v[0]);
   else if (fd < 0 || !sp_backend_fd_is_open (fd))
-    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
-              "subproc_set_input_fd: descriptor %d is not open", fd);
+    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF, "%s: descriptor %d is not open",
+              __func__, fd);
   else
     cmd->input_fd = fd;
 }
@@ -570,9 +569,8 @@ subproc_set_output_fd (subproc_t *cmd, int *fd)
   if (!building (cmd))
     return;
   if (fd == NULL)
-    null_arg (cmd, "subproc_set_output_fd");
-  else if (output_free (cmd, &cmd->output_fd, &cmd->output,
-                        "subproc_set_output_fd"))
+    null_arg (cmd, __func__);
+  else if (output_free (cmd, &cmd->output_fd, &cmd->output, __func__))
     cmd->output_fd = fd;
 }
 
@@ -582,9 +580,8 @@ subproc_set_error_fd (subproc_t *cmd, int *fd)
   if (!building (cmd))
     return;
   if (fd == NULL)
-    null_arg (cmd, "subproc_set_error_fd");
-  else if (output_free (cmd, &cmd->error_fd, &cmd->errbuf,
-                        "subproc_set_error_fd"))
+    null_arg (cmd, __func__);
+  else if (output_free (cmd, &cmd->error_fd, &cmd->errbuf, __func__))
     cmd->error_fd = fd;
 }
 
@@ -601,7 +598,7 @@ subproc_nonblocking_fds (subproc_t *cmd)
 static void
 set_input (subproc_t *cmd, const void *data, size_t len, const char *func)
 {
-  if (!building (cmd))
+  if (!sp_building (cmd, func))
     return;
   if (data == NULL && len != 0)
     {
@@ -628,16 +625,16 @@ subproc_set_input_buffer (subproc_t *cmd, const char *str)
   if (str == NULL)
     {
       if (building (cmd))
-        null_arg (cmd, "subproc_set_input_buffer");
+        null_arg (cmd, __func__);
       return;
     }
-  set_input (cmd, str, strlen (str), "subproc_set_input_buffer");
+  set_input (cmd, str, strlen (str), __func__);
 }
 
 void
 subproc_set_input_bytes (subproc_t *cmd, const void *data, size_t len)
 {
-  set_input (cmd, data, len, "subproc_set_input_bytes");
+  set_input (cmd, data, len, __func__);
 }
 
 static void
@@ -650,7 +647,7 @@ set_sink (subproc_t *cmd, int *const *stream_fd, sp_sink_t *sink, char **buf,
     *buf = NULL;
   if (len)
     *len = 0;
-  if (!building (cmd))
+  if (!sp_building (cmd, func))
     return;
   if (buf == NULL)
     null_arg (cmd, func);
@@ -664,15 +661,15 @@ set_sink (subproc_t *cmd, int *const *stream_fd, sp_sink_t *sink, char **buf,
 void
 subproc_set_output_buffer (subproc_t *cmd, char **buf)
 {
-  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL,
-            buf, NULL, "subproc_set_output_buffer");
+  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL, buf,
+            NULL, __func__);
 }
 
 void
 subproc_set_error_buffer (subproc_t *cmd, char **buf)
 {
   set_sink (cmd, cmd ? &cmd->error_fd : NULL, cmd ? &cmd->errbuf : NULL, buf,
-            NULL, "subproc_set_error_buffer");
+            NULL, __func__);
 }
 
 void
@@ -683,11 +680,11 @@ subproc_set_output_bytes (subproc_t *cmd, char **buf, size_t *len)
       if (buf)
         *buf = NULL;
       if (building (cmd))
-        null_arg (cmd, "subproc_set_output_bytes");
+        null_arg (cmd, __func__);
       return;
     }
-  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL,
-            buf, len, "subproc_set_output_bytes");
+  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL, buf,
+            len, __func__);
 }
 
 void
@@ -698,11 +695,11 @@ subproc_set_error_bytes (subproc_t *cmd, char **buf, size_t *len)
       if (buf)
         *buf = NULL;
       if (building (cmd))
-        null_arg (cmd, "subproc_set_error_bytes");
+        null_arg (cmd, __func__);
       return;
     }
   set_sink (cmd, cmd ? &cmd->error_fd : NULL, cmd ? &cmd->errbuf : NULL, buf,
-            len, "subproc_set_error_bytes");
+            len, __func__);
 }
 
 int
@@ -712,7 +709,7 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
     return -1;
   if (data == NULL && len != 0)
     {
-      null_arg (cmd, "subproc_set_send_buffer");
+      null_arg (cmd, __func__);
       return -1;
     }
 
@@ -731,7 +728,7 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
     {
       sp_backend_payload_free (&copy);
       return sp_error (cmd, f.code, f.sys_errno,
-                       "subproc_set_send_buffer: cannot create a pipe: %s",
+                       "%s: cannot create a pipe: %s", __func__,
                        strerror (f.sys_errno));
     }
   /* The read end goes to the child under its own number and is closed in

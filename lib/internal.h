@@ -205,6 +205,13 @@ bool sp_log_enabled (void);
 const char *sp_stage_name (sp_stage_t stage);
 
 /* ------------------------------------------------------------------ */
+/* lib/command.c */
+
+/* True when CMD may take a builder call: it has no builder error and no
+   child running (then FUNC, the call, records SUBPROC_ERR_STATE).  */
+bool sp_building (subproc_t *cmd, const char *func);
+
+/* ------------------------------------------------------------------ */
 /* lib/strings.c: vectors and buffers */
 
 int sp_strv_push (sp_strv_t *v, char *s);   /* takes S; -1 on ENOMEM */

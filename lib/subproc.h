@@ -121,6 +121,50 @@ enum subproc_error_code
 #undef SUBPROC_ERR_ENUM_
 };
 
+/* The steps of a run that can fail, for the stage of subproc_error_t.
+   One list makes the enum, subproc_stage_name() and the wording that
+   messages use for each step ("cannot run 'x': changing directory
+   failed"), so they never drift apart.  The numbers are part of the ABI;
+   new steps are added at the end.  */
+#define SUBPROC_STAGE_TABLE(X)                                              \
+  X (NONE, 0, "spawning")                                                   \
+  X (LOOKUP, 1, "looking up the program")                                   \
+  X (PIPE, 2, "creating a pipe")                                            \
+  X (FORK, 3, "creating the process")                                       \
+  X (DUP, 4, "setting up descriptors")                                      \
+  X (CLOSE_FDS, 5, "closing descriptors")                                   \
+  X (SIGNALS, 6, "resetting signals")                                       \
+  X (SETSID, 7, "creating a session or process group")                      \
+  X (PDEATHSIG, 8, "arranging kill on parent exit")                         \
+  X (UMASK, 9, "setting the umask")                                         \
+  X (RLIMIT, 10, "setting resource limits")                                 \
+  X (HOOK, 11, "running the pre-exec hook")                                 \
+  X (HANDSHAKE, 12, "the handshake")                                        \
+  X (SETGROUPS, 13, "setting supplementary groups")                         \
+  X (SETGID, 14, "changing group id")                                       \
+  X (SETUID, 15, "changing user id")                                        \
+  X (USER, 16, "looking up the user")                                       \
+  X (CAPS, 17, "dropping capabilities")                                     \
+  X (NO_NEW_PRIVS, 18, "setting no_new_privs")                              \
+  X (CHDIR, 19, "changing directory")                                       \
+  X (PIDFILE, 20, "writing the pid file")                                   \
+  X (EXEC, 21, "executing")                                                 \
+  X (WAIT, 22, "waiting for the child")                                     \
+  X (KILL, 23, "stopping the child")                                        \
+  X (IO, 24, "child input/output")                                          \
+  X (JOB, 25, "setting up the job object")                                  \
+  X (TOKEN, 26, "making a restricted token")                                \
+  X (ENCODING, 27, "converting from UTF-8")                                 \
+  X (QUOTING, 28, "quoting an argument")                                    \
+  X (UNSUPPORTED, 29, "checking options")
+
+enum subproc_stage
+{
+#define SUBPROC_STAGE_ENUM_(name, value, text) SUBPROC_STAGE_##name = value,
+  SUBPROC_STAGE_TABLE (SUBPROC_STAGE_ENUM_)
+#undef SUBPROC_STAGE_ENUM_
+};
+
 /* A reported error.  The message names the command; for a failed exit it
    carries the status and, when stderr was captured, the captured text.
    The structure and its message belong to the library: the one of
@@ -133,6 +177,11 @@ typedef struct subproc_error
   int code;            /* enum subproc_error_code */
   int sys_errno;       /* errno, or the errno closest to GetLastError() */
   const char *message; /* never NULL */
+  int stage;           /* enum subproc_stage: the step of starting,
+                          feeding or waiting for the child that failed;
+                          SUBPROC_STAGE_NONE for every other error (a
+                          builder error, a misuse, a failed exit status,
+                          a timeout) (since 0.2.0) */
 } subproc_error_t;
 
 /* Flags for subproc_pass_fd.  */
@@ -539,6 +588,10 @@ SUBPROC_API const char *subproc_strerror (int code);
 
 /* The name of CODE ("SUBPROC_ERR_NOMEM"), or NULL for unknown codes.  */
 SUBPROC_API const char *subproc_error_name (int code);
+
+/* The name of STAGE ("SUBPROC_STAGE_CHDIR"), or NULL for unknown
+   stages.  */
+SUBPROC_API const char *subproc_stage_name (int stage);
 
 /* Call FUNC with every error at the moment it is reported.  Process-wide;
    FUNC NULL removes it.  */

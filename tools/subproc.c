@@ -1409,15 +1409,6 @@ struct outcome
   int tool_status;
 };
 
-/* Whether the failure ERR happened when executing the program itself,
-   rather than in one of the setup steps before it (changing directory,
-   identity, limits).  The library names the step in the message.  */
-static bool
-failed_at_exec (const subproc_error_t *err)
-{
-  return strstr (err->message, "': executing failed") != NULL;
-}
-
 static void
 interpret_failure (const subproc_error_t *err, struct outcome *r)
 {
@@ -1437,7 +1428,10 @@ interpret_failure (const subproc_error_t *err, struct outcome *r)
     case SUBPROC_ERR_SPAWN:
       if (err->sys_errno == ENOEXEC)
         r->tool_status = EXIT_CANNOT_RUN;
-      else if (failed_at_exec (err))
+      else if (err->stage == SUBPROC_STAGE_EXEC)
+        /* Executing the program itself failed, rather than one of the
+           setup steps before it (changing directory, identity,
+           limits).  */
         r->tool_status = err->sys_errno == ENOENT ? EXIT_NOT_FOUND
                                                   : EXIT_CANNOT_RUN;
       else
