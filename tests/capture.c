@@ -426,22 +426,22 @@ static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("capture");
-  TEST_CASE_WITH_LEAK_CHECK (s, seed_buffers);
-  TEST_CASE_WITH_LEAK_CHECK (s, empty_output_allocated);
-  TEST_CASE_WITH_LEAK_CHECK (s, interleaved);
-  TEST_CASE_WITH_LEAK_CHECK (s, binary_output);
-  TEST_CASE_WITH_LEAK_CHECK (s, binary_input);
-  TEST_CASE_WITH_LEAK_CHECK (s, big_three_ways);
-  TEST_CASE_WITH_LEAK_CHECK (s, child_closes_stdin);
-  TEST_CASE_WITH_LEAK_CHECK (s, timeout_writer);
-  TEST_CASE_WITH_LEAK_CHECK (s, grandchild_holds_pipe);
-  TEST_CASE_WITH_LEAK_CHECK (s, max_output);
-  TEST_CASE_WITH_LEAK_CHECK (s, max_output_huge_limit);
-  TEST_CASE_WITH_LEAK_CHECK (s, failed_exit_carries_stderr);
-  TEST_CASE_WITH_LEAK_CHECK (s, async_io);
-  TEST_CASE_WITH_LEAK_CHECK (s, async_io_handshake);
-  TEST_CASE_WITH_LEAK_CHECK (s, send_buffer);
-  TEST_CASE_WITH_LEAK_CHECK (s, uncaptured_logged);
+  TEST_CASE (s, seed_buffers);
+  TEST_CASE (s, empty_output_allocated);
+  TEST_CASE (s, interleaved);
+  TEST_CASE (s, binary_output);
+  TEST_CASE (s, binary_input);
+  TEST_CASE (s, big_three_ways);
+  TEST_CASE (s, child_closes_stdin);
+  TEST_CASE (s, timeout_writer);
+  TEST_CASE (s, grandchild_holds_pipe);
+  TEST_CASE (s, max_output);
+  TEST_CASE (s, max_output_huge_limit);
+  TEST_CASE (s, failed_exit_carries_stderr);
+  TEST_CASE (s, async_io);
+  TEST_CASE (s, async_io_handshake);
+  TEST_CASE (s, send_buffer);
+  TEST_CASE (s, uncaptured_logged);
   return s;
 }
 

@@ -565,17 +565,17 @@ static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("errors");
-  TEST_CASE_WITH_LEAK_CHECK (s, table);
-  TEST_CASE_WITH_LEAK_CHECK (s, null_command);
-  TEST_CASE_WITH_LEAK_CHECK (s, misuse);
-  TEST_CASE_WITH_LEAK_CHECK (s, first_error_wins);
-  TEST_CASE_WITH_LEAK_CHECK (s, state);
+  TEST_CASE (s, table);
+  TEST_CASE (s, null_command);
+  TEST_CASE (s, misuse);
+  TEST_CASE (s, first_error_wins);
+  TEST_CASE (s, state);
   TEST_CASE_WITH_TMPDIR (s, close_parent_once);
-  TEST_CASE_WITH_LEAK_CHECK (s, error_callback);
-  TEST_CASE_WITH_LEAK_CHECK (s, nomem);
-  TEST_CASE_WITH_LEAK_CHECK (s, stage_table);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, stage_of_start);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, stage_none);
+  TEST_CASE (s, error_callback);
+  TEST_CASE (s, nomem);
+  TEST_CASE (s, stage_table);
+  TEST_CASE_WITH_TMPDIR (s, stage_of_start);
+  TEST_CASE_WITH_TMPDIR (s, stage_none);
   return s;
 }
 

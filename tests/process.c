@@ -615,8 +615,8 @@ make_suite (void)
   BOTH_PATHS (s, group_leader_reaped_by_kernel);
   BOTH_PATHS (s, group_signals_while_leader_unreaped);
   BOTH_PATHS (s, kill_on_parent_exit);
-  TEST_CASE_WITH_LEAK_CHECK (s, exec);
-  TEST_CASE_WITH_LEAK_CHECK (s, handshake);
+  TEST_CASE (s, exec);
+  TEST_CASE (s, handshake);
   BOTH_PATHS (s, sigchld_ignored);
   return s;
 }

@@ -887,7 +887,7 @@ make_suite (void)
   Suite *s = suite_create ("rerun");
   BOTH_PATHS (s, run_twice);
   BOTH_PATHS (s, failed_run_not_sticky);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, hook_failure_not_sticky);
+  TEST_CASE_WITH_TMPDIR (s, hook_failure_not_sticky);
   BOTH_PATHS (s, run_while_running);
   BOTH_PATHS (s, rerun_after_abort);
   BOTH_PATHS (s, get_error_last_run);
@@ -900,12 +900,12 @@ make_suite (void)
 #ifndef _WIN32
   BOTH_PATHS (s, daemon_rerun);
 #endif
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, handshake_rerun);
+  TEST_CASE_WITH_TMPDIR (s, handshake_rerun);
 #ifndef _WIN32
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, handshake_failure_reaped);
+  TEST_CASE_WITH_TMPDIR (s, handshake_failure_reaped);
   BOTH_PATHS (s, rerun_after_lost_child);
 #endif
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, dry_run_rerun);
+  TEST_CASE_WITH_TMPDIR (s, dry_run_rerun);
   return s;
 }
 

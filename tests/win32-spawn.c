@@ -1066,7 +1066,7 @@ make_suite (void)
   TEST_CASE_WITH_TMPDIR (s, batch_trailing_backslash);
   TEST_CASE_WITH_TMPDIR (s, batch_found_through_path);
   TEST_CASE (s, batch_names);
-  TEST_CASE_WITH_LEAK_CHECK (s, unpassed_handle_not_inherited);
+  TEST_CASE (s, unpassed_handle_not_inherited);
   TEST_CASE (s, passed_fd_keeps_number);
   TEST_CASE (s, abort_kills_tree);
   TEST_CASE (s, timeout_kills_tree);

@@ -23,12 +23,4 @@ dist_man1_MANS = doc/subproc.1
 # The chapter about the command, @included by doc/libsubproc.texi.
 doc_libsubproc_TEXINFOS += doc/tool.texi
 
-# The suite runs the built command with the helper child as PROGRAM, on
-# every platform (under Wine for the Windows build).
-subproc_tests += tests/tool
-tests_tool_SOURCES = tests/tool.c
-
-# SUBPROC_TEST_TOOL: the command, for tests/tool.
-AM_TESTS_ENVIRONMENT += \
-	SUBPROC_TEST_TOOL='$(TEST_PATH_PREFIX)$(abs_top_builddir)/tools/subproc$(EXEEXT)'; \
-	export SUBPROC_TEST_TOOL;
+# Its suite, tests/tool, is registered in tests/local.mk with the others.
