@@ -79,7 +79,8 @@
     }                                                                       \
   while (0)
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 void
 sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
 {
@@ -96,7 +97,8 @@ sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
   _exit (127);
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static void
 reset_signals (void)
 {
@@ -118,7 +120,8 @@ reset_signals (void)
   sigprocmask (SIG_SETMASK, &empty, NULL);
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 clear_cloexec (int fd)
 {
@@ -130,7 +133,8 @@ clear_cloexec (int fd)
   return 0;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 arrange_stdio (const sp_posix_child_t *ctx)
 {
@@ -190,7 +194,8 @@ typedef struct kept
   size_t n_own;
 } kept_t;
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static void
 kept_init (kept_t *k, const sp_posix_child_t *ctx)
 {
@@ -212,7 +217,8 @@ kept_init (kept_t *k, const sp_posix_child_t *ctx)
       }
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static bool
 kept_has (const kept_t *k, int fd)
 {
@@ -234,7 +240,8 @@ kept_has (const kept_t *k, int fd)
   return false;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 kept_max (const kept_t *k)
 {
@@ -247,7 +254,8 @@ kept_max (const kept_t *k)
 }
 
 #if defined HAVE_CLOSE_RANGE || defined SYS_close_range
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 sys_close_range (unsigned int first, unsigned int last)
 {
@@ -262,7 +270,8 @@ sys_close_range (unsigned int first, unsigned int last)
    system calls whatever RLIMIT_NOFILE is.  -1 when the kernel lacks it
    (ENOSYS before 5.9, EINVAL on some seccomp filters); the caller falls
    back, and closing a descriptor twice is harmless here.  */
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 close_with_close_range (const kept_t *k)
 {
@@ -299,7 +308,8 @@ struct linux_dirent64
   char d_name[];
 };
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 close_with_proc (const kept_t *k)
 {
@@ -346,7 +356,8 @@ close_with_proc (const kept_t *k)
 }
 #endif
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static void
 close_with_poll (const kept_t *k)
 {
@@ -398,7 +409,8 @@ close_with_poll (const kept_t *k)
     }
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static void
 close_other_fds (const sp_posix_child_t *ctx)
 {
@@ -420,7 +432,8 @@ close_other_fds (const sp_posix_child_t *ctx)
    opening it, while others create and remove it in between.  */
 #define PID_FILE_TRIES 100
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 open_pid_file (const char *path)
 {
@@ -467,7 +480,8 @@ open_pid_file (const char *path)
   return -1;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 write_pid_file (const char *path, int *out)
 {
@@ -526,7 +540,8 @@ fail:;
   return -1;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 set_limit (int resource, unsigned long long value)
 {
@@ -535,7 +550,8 @@ set_limit (int resource, unsigned long long value)
   return setrlimit (resource, &rl);
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 set_limits (const sp_spec_t *spec)
 {
@@ -555,7 +571,8 @@ set_limits (const sp_spec_t *spec)
   return 0;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 handshake (const sp_posix_child_t *ctx)
 {
@@ -588,7 +605,8 @@ handshake (const sp_posix_child_t *ctx)
 #  define SP_SYS_SETGROUPS SYS_setgroups
 # endif
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 drop_bounding_set (uint64_t allowed, bool strict)
 {
@@ -609,7 +627,8 @@ drop_bounding_set (uint64_t allowed, bool strict)
     }
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 lock_secure_bits (bool strict, bool *set)
 {
@@ -633,7 +652,8 @@ lock_secure_bits (bool strict, bool *set)
   return 0;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 apply_caps (uint64_t allowed)
 {
@@ -668,7 +688,8 @@ apply_caps (uint64_t allowed)
 }
 #endif /* SP_POSIX_LINUX */
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 change_identity (const sp_spec_t *spec, sp_stage_t *stage)
 {
@@ -721,7 +742,8 @@ change_identity (const sp_spec_t *spec, sp_stage_t *stage)
   return 0;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
 {
@@ -806,7 +828,8 @@ child_setup (sp_posix_child_t *ctx, int *pid_fd, sp_stage_t *stage)
   return 0;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage)
 {
@@ -835,7 +858,8 @@ void __sanitizer_syscall_post_impl_fork (long res);
 
 static pid_t fork_without_handlers (void);
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 pid_t
 sp_posix_fork (void)
 {
@@ -851,7 +875,8 @@ sp_posix_fork (void)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static pid_t
 fork_without_handlers (void)
 {
@@ -881,7 +906,8 @@ fork_without_handlers (void)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 void
 sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
 {

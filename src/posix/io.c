@@ -49,7 +49,8 @@
 # define SP_RAW_SYSCALLS 1
 #endif
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_sys_open (const char *path, int flags, mode_t mode)
 {
@@ -60,7 +61,8 @@ sp_posix_sys_open (const char *path, int flags, mode_t mode)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_sys_close (int fd)
 {
@@ -71,7 +73,8 @@ sp_posix_sys_close (int fd)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 ssize_t
 sp_posix_sys_read (int fd, void *buf, size_t len)
 {
@@ -82,7 +85,8 @@ sp_posix_sys_read (int fd, void *buf, size_t len)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 ssize_t
 sp_posix_sys_write (int fd, const void *buf, size_t len)
 {
@@ -93,7 +97,8 @@ sp_posix_sys_write (int fd, const void *buf, size_t len)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_sys_poll (struct pollfd *fds, nfds_t n)
 {
@@ -110,7 +115,8 @@ sp_posix_sys_poll (struct pollfd *fds, nfds_t n)
 /* ------------------------------------------------------------------ */
 /* Descriptors.  */
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 move_above_stdio (int fd)
 {
@@ -125,7 +131,8 @@ move_above_stdio (int fd)
   return moved;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_pipe (int fds[2])
 {

@@ -344,7 +344,8 @@ static void *stack_cache[STACK_CACHE_SLOTS];
 # define CLOSE_RANGE_UNSHARE (1U << 1)
 #endif
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 clone_entry (void *arg)
 {
