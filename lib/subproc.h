@@ -75,12 +75,10 @@ extern "C" {
 # define SUBPROC_PRINTF(f, a)
 #endif
 
-#define SUBPROC_VERSION_MAJOR 0
-#define SUBPROC_VERSION_MINOR 2
-#define SUBPROC_VERSION_MICRO 0
-#define SUBPROC_VERSION_STRING "0.2.0"
+/* SUBPROC_VERSION_MAJOR, _MINOR, _MICRO and _STRING, made by configure.  */
+#include "subproc-version.h"
 
-/* The version of the library actually loaded ("0.2.0").  */
+/* The version of the library actually loaded: its SUBPROC_VERSION_STRING.  */
 SUBPROC_API const char *subproc_version (void);
 
 /* ------------------------------------------------------------------ */
