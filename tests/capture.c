@@ -29,8 +29,9 @@ assert_pattern (const char *buf, size_t len)
       ck_abort_msg ("byte %zu is %d", i, buf[i]);
 }
 
-/* The seed's "Feeding & capturing strings" examples.  */
-START_TEST (test_seed_buffers)
+/* The "Feeding & capturing strings" examples of libvirt's guide to
+   spawning commands.  */
+START_TEST (test_guide_buffers)
 {
   const char *input = "Hello World\n";
   char *output = NULL, *errors = NULL;
@@ -426,7 +427,7 @@ static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("capture");
-  TEST_CASE (s, seed_buffers);
+  TEST_CASE (s, guide_buffers);
   TEST_CASE (s, empty_output_allocated);
   TEST_CASE (s, interleaved);
   TEST_CASE (s, binary_output);
