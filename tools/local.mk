@@ -7,7 +7,7 @@
 ## of the manual and its test suite.
 
 bin_PROGRAMS = tools/subproc
-tools_subproc_SOURCES = tools/subproc.c
+tools_subproc_SOURCES = tools/subproc.c tools/json.c tools/json.h
 tools_subproc_CFLAGS = $(WARN_CFLAGS)
 # The installed program links the shared library like any user of it,
 # not statically like the test programs (AM_LDFLAGS).
