@@ -121,8 +121,9 @@ EXTRA_DIST += tests/doc-coverage.sh
 
 ## ------------------------------------------------------------------
 ## make install: the shared library (with its soname and symlinks; on
-## Windows the DLL in bindir and its import library), the header, the
-## .pc file, the programs, the manual, the man pages.  Not libtool's .la
+## Windows the DLL in bindir and its import library), the headers
+## (subproc.h and the subproc-version.h it includes), the .pc file, the
+## programs, the manual, the man pages.  Not libtool's .la
 ## file, which nothing needs (pkg-config is the way to build against the
 ## library) and which distributions delete; make uninstall, which
 ## libtool drives from that file, then removes the library files itself,
