@@ -456,6 +456,11 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
   const char *prog = cmd && cmd->args.n ? cmd->args.v[0] : "(none)";
   const char *sys = f->sys_errno ? strerror (f->sys_errno) : "";
   const char *sep = f->sys_errno ? ": " : "";
+  /* A pid file the backend could not write is named, whichever backend
+     failed.  */
+  const char *what = f->what;
+  if (what == NULL && f->stage == SP_STAGE_PIDFILE && cmd)
+    what = cmd->pid_file;
 
   if (f->code == SUBPROC_ERR_NOMEM)
     return nomem_at (cmd, f->stage);
@@ -489,7 +494,7 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
     default:
       return error_at (cmd, f->stage, f->code, f->sys_errno,
                        "cannot run '%s': %s%s%s%s failed%s%s", prog,
-                       sp_stage_name (f->stage), f->what ? " (" : "",
-                       f->what ? f->what : "", f->what ? ")" : "", sep, sys);
+                       sp_stage_name (f->stage), what ? " (" : "",
+                       what ? what : "", what ? ")" : "", sep, sys);
     }
 }

@@ -300,8 +300,9 @@ SUBPROC_API void subproc_daemonize (subproc_t *cmd);
    (a missing one is created exclusively, mode 0644); locked by the
    child for as long as it lives; Win32: held open by the child so that it
    cannot be opened for writing.  Either way a second instance can tell:
-   its run fails with SUBPROC_ERR_SPAWN, and so does a rerun of the same
-   command while the child of an earlier run (a daemon) holds the file.
+   its run fails with SUBPROC_ERR_SPAWN (the message naming the file),
+   and so does a rerun of the same command while the child of an earlier
+   run (a daemon) holds the file.
    Every run writes its own child's pid.  On Win32 a reparse point, a
    file with more than one link or a device is refused the same way, and
    a failed run removes the file only if it created it.  */

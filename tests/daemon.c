@@ -214,6 +214,9 @@ check_pid_file_refused (const char *pid_file, int err, int err2,
       ck_assert_msg (e->sys_errno == err || e->sys_errno == err2, "%s: %s",
                      pid_file, e->message);
       ck_assert_ptr_nonnull (strstr (e->message, "pid file"));
+      ck_assert_msg (strstr (e->message, pid_file) != NULL,
+                     "the message does not name %s: %s", pid_file,
+                     e->message);
       subproc_free (cmd);
       if (victim)
         {
