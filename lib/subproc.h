@@ -358,7 +358,10 @@ SUBPROC_API void subproc_set_max_core_size (subproc_t *cmd,
    timeouts signal the whole group, SIGKILL last, while the leader is
    still unreaped.  A group whose leader someone else reaped (SIGCHLD
    ignored, the caller's own waitpid) is never signalled: its id may have
-   been reused.  On Win32 every child is in a job object and the whole
+   been reused.  On Linux 6.9 and later the group is signalled through
+   the leader's pidfd, so that not even a waitpid (-1) at the moment of
+   the signal can turn it onto a group that took the id; elsewhere that
+   moment remains.  On Win32 every child is in a job object and the whole
    tree is always killed; this only detaches it from the console's Ctrl-C
    group.  */
 SUBPROC_API void subproc_new_process_group (subproc_t *cmd);

@@ -309,6 +309,25 @@ report_fail (sp_fail_t *f, int stage, int err)
                   err, (sp_stage_t) stage, NULL);
 }
 
+/* SIGKILL our child PID, not yet reaped by the library: through PIDFD
+   when there is one, since a caller's waitpid (-1) may have reaped it
+   and its pid be someone else's by now.  */
+static void
+kill_unreaped (pid_t pid, int pidfd)
+{
+#ifdef SYS_pidfd_send_signal
+  if (pidfd >= 0)
+    {
+      if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0
+          || errno != ENOSYS)
+        return;
+    }
+#else
+  (void) pidfd;
+#endif
+  kill (pid, SIGKILL);
+}
+
 /* ------------------------------------------------------------------ */
 /* Spawning.  */
 
@@ -657,7 +676,7 @@ spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
           /* Failed (or, r < 0, cannot tell: then make sure it did not
              run at all).  */
           if (r < 0)
-            kill (pid, SIGKILL);
+            kill_unreaped (pid, pidfd);
           sp_posix_waitpid (pid, &status, 0);
           if (r < 0)
             sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_FORK, NULL);
