@@ -45,6 +45,10 @@
 
 #include "posix.h"
 
+#ifdef SP_POSIX_LINUX
+# include <linux/capability.h>
+#endif
+
 extern char **environ;
 
 #if defined __linux__ && defined HAVE_CLONE
@@ -152,6 +156,29 @@ nomem:
   return -1;
 }
 
+/* Can the calling thread change its group ids (setgroups, setgid to
+   any group)?  On Linux, whether CAP_SETGID is in its effective set,
+   whatever its effective user id (a service may keep the capability
+   after leaving uid 0, or be given it without ever being root);
+   elsewhere, an effective user id of 0.  */
+static bool
+may_set_groups (void)
+{
+#ifdef SP_POSIX_LINUX
+  struct __user_cap_header_struct hdr;
+  struct __user_cap_data_struct data[2];
+
+  memset (&hdr, 0, sizeof hdr);
+  memset (data, 0, sizeof data);
+  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  hdr.pid = 0;
+  if (syscall (SYS_capget, &hdr, data) == 0)
+    return (data[CAP_TO_INDEX (CAP_SETGID)].effective
+            & CAP_TO_MASK (CAP_SETGID)) != 0;
+#endif
+  return geteuid () == 0;
+}
+
 static int
 prepare_spec (sp_spec_t *spec, sp_fail_t *f)
 {
@@ -172,12 +199,12 @@ prepare_spec (sp_spec_t *spec, sp_fail_t *f)
      primary group (unless set_gid gives one) and supplementary groups
      from the user database, and a user without an entry is refused
      unless set_gid says which group; with set_gid alone, that group as
-     the only supplementary group.  Only a privileged parent may change
-     groups at all; an unprivileged one keeps its own (and setuid/setgid
-     to its own ids still works).  */
+     the only supplementary group.  Only a parent that may change
+     groups does so at all (see may_set_groups); another keeps its own
+     (and setuid/setgid to its own ids still works).  */
   spec->groups = NULL;
   spec->n_groups = 0;
-  if ((!spec->set_uid && !spec->set_gid) || geteuid () != 0)
+  if ((!spec->set_uid && !spec->set_gid) || !may_set_groups ())
     return 0;
   gid_t *groups = NULL;
   int n = 0;
