@@ -330,10 +330,9 @@ SUBPROC_API void subproc_no_new_privs (subproc_t *cmd);
 
 /* Run the child as UID / GID.  From a privileged parent (Linux:
    CAP_SETGID in its effective set, whatever its euid; elsewhere euid 0),
-   UID also sets
-   the group (unless GID is set) and the supplementary groups to those of
-   the user in the user database; a UID without an entry there needs a
-   GID, else the run reports SUBPROC_ERR_INVALID.  GID alone, from a
+   UID also sets the group (unless GID is set) and the supplementary
+   groups to those of the user in the user database; a UID without an
+   entry there needs a GID, else the run reports SUBPROC_ERR_INVALID.  GID alone, from a
    privileged parent, also replaces the supplementary groups with GID
    alone (never the parent's groups).  Win32:
    SUBPROC_ERR_UNSUPPORTED at run time.  */
