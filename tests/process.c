@@ -548,16 +548,21 @@ START_TEST (test_group_id_taken_after_caller_reaped)
       fprintf (stderr, "skipped: needs root (a pid namespace)\n");
       return;
     }
-  /* Before Linux 6.9 the kernel cannot signal a group through a pidfd,
-     and the library kills by number: this moment remains open.  */
+  /* Before Linux 6.9 the kernel cannot signal a group through a pidfd
+     (EINVAL), and without pidfds at all (before 5.3, or valgrind, which
+     does not know the calls: ENOSYS) neither can the library: it kills
+     by number, and this moment remains open.  */
+  int rc = -1, err = ENOSYS;
   int self = (int) syscall (SYS_pidfd_open, getpid (), 0);
-  ck_assert_int_ge (self, 0);
-  int rc = (int) syscall (SYS_pidfd_send_signal, self, 0, NULL, 1U << 2);
-  int err = errno;
-  test_close (self);
-  if (rc < 0 && err == EINVAL)
+  if (self >= 0)
     {
-      fprintf (stderr, "skipped: no PIDFD_SIGNAL_PROCESS_GROUP\n");
+      rc = (int) syscall (SYS_pidfd_send_signal, self, 0, NULL, 1U << 2);
+      err = errno;
+      test_close (self);
+    }
+  if (rc < 0 && (err == EINVAL || err == ENOSYS))
+    {
+      fprintf (stderr, "skipped: no PIDFD_SIGNAL_PROCESS_GROUP here\n");
       return;
     }
 
