@@ -37,6 +37,8 @@
    whether the caller wants the I/O to stop.  */
 #define ASYNC_SLICE_MS 100
 
+struct sp_capture_test sp_capture_test;
+
 enum role
 {
   ROLE_INPUT,   /* child's stdin, from cmd->input */
@@ -269,6 +271,8 @@ prepare (subproc_t *cmd, struct sp_capture *c)
       size_t room = b->cap - b->len - 1;
       if (room > READ_MAX)
         room = READ_MAX;
+      if (sp_capture_test.read_max && room > sp_capture_test.read_max)
+        room = sp_capture_test.read_max;
       /* One byte beyond the limit is enough to know it was crossed.
          c->total never exceeds the limit, and the sum is taken only
          when the room left is smaller than ROOM, so that no limit, up
@@ -356,6 +360,22 @@ take_events (subproc_t *cmd, struct sp_capture *c)
   return true;
 }
 
+/* Wait for the child's end without reading (sp_capture_test).  */
+static bool
+wait_for_end (subproc_t *cmd, struct sp_capture *c)
+{
+  bool ended = false;
+  sp_fail_t f;
+  while (!ended)
+    if (sp_backend_io_wait (cmd->proc, c->streams, 0, -1, &ended, &f) < 0)
+      {
+        c->result = RESULT_IO;
+        c->result_errno = f.sys_errno;
+        return false;
+      }
+  return true;
+}
+
 /* Run the streams of CMD until they are done or the run must end.  */
 static void
 pump (subproc_t *cmd, struct sp_capture *c)
@@ -364,6 +384,8 @@ pump (subproc_t *cmd, struct sp_capture *c)
   int64_t exit_time = 0;
   sp_fail_t f;
 
+  if (sp_capture_test.late_start && !wait_for_end (cmd, c))
+    return;
   while (any_open (c))
     {
       if (c->on_thread && __atomic_load_n (&c->stop, __ATOMIC_ACQUIRE))
@@ -402,7 +424,8 @@ pump (subproc_t *cmd, struct sp_capture *c)
           continue;
         }
       if (exited
-          && (n == 0 || sp_backend_now_ms () - exit_time > DRAIN_MS))
+          && (n == 0 || sp_capture_test.no_drain_time
+              || sp_backend_now_ms () - exit_time > DRAIN_MS))
         return;
     }
 }

@@ -304,4 +304,16 @@ int sp_sinks_fill (subproc_t *cmd, const char *out, size_t out_len,
 /* The captured error output so far (for error messages), or NULL.  */
 const char *sp_capture_stderr (const subproc_t *cmd);
 
+/* For tests (tests link the internal convenience library): stand-ins for
+   a machine so loaded that the I/O of a run lags far behind its child.
+   All false or 0 (the default): none.  */
+struct sp_capture_test
+{
+  bool late_start;     /* read nothing until the child has ended */
+  size_t read_max;     /* the most one read may bring in (0: no limit) */
+  bool no_drain_time;  /* no time at all for output after the child's
+                          end: as if the quarter of a second had passed */
+};
+extern struct sp_capture_test sp_capture_test;
+
 #endif /* SUBPROC_INTERNAL_H */
