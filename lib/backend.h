@@ -365,6 +365,16 @@ typedef struct sp_stream
   enum sp_io_event event;
   size_t done;
   int sys_errno;
+  /* Reading, once PROC has ended: every byte that the pipe held when the
+     backend first saw the end has been reported.  Those bytes are what
+     the child wrote (and what a grandchild wrote before then); the engine
+     reads on until they are all in, however long that takes, and only
+     what comes later can be cut short.  Stays set.  */
+  bool drained;
+  /* The backend's own: bytes of that backlog still to be read, and
+     whether it has been measured.  */
+  size_t backlog;
+  bool backlog_known;
   void *priv;      /* the backend's (pending overlapped I/O, threads) */
 } sp_stream_t;
 
@@ -374,7 +384,10 @@ typedef struct sp_stream
    others.  *EXITED is set when PROC is known to have ended (not reaped).
    Returns the number of streams with an event (0: time up or the child
    ended), or -1 with *F.  Never raises SIGPIPE and never fails with
-   EINTR.  */
+   EINTR.  Once PROC has ended, sets DRAINED on the streams that have
+   reported their backlog; while one has not, a call with TIMEOUT_MS 0
+   still waits for what is needed to read it, which never takes a
+   grandchild's help.  */
 int sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
                         int timeout_ms, bool *exited, sp_fail_t *f);
 

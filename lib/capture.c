@@ -29,8 +29,10 @@
 #define READ_MIN (64 * 1024)
 #define READ_MAX (4 * 1024 * 1024)
 
-/* After the child has ended, keep draining its pipes for at most this
-   long: a grandchild that inherited them must not hold the run.  */
+/* After the child has ended, what its pipes held then is read however
+   long that takes (the backend tells when: sp_stream_t.drained); what a
+   grandchild that inherited them sends later is read for at most this
+   long from the child's end, so that it cannot hold the run.  */
 #define DRAIN_MS 250
 
 /* With a thread of the library's, wake up at least this often to see
@@ -295,6 +297,18 @@ any_open (const struct sp_capture *c)
   return false;
 }
 
+/* Has every open reader brought in what its pipe held at the child's
+   end?  */
+static bool
+all_drained (const struct sp_capture *c)
+{
+  for (size_t i = 0; i < c->n; i++)
+    if (c->streams[i].open && !c->streams[i].writing
+        && !c->streams[i].drained)
+      return false;
+  return true;
+}
+
 /* Once the child has ended, nobody will read what is left to send.  */
 static void
 close_writers (struct sp_capture *c)
@@ -423,7 +437,9 @@ pump (subproc_t *cmd, struct sp_capture *c)
           close_writers (c);
           continue;
         }
-      if (exited
+      /* Not even a machine too loaded to keep up may cost the child's
+         own bytes: time counts only once they are in.  */
+      if (exited && all_drained (c)
           && (n == 0 || sp_capture_test.no_drain_time
               || sp_backend_now_ms () - exit_time > DRAIN_MS))
         return;

@@ -418,7 +418,10 @@ SUBPROC_API void subproc_nonblocking_fds (subproc_t *cmd);
 /* Buffers                                                            */
 /* Buffers need subproc_run, or subproc_run_async with
    subproc_do_async_io.  They cannot be mixed with a descriptor for the
-   same stream.  */
+   same stream.  Every byte the child wrote before it ended is collected,
+   however loaded the machine; what a grandchild that inherited the pipes
+   writes after that is collected for at most a quarter of a second from
+   the child's end, so that it cannot hold the run.  */
 
 /* Feed the NUL-terminated STR to the child's stdin (copied; sent again
    to every run).  */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "internal.h"
 #include "subproc.h"
 
 #define MIB (1024 * 1024)
@@ -146,6 +147,81 @@ START_TEST (test_big_three_ways)
   ck_assert (memcmp (out, in, n) == 0);
   assert_pattern (err, err_len);
   free (in);
+  free (out);
+  free (err);
+}
+END_TEST
+
+/* The machine is so loaded that the run's I/O gets no time before the
+   child has ended, then little at a time, and none at all for output
+   after the child's end: everything the child wrote is still read, on
+   both streams.  The child's bytes wait in the pipes (less than either
+   holds, so that it can end without a reader).  */
+START_TEST (test_child_output_outlasts_drain_time)
+{
+  size_t n = 60000;
+  char *out = NULL, *err = NULL;
+  size_t out_len = 0, err_len = 0;
+  subproc_t *cmd = test_helper_cmd ("write-both", "60000", NULL);
+  subproc_set_output_bytes (cmd, &out, &out_len);
+  subproc_set_error_bytes (cmd, &err, &err_len);
+  sp_capture_test.late_start = true;
+  sp_capture_test.read_max = 4096;
+  sp_capture_test.no_drain_time = true;
+  int r = subproc_run (cmd, NULL);
+  sp_capture_test = (struct sp_capture_test) { 0 };
+  ck_assert_int_eq (r, 0);
+  subproc_free (cmd);
+  ck_assert_uint_eq (out_len, n);
+  ck_assert_uint_eq (err_len, n);
+  assert_pattern (out, out_len);
+  assert_pattern (err, err_len);
+  free (out);
+  free (err);
+}
+END_TEST
+
+/* The same with the library's I/O thread.  */
+START_TEST (test_child_output_outlasts_drain_time_async)
+{
+  size_t n = 60000;
+  char *out = NULL;
+  size_t len = 0;
+  subproc_t *cmd = test_helper_cmd ("write-bytes", "60000", NULL);
+  subproc_set_output_bytes (cmd, &out, &len);
+  subproc_do_async_io (cmd);
+  sp_capture_test.late_start = true;
+  sp_capture_test.read_max = 1000;
+  sp_capture_test.no_drain_time = true;
+  int r = subproc_run_async (cmd, NULL);
+  if (r == 0)
+    r = subproc_wait (cmd, NULL);
+  sp_capture_test = (struct sp_capture_test) { 0 };
+  ck_assert_int_eq (r, 0);
+  subproc_free (cmd);
+  ck_assert_uint_eq (len, n);
+  assert_pattern (out, len);
+  free (out);
+}
+END_TEST
+
+/* A grandchild that shares the child's stdout and writes to it without
+   end: the run still ends once the child has, with what the child wrote
+   (its stderr) and a part of the grandchild's output.  */
+START_TEST (test_grandchild_writes_forever)
+{
+  char *out = NULL, *err = NULL;
+  size_t out_len = 0;
+  subproc_t *cmd = test_helper_cmd ("grandchild-writer", NULL);
+  subproc_set_output_bytes (cmd, &out, &out_len);
+  subproc_set_error_buffer (cmd, &err);
+  test_run_ok (cmd);
+  subproc_free (cmd);
+  ck_assert_ptr_nonnull (err);
+  long pid = strtol (err, NULL, 10);
+  ck_assert_int_gt (pid, 0);
+  test_kill_pid (pid);
+  assert_pattern (out, out_len);
   free (out);
   free (err);
 }
@@ -433,6 +509,9 @@ make_suite (void)
   TEST_CASE (s, binary_output);
   TEST_CASE (s, binary_input);
   TEST_CASE (s, big_three_ways);
+  TEST_CASE (s, child_output_outlasts_drain_time);
+  TEST_CASE (s, child_output_outlasts_drain_time_async);
+  TEST_CASE (s, grandchild_writes_forever);
   TEST_CASE (s, child_closes_stdin);
   TEST_CASE (s, timeout_writer);
   TEST_CASE (s, grandchild_holds_pipe);

@@ -57,6 +57,9 @@
  *                      access violation
  *   grandchild MS      start a grandchild that sleeps MS with the same
  *                      stdout, print its pid, exit
+ *   grandchild-writer  start a grandchild that writes the pattern to the
+ *                      same stdout until killed, print its pid to stderr,
+ *                      exit
  *   tree N             start N grandchildren that sleep forever, print their
  *                      pids one per line, then sleep forever
  *   pid                the helper's pid
@@ -604,6 +607,8 @@ start_self (const char *sub, const char *arg)
     {
       if (strcmp (sub, "sleep") == 0)
         sleep_ms (strtol (arg, NULL, 10));
+      else if (strcmp (sub, "write-forever") == 0)
+        write_pattern (1, ~0ULL);
       else
         sleep_forever ();
       _exit (0);
@@ -812,6 +817,12 @@ run (const char *sub, int argc, char **argv)
     {
       long pid = start_self ("sleep", argc > 2 ? argv[2] : "1000");
       printf ("%ld\n", pid);
+    }
+  else if (strcmp (sub, "grandchild-writer") == 0)
+    {
+      long pid = start_self ("write-forever", "0");
+      snprintf (line, sizeof line, "%ld\n", pid);
+      write_str (2, line);
     }
   else if (strcmp (sub, "tree") == 0)
     {

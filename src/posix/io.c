@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -620,6 +621,34 @@ stream_transfer (sp_stream_t *s, short revents)
     }
 }
 
+/* The child has ended, so all it wrote is in its pipes: what a reader's
+   pipe holds when this is first called is its backlog; BACKLOG counts
+   what of it is still unread.  Called after the round's reads.  */
+static void
+track_backlog (sp_stream_t *streams, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      sp_stream_t *s = &streams[i];
+      if (!s->open || s->writing || s->drained)
+        continue;
+      int avail = 0;
+#ifdef FIONREAD
+      if (ioctl (s->fd, FIONREAD, &avail) < 0 || avail < 0)
+        avail = 0;
+#endif
+      if (s->backlog_known && s->event == SP_IO_DONE)
+        s->backlog -= s->done < s->backlog ? s->done : s->backlog;
+      /* Nobody else reads the pipe, so it should never hold less than
+         the backlog; were it so, waiting for bytes that are gone would
+         hang the run.  */
+      if (!s->backlog_known || (size_t) avail < s->backlog)
+        s->backlog = (size_t) avail;
+      s->backlog_known = true;
+      s->drained = s->backlog == 0;
+    }
+}
+
 int
 sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
                     int timeout_ms, bool *exited, sp_fail_t *f)
@@ -738,6 +767,8 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
       bool time_up = deadline >= 0 && sp_backend_now_ms () >= deadline;
       if (events > 0 || *exited || time_up || timeout_ms == 0)
         {
+          if (*exited)
+            track_backlog (streams, n);
           ret = events;
           goto out;
         }
