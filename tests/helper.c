@@ -49,6 +49,8 @@
  *   write-both N       N bytes of the pattern to stdout and to stderr
  *   write-nul          the 5 bytes "a\0b\0c"
  *   write-forever      the pattern to stdout until killed
+ *   write-then-sleep N N bytes of the pattern to stdout, then sleep until
+ *                      killed
  *   exit N             exit with status N
  *   sleep MS           sleep MS milliseconds
  *   sleep-forever      sleep until killed
@@ -801,6 +803,11 @@ run (const char *sub, int argc, char **argv)
     write_fd (1, "a\0b\0c", 5);
   else if (strcmp (sub, "write-forever") == 0)
     write_pattern (1, ~0ULL);
+  else if (strcmp (sub, "write-then-sleep") == 0)
+    {
+      write_pattern (1, (unsigned long long) num_arg (argc, argv, 2));
+      sleep_forever ();
+    }
   else if (strcmp (sub, "exit") == 0)
     return (int) num_arg (argc, argv, 2);
   else if (strcmp (sub, "sleep") == 0)
