@@ -283,6 +283,12 @@ int sp_backend_pipe (int fds[2], sp_fail_t *f);
 /* Close FD, keeping errno.  */
 void sp_backend_close (int fd);
 
+/* Make TO, an open descriptor of ours, refer to what FROM refers to, and
+   close FROM: TO keeps its number and stays close-on-exec (not
+   inheritable), and whatever it referred to before is closed.  0, or -1
+   with *F and FROM left open.  */
+int sp_backend_replace_fd (int from, int to, sp_fail_t *f);
+
 /* Is FD an open descriptor of this process?  */
 bool sp_backend_fd_is_open (int fd);
 

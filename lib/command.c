@@ -7,7 +7,9 @@
  * command (lib/error.c) and reported by the next call that runs or shows
  * it; every later builder call is then a no-op.  A command is a template:
  * builder calls are taken between runs too, but not while a child runs,
- * whose run reads what they change.
+ * whose run reads what they change: such a call changes nothing, and its
+ * error is the call's own (SP_ERROR_CALL), which neither replaces the
+ * result of the wait nor outlasts the next run.
  */
 
 #include <config.h>
@@ -26,9 +28,10 @@ sp_building (subproc_t *cmd, const char *func)
     return false;
   if (cmd->state == SP_STATE_RUNNING)
     {
-      sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                "%s: cannot change command '%s' while its child is running",
-                func, cmd->args.v[0]);
+      sp_error_call (cmd, SUBPROC_ERR_STATE, 0,
+                     "%s: cannot change command '%s' while its child is "
+                     "running",
+                     func, cmd->args.v[0]);
       return false;
     }
   return true;
@@ -453,9 +456,23 @@ find_pass_fd (subproc_t *cmd, int fd)
 }
 
 /* Record FD as passed; -1 on ENOMEM.  */
+/* Is FD the read end of one of CMD's send buffers?  */
+static bool
+is_send_fd (const subproc_t *cmd, int fd)
+{
+  for (size_t i = 0; i < cmd->n_send; i++)
+    if (cmd->send[i].child_fd == fd)
+      return true;
+  return false;
+}
+
 static int
 add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
 {
+  /* A send buffer's read end is passed already, and the command closes
+     it at free, never after a run: CLOSE_PARENT changes nothing.  */
+  if (is_send_fd (cmd, fd))
+    return 0;
   sp_pass_fd_t *p = find_pass_fd (cmd, fd);
   if (p && p->closed)
     {
@@ -482,11 +499,13 @@ add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
 }
 
 /* Does CMD hold FD to close it (an earlier subproc_pass_fd with
-   CLOSE_PARENT, not closed by a run yet)?  Then only CMD closes it,
-   once.  */
+   CLOSE_PARENT, not closed by a run yet, or a send buffer's read end)?
+   Then only CMD closes it, once.  */
 static bool
 owns_fd (subproc_t *cmd, int fd)
 {
+  if (cmd && is_send_fd (cmd, fd))
+    return true;
   sp_pass_fd_t *p = cmd ? find_pass_fd (cmd, fd) : NULL;
   return p && (p->flags & SUBPROC_PASS_FD_CLOSE_PARENT) && !p->closed;
 }
@@ -731,9 +750,11 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
                        "%s: cannot create a pipe: %s", __func__,
                        strerror (f.sys_errno));
     }
-  /* The read end goes to the child under its own number and is closed in
-     the parent after the spawn.  */
-  if (add_pass_fd (cmd, fds[0], SUBPROC_PASS_FD_CLOSE_PARENT) < 0)
+  /* The read end goes to the child under its own number.  The command
+     keeps it until free: a later run puts the read end of a new pipe
+     under the same number, which the caller has put on the command line
+     already.  */
+  if (add_pass_fd (cmd, fds[0], 0) < 0)
     {
       sp_backend_close (fds[0]);
       sp_backend_close (fds[1]);

@@ -36,10 +36,13 @@ typedef struct sp_pass_fd
 
 typedef struct sp_send_buffer
 {
-  int parent_fd;  /* write end, kept by the parent */
-  int child_fd;   /* read end, passed to the child (close-parent) */
-  sp_payload_t payload;
-  bool sent;      /* a run used the pipe up: a later run refuses */
+  int parent_fd;  /* write end, kept by the parent; -1 once a run took it */
+  int child_fd;   /* read end, passed to the child under its own number;
+                     the command keeps it open until free, so that the
+                     number the child is told stays this buffer's */
+  sp_payload_t payload;  /* kept for every run */
+  bool sent;      /* a run used the pipe: the next run makes a new one,
+                     whose read end replaces CHILD_FD under its number */
 } sp_send_buffer_t;
 
 /* Where a captured stream goes.  */
@@ -208,7 +211,9 @@ const char *sp_stage_name (sp_stage_t stage);
 /* lib/command.c */
 
 /* True when CMD may take a builder call: it has no builder error and no
-   child running (then FUNC, the call, records SUBPROC_ERR_STATE).  */
+   child running (then FUNC, the call, records SUBPROC_ERR_STATE as an
+   error of a call in the wrong state, SP_ERROR_CALL: it changed
+   nothing, and neither the wait's result nor a later run sees it).  */
 bool sp_building (subproc_t *cmd, const char *func);
 
 /* ------------------------------------------------------------------ */

@@ -14,19 +14,21 @@
  *    command whose creation ran out of memory would.
  *  - Strings and byte buffers given to the library are copied; the caller
  *    keeps ownership of what it passed.
- *  - Builder calls never fail visibly.  The first error (out of memory,
- *    misuse) is recorded in the command, every later builder call on it is
- *    a no-op, and the error is reported by every later subproc_run,
+ *  - Builder calls never fail visibly.  The first builder error (out of
+ *    memory, misuse) is recorded in the command, every later builder call
+ *    on it is a no-op, and the error is reported by every later subproc_run,
  *    subproc_run_async, subproc_wait, subproc_to_string, subproc_exec or
  *    subproc_get_arg_list, which return -1 or NULL.
  *  - A command is a template: once the child of a run is reaped
  *    (subproc_wait, subproc_run's own wait, subproc_abort) it runs again,
  *    and builder calls between runs change the next run.  A failed run
  *    leaves no error behind for the next one; a builder error stays.
- *    While a child runs, a run reports SUBPROC_ERR_STATE, and a builder
- *    call records it as a builder error.  What a run consumes (descriptors
- *    passed with SUBPROC_PASS_FD_CLOSE_PARENT, send buffers) makes a later
- *    run fail with SUBPROC_ERR_STATE; see each call.
+ *    While a child runs, a run or a builder call reports SUBPROC_ERR_STATE
+ *    and changes nothing; that error is not a builder error, and neither
+ *    the wait's result nor a later run sees it.  Descriptors passed with
+ *    SUBPROC_PASS_FD_CLOSE_PARENT are consumed by a run: a later run that
+ *    needs them fails with SUBPROC_ERR_STATE; send buffers are sent again
+ *    by every run.
  *  - A reported error is readable with subproc_get_error (per command) and
  *    subproc_last_error (per thread).
  *  - The library never prints, never exits and never aborts.
@@ -450,8 +452,10 @@ SUBPROC_API void subproc_set_error_bytes (subproc_t *cmd, char **buf,
 
 /* Feed LEN bytes of DATA (copied) to the child through a pipe of its own.
    Returns the descriptor number the child reads from (pass it on the
-   command line), or -1 when an error was recorded.  The pipe serves one
-   run: a later run of the command fails with SUBPROC_ERR_STATE.  */
+   command line), or -1 when an error was recorded.  The command keeps
+   that read end open until subproc_free; every run sends the data
+   again, a run after the first through a new pipe whose read end takes
+   the same number.  */
 SUBPROC_API int subproc_set_send_buffer (subproc_t *cmd, const void *data,
                                          size_t len);
 

@@ -214,6 +214,32 @@ sp_backend_fd_is_open (int fd)
 }
 
 int
+sp_backend_replace_fd (int from, int to, sp_fail_t *f)
+{
+  int r;
+#ifdef HAVE_DUP3
+  /* One step: TO is never without a descriptor, so no other thread can
+     take its number, and is never inheritable.  */
+  do
+    r = dup3 (from, to, O_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+#else
+  /* Without dup3 a fork on another thread between dup2 and fcntl can
+     leak TO into a child that is not ours; our own children close it in
+     any case.  */
+  do
+    r = dup2 (from, to);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0 && fcntl (to, F_SETFD, FD_CLOEXEC) < 0)
+    r = -1;
+#endif
+  if (r < 0)
+    return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+  sp_backend_close (from);
+  return 0;
+}
+
+int
 sp_backend_set_nonblocking (int fd, sp_fail_t *f)
 {
   int flags = fcntl (fd, F_GETFL);

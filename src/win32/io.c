@@ -149,6 +149,28 @@ sp_backend_fd_is_open (int fd)
   return open;
 }
 
+/* The C runtime's _dup2 is the only way to change the handle under a
+   descriptor's number, and it makes the new handle inheritable (its
+   DuplicateHandle asks for that).  The handle is made non-inheritable
+   again at once; in between, a CreateProcess with bInheritHandles on
+   another thread that gives no handle list (the C runtime's spawn and
+   system, or another library; never this one, whose children inherit
+   only the handles they are given) could leak it into its child.  The
+   number itself is never free: _dup2 replaces the old handle under the
+   descriptor's lock.  */
+int
+sp_backend_replace_fd (int from, int to, sp_fail_t *f)
+{
+  if (_dup2 (from, to) < 0)
+    return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+  HANDLE h = (HANDLE) _get_osfhandle (to);
+  if (h == INVALID_HANDLE_VALUE
+      || !SetHandleInformation (h, HANDLE_FLAG_INHERIT, 0))
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_PIPE, NULL);
+  _close (from);
+  return 0;
+}
+
 /* Only pipes can be made non-blocking (PIPE_NOWAIT): a read then fails
    at once when the pipe is empty instead of waiting.  The C runtime's
    _read reports that as -1 with errno EINVAL (GetLastError () is
