@@ -150,14 +150,18 @@ sp_backend_fd_is_open (int fd)
 }
 
 /* The C runtime's _dup2 is the only way to change the handle under a
-   descriptor's number, and it makes the new handle inheritable (its
-   DuplicateHandle asks for that).  The handle is made non-inheritable
-   again at once; in between, a CreateProcess with bInheritHandles on
-   another thread that gives no handle list (the C runtime's spawn and
-   system, or another library; never this one, whose children inherit
-   only the handles they are given) could leak it into its child.  The
-   number itself is never free: _dup2 replaces the old handle under the
-   descriptor's lock.  */
+   descriptor's number, and it makes the new handle inheritable (it asks
+   DuplicateHandle for that, in Microsoft's runtimes and Wine's alike)
+   and drops the descriptor's no-inherit flag, which no call sets again.
+   The handle is made non-inheritable again at once; in between, a
+   CreateProcess with bInheritHandles on another thread that gives no
+   handle list (the C runtime's spawn and system, or another library;
+   never this one, whose children inherit only the handles they are
+   given) could leak it into its child.  After that, such a spawn lists
+   the descriptor in the table it gives its child, but the handle is not
+   inherited, so the child's entry is invalid.  No other descriptor takes
+   the number meanwhile: _dup2 replaces the handle under the runtime's
+   lock.  */
 int
 sp_backend_replace_fd (int from, int to, sp_fail_t *f)
 {
