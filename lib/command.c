@@ -455,7 +455,6 @@ find_pass_fd (subproc_t *cmd, int fd)
   return NULL;
 }
 
-/* Record FD as passed; -1 on ENOMEM.  */
 /* Is FD the read end of one of CMD's send buffers?  */
 static bool
 is_send_fd (const subproc_t *cmd, int fd)
@@ -466,6 +465,7 @@ is_send_fd (const subproc_t *cmd, int fd)
   return false;
 }
 
+/* Record FD as passed; -1 on ENOMEM.  */
 static int
 add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
 {
