@@ -9,7 +9,18 @@
 
 EXTRA_PROGRAMS = bench/bench bench/child-dynamic
 
-bench_bench_SOURCES = bench/bench.c
+# The parts of the program (bench/main.c says what each holds): the
+# methods, the measurement, one file per figure family, the report.
+bench_bench_SOURCES = \
+	bench/bench.h \
+	bench/main.c \
+	bench/methods.c \
+	bench/measure.c \
+	bench/fig-spawn.c \
+	bench/fig-fds.c \
+	bench/fig-capture.c \
+	bench/fig-threads.c \
+	bench/report.c
 bench_bench_CPPFLAGS = $(AM_CPPFLAGS)
 bench_bench_CFLAGS = $(WARN_CFLAGS) $(PTHREAD_CFLAGS)
 bench_bench_LDADD = lib/libsubproc-core.la $(PTHREAD_LIBS)

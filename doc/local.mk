@@ -3,14 +3,21 @@
 ## Copyright (C) 2026 The libsubproc authors
 ## SPDX-License-Identifier: LGPL-2.1-or-later
 ##
-## Man pages, the chapter on the examples, the documentation-coverage
-## test, what make install leaves out, make installcheck, and the ABI
-## check (make check-abi).
+## How the manual is split, man pages, the documentation-coverage test,
+## what make install leaves out, make installcheck, and the ABI check
+## (make check-abi).
 
 ## ------------------------------------------------------------------
-## The manual's chapters besides doc/libsubproc.texi.
-
-doc_libsubproc_TEXINFOS += doc/examples.texi
+## How the manual is split: one Texinfo file per part of the tree that
+## its text must follow, listed in doc_libsubproc_TEXINFOS by the makefile
+## fragment that builds that part.  doc/libsubproc.texi follows the
+## library's interface, lib/subproc.h (overview, tutorial, reference,
+## platform notes); doc/platforms.texi, the platform summary, follows
+## both backends, src/ (Makefile.am); doc/tool.texi follows the subproc
+## command, tools/ (tools/local.mk); doc/examples.texi follows the
+## example programs, examples/ (examples/local.mk).  A new part with a
+## text of its own gets a file of its own the same way; anything else
+## goes into doc/libsubproc.texi.
 
 ## ------------------------------------------------------------------
 ## Man pages: subproc(3), the overview, one page per group of functions,
@@ -89,6 +96,7 @@ dist_man3_MANS = \
 	doc/man/subproc_set_uid.3 \
 	doc/man/subproc_set_umask.3 \
 	doc/man/subproc_set_working_directory.3 \
+	doc/man/subproc_stage_name.3 \
 	doc/man/subproc_strerror.3 \
 	doc/man/subproc_t.3 \
 	doc/man/subproc_to_string.3 \
@@ -113,8 +121,9 @@ EXTRA_DIST += tests/doc-coverage.sh
 
 ## ------------------------------------------------------------------
 ## make install: the shared library (with its soname and symlinks; on
-## Windows the DLL in bindir and its import library), the header, the
-## .pc file, the programs, the manual, the man pages.  Not libtool's .la
+## Windows the DLL in bindir and its import library), the headers
+## (subproc.h and the subproc-version.h it includes), the .pc file, the
+## programs, the manual, the man pages.  Not libtool's .la
 ## file, which nothing needs (pkg-config is the way to build against the
 ## library) and which distributions delete; make uninstall, which
 ## libtool drives from that file, then removes the library files itself,

@@ -1,6 +1,7 @@
 #!/bin/sh
-# check-runhook.sh: examples/runhook, the seed's complete example, runs a
-# hook with a clean environment and a formatted input.
+# check-runhook.sh: examples/runhook, the complete example of libvirt's
+# guide to spawning commands, runs a hook with a clean environment and a
+# formatted input.
 #
 # Copyright (C) 2026 The libsubproc authors
 # SPDX-License-Identifier: LGPL-2.1-or-later

@@ -65,6 +65,9 @@ AM_TESTS_ENVIRONMENT += \
 	export SUBPROC_EXAMPLE_EXEEXT SUBPROC_EXAMPLE_WINE; \
 	export SUBPROC_EXAMPLE_PATH_PREFIX SUBPROC_EXAMPLE_DLL_DIR;
 
+# The chapter about the examples, @included by doc/libsubproc.texi.
+doc_libsubproc_TEXINFOS += doc/examples.texi
+
 EXTRA_DIST += \
 	examples/hooks/qemu \
 	examples/check-common.sh \

@@ -1,12 +1,14 @@
-/* runhook.c: the seed document's complete example, ported to libsubproc.
+/* runhook.c: the complete example of libvirt's guide to spawning commands,
+ * ported to libsubproc.
  *
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Runs the hook program HOOKDIR/DRIVER with four arguments, a clean
  * environment and a formatted document on its standard input, as
- * libvirt's src/util/hooks.c does.  Beyond the seed, it captures the
- * hook's output and prints it, so that the example shows its result.
+ * libvirt's src/util/hooks.c does.  Beyond the guide's example, it
+ * captures the hook's output and prints it, so that the example shows its
+ * result.
  *
  *   runhook HOOKDIR DRIVER ID OP SUBOP EXTRA
  */

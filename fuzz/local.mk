@@ -73,7 +73,8 @@ fuzz_replay_utf8_LDADD =
 FUZZ_CC = clang
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
-FUZZ_CPPFLAGS = $(DEFS) -I$(top_builddir) -I$(top_srcdir)/lib \
+FUZZ_CPPFLAGS = $(DEFS) -I$(top_builddir) -I$(top_builddir)/lib \
+	-I$(top_srcdir)/lib \
 	$(SUBPROC_PLATFORM_CPPFLAGS) $(SUBPROC_LIB_CPPFLAGS)
 fuzz_programs = \
 	fuzz/fuzz-tostring \

@@ -55,38 +55,15 @@ unsigned long sp_alloc_count (void);
 /* Failures.  A backend fills one of these; the front-end turns it into the
    command's error, naming the stage.  */
 
+/* The stages: SUBPROC_STAGE_TABLE (lib/subproc.h) under shorter names,
+   SP_STAGE_CHDIR having the value of SUBPROC_STAGE_CHDIR.  JOB, TOKEN,
+   ENCODING and QUOTING happen on Win32 only; UNSUPPORTED is an option
+   this platform cannot honour.  */
 typedef enum sp_stage
 {
-  SP_STAGE_NONE = 0,
-  SP_STAGE_LOOKUP,     /* finding the program */
-  SP_STAGE_PIPE,       /* making a pipe */
-  SP_STAGE_FORK,       /* fork / vfork / clone / CreateProcess */
-  SP_STAGE_DUP,        /* arranging descriptors 0, 1, 2 and passed ones */
-  SP_STAGE_CLOSE_FDS,  /* closing the other descriptors */
-  SP_STAGE_SIGNALS,    /* resetting signal dispositions and mask */
-  SP_STAGE_SETSID,     /* setsid / setpgid */
-  SP_STAGE_PDEATHSIG,  /* kill on parent exit */
-  SP_STAGE_UMASK,
-  SP_STAGE_RLIMIT,
-  SP_STAGE_HOOK,       /* the pre-exec hook returned non-zero */
-  SP_STAGE_HANDSHAKE,
-  SP_STAGE_SETGROUPS,
-  SP_STAGE_SETGID,
-  SP_STAGE_SETUID,
-  SP_STAGE_USER,       /* looking up the user of set_uid (its groups) */
-  SP_STAGE_CAPS,
-  SP_STAGE_NO_NEW_PRIVS,
-  SP_STAGE_CHDIR,
-  SP_STAGE_PIDFILE,
-  SP_STAGE_EXEC,
-  SP_STAGE_WAIT,
-  SP_STAGE_KILL,
-  SP_STAGE_IO,
-  SP_STAGE_JOB,        /* Win32 job object */
-  SP_STAGE_TOKEN,      /* Win32 restricted token */
-  SP_STAGE_ENCODING,   /* invalid UTF-8 (Win32) */
-  SP_STAGE_QUOTING,    /* an argument that cannot be passed (Win32 batch) */
-  SP_STAGE_UNSUPPORTED /* an option this platform cannot honour */
+#define SP_STAGE_ENUM_(name, value, text) SP_STAGE_##name = value,
+  SUBPROC_STAGE_TABLE (SP_STAGE_ENUM_)
+#undef SP_STAGE_ENUM_
 } sp_stage_t;
 
 typedef struct sp_fail
@@ -327,6 +304,12 @@ int sp_backend_pipe (int fds[2], sp_fail_t *f);
 /* Close FD, keeping errno.  */
 void sp_backend_close (int fd);
 
+/* Make TO, an open descriptor of ours, refer to what FROM refers to, and
+   close FROM: TO keeps its number and stays close-on-exec (not
+   inheritable), and whatever it referred to before is closed.  0, or -1
+   with *F and FROM left open.  */
+int sp_backend_replace_fd (int from, int to, sp_fail_t *f);
+
 /* Is FD an open descriptor of this process?  */
 bool sp_backend_fd_is_open (int fd);
 
@@ -409,6 +392,16 @@ typedef struct sp_stream
   enum sp_io_event event;
   size_t done;
   int sys_errno;
+  /* Reading, once PROC has ended: every byte that the pipe held when the
+     backend first saw the end has been reported.  Those bytes are what
+     the child wrote (and what a grandchild wrote before then); the engine
+     reads on until they are all in, however long that takes, and only
+     what comes later can be cut short.  Stays set.  */
+  bool drained;
+  /* The backend's own: bytes of that backlog still to be read, and
+     whether it has been measured.  */
+  size_t backlog;
+  bool backlog_known;
   void *priv;      /* the backend's (pending overlapped I/O, threads) */
 } sp_stream_t;
 
@@ -418,7 +411,10 @@ typedef struct sp_stream
    others.  *EXITED is set when PROC is known to have ended (not reaped).
    Returns the number of streams with an event (0: time up or the child
    ended), or -1 with *F.  Never raises SIGPIPE and never fails with
-   EINTR.  */
+   EINTR.  Once PROC has ended, sets DRAINED on the streams that have
+   reported their backlog; while one has not, a call with TIMEOUT_MS 0
+   still waits for what is needed to read it, which never takes a
+   grandchild's help.  */
 int sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
                         int timeout_ms, bool *exited, sp_fail_t *f);
 

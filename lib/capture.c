@@ -29,13 +29,17 @@
 #define READ_MIN (64 * 1024)
 #define READ_MAX (4 * 1024 * 1024)
 
-/* After the child has ended, keep draining its pipes for at most this
-   long: a grandchild that inherited them must not hold the run.  */
+/* After the child has ended, what its pipes held then is read however
+   long that takes (the backend tells when: sp_stream_t.drained); what a
+   grandchild that inherited them sends later is read for at most this
+   long from the child's end, so that it cannot hold the run.  */
 #define DRAIN_MS 250
 
 /* With a thread of the library's, wake up at least this often to see
    whether the caller wants the I/O to stop.  */
 #define ASYNC_SLICE_MS 100
+
+struct sp_capture_test sp_capture_test;
 
 enum role
 {
@@ -269,6 +273,8 @@ prepare (subproc_t *cmd, struct sp_capture *c)
       size_t room = b->cap - b->len - 1;
       if (room > READ_MAX)
         room = READ_MAX;
+      if (sp_capture_test.read_max && room > sp_capture_test.read_max)
+        room = sp_capture_test.read_max;
       /* One byte beyond the limit is enough to know it was crossed.
          c->total never exceeds the limit, and the sum is taken only
          when the room left is smaller than ROOM, so that no limit, up
@@ -289,6 +295,18 @@ any_open (const struct sp_capture *c)
     if (c->streams[i].open)
       return true;
   return false;
+}
+
+/* Has every open reader brought in what its pipe held at the child's
+   end?  */
+static bool
+all_drained (const struct sp_capture *c)
+{
+  for (size_t i = 0; i < c->n; i++)
+    if (c->streams[i].open && !c->streams[i].writing
+        && !c->streams[i].drained)
+      return false;
+  return true;
 }
 
 /* Once the child has ended, nobody will read what is left to send.  */
@@ -356,6 +374,22 @@ take_events (subproc_t *cmd, struct sp_capture *c)
   return true;
 }
 
+/* Wait for the child's end without reading (sp_capture_test).  */
+static bool
+wait_for_end (subproc_t *cmd, struct sp_capture *c)
+{
+  bool ended = false;
+  sp_fail_t f;
+  while (!ended)
+    if (sp_backend_io_wait (cmd->proc, c->streams, 0, -1, &ended, &f) < 0)
+      {
+        c->result = RESULT_IO;
+        c->result_errno = f.sys_errno;
+        return false;
+      }
+  return true;
+}
+
 /* Run the streams of CMD until they are done or the run must end.  */
 static void
 pump (subproc_t *cmd, struct sp_capture *c)
@@ -364,6 +398,8 @@ pump (subproc_t *cmd, struct sp_capture *c)
   int64_t exit_time = 0;
   sp_fail_t f;
 
+  if (sp_capture_test.late_start && !wait_for_end (cmd, c))
+    return;
   while (any_open (c))
     {
       if (c->on_thread && __atomic_load_n (&c->stop, __ATOMIC_ACQUIRE))
@@ -401,8 +437,11 @@ pump (subproc_t *cmd, struct sp_capture *c)
           close_writers (c);
           continue;
         }
-      if (exited
-          && (n == 0 || sp_backend_now_ms () - exit_time > DRAIN_MS))
+      /* Not even a machine too loaded to keep up may cost the child's
+         own bytes: time counts only once they are in.  */
+      if (exited && all_drained (c)
+          && (n == 0 || sp_capture_test.no_drain_time
+              || sp_backend_now_ms () - exit_time > DRAIN_MS))
         return;
     }
 }

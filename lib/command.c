@@ -7,7 +7,9 @@
  * command (lib/error.c) and reported by the next call that runs or shows
  * it; every later builder call is then a no-op.  A command is a template:
  * builder calls are taken between runs too, but not while a child runs,
- * whose run reads what they change.
+ * whose run reads what they change: such a call changes nothing, and its
+ * error is the call's own (SP_ERROR_CALL), which neither replaces the
+ * result of the wait nor outlasts the next run.
  */
 
 #include <config.h>
@@ -19,21 +21,24 @@
 
 #include "internal.h"
 
-/* True when CMD may be changed; records misuse otherwise.  */
-static bool
-building (subproc_t *cmd)
+bool
+sp_building (subproc_t *cmd, const char *func)
 {
   if (sp_has_error (cmd))
     return false;
   if (cmd->state == SP_STATE_RUNNING)
     {
-      sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                "cannot change command '%s' while its child is running",
-                cmd->args.v[0]);
+      sp_error_call (cmd, SUBPROC_ERR_STATE, 0,
+                     "%s: cannot change command '%s' while its child is "
+                     "running",
+                     func, cmd->args.v[0]);
       return false;
     }
   return true;
 }
+
+/* The builder call's own guard, naming it.  */
+#define building(cmd) sp_building (cmd, __func__)
 
 /* Record that WHAT got a NULL string; false.  */
 static bool
@@ -104,12 +109,12 @@ subproc_new (const char *bin)
       return NULL;
     }
   if (bin == NULL)
-    null_arg (cmd, "subproc_new");
+    null_arg (cmd, __func__);
   else if (*bin == '\0')
-    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-              "subproc_new: empty program name");
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: empty program name",
+              __func__);
   else
-    good_string (cmd, bin, "subproc_new");
+    good_string (cmd, bin, __func__);
   return cmd;
 }
 
@@ -152,7 +157,7 @@ subproc_add_arg (subproc_t *cmd, const char *arg)
 {
   if (!building (cmd))
     return;
-  if (!good_string (cmd, arg, "subproc_add_arg"))
+  if (!good_string (cmd, arg, __func__))
     return;
   if (sp_strv_push_dup (&cmd->args, arg) < 0)
     sp_error_nomem (cmd);
@@ -165,11 +170,10 @@ subproc_add_arg_pair (subproc_t *cmd, const char *name, const char *value)
     return;
   if (name == NULL || value == NULL)
     {
-      null_arg (cmd, "subproc_add_arg_pair");
+      null_arg (cmd, __func__);
       return;
     }
-  add_arg_owned (cmd, sp_aprintf ("%s=%s", name, value),
-                 "subproc_add_arg_pair");
+  add_arg_owned (cmd, sp_aprintf ("%s=%s", name, value), __func__);
 }
 
 void
@@ -179,7 +183,7 @@ subproc_add_arg_format (subproc_t *cmd, const char *fmt, ...)
     return;
   if (fmt == NULL)
     {
-      null_arg (cmd, "subproc_add_arg_format");
+      null_arg (cmd, __func__);
       return;
     }
   va_list ap;
@@ -188,11 +192,11 @@ subproc_add_arg_format (subproc_t *cmd, const char *fmt, ...)
   va_end (ap);
   if (arg == NULL && errno != ENOMEM)
     {
-      sp_error (cmd, SUBPROC_ERR_INVALID, errno,
-                "subproc_add_arg_format: cannot format '%s'", fmt);
+      sp_error (cmd, SUBPROC_ERR_INVALID, errno, "%s: cannot format '%s'",
+                __func__, fmt);
       return;
     }
-  add_arg_owned (cmd, arg, "subproc_add_arg_format");
+  add_arg_owned (cmd, arg, __func__);
 }
 
 void
@@ -202,7 +206,7 @@ subproc_add_arg_set (subproc_t *cmd, const char *const *args)
     return;
   if (args == NULL)
     {
-      null_arg (cmd, "subproc_add_arg_set");
+      null_arg (cmd, __func__);
       return;
     }
   for (; *args; args++)
@@ -255,7 +259,7 @@ void
 subproc_set_pid_file (subproc_t *cmd, const char *path)
 {
   if (building (cmd))
-    set_string (cmd, &cmd->opt.pid_file, path, "subproc_set_pid_file");
+    set_string (cmd, &cmd->opt.pid_file, path, __func__);
 }
 
 void
@@ -266,12 +270,12 @@ subproc_set_working_directory (subproc_t *cmd, const char *dir)
   if (cmd->opt.cwd)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_working_directory: the working directory of "
+                "%s: the working directory of "
                 "'%s' is already set",
-                cmd->args.v[0]);
+                __func__, cmd->args.v[0]);
       return;
     }
-  set_string (cmd, &cmd->opt.cwd, dir, "subproc_set_working_directory");
+  set_string (cmd, &cmd->opt.cwd, dir, __func__);
 }
 
 void
@@ -289,7 +293,7 @@ subproc_allow_cap (subproc_t *cmd, int cap)
   if (cap < 0 || cap > 63)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_allow_cap: no capability number %d", cap);
+                "%s: no capability number %d", __func__, cap);
       return;
     }
   cmd->opt.allowed_caps |= UINT64_C (1) << cap;
@@ -309,8 +313,8 @@ subproc_set_uid (subproc_t *cmd, subproc_uid_t uid)
     return;
   if (uid == (subproc_uid_t) -1)
     {
-      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_uid: -1 is not a user id");
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: -1 is not a user id",
+                __func__);
       return;
     }
   cmd->opt.set_uid = true;
@@ -324,8 +328,8 @@ subproc_set_gid (subproc_t *cmd, subproc_gid_t gid)
     return;
   if (gid == (subproc_gid_t) -1)
     {
-      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_gid: -1 is not a group id");
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: -1 is not a group id",
+                __func__);
       return;
     }
   cmd->opt.set_gid = true;
@@ -340,7 +344,7 @@ subproc_set_umask (subproc_t *cmd, int mask)
   if (mask < 0 || mask > 0777)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_umask: %#o is not a file mode mask", mask);
+                "%s: %#o is not a file mode mask", __func__, mask);
       return;
     }
   cmd->opt.set_umask = true;
@@ -419,14 +423,13 @@ subproc_set_pre_exec_hook (subproc_t *cmd, int (*hook) (void *opaque),
     return;
   if (hook == NULL)
     {
-      null_arg (cmd, "subproc_set_pre_exec_hook");
+      null_arg (cmd, __func__);
       return;
     }
   if (cmd->opt.hook)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_set_pre_exec_hook: '%s' has a hook already",
-                cmd->args.v[0]);
+                "%s: '%s' has a hook already", __func__, cmd->args.v[0]);
       return;
     }
   cmd->opt.hook = hook;
@@ -452,10 +455,24 @@ find_pass_fd (subproc_t *cmd, int fd)
   return NULL;
 }
 
+/* Is FD the read end of one of CMD's send buffers?  */
+static bool
+is_send_fd (const subproc_t *cmd, int fd)
+{
+  for (size_t i = 0; i < cmd->n_send; i++)
+    if (cmd->send[i].child_fd == fd)
+      return true;
+  return false;
+}
+
 /* Record FD as passed; -1 on ENOMEM.  */
 static int
 add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
 {
+  /* A send buffer's read end is passed already, and the command closes
+     it at free, never after a run: CLOSE_PARENT changes nothing.  */
+  if (is_send_fd (cmd, fd))
+    return 0;
   sp_pass_fd_t *p = find_pass_fd (cmd, fd);
   if (p && p->closed)
     {
@@ -482,11 +499,13 @@ add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
 }
 
 /* Does CMD hold FD to close it (an earlier subproc_pass_fd with
-   CLOSE_PARENT, not closed by a run yet)?  Then only CMD closes it,
-   once.  */
+   CLOSE_PARENT, not closed by a run yet, or a send buffer's read end)?
+   Then only CMD closes it, once.  */
 static bool
 owns_fd (subproc_t *cmd, int fd)
 {
+  if (cmd && is_send_fd (cmd, fd))
+    return true;
   sp_pass_fd_t *p = cmd ? find_pass_fd (cmd, fd) : NULL;
   return p && (p->flags & SUBPROC_PASS_FD_CLOSE_PARENT) && !p->closed;
 }
@@ -508,16 +527,16 @@ subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
       return;
     }
   if (flags & ~(unsigned int) SUBPROC_PASS_FD_CLOSE_PARENT)
-    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-              "subproc_pass_fd: unknown flags %#x", flags);
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: unknown flags %#x",
+              __func__, flags);
   else if (fd <= 2)
     sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-              "subproc_pass_fd: descriptor %d cannot be passed (use "
+              "%s: descriptor %d cannot be passed (use "
               "subproc_set_input_fd / output_fd / error_fd for 0, 1, 2)",
-              fd);
+              __func__, fd);
   else if (!sp_backend_fd_is_open (fd))
-    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
-              "subproc_pass_fd: descriptor %d is not open", fd);
+    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF, "%s: descriptor %d is not open",
+              __func__, fd);
   else if (add_pass_fd (cmd, fd, flags) == 0)
     return;
   else
@@ -539,11 +558,10 @@ subproc_set_input_fd (subproc_t *cmd, int fd)
     return;
   if (has_input (cmd))
     sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-              "subproc_set_input_fd: '%s' has an input already",
-              cmd->args.v[0]);
+              "%s: '%s' has an input already", __func__, cmd->args.v[0]);
   else if (fd < 0 || !sp_backend_fd_is_open (fd))
-    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF,
-              "subproc_set_input_fd: descriptor %d is not open", fd);
+    sp_error (cmd, SUBPROC_ERR_INVALID, EBADF, "%s: descriptor %d is not open",
+              __func__, fd);
   else
     cmd->input_fd = fd;
 }
@@ -570,9 +588,8 @@ subproc_set_output_fd (subproc_t *cmd, int *fd)
   if (!building (cmd))
     return;
   if (fd == NULL)
-    null_arg (cmd, "subproc_set_output_fd");
-  else if (output_free (cmd, &cmd->output_fd, &cmd->output,
-                        "subproc_set_output_fd"))
+    null_arg (cmd, __func__);
+  else if (output_free (cmd, &cmd->output_fd, &cmd->output, __func__))
     cmd->output_fd = fd;
 }
 
@@ -582,9 +599,8 @@ subproc_set_error_fd (subproc_t *cmd, int *fd)
   if (!building (cmd))
     return;
   if (fd == NULL)
-    null_arg (cmd, "subproc_set_error_fd");
-  else if (output_free (cmd, &cmd->error_fd, &cmd->errbuf,
-                        "subproc_set_error_fd"))
+    null_arg (cmd, __func__);
+  else if (output_free (cmd, &cmd->error_fd, &cmd->errbuf, __func__))
     cmd->error_fd = fd;
 }
 
@@ -601,7 +617,7 @@ subproc_nonblocking_fds (subproc_t *cmd)
 static void
 set_input (subproc_t *cmd, const void *data, size_t len, const char *func)
 {
-  if (!building (cmd))
+  if (!sp_building (cmd, func))
     return;
   if (data == NULL && len != 0)
     {
@@ -628,16 +644,16 @@ subproc_set_input_buffer (subproc_t *cmd, const char *str)
   if (str == NULL)
     {
       if (building (cmd))
-        null_arg (cmd, "subproc_set_input_buffer");
+        null_arg (cmd, __func__);
       return;
     }
-  set_input (cmd, str, strlen (str), "subproc_set_input_buffer");
+  set_input (cmd, str, strlen (str), __func__);
 }
 
 void
 subproc_set_input_bytes (subproc_t *cmd, const void *data, size_t len)
 {
-  set_input (cmd, data, len, "subproc_set_input_bytes");
+  set_input (cmd, data, len, __func__);
 }
 
 static void
@@ -650,7 +666,7 @@ set_sink (subproc_t *cmd, int *const *stream_fd, sp_sink_t *sink, char **buf,
     *buf = NULL;
   if (len)
     *len = 0;
-  if (!building (cmd))
+  if (!sp_building (cmd, func))
     return;
   if (buf == NULL)
     null_arg (cmd, func);
@@ -664,15 +680,15 @@ set_sink (subproc_t *cmd, int *const *stream_fd, sp_sink_t *sink, char **buf,
 void
 subproc_set_output_buffer (subproc_t *cmd, char **buf)
 {
-  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL,
-            buf, NULL, "subproc_set_output_buffer");
+  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL, buf,
+            NULL, __func__);
 }
 
 void
 subproc_set_error_buffer (subproc_t *cmd, char **buf)
 {
   set_sink (cmd, cmd ? &cmd->error_fd : NULL, cmd ? &cmd->errbuf : NULL, buf,
-            NULL, "subproc_set_error_buffer");
+            NULL, __func__);
 }
 
 void
@@ -683,11 +699,11 @@ subproc_set_output_bytes (subproc_t *cmd, char **buf, size_t *len)
       if (buf)
         *buf = NULL;
       if (building (cmd))
-        null_arg (cmd, "subproc_set_output_bytes");
+        null_arg (cmd, __func__);
       return;
     }
-  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL,
-            buf, len, "subproc_set_output_bytes");
+  set_sink (cmd, cmd ? &cmd->output_fd : NULL, cmd ? &cmd->output : NULL, buf,
+            len, __func__);
 }
 
 void
@@ -698,11 +714,11 @@ subproc_set_error_bytes (subproc_t *cmd, char **buf, size_t *len)
       if (buf)
         *buf = NULL;
       if (building (cmd))
-        null_arg (cmd, "subproc_set_error_bytes");
+        null_arg (cmd, __func__);
       return;
     }
   set_sink (cmd, cmd ? &cmd->error_fd : NULL, cmd ? &cmd->errbuf : NULL, buf,
-            len, "subproc_set_error_bytes");
+            len, __func__);
 }
 
 int
@@ -712,7 +728,7 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
     return -1;
   if (data == NULL && len != 0)
     {
-      null_arg (cmd, "subproc_set_send_buffer");
+      null_arg (cmd, __func__);
       return -1;
     }
 
@@ -731,12 +747,14 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
     {
       sp_backend_payload_free (&copy);
       return sp_error (cmd, f.code, f.sys_errno,
-                       "subproc_set_send_buffer: cannot create a pipe: %s",
+                       "%s: cannot create a pipe: %s", __func__,
                        strerror (f.sys_errno));
     }
-  /* The read end goes to the child under its own number and is closed in
-     the parent after the spawn.  */
-  if (add_pass_fd (cmd, fds[0], SUBPROC_PASS_FD_CLOSE_PARENT) < 0)
+  /* The read end goes to the child under its own number.  The command
+     keeps it until free: a later run puts the read end of a new pipe
+     under the same number, which the caller has put on the command line
+     already.  */
+  if (add_pass_fd (cmd, fds[0], 0) < 0)
     {
       sp_backend_close (fds[0]);
       sp_backend_close (fds[1]);

@@ -22,15 +22,8 @@
 static bool
 env_building (subproc_t *cmd, const char *func)
 {
-  if (sp_has_error (cmd))
+  if (!sp_building (cmd, func))
     return false;
-  if (cmd->state == SP_STATE_RUNNING)
-    {
-      sp_error (cmd, SUBPROC_ERR_STATE, 0,
-                "%s: cannot change command '%s' while its child is running",
-                func, cmd->args.v[0]);
-      return false;
-    }
   cmd->env_custom = true;
   return true;
 }
@@ -110,31 +103,30 @@ env_pair (subproc_t *cmd, const char *name, const char *value,
 void
 subproc_add_env_pair (subproc_t *cmd, const char *name, const char *value)
 {
-  if (env_building (cmd, "subproc_add_env_pair"))
-    env_pair (cmd, name, value, "subproc_add_env_pair");
+  if (env_building (cmd, __func__))
+    env_pair (cmd, name, value, __func__);
 }
 
 void
 subproc_add_env_string (subproc_t *cmd, const char *str)
 {
-  if (!env_building (cmd, "subproc_add_env_string"))
+  if (!env_building (cmd, __func__))
     return;
   if (str == NULL)
-    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-              "subproc_add_env_string: NULL argument");
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: NULL argument", __func__);
   else
-    env_put (cmd, sp_strdup (str), "subproc_add_env_string");
+    env_put (cmd, sp_strdup (str), __func__);
 }
 
 void
 subproc_add_env_format (subproc_t *cmd, const char *fmt, ...)
 {
-  if (!env_building (cmd, "subproc_add_env_format"))
+  if (!env_building (cmd, __func__))
     return;
   if (fmt == NULL)
     {
-      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_add_env_format: NULL argument");
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: NULL argument",
+                __func__);
       return;
     }
   va_list ap;
@@ -142,10 +134,10 @@ subproc_add_env_format (subproc_t *cmd, const char *fmt, ...)
   char *entry = sp_vaprintf (fmt, ap);
   va_end (ap);
   if (entry == NULL && errno != ENOMEM)
-    sp_error (cmd, SUBPROC_ERR_INVALID, errno,
-              "subproc_add_env_format: cannot format '%s'", fmt);
+    sp_error (cmd, SUBPROC_ERR_INVALID, errno, "%s: cannot format '%s'",
+              __func__, fmt);
   else
-    env_put (cmd, entry, "subproc_add_env_format");
+    env_put (cmd, entry, __func__);
 }
 
 /* Pass NAME if the parent has it.  */
@@ -169,18 +161,18 @@ env_pass (subproc_t *cmd, const char *name, const char *func)
 void
 subproc_add_env_pass (subproc_t *cmd, const char *name)
 {
-  if (env_building (cmd, "subproc_add_env_pass"))
-    env_pass (cmd, name, "subproc_add_env_pass");
+  if (env_building (cmd, __func__))
+    env_pass (cmd, name, __func__);
 }
 
 void
 subproc_add_env_pass_common (subproc_t *cmd)
 {
-  if (!env_building (cmd, "subproc_add_env_pass_common"))
+  if (!env_building (cmd, __func__))
     return;
-  env_pair (cmd, "LC_ALL", "C", "subproc_add_env_pass_common");
+  env_pair (cmd, "LC_ALL", "C", __func__);
   for (const char *const *name = sp_backend_common_env; *name; name++)
-    env_pass (cmd, *name, "subproc_add_env_pass_common");
+    env_pass (cmd, *name, __func__);
 }
 
 void
@@ -192,15 +184,15 @@ subproc_add_env_xdg (subproc_t *cmd, const char *basedir)
     { "XDG_CONFIG_HOME", ".config" },
   };
 
-  if (!env_building (cmd, "subproc_add_env_xdg"))
+  if (!env_building (cmd, __func__))
     return;
   if (basedir == NULL)
     {
-      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                "subproc_add_env_xdg: NULL argument");
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: NULL argument",
+                __func__);
       return;
     }
   for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
     env_put (cmd, sp_aprintf ("%s=%s/%s", dirs[i][0], basedir, dirs[i][1]),
-             "subproc_add_env_xdg");
+             __func__);
 }

@@ -54,43 +54,33 @@ subproc_error_name (int code)
 }
 
 const char *
+subproc_stage_name (int stage)
+{
+  switch (stage)
+    {
+#define SP_STAGE_NAME_(name, value, text)                                   \
+  case value:                                                               \
+    return "SUBPROC_STAGE_" #name;
+      SUBPROC_STAGE_TABLE (SP_STAGE_NAME_)
+#undef SP_STAGE_NAME_
+    default:
+      return NULL;
+    }
+}
+
+const char *
 sp_stage_name (sp_stage_t stage)
 {
-  static const char *const names[] = {
-    [SP_STAGE_NONE] = "spawning",
-    [SP_STAGE_LOOKUP] = "looking up the program",
-    [SP_STAGE_PIPE] = "creating a pipe",
-    [SP_STAGE_FORK] = "creating the process",
-    [SP_STAGE_DUP] = "setting up descriptors",
-    [SP_STAGE_CLOSE_FDS] = "closing descriptors",
-    [SP_STAGE_SIGNALS] = "resetting signals",
-    [SP_STAGE_SETSID] = "creating a session or process group",
-    [SP_STAGE_PDEATHSIG] = "arranging kill on parent exit",
-    [SP_STAGE_UMASK] = "setting the umask",
-    [SP_STAGE_RLIMIT] = "setting resource limits",
-    [SP_STAGE_HOOK] = "running the pre-exec hook",
-    [SP_STAGE_HANDSHAKE] = "the handshake",
-    [SP_STAGE_SETGROUPS] = "setting supplementary groups",
-    [SP_STAGE_SETGID] = "changing group id",
-    [SP_STAGE_SETUID] = "changing user id",
-    [SP_STAGE_USER] = "looking up the user",
-    [SP_STAGE_CAPS] = "dropping capabilities",
-    [SP_STAGE_NO_NEW_PRIVS] = "setting no_new_privs",
-    [SP_STAGE_CHDIR] = "changing directory",
-    [SP_STAGE_PIDFILE] = "writing the pid file",
-    [SP_STAGE_EXEC] = "executing",
-    [SP_STAGE_WAIT] = "waiting for the child",
-    [SP_STAGE_KILL] = "stopping the child",
-    [SP_STAGE_IO] = "child input/output",
-    [SP_STAGE_JOB] = "setting up the job object",
-    [SP_STAGE_TOKEN] = "making a restricted token",
-    [SP_STAGE_ENCODING] = "converting from UTF-8",
-    [SP_STAGE_QUOTING] = "quoting an argument",
-    [SP_STAGE_UNSUPPORTED] = "checking options",
-  };
-  if ((size_t) stage < sizeof names / sizeof names[0] && names[stage])
-    return names[stage];
-  return "spawning";
+  switch (stage)
+    {
+#define SP_STAGE_TEXT_(name, value, text)                                   \
+  case value:                                                               \
+    return text;
+      SUBPROC_STAGE_TABLE (SP_STAGE_TEXT_)
+#undef SP_STAGE_TEXT_
+    default:
+      return sp_stage_name (SP_STAGE_NONE);
+    }
 }
 
 int
@@ -212,6 +202,7 @@ report (const subproc_error_t *err)
   last_error.code = err->code;
   last_error.sys_errno = err->sys_errno;
   last_error.message = last_message;
+  last_error.stage = err->stage;
   last_error_set = true;
 
   callbacks_lock_take ();
@@ -257,6 +248,7 @@ sp_error_clear (subproc_t *cmd)
   cmd->error.code = SUBPROC_ERR_OK;
   cmd->error.sys_errno = 0;
   cmd->error.message = NULL;
+  cmd->error.stage = SP_STAGE_NONE;
   cmd->error_kind = SP_ERROR_BUILD;
 }
 
@@ -306,11 +298,11 @@ may_record (const subproc_t *cmd, enum sp_error_kind kind)
     }
 }
 
-/* Store CODE and the formatted message into CMD as an error of KIND, if
-   it may take the place of CMD's error.  True if it did.  */
+/* Store CODE, STAGE and the formatted message into CMD as an error of
+   KIND, if it may take the place of CMD's error.  True if it did.  */
 static bool
 record (subproc_t *cmd, enum sp_error_kind kind, int code, int sys_errno,
-        const char *fmt, va_list ap)
+        sp_stage_t stage, const char *fmt, va_list ap)
 {
   if (!may_record (cmd, kind))
     return false;
@@ -329,35 +321,37 @@ record (subproc_t *cmd, enum sp_error_kind kind, int code, int sys_errno,
     }
   cmd->error.code = code;
   cmd->error.sys_errno = sys_errno;
+  cmd->error.stage = stage;
   cmd->error_kind = kind;
   return true;
 }
 
 /* Report an error that is recorded nowhere.  */
 static void
-report_new (int code, int sys_errno, const char *fmt, va_list ap)
+report_new (int code, int sys_errno, sp_stage_t stage, const char *fmt,
+            va_list ap)
 {
   char *msg = sp_vaprintf (fmt, ap);
-  subproc_error_t err = { code, sys_errno,
-                          msg ? msg : subproc_strerror (code) };
+  subproc_error_t err
+      = { code, sys_errno, msg ? msg : subproc_strerror (code), stage };
   report (&err);
   free (msg);
 }
 
 static int
 error_v (subproc_t *cmd, enum sp_error_kind kind, int code, int sys_errno,
-         const char *fmt, va_list ap)
+         sp_stage_t stage, const char *fmt, va_list ap)
 {
   int saved = errno;
   va_list again;
   va_copy (again, ap);
   if (cmd == NULL)
-    report_new (code, sys_errno, fmt, ap);
-  else if (record (cmd, kind, code, sys_errno, fmt, ap)
+    report_new (code, sys_errno, stage, fmt, ap);
+  else if (record (cmd, kind, code, sys_errno, stage, fmt, ap)
            || kind != SP_ERROR_CALL)
     report (&cmd->error);
   else
-    report_new (code, sys_errno, fmt, again);
+    report_new (code, sys_errno, stage, fmt, again);
   va_end (again);
   errno = saved;
   return -1;
@@ -368,8 +362,21 @@ sp_error (subproc_t *cmd, int code, int sys_errno, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  error_v (cmd, cmd ? cmd->recording : SP_ERROR_BUILD, code, sys_errno, fmt,
-           ap);
+  error_v (cmd, cmd ? cmd->recording : SP_ERROR_BUILD, code, sys_errno,
+           SP_STAGE_NONE, fmt, ap);
+  va_end (ap);
+  return -1;
+}
+
+/* sp_error for a failure at STAGE.  */
+static int SUBPROC_PRINTF (5, 6)
+    error_at (subproc_t *cmd, sp_stage_t stage, int code, int sys_errno,
+              const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  error_v (cmd, cmd ? cmd->recording : SP_ERROR_BUILD, code, sys_errno, stage,
+           fmt, ap);
   va_end (ap);
   return -1;
 }
@@ -380,7 +387,7 @@ sp_error_call (subproc_t *cmd, int code, int sys_errno, const char *fmt,
 {
   va_list ap;
   va_start (ap, fmt);
-  error_v (cmd, SP_ERROR_CALL, code, sys_errno, fmt, ap);
+  error_v (cmd, SP_ERROR_CALL, code, sys_errno, SP_STAGE_NONE, fmt, ap);
   va_end (ap);
   return -1;
 }
@@ -393,21 +400,22 @@ sp_error_thread (int code, int sys_errno, const char *fmt, ...)
   va_start (ap, fmt);
   char *msg = sp_vaprintf (fmt, ap);
   va_end (ap);
-  subproc_error_t err = { code, sys_errno,
-                          msg ? msg : subproc_strerror (code) };
+  subproc_error_t err = { code, sys_errno, msg ? msg : subproc_strerror (code),
+                          SP_STAGE_NONE };
   report (&err);
   free (msg);
   errno = saved;
   return -1;
 }
 
-int
-sp_error_nomem (subproc_t *cmd)
+/* Report running out of memory at STAGE.  */
+static int
+nomem_at (subproc_t *cmd, sp_stage_t stage)
 {
   /* No formatting: it needs memory.  */
   int saved = errno;
   subproc_error_t err = { SUBPROC_ERR_NOMEM, ENOMEM,
-                          subproc_strerror (SUBPROC_ERR_NOMEM) };
+                          subproc_strerror (SUBPROC_ERR_NOMEM), stage };
   if (cmd && may_record (cmd, cmd->recording))
     {
       enum sp_error_kind kind = cmd->recording;
@@ -422,6 +430,12 @@ sp_error_nomem (subproc_t *cmd)
     report (&err);
   errno = saved;
   return -1;
+}
+
+int
+sp_error_nomem (subproc_t *cmd)
+{
+  return nomem_at (cmd, SP_STAGE_NONE);
 }
 
 int
@@ -442,41 +456,45 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
   const char *prog = cmd && cmd->args.n ? cmd->args.v[0] : "(none)";
   const char *sys = f->sys_errno ? strerror (f->sys_errno) : "";
   const char *sep = f->sys_errno ? ": " : "";
+  /* A pid file the backend could not write is named, whichever backend
+     failed.  */
+  const char *what = f->what;
+  if (what == NULL && f->stage == SP_STAGE_PIDFILE && cmd)
+    what = cmd->pid_file;
 
   if (f->code == SUBPROC_ERR_NOMEM)
-    return sp_error_nomem (cmd);
+    return nomem_at (cmd, f->stage);
   if (f->stage == SP_STAGE_USER)
     {
       unsigned long long uid = cmd ? (unsigned long long) cmd->opt.uid : 0;
       if (f->code == SUBPROC_ERR_INVALID)
-        return sp_error (cmd, f->code, f->sys_errno,
+        return error_at (cmd, f->stage, f->code, f->sys_errno,
                          "cannot run '%s': user id %llu has no entry in "
                          "the user database, so its group is unknown: "
                          "give one with subproc_set_gid",
                          prog, uid);
-      return sp_error (cmd, f->code, f->sys_errno,
+      return error_at (cmd, f->stage, f->code, f->sys_errno,
                        "cannot run '%s': looking up user id %llu failed%s%s",
                        prog, uid, sep, sys);
     }
   switch (f->code)
     {
     case SUBPROC_ERR_NOT_FOUND:
-      return sp_error (cmd, f->code, f->sys_errno,
+      return error_at (cmd, f->stage, f->code, f->sys_errno,
                        "cannot find program '%s'%s%s", prog, sep, sys);
     case SUBPROC_ERR_UNSUPPORTED:
-      return sp_error (cmd, f->code, f->sys_errno,
+      return error_at (cmd, f->stage, f->code, f->sys_errno,
                        "cannot run '%s': %s is not supported on this "
                        "platform",
                        prog, f->what ? f->what : "an option");
     case SUBPROC_ERR_HOOK:
-      return sp_error (cmd, f->code, f->sys_errno,
-                       "cannot run '%s': the pre-exec hook failed%s%s",
-                       prog, sep, sys);
+      return error_at (cmd, f->stage, f->code, f->sys_errno,
+                       "cannot run '%s': the pre-exec hook failed%s%s", prog,
+                       sep, sys);
     default:
-      return sp_error (cmd, f->code, f->sys_errno,
+      return error_at (cmd, f->stage, f->code, f->sys_errno,
                        "cannot run '%s': %s%s%s%s failed%s%s", prog,
-                       sp_stage_name (f->stage), f->what ? " (" : "",
-                       f->what ? f->what : "", f->what ? ")" : "", sep,
-                       sys);
+                       sp_stage_name (f->stage), what ? " (" : "",
+                       what ? what : "", what ? ")" : "", sep, sys);
     }
 }

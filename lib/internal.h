@@ -36,10 +36,13 @@ typedef struct sp_pass_fd
 
 typedef struct sp_send_buffer
 {
-  int parent_fd;  /* write end, kept by the parent */
-  int child_fd;   /* read end, passed to the child (close-parent) */
-  sp_payload_t payload;
-  bool sent;      /* a run used the pipe up: a later run refuses */
+  int parent_fd;  /* write end, kept by the parent; -1 once a run took it */
+  int child_fd;   /* read end, passed to the child under its own number;
+                     the command keeps it open until free, so that the
+                     number the child is told stays this buffer's */
+  sp_payload_t payload;  /* kept for every run */
+  bool sent;      /* a run used the pipe: the next run makes a new one,
+                     whose read end replaces CHILD_FD under its number */
 } sp_send_buffer_t;
 
 /* Where a captured stream goes.  */
@@ -206,6 +209,15 @@ bool sp_log_enabled (void);
 const char *sp_stage_name (sp_stage_t stage);
 
 /* ------------------------------------------------------------------ */
+/* lib/command.c */
+
+/* True when CMD may take a builder call: it has no builder error and no
+   child running (then FUNC, the call, records SUBPROC_ERR_STATE as an
+   error of a call in the wrong state, SP_ERROR_CALL: it changed
+   nothing, and neither the wait's result nor a later run sees it).  */
+bool sp_building (subproc_t *cmd, const char *func);
+
+/* ------------------------------------------------------------------ */
 /* lib/strings.c: vectors and buffers */
 
 int sp_strv_push (sp_strv_t *v, char *s);   /* takes S; -1 on ENOMEM */
@@ -329,5 +341,17 @@ int sp_sinks_fill (subproc_t *cmd, const char *out, size_t out_len,
 
 /* The captured error output so far (for error messages), or NULL.  */
 const char *sp_capture_stderr (const subproc_t *cmd);
+
+/* For tests (tests link the internal convenience library): stand-ins for
+   a machine so loaded that the I/O of a run lags far behind its child.
+   All false or 0 (the default): none.  */
+struct sp_capture_test
+{
+  bool late_start;     /* read nothing until the child has ended */
+  size_t read_max;     /* the most one read may bring in (0: no limit) */
+  bool no_drain_time;  /* no time at all for output after the child's
+                          end: as if the quarter of a second had passed */
+};
+extern struct sp_capture_test sp_capture_test;
 
 #endif /* SUBPROC_INTERNAL_H */

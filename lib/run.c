@@ -34,13 +34,6 @@ check_consumed (subproc_t *cmd)
 {
   const char *prog = cmd->args.v[0];
 
-  for (size_t i = 0; i < cmd->n_send; i++)
-    if (cmd->send[i].sent)
-      return sp_error (cmd, SUBPROC_ERR_STATE, EBADF,
-                       "cannot run '%s' again: its send buffer on "
-                       "descriptor %d was sent by an earlier run, and a "
-                       "send buffer is sent once",
-                       prog, cmd->send[i].child_fd);
   /* The number may belong to anything by now: never pass it.  */
   for (size_t i = 0; i < cmd->n_pass_fds; i++)
     if (cmd->pass_fds[i].closed)
@@ -208,6 +201,35 @@ setup_fd_streams (subproc_t *cmd, spawn_ctx_t *ctx)
   return 0;
 }
 
+/* A send buffer whose pipe an earlier run used (or failed to) is sent
+   again through a new pipe: its read end takes the number the child is
+   told, in place of the old one, which the command kept open so that
+   the number stayed its own.  */
+static int
+renew_send_buffers (subproc_t *cmd)
+{
+  for (size_t i = 0; i < cmd->n_send; i++)
+    {
+      sp_send_buffer_t *sb = &cmd->send[i];
+      int fds[2];
+      sp_fail_t f;
+
+      if (!sb->sent)
+        continue;
+      if (sp_backend_pipe (fds, &f) < 0)
+        return sp_error_fail (cmd, &f);
+      if (sp_backend_replace_fd (fds[0], sb->child_fd, &f) < 0)
+        {
+          sp_backend_close (fds[0]);
+          sp_backend_close (fds[1]);
+          return sp_error_fail (cmd, &f);
+        }
+      sb->parent_fd = fds[1];
+      sb->sent = false;
+    }
+  return 0;
+}
+
 /* Fill CTX->spec from CMD.  */
 static int
 build_spec (subproc_t *cmd, spawn_ctx_t *ctx)
@@ -235,6 +257,8 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx)
 
   if (setup_fd_streams (cmd, ctx) < 0)
     return -1;
+  if (renew_send_buffers (cmd) < 0)
+    return -1;
   if (sp_capture_wanted (cmd) && sp_capture_setup (cmd, spec) < 0)
     return -1;
   if (sp_backend_prepare (spec, &f) < 0)
@@ -257,9 +281,10 @@ close_parent_fds (subproc_t *cmd)
       }
 }
 
-/* After a spawn, successful or not, the read ends of the send buffers
-   are closed (close_parent_fds): their pipes are used up.  The write
-   ends the I/O did not take are closed now.  */
+/* After a spawn, successful or not, the pipes of the send buffers are
+   used: the write ends the I/O did not take are closed now, and the next
+   run makes new pipes.  The read ends stay open until free, holding the
+   numbers the child is told.  */
 static void
 consume_send_buffers (subproc_t *cmd)
 {
@@ -683,11 +708,13 @@ subproc_free (subproc_t *cmd)
   sp_child_let_go (cmd);
   sp_capture_finish (cmd);
 
-  /* Descriptors handed over with CLOSE_PARENT that no spawn closed, and
-     the parent's ends of send buffers that no run used.  */
+  /* Descriptors handed over with CLOSE_PARENT that no spawn closed, the
+     read ends of the send buffers, and their write ends that no run
+     used.  */
   close_parent_fds (cmd);
   for (size_t i = 0; i < cmd->n_send; i++)
     {
+      sp_backend_close (cmd->send[i].child_fd);
       if (cmd->send[i].parent_fd >= 0)
         sp_backend_close (cmd->send[i].parent_fd);
       sp_backend_payload_free (&cmd->send[i].payload);

@@ -14,19 +14,21 @@
  *    command whose creation ran out of memory would.
  *  - Strings and byte buffers given to the library are copied; the caller
  *    keeps ownership of what it passed.
- *  - Builder calls never fail visibly.  The first error (out of memory,
- *    misuse) is recorded in the command, every later builder call on it is
- *    a no-op, and the error is reported by every later subproc_run,
+ *  - Builder calls never fail visibly.  The first builder error (out of
+ *    memory, misuse) is recorded in the command, every later builder call
+ *    on it is a no-op, and the error is reported by every later subproc_run,
  *    subproc_run_async, subproc_wait, subproc_to_string, subproc_exec or
  *    subproc_get_arg_list, which return -1 or NULL.
  *  - A command is a template: once the child of a run is reaped
  *    (subproc_wait, subproc_run's own wait, subproc_abort) it runs again,
  *    and builder calls between runs change the next run.  A failed run
  *    leaves no error behind for the next one; a builder error stays.
- *    While a child runs, a run reports SUBPROC_ERR_STATE, and a builder
- *    call records it as a builder error.  What a run consumes (descriptors
- *    passed with SUBPROC_PASS_FD_CLOSE_PARENT, send buffers) makes a later
- *    run fail with SUBPROC_ERR_STATE; see each call.
+ *    While a child runs, a run or a builder call reports SUBPROC_ERR_STATE
+ *    and changes nothing; that error is not a builder error, and neither
+ *    the wait's result nor a later run sees it.  Descriptors passed with
+ *    SUBPROC_PASS_FD_CLOSE_PARENT are consumed by a run: a later run that
+ *    needs them fails with SUBPROC_ERR_STATE; send buffers are sent again
+ *    by every run.
  *  - A reported error is readable with subproc_get_error (per command) and
  *    subproc_last_error (per thread).
  *  - The library never prints, never exits and never aborts.
@@ -75,12 +77,10 @@ extern "C" {
 # define SUBPROC_PRINTF(f, a)
 #endif
 
-#define SUBPROC_VERSION_MAJOR 0
-#define SUBPROC_VERSION_MINOR 2
-#define SUBPROC_VERSION_MICRO 0
-#define SUBPROC_VERSION_STRING "0.2.0"
+/* SUBPROC_VERSION_MAJOR, _MINOR, _MICRO and _STRING, made by configure.  */
+#include "subproc-version.h"
 
-/* The version of the library actually loaded ("0.2.0").  */
+/* The version of the library actually loaded: its SUBPROC_VERSION_STRING.  */
 SUBPROC_API const char *subproc_version (void);
 
 /* ------------------------------------------------------------------ */
@@ -121,6 +121,50 @@ enum subproc_error_code
 #undef SUBPROC_ERR_ENUM_
 };
 
+/* The steps of a run that can fail, for the stage of subproc_error_t.
+   One list makes the enum, subproc_stage_name() and the wording that
+   messages use for each step ("cannot run 'x': changing directory
+   failed"), so they never drift apart.  The numbers are part of the ABI;
+   new steps are added at the end.  */
+#define SUBPROC_STAGE_TABLE(X)                                              \
+  X (NONE, 0, "spawning")                                                   \
+  X (LOOKUP, 1, "looking up the program")                                   \
+  X (PIPE, 2, "creating a pipe")                                            \
+  X (FORK, 3, "creating the process")                                       \
+  X (DUP, 4, "setting up descriptors")                                      \
+  X (CLOSE_FDS, 5, "closing descriptors")                                   \
+  X (SIGNALS, 6, "resetting signals")                                       \
+  X (SETSID, 7, "creating a session or process group")                      \
+  X (PDEATHSIG, 8, "arranging kill on parent exit")                         \
+  X (UMASK, 9, "setting the umask")                                         \
+  X (RLIMIT, 10, "setting resource limits")                                 \
+  X (HOOK, 11, "running the pre-exec hook")                                 \
+  X (HANDSHAKE, 12, "the handshake")                                        \
+  X (SETGROUPS, 13, "setting supplementary groups")                         \
+  X (SETGID, 14, "changing group id")                                       \
+  X (SETUID, 15, "changing user id")                                        \
+  X (USER, 16, "looking up the user")                                       \
+  X (CAPS, 17, "dropping capabilities")                                     \
+  X (NO_NEW_PRIVS, 18, "setting no_new_privs")                              \
+  X (CHDIR, 19, "changing directory")                                       \
+  X (PIDFILE, 20, "writing the pid file")                                   \
+  X (EXEC, 21, "executing")                                                 \
+  X (WAIT, 22, "waiting for the child")                                     \
+  X (KILL, 23, "stopping the child")                                        \
+  X (IO, 24, "child input/output")                                          \
+  X (JOB, 25, "setting up the job object")                                  \
+  X (TOKEN, 26, "making a restricted token")                                \
+  X (ENCODING, 27, "converting from UTF-8")                                 \
+  X (QUOTING, 28, "quoting an argument")                                    \
+  X (UNSUPPORTED, 29, "checking options")
+
+enum subproc_stage
+{
+#define SUBPROC_STAGE_ENUM_(name, value, text) SUBPROC_STAGE_##name = value,
+  SUBPROC_STAGE_TABLE (SUBPROC_STAGE_ENUM_)
+#undef SUBPROC_STAGE_ENUM_
+};
+
 /* A reported error.  The message names the command; for a failed exit it
    carries the status and, when stderr was captured, the captured text.
    The structure and its message belong to the library: the one of
@@ -133,6 +177,11 @@ typedef struct subproc_error
   int code;            /* enum subproc_error_code */
   int sys_errno;       /* errno, or the errno closest to GetLastError() */
   const char *message; /* never NULL */
+  int stage;           /* enum subproc_stage: the step of starting,
+                          feeding or waiting for the child that failed;
+                          SUBPROC_STAGE_NONE for every other error (a
+                          builder error, a misuse, a failed exit status,
+                          a timeout) (since 0.2.0) */
 } subproc_error_t;
 
 /* Flags for subproc_pass_fd.  */
@@ -253,8 +302,9 @@ SUBPROC_API void subproc_daemonize (subproc_t *cmd);
    (a missing one is created exclusively, mode 0644); locked by the
    child for as long as it lives; Win32: held open by the child so that it
    cannot be opened for writing.  Either way a second instance can tell:
-   its run fails with SUBPROC_ERR_SPAWN, and so does a rerun of the same
-   command while the child of an earlier run (a daemon) holds the file.
+   its run fails with SUBPROC_ERR_SPAWN (the message naming the file),
+   and so does a rerun of the same command while the child of an earlier
+   run (a daemon) holds the file.
    Every run writes its own child's pid.  On Win32 a reparse point, a
    file with more than one link or a device is refused the same way, and
    a failed run removes the file only if it created it.  */
@@ -280,10 +330,11 @@ SUBPROC_API void subproc_allow_cap (subproc_t *cmd, int cap);
    cleared.  Other systems: SUBPROC_ERR_UNSUPPORTED at run time.  */
 SUBPROC_API void subproc_no_new_privs (subproc_t *cmd);
 
-/* Run the child as UID / GID.  From a privileged parent, UID also sets
-   the group (unless GID is set) and the supplementary groups to those of
-   the user in the user database; a UID without an entry there needs a
-   GID, else the run reports SUBPROC_ERR_INVALID.  GID alone, from a
+/* Run the child as UID / GID.  From a privileged parent (Linux:
+   CAP_SETGID in its effective set, whatever its euid; elsewhere euid 0),
+   UID also sets the group (unless GID is set) and the supplementary
+   groups to those of the user in the user database; a UID without an
+   entry there needs a GID, else the run reports SUBPROC_ERR_INVALID.  GID alone, from a
    privileged parent, also replaces the supplementary groups with GID
    alone (never the parent's groups).  Win32:
    SUBPROC_ERR_UNSUPPORTED at run time.  */
@@ -310,7 +361,10 @@ SUBPROC_API void subproc_set_max_core_size (subproc_t *cmd,
    timeouts signal the whole group, SIGKILL last, while the leader is
    still unreaped.  A group whose leader someone else reaped (SIGCHLD
    ignored, the caller's own waitpid) is never signalled: its id may have
-   been reused.  On Win32 every child is in a job object and the whole
+   been reused.  On Linux 6.9 and later the group is signalled through
+   the leader's pidfd, so that not even a waitpid (-1) at the moment of
+   the signal can turn it onto a group that took the id; elsewhere that
+   moment remains.  On Win32 every child is in a job object and the whole
    tree is always killed; this only detaches it from the console's Ctrl-C
    group.  */
 SUBPROC_API void subproc_new_process_group (subproc_t *cmd);
@@ -366,7 +420,10 @@ SUBPROC_API void subproc_nonblocking_fds (subproc_t *cmd);
 /* Buffers                                                            */
 /* Buffers need subproc_run, or subproc_run_async with
    subproc_do_async_io.  They cannot be mixed with a descriptor for the
-   same stream.  */
+   same stream.  Every byte the child wrote before it ended is collected,
+   however loaded the machine; what a grandchild that inherited the pipes
+   writes after that is collected for at most a quarter of a second from
+   the child's end, so that it cannot hold the run.  */
 
 /* Feed the NUL-terminated STR to the child's stdin (copied; sent again
    to every run).  */
@@ -395,8 +452,10 @@ SUBPROC_API void subproc_set_error_bytes (subproc_t *cmd, char **buf,
 
 /* Feed LEN bytes of DATA (copied) to the child through a pipe of its own.
    Returns the descriptor number the child reads from (pass it on the
-   command line), or -1 when an error was recorded.  The pipe serves one
-   run: a later run of the command fails with SUBPROC_ERR_STATE.  */
+   command line), or -1 when an error was recorded.  The command keeps
+   that read end open until subproc_free; every run sends the data
+   again, a run after the first through a new pipe whose read end takes
+   the same number.  */
 SUBPROC_API int subproc_set_send_buffer (subproc_t *cmd, const void *data,
                                          size_t len);
 
@@ -539,6 +598,10 @@ SUBPROC_API const char *subproc_strerror (int code);
 
 /* The name of CODE ("SUBPROC_ERR_NOMEM"), or NULL for unknown codes.  */
 SUBPROC_API const char *subproc_error_name (int code);
+
+/* The name of STAGE ("SUBPROC_STAGE_CHDIR"), or NULL for unknown
+   stages.  */
+SUBPROC_API const char *subproc_stage_name (int stage);
 
 /* Call FUNC with every error at the moment it is reported.  Process-wide;
    FUNC NULL removes it.  */

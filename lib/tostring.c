@@ -205,8 +205,8 @@ subproc_get_arg_list (subproc_t *cmd, char ***args)
   if (args == NULL)
     {
       if (cmd)
-        sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                  "subproc_get_arg_list: NULL argument");
+        sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: NULL argument",
+                  __func__);
       else
         sp_error_raise (cmd);
       return -1;

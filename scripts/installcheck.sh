@@ -10,10 +10,10 @@
 #  1. runs make install DESTDIR=<scratch>;
 #  2. compares the installed files with the expected manifest, exactly:
 #     the shared library with its soname and symlinks (on Windows the DLL
-#     in bindir and its import library), subproc.h, libsubproc.pc, the
-#     programs of bin_PROGRAMS, the info manual (and the info "dir" file
-#     that install-info maintains), the man pages; no .la file, no static
-#     library, nothing else;
+#     in bindir and its import library), subproc.h and subproc-version.h,
+#     libsubproc.pc, the programs of bin_PROGRAMS, the info manual (and the
+#     info "dir" file that install-info maintains), the man pages; no .la
+#     file, no static library, nothing else;
 #  3. checks the ELF files for RPATH and RUNPATH (there must be none) and
 #     the library's soname and symlinks;
 #  4. checks that "man 3 NAME" finds a page for every man page installed
@@ -82,6 +82,7 @@ echo "== installed files"
   esac
   for f in $library_names; do echo "$libdir/$f"; done
   echo "$includedir/subproc.h"
+  echo "$includedir/subproc-version.h"
   echo "$pkgconfigdir/libsubproc.pc"
   for p in $bin_programs; do echo "$bindir/${p##*/}"; done
   echo "$infodir/libsubproc.info"

@@ -1,4 +1,5 @@
-/* args.c: building commands and their arguments (the seed's examples).
+/* args.c: building commands and their arguments (the examples of
+ * libvirt's guide to spawning commands).
  *
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -32,8 +33,9 @@ START_TEST (test_new)
 }
 END_TEST
 
-/* Each code block of the seed's "Adding arguments" section, in order.  */
-START_TEST (test_seed_add_args)
+/* Each code block of the "Adding arguments" section of libvirt's guide to
+   spawning commands, in order.  */
+START_TEST (test_guide_add_args)
 {
   subproc_t *cmd = subproc_new ("/usr/bin/dnsmasq");
   int count = 42;
@@ -52,7 +54,7 @@ START_TEST (test_seed_add_args)
 }
 END_TEST
 
-START_TEST (test_seed_new_args)
+START_TEST (test_guide_new_args)
 {
   const char *const args[]
     = { "/usr/bin/dnsmasq", "--strict-order", "--except-interface",
@@ -202,8 +204,8 @@ make_suite (void)
 {
   Suite *s = suite_create ("args");
   TEST_CASE (s, new);
-  TEST_CASE (s, seed_add_args);
-  TEST_CASE (s, seed_new_args);
+  TEST_CASE (s, guide_add_args);
+  TEST_CASE (s, guide_new_args);
   TEST_CASE (s, new_va_list);
   TEST_CASE (s, get_arg_list);
   TEST_CASE (s, get_arg_list_errors);

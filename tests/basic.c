@@ -114,12 +114,12 @@ static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("basic");
-  TEST_CASE_WITH_LEAK_CHECK (s, version);
-  TEST_CASE_WITH_LEAK_CHECK (s, run_true);
-  TEST_CASE_WITH_LEAK_CHECK (s, capture_hello);
-  TEST_CASE_WITH_LEAK_CHECK (s, exit_status);
-  TEST_CASE_WITH_LEAK_CHECK (s, not_found);
-  TEST_CASE_WITH_LEAK_CHECK (s, pid_before_free);
+  TEST_CASE (s, version);
+  TEST_CASE (s, run_true);
+  TEST_CASE (s, capture_hello);
+  TEST_CASE (s, exit_status);
+  TEST_CASE (s, not_found);
+  TEST_CASE (s, pid_before_free);
   return s;
 }
 

@@ -34,8 +34,6 @@
 
 char *test_tmpdir;
 
-static int leaks_fds_before = -1;
-
 /* What a test process holds, for the leak accounting (common.h).  */
 typedef struct account
 {
@@ -88,10 +86,9 @@ account_take (account_t *a)
 
 /* Compare what the process holds now with BEFORE; describe the first
    difference in WHY (of SIZE bytes) and return false, or return true.
-   STRICT: no child may be left at all, running or not (POSIX); else only
-   ended children that nobody reaped count (test_leaks_check).  */
+   No child may be left at all, running or not (POSIX).  */
 static bool
-account_same (const account_t *before, bool strict, char *why, size_t size)
+account_same (const account_t *before, char *why, size_t size)
 {
   account_t now;
 
@@ -129,7 +126,7 @@ account_same (const account_t *before, bool strict, char *why, size_t size)
                   (long) si.si_pid);
         return false;
       }
-    if (strict && r == 0)
+    if (r == 0)
       {
         snprintf (why, size, "a child process is still running");
         return false;
@@ -140,8 +137,6 @@ account_same (const account_t *before, bool strict, char *why, size_t size)
         return false;
       }
   }
-#else
-  (void) strict;
 #endif
   return true;
 }
@@ -163,7 +158,7 @@ test_account_end (void)
 
   ck_assert_msg (case_account_taken, "test_account_begin was not called");
   case_account_taken = false;
-  ck_assert_msg (account_same (&case_account, true, why, sizeof why),
+  ck_assert_msg (account_same (&case_account, why, sizeof why),
                  "left behind by the test: %s", why);
 }
 
@@ -181,7 +176,7 @@ sp_test_main (Suite *(*make_suite) (void))
   failed = srunner_ntests_failed (runner);
   srunner_free (runner);
   fflush (stdout);
-  if (!account_same (&start, true, why, sizeof why))
+  if (!account_same (&start, why, sizeof why))
     {
       fprintf (stderr, "left behind by the test program: %s\n", why);
       failed++;
@@ -653,39 +648,6 @@ test_count_open_fds (void)
 
 #endif /* !_WIN32 */
 
-void
-test_leaks_begin (void)
-{
-  leaks_fds_before = test_count_open_fds ();
-}
-
-void
-test_leaks_check (void)
-{
-  int fds = test_count_open_fds ();
-
-  ck_assert_msg (leaks_fds_before >= 0, "test_leaks_begin was not called");
-  ck_assert_msg (fds == leaks_fds_before,
-                 "open descriptors: %d before, %d after", leaks_fds_before,
-                 fds);
-#ifndef _WIN32
-  {
-    /* A child that has ended and was never waited for.  WNOWAIT leaves it
-       for whoever owns it.  */
-    siginfo_t si;
-    int r;
-
-    memset (&si, 0, sizeof si);
-    r = waitid (P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
-    ck_assert_msg (r == 0 || errno == ECHILD, "waitid: %s",
-                   strerror (errno));
-    ck_assert_msg (r != 0 || si.si_pid == 0,
-                   "child %ld has ended but was never reaped",
-                   (long) si.si_pid);
-  }
-#endif
-}
-
 bool
 test_under_valgrind (void)
 {
@@ -760,20 +722,6 @@ test_run_ok (subproc_t *cmd)
 {
   ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
                  subproc_get_error (cmd)->message);
-}
-
-void
-test_tmpdir_leaks_setup (void)
-{
-  test_tmpdir_setup ();
-  test_leaks_begin ();
-}
-
-void
-test_tmpdir_leaks_teardown (void)
-{
-  test_leaks_check ();
-  test_tmpdir_teardown ();
 }
 
 #ifndef _WIN32

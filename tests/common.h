@@ -128,6 +128,21 @@ void test_account_end (void);
     }                                                                       \
   while (0)
 
+/* A test run once on each spawn path (Check's loop index _i: 0 the fast
+   path, 1 the fork path; see test_helper_on), each run in a fresh
+   temporary directory made and removed in the test's own process.  */
+#define BOTH_PATHS(suite, name)                                             \
+  do                                                                        \
+    {                                                                       \
+      TCase *tc_##name = tcase_create (#name);                              \
+      TEST_ACCOUNTING (tc_##name);                                          \
+      tcase_add_checked_fixture (tc_##name, test_tmpdir_setup,              \
+                                 test_tmpdir_teardown);                     \
+      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
+      suite_add_tcase ((suite), tc_##name);                                 \
+    }                                                                       \
+  while (0)
+
 /* Run the suite that MAKE_SUITE builds, with CK_NORMAL output (CK_VERBOSITY
    in the environment overrides it).  Returns EXIT_SUCCESS when every test
    passed and the program leaves nothing behind (see above), else
@@ -254,42 +269,5 @@ bool test_skip_under_valgrind (const char *why);
    exists, else every descriptor below 4096 that fcntl accepts; on Windows
    the C runtime descriptors below 2048.  */
 int test_count_open_fds (void);
-
-/* Remember the number of open descriptors (call before the code under
-   test; usable as a fixture setup).  */
-void test_leaks_begin (void);
-
-/* Assert that the number of open descriptors is what test_leaks_begin
-   saw, and (POSIX) that no child of this process is left unreaped.
-   Usable as a fixture teardown.  */
-void test_leaks_check (void);
-
-/* A temporary directory and the leak check together.  */
-void test_tmpdir_leaks_setup (void);
-void test_tmpdir_leaks_teardown (void);
-
-#define TEST_CASE_WITH_TMPDIR_LEAKS(suite, name)                            \
-  TEST_CASE_WITH_FIXTURE (suite, name, test_tmpdir_leaks_setup,             \
-                          test_tmpdir_leaks_teardown)
-
-/* A test run once on each spawn path (Check's loop index _i: 0 the fast
-   path, 1 the fork path; see test_helper_on), with a temporary directory
-   and the leak check.  */
-#define BOTH_PATHS(suite, name)                                             \
-  do                                                                        \
-    {                                                                       \
-      TCase *tc_##name = tcase_create (#name);                              \
-      TEST_ACCOUNTING (tc_##name);                                          \
-      tcase_add_checked_fixture (tc_##name, test_tmpdir_leaks_setup,        \
-                                 test_tmpdir_leaks_teardown);               \
-      tcase_add_loop_test (tc_##name, test_##name, 0, 2);                   \
-      suite_add_tcase ((suite), tc_##name);                                 \
-    }                                                                       \
-  while (0)
-
-/* A test that starts with test_leaks_begin and ends with
-   test_leaks_check.  */
-#define TEST_CASE_WITH_LEAK_CHECK(suite, name)                              \
-  TEST_CASE_WITH_FIXTURE (suite, name, test_leaks_begin, test_leaks_check)
 
 #endif /* SUBPROC_TESTS_COMMON_H */

@@ -214,6 +214,9 @@ check_pid_file_refused (const char *pid_file, int err, int err2,
       ck_assert_msg (e->sys_errno == err || e->sys_errno == err2, "%s: %s",
                      pid_file, e->message);
       ck_assert_ptr_nonnull (strstr (e->message, "pid file"));
+      ck_assert_msg (strstr (e->message, pid_file) != NULL,
+                     "the message does not name %s: %s", pid_file,
+                     e->message);
       subproc_free (cmd);
       if (victim)
         {
@@ -430,18 +433,17 @@ static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("daemon");
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_pid_file);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_stdio);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, daemon_errors);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, child_pid_file);
+  TEST_CASE_WITH_TMPDIR (s, daemon_pid_file);
+  TEST_CASE_WITH_TMPDIR (s, daemon_stdio);
+  TEST_CASE_WITH_TMPDIR (s, daemon_errors);
+  TEST_CASE_WITH_TMPDIR (s, child_pid_file);
   TCase *tc = tcase_create ("pid_file_refused");
   TEST_ACCOUNTING (tc);
-  tcase_add_checked_fixture (tc, test_tmpdir_leaks_setup,
-                             test_tmpdir_leaks_teardown);
+  tcase_add_checked_fixture (tc, test_tmpdir_setup, test_tmpdir_teardown);
   tcase_add_loop_test (tc, test_pid_file_refused, 0, PF_CASES);
   suite_add_tcase (s, tc);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, pid_file_fresh_and_existing);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, no_atfork_handlers);
+  TEST_CASE_WITH_TMPDIR (s, pid_file_fresh_and_existing);
+  TEST_CASE_WITH_TMPDIR (s, no_atfork_handlers);
   return s;
 }
 

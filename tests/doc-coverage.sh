@@ -28,6 +28,7 @@ set -u
 nm=${SUBPROC_DOC_NM:-nm}
 texi=$srcdir/doc/libsubproc.texi
 header=$srcdir/lib/subproc.h
+version_header=$srcdir/lib/subproc-version.h.in
 mandir=$srcdir/doc/man
 mk=$srcdir/doc/local.mk
 la=lib/libsubproc.la
@@ -108,11 +109,14 @@ done
 # Enumeration tags.
 tags=$(sed -n 's/^enum \(subproc_[a-z_]*\)$/\1/p' "$header" | sort -u)
 # Macros (not the include guard, not the helpers ending in "_"),
-# enumeration constants, and the error codes of the X-macro table.
-constants=$( (sed -n 's/^# *define \(SUBPROC_[A-Z0-9_]*[A-Z0-9]\)\b.*/\1/p' "$header"
+# enumeration constants, and the error codes and stages of the X-macro
+# tables.
+constants=$( (sed -n 's/^# *define \(SUBPROC_[A-Z0-9_]*[A-Z0-9]\)\b.*/\1/p' "$header" \
+                "$version_header"
               sed -n 's/^ *\(SUBPROC_[A-Z0-9_]*\) = .*/\1/p' "$header"
-              sed -n 's/^ *X (\([A-Z_]*\), [0-9]*, ".*/SUBPROC_ERR_\1/p' "$header") \
-             | grep -vx 'SUBPROC_H' | sort -u)
+              sed -n '/^#define SUBPROC_ERROR_TABLE/,/^$/ s/^ *X (\([A-Z_]*\), [0-9]*, ".*/SUBPROC_ERR_\1/p' "$header"
+              sed -n '/^#define SUBPROC_STAGE_TABLE/,/^$/ s/^ *X (\([A-Z_]*\), [0-9]*, ".*/SUBPROC_STAGE_\1/p' "$header") \
+             | grep -vx -e 'SUBPROC_H' -e 'SUBPROC_VERSION_H' | sort -u)
 nconstants=$(printf '%s\n' $constants | grep -c .)
 if [ "$nconstants" -lt 20 ]; then
   echo "only $nconstants constants found in the header" >&2

@@ -284,16 +284,16 @@ static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("dryrun");
-  TEST_CASE_WITH_LEAK_CHECK (s, log_and_fake);
-  TEST_CASE_WITH_LEAK_CHECK (s, fake_status);
-  TEST_CASE_WITH_LEAK_CHECK (s, no_callback_and_empty_output);
-  TEST_CASE_WITH_LEAK_CHECK (s, env_seen);
-  TEST_CASE_WITH_LEAK_CHECK (s, binary_fake);
-  TEST_CASE_WITH_LEAK_CHECK (s, async);
-  TEST_CASE_WITH_LEAK_CHECK (s, handshake);
-  TEST_CASE_WITH_LEAK_CHECK (s, raw_status);
-  TEST_CASE_WITH_LEAK_CHECK (s, begin_end_errors);
-  TEST_CASE_WITH_LEAK_CHECK (s, per_thread);
+  TEST_CASE (s, log_and_fake);
+  TEST_CASE (s, fake_status);
+  TEST_CASE (s, no_callback_and_empty_output);
+  TEST_CASE (s, env_seen);
+  TEST_CASE (s, binary_fake);
+  TEST_CASE (s, async);
+  TEST_CASE (s, handshake);
+  TEST_CASE (s, raw_status);
+  TEST_CASE (s, begin_end_errors);
+  TEST_CASE (s, per_thread);
   return s;
 }
 

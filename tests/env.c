@@ -1,4 +1,5 @@
-/* env.c: the child's environment, as the seed describes it.
+/* env.c: the child's environment, as libvirt's guide to spawning commands
+ * describes it.
  *
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -30,8 +31,9 @@ START_TEST (test_inherit_by_default)
 }
 END_TEST
 
-/* The seed's example, with a known parent environment.  */
-START_TEST (test_seed_pass_common)
+/* The example of libvirt's guide to spawning commands, with a known parent
+   environment.  */
+START_TEST (test_guide_pass_common)
 {
   test_setenv ("PATH", "/usr/bin:/bin");
   test_setenv ("HOME", "/home/user");
@@ -160,7 +162,7 @@ make_suite (void)
 {
   Suite *s = suite_create ("env");
   TEST_CASE (s, inherit_by_default);
-  TEST_CASE (s, seed_pass_common);
+  TEST_CASE (s, guide_pass_common);
   TEST_CASE (s, last_wins);
   TEST_CASE (s, value_with_equals);
   TEST_CASE (s, pass_unset_clears);

@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+# include <sys/stat.h>
+#endif
 
 #include "backend.h"
 #include "common.h"
@@ -429,18 +432,150 @@ START_TEST (test_nomem)
 }
 END_TEST
 
+/* Every stage of the table has a distinct name.  */
+START_TEST (test_stage_table)
+{
+  int stages[] = {
+#define STAGE_(name, value, text) SUBPROC_STAGE_##name,
+    SUBPROC_STAGE_TABLE (STAGE_)
+#undef STAGE_
+  };
+  size_t n = sizeof stages / sizeof stages[0];
+  ck_assert_uint_eq (n, 30);
+  for (size_t i = 0; i < n; i++)
+    {
+      ck_assert_int_eq (stages[i], (int) i);
+      const char *name = subproc_stage_name (stages[i]);
+      ck_assert_ptr_nonnull (name);
+      ck_assert_int_eq (strncmp (name, "SUBPROC_STAGE_", 14), 0);
+      for (size_t j = 0; j < i; j++)
+        ck_assert_str_ne (name, subproc_stage_name (stages[j]));
+    }
+  ck_assert_str_eq (subproc_stage_name (SUBPROC_STAGE_NONE),
+                    "SUBPROC_STAGE_NONE");
+  ck_assert_str_eq (subproc_stage_name (SUBPROC_STAGE_CHDIR),
+                    "SUBPROC_STAGE_CHDIR");
+  ck_assert_ptr_null (subproc_stage_name (-1));
+  ck_assert_ptr_null (subproc_stage_name ((int) n));
+}
+END_TEST
+
+static void
+note_stage (const subproc_error_t *err, void *opaque)
+{
+  *(int *) opaque = err->stage;
+}
+
+/* Run CMD, which must fail with CODE at STAGE, as every reader of the
+   error sees it; then free it.  */
+static void
+run_fails_at (subproc_t *cmd, int code, int stage)
+{
+  int seen = -1;
+  subproc_set_error_func (note_stage, &seen);
+  int ret = subproc_run (cmd, NULL);
+  subproc_set_error_func (NULL, NULL);
+  ck_assert_int_eq (ret, -1);
+  const subproc_error_t *e = subproc_get_error (cmd);
+  ck_assert_ptr_nonnull (e);
+  ck_assert_msg (e->code == code && e->stage == stage,
+                 "%s: %s at %s, not %s at %s", e->message,
+                 subproc_error_name (e->code), subproc_stage_name (e->stage),
+                 subproc_error_name (code), subproc_stage_name (stage));
+  ck_assert_int_eq (subproc_last_error ()->stage, stage);
+  ck_assert_int_eq (seen, stage);
+  subproc_free (cmd);
+}
+
+static int
+failing_hook (void *opaque)
+{
+  (void) opaque;
+  errno = EPERM;
+  return -1;
+}
+
+/* A failed start names the step that failed.  */
+START_TEST (test_stage_of_start)
+{
+  char *missing = test_tmp_path ("missing");
+  subproc_t *cmd = test_helper_cmd ("exit", "0", NULL);
+  subproc_set_working_directory (cmd, missing);
+  run_fails_at (cmd, SUBPROC_ERR_SPAWN, SUBPROC_STAGE_CHDIR);
+
+  run_fails_at (subproc_new ("subproc-no-such-program-anywhere"),
+                SUBPROC_ERR_NOT_FOUND, SUBPROC_STAGE_LOOKUP);
+  run_fails_at (subproc_new (missing), SUBPROC_ERR_NOT_FOUND,
+                SUBPROC_STAGE_LOOKUP);
+
+#ifdef _WIN32
+  char *garbage = test_tmp_path ("garbage.exe");
+#else
+  char *garbage = test_tmp_path ("garbage");
+#endif
+  test_write_file (garbage, "\x01\x02 not a program\n", 17);
+#ifndef _WIN32
+  ck_assert_int_eq (chmod (garbage, 0755), 0);
+#endif
+  run_fails_at (subproc_new (garbage), SUBPROC_ERR_SPAWN,
+                SUBPROC_STAGE_EXEC);
+
+  cmd = test_helper_cmd ("exit", "0", NULL);
+  subproc_set_pre_exec_hook (cmd, failing_hook, NULL);
+  run_fails_at (cmd, SUBPROC_ERR_HOOK, SUBPROC_STAGE_HOOK);
+  free (garbage);
+  free (missing);
+}
+END_TEST
+
+/* Errors that are no failed step have no stage: a failed exit, a
+   builder error (even one that takes the place of a failed start), a
+   dry run's; a run that succeeds has no error.  */
+START_TEST (test_stage_none)
+{
+  run_fails_at (test_helper_cmd ("exit", "3", NULL),
+                SUBPROC_ERR_EXIT_STATUS, SUBPROC_STAGE_NONE);
+
+  char *missing = test_tmp_path ("missing");
+  subproc_t *cmd = test_helper_cmd ("exit", "0", NULL);
+  subproc_set_working_directory (cmd, missing);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->stage, SUBPROC_STAGE_CHDIR);
+  subproc_set_umask (cmd, -1);
+  run_fails_at (cmd, SUBPROC_ERR_INVALID, SUBPROC_STAGE_NONE);
+
+  cmd = test_helper_cmd ("exit", "0", NULL);
+  ck_assert_int_eq (subproc_run (cmd, NULL), 0);
+  ck_assert_ptr_null (subproc_get_error (cmd));
+  subproc_free (cmd);
+
+  /* A dry run starts nothing: the missing directory is never entered.  */
+  ck_assert_int_eq (subproc_dry_run_begin (NULL, NULL), 0);
+  cmd = test_helper_cmd ("exit", "0", NULL);
+  subproc_set_working_directory (cmd, missing);
+  ck_assert_int_eq (subproc_run (cmd, NULL), 0);
+  ck_assert_ptr_null (subproc_get_error (cmd));
+  subproc_free (cmd);
+  free (subproc_dry_run_end ());
+  free (missing);
+}
+END_TEST
+
 static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("errors");
-  TEST_CASE_WITH_LEAK_CHECK (s, table);
-  TEST_CASE_WITH_LEAK_CHECK (s, null_command);
-  TEST_CASE_WITH_LEAK_CHECK (s, misuse);
-  TEST_CASE_WITH_LEAK_CHECK (s, first_error_wins);
-  TEST_CASE_WITH_LEAK_CHECK (s, state);
+  TEST_CASE (s, table);
+  TEST_CASE (s, null_command);
+  TEST_CASE (s, misuse);
+  TEST_CASE (s, first_error_wins);
+  TEST_CASE (s, state);
   TEST_CASE_WITH_TMPDIR (s, close_parent_once);
-  TEST_CASE_WITH_LEAK_CHECK (s, error_callback);
-  TEST_CASE_WITH_LEAK_CHECK (s, nomem);
+  TEST_CASE (s, error_callback);
+  TEST_CASE (s, nomem);
+  TEST_CASE (s, stage_table);
+  TEST_CASE_WITH_TMPDIR (s, stage_of_start);
+  TEST_CASE_WITH_TMPDIR (s, stage_none);
   return s;
 }
 

@@ -571,17 +571,17 @@ make_suite (void)
   BOTH_PATHS (s, stdio_crosswise);
   BOTH_PATHS (s, parent_without_stdio);
   BOTH_PATHS (s, parent_fds_cloexec);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, hook_fds_reach_program);
+  TEST_CASE_WITH_TMPDIR (s, hook_fds_reach_program);
 #if defined __linux__ && defined SYS_close_range && defined SYS_getdents64
   {
     TCase *tc = tcase_create ("close_fallbacks");
-    tcase_add_checked_fixture (tc, test_tmpdir_leaks_setup,
-                               test_tmpdir_leaks_teardown);
+    TEST_ACCOUNTING (tc);
+    tcase_add_checked_fixture (tc, test_tmpdir_setup, test_tmpdir_teardown);
     tcase_add_loop_test (tc, test_close_fallbacks, 0, 4);
     suite_add_tcase (s, tc);
     tc = tcase_create ("shared_table");
-    tcase_add_checked_fixture (tc, test_tmpdir_leaks_setup,
-                               test_tmpdir_leaks_teardown);
+    TEST_ACCOUNTING (tc);
+    tcase_add_checked_fixture (tc, test_tmpdir_setup, test_tmpdir_teardown);
     tcase_add_loop_test (tc, test_shared_table, 0, 2);
     suite_add_tcase (s, tc);
   }

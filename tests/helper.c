@@ -49,6 +49,8 @@
  *   write-both N       N bytes of the pattern to stdout and to stderr
  *   write-nul          the 5 bytes "a\0b\0c"
  *   write-forever      the pattern to stdout until killed
+ *   write-then-sleep N N bytes of the pattern to stdout, then sleep until
+ *                      killed
  *   exit N             exit with status N
  *   sleep MS           sleep MS milliseconds
  *   sleep-forever      sleep until killed
@@ -57,6 +59,9 @@
  *                      access violation
  *   grandchild MS      start a grandchild that sleeps MS with the same
  *                      stdout, print its pid, exit
+ *   grandchild-writer  start a grandchild that writes the pattern to the
+ *                      same stdout until killed, print its pid to stderr,
+ *                      exit
  *   tree N             start N grandchildren that sleep forever, print their
  *                      pids one per line, then sleep forever
  *   pid                the helper's pid
@@ -604,6 +609,8 @@ start_self (const char *sub, const char *arg)
     {
       if (strcmp (sub, "sleep") == 0)
         sleep_ms (strtol (arg, NULL, 10));
+      else if (strcmp (sub, "write-forever") == 0)
+        write_pattern (1, ~0ULL);
       else
         sleep_forever ();
       _exit (0);
@@ -796,6 +803,11 @@ run (const char *sub, int argc, char **argv)
     write_fd (1, "a\0b\0c", 5);
   else if (strcmp (sub, "write-forever") == 0)
     write_pattern (1, ~0ULL);
+  else if (strcmp (sub, "write-then-sleep") == 0)
+    {
+      write_pattern (1, (unsigned long long) num_arg (argc, argv, 2));
+      sleep_forever ();
+    }
   else if (strcmp (sub, "exit") == 0)
     return (int) num_arg (argc, argv, 2);
   else if (strcmp (sub, "sleep") == 0)
@@ -812,6 +824,12 @@ run (const char *sub, int argc, char **argv)
     {
       long pid = start_self ("sleep", argc > 2 ? argv[2] : "1000");
       printf ("%ld\n", pid);
+    }
+  else if (strcmp (sub, "grandchild-writer") == 0)
+    {
+      long pid = start_self ("write-forever", "0");
+      snprintf (line, sizeof line, "%ld\n", pid);
+      write_str (2, line);
     }
   else if (strcmp (sub, "tree") == 0)
     {

@@ -1138,8 +1138,8 @@ make_suite (void)
 {
   Suite *s = suite_create ("hostile");
   TCase *tc = tcase_create ("matrix");
-  tcase_add_checked_fixture (tc, test_tmpdir_leaks_setup,
-                             test_tmpdir_leaks_teardown);
+  TEST_ACCOUNTING (tc);
+  tcase_add_checked_fixture (tc, test_tmpdir_setup, test_tmpdir_teardown);
   tcase_add_loop_test (tc, test_row, 0, N_ROWS);
   suite_add_tcase (s, tc);
   return s;

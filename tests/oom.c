@@ -415,6 +415,31 @@ case_send_buffers (int path)
   return code;
 }
 
+/* A send buffer sent by three runs of one command, whatever became of
+   the runs before.  */
+static int
+case_send_buffer_rerun (int path)
+{
+  char *out = NULL, num[32];
+  subproc_t *cmd = test_helper_on (path, "fd-read", NULL);
+  int code = SUBPROC_ERR_OK;
+  int fd = subproc_set_send_buffer (cmd, "again", 5);
+
+  snprintf (num, sizeof num, "%d", fd);
+  subproc_add_arg (cmd, num);
+  subproc_set_output_buffer (cmd, &out);
+  for (int k = 0; k < 3; k++)
+    {
+      if (subproc_run (cmd, NULL) == 0)
+        ck_assert_str_eq (out, "again");
+      else if (code == SUBPROC_ERR_OK)
+        code = last_code ();
+      free (out);
+    }
+  subproc_free (cmd);
+  return code;
+}
+
 /* A descriptor passed with CLOSE_PARENT, then an input descriptor and
    an output descriptor of the caller's.  */
 static int
@@ -925,6 +950,7 @@ static const oom_case_t cases[] = {
   BOTH (big_output, SUBPROC_ERR_OK),
   BOTH (interleaved, SUBPROC_ERR_OK),
   BOTH (send_buffers, SUBPROC_ERR_OK),
+  BOTH (send_buffer_rerun, SUBPROC_ERR_OK),
   BOTH (pass_fds, SUBPROC_ERR_OK),
   BOTH (fd_pipes, SUBPROC_ERR_OK),
   BOTH (async_io, SUBPROC_ERR_OK),

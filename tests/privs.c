@@ -22,7 +22,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #ifdef __linux__
+# include <linux/capability.h>
 # include <sys/prctl.h>
+# include <sys/syscall.h>
 # ifndef PR_GET_SECUREBITS
 #  define PR_GET_SECUREBITS 27
 # endif
@@ -294,6 +296,101 @@ START_TEST (test_uid_alone)
   free (out);
 }
 END_TEST
+
+#ifdef __linux__
+/* What a process that is not root but may change its user and group ids
+   (CAP_SETUID and CAP_SETGID kept across leaving uid 0) gives a child
+   with a user id alone: the user's groups from the user database too,
+   not its own.  Runs in a process of its own; 0 as expected, 77 when
+   such a process cannot be made here, 1 otherwise (said on stderr).  */
+enum { CAPS_OK, CAPS_WRONG, CAPS_SKIP = 77 };
+
+static int
+uid_alone_with_caps (int path, const char *gid)
+{
+  gid_t mine = 4242;
+  struct __user_cap_header_struct hdr;
+  struct __user_cap_data_struct data[2];
+
+  if (setgroups (1, &mine) < 0 || prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0
+      || setresuid (4321, 4321, 4321) < 0)
+    return CAPS_SKIP;
+  memset (&hdr, 0, sizeof hdr);
+  memset (data, 0, sizeof data);
+  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  data[0].effective = data[0].permitted
+    = (1U << 6) | (1U << 7); /* CAP_SETGID, CAP_SETUID */
+  if (syscall (SYS_capset, &hdr, data) < 0 || geteuid () != 4321)
+    return CAPS_SKIP;
+
+  subproc_t *cmd = test_helper_on (path, "ids", NULL);
+  subproc_set_uid (cmd, 65534);
+  char *out = NULL;
+  subproc_set_output_buffer (cmd, &out);
+  if (subproc_run (cmd, NULL) < 0)
+    {
+      fprintf (stderr, "%s\n", subproc_get_error (cmd)->message);
+      subproc_free (cmd);
+      return CAPS_WRONG;
+    }
+  subproc_free (cmd);
+  char *uid = field (out, "uid"), *g = field (out, "gid"),
+       *eg = field (out, "egid"), *groups = field (out, "groups");
+  char *list = NULL, *want = NULL;
+  if (asprintf (&list, ",%s,", groups) < 0
+      || asprintf (&want, ",%s,", gid) < 0)
+    abort ();
+  int rc = strcmp (uid, "65534") == 0 && strcmp (g, gid) == 0
+               && strcmp (eg, gid) == 0 && strstr (list, want) != NULL
+               && strstr (list, ",4242,") == NULL
+               && strstr (list, ",0,") == NULL
+             ? CAPS_OK
+             : CAPS_WRONG;
+  if (rc != CAPS_OK)
+    fprintf (stderr, "a child of euid 4321 with CAP_SETGID, set_uid 65534 "
+             "alone (group %s): %s", gid, out);
+  free (list);
+  free (want);
+  free (uid);
+  free (g);
+  free (eg);
+  free (groups);
+  free (out);
+  return rc;
+}
+
+/* Whether the library may change the child's groups depends on the
+   capability, not on the effective user id being 0.  */
+START_TEST (test_uid_alone_with_caps)
+{
+  if (skip_unless_root ())
+    return;
+  struct passwd *pw = getpwuid (65534);
+  if (pw == NULL || pw->pw_gid == 0)
+    {
+      fprintf (stderr, "skipped: no user 65534 with a group of its own\n");
+      return;
+    }
+  char gid[32];
+  snprintf (gid, sizeof gid, "%ld", (long) pw->pw_gid);
+
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    _exit (uid_alone_with_caps (_i, gid));
+  int status;
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  ck_assert (WIFEXITED (status));
+  if (WEXITSTATUS (status) == CAPS_SKIP)
+    {
+      fprintf (stderr, "skipped: cannot keep CAP_SETGID without uid 0\n");
+      return;
+    }
+  ck_assert_msg (WEXITSTATUS (status) == CAPS_OK,
+                 "the child did not get user 65534's groups (see above)");
+}
+END_TEST
+#endif
 
 /* A user id without an entry in the user database: its group is
    unknown, so a user id alone is refused, with a group id it runs.  */
@@ -661,6 +758,9 @@ make_suite (void)
   BOTH_PATHS (s, ids);
   BOTH_PATHS (s, uid_alone);
   BOTH_PATHS (s, uid_without_entry);
+#ifdef __linux__
+  BOTH_PATHS (s, uid_alone_with_caps);
+#endif
   BOTH_PATHS (s, caps);
   BOTH_PATHS (s, kill_on_parent_exit_with_identity);
   BOTH_PATHS (s, dumpable);

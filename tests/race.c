@@ -325,15 +325,15 @@ static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("race");
-  TEST_CASE_WITH_LEAK_CHECK (s, wait);
-  TEST_CASE_WITH_LEAK_CHECK (s, wait_held);
-  TEST_CASE_WITH_LEAK_CHECK (s, abort);
-  TEST_CASE_WITH_LEAK_CHECK (s, free);
-  TEST_CASE_WITH_LEAK_CHECK (s, handshake_wait);
-  TEST_CASE_WITH_LEAK_CHECK (s, handshake_notify);
-  TEST_CASE_WITH_LEAK_CHECK (s, pid_wait);
-  TEST_CASE_WITH_LEAK_CHECK (s, pid_abort);
-  TEST_CASE_WITH_LEAK_CHECK (s, max_output_pid_wait);
+  TEST_CASE (s, wait);
+  TEST_CASE (s, wait_held);
+  TEST_CASE (s, abort);
+  TEST_CASE (s, free);
+  TEST_CASE (s, handshake_wait);
+  TEST_CASE (s, handshake_notify);
+  TEST_CASE (s, pid_wait);
+  TEST_CASE (s, pid_abort);
+  TEST_CASE (s, max_output_pid_wait);
   return s;
 }
 

@@ -8,9 +8,9 @@
  * arguments, environment and options, and builder calls between the runs
  * change the next one, as libvirt's own tests and Rust's Command expect.
  * A failed run leaves nothing behind that stops the next one; a builder
- * error stays.  What one run consumed (descriptors passed with
- * SUBPROC_PASS_FD_CLOSE_PARENT, send buffers) makes a later run fail
- * clearly instead of passing whatever has the number now.
+ * error stays.  A descriptor passed with SUBPROC_PASS_FD_CLOSE_PARENT,
+ * which one run consumed, makes a later run fail clearly instead of
+ * passing whatever has the number now; send buffers are sent again.
  */
 
 #include <config.h>
@@ -326,8 +326,9 @@ START_TEST (test_hook_failure_not_sticky)
 }
 END_TEST
 
-/* While the child runs, a run is misuse (and changes nothing: the wait
-   still reports the child), and so is a builder call, which stays.  */
+/* While the child runs, a run is misuse and so is a builder call: both
+   change nothing, the wait still reports the child, and the command runs
+   again.  */
 START_TEST (test_run_while_running)
 {
   int p[2], status = -1;
@@ -354,23 +355,42 @@ START_TEST (test_run_while_running)
   run_ok (cmd, NULL);
   subproc_free (cmd);
 
-  /* A builder call while the child runs.  */
+  /* Builder calls while the child runs (an option, an argument, the
+     environment): each is refused, changes nothing, and is the error
+     until the next call; the wait reports the child, and the command
+     runs again as it was.  */
+  char *out = NULL;
   cmd = test_helper_on (_i, "consume", NULL);
   subproc_set_input_fd (cmd, p[0]);
+  subproc_set_output_buffer (cmd, &out);
+  subproc_do_async_io (cmd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  subproc_set_timeout (cmd, 10);
+  assert_error (cmd, SUBPROC_ERR_STATE);
+  ck_assert_int_eq (subproc_last_error ()->code, SUBPROC_ERR_STATE);
+  ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
+                                 "while its child is running"));
   subproc_add_arg (cmd, "late");
   assert_error (cmd, SUBPROC_ERR_STATE);
-  ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
+  subproc_add_env_pair (cmd, "LATE", "1");
+  assert_error (cmd, SUBPROC_ERR_STATE);
+  ck_assert_ptr_nonnull (strstr (subproc_last_error ()->message,
                                  "while its child is running"));
-  /* The wait reaps the child, and reports the error.  */
   status = -1;
-  ck_assert_int_eq (subproc_wait (cmd, &status), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
-  ck_assert_int_eq (status, -1);
-  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
-  ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
-                                 "while its child is running"));
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  ck_assert_ptr_null (subproc_get_error (cmd));
+  ck_assert_str_eq (out, "0\n");
+  free (out);
+  /* No argument "late", no timeout, no variable.  */
+  run_ok (cmd, NULL);
+  ck_assert_str_eq (out, "0\n");
+  free (out);
+  char *line = subproc_to_string (cmd);
+  ck_assert_ptr_nonnull (line);
+  ck_assert_ptr_null (strstr (line, "late"));
+  ck_assert_ptr_null (strstr (line, "LATE"));
+  free (line);
   subproc_free (cmd);
   test_close (p[0]);
 }
@@ -549,42 +569,91 @@ START_TEST (test_input_sent_again)
 }
 END_TEST
 
-/* A send buffer is sent once: its pipe is made by the builder call and
-   its read end, whose number the child is told, is closed after the
-   spawn.  A rerun fails clearly, and spawns nothing.  */
-START_TEST (test_send_buffer_once)
+/* A send buffer is sent again by every run.  Its pipe is made by the
+   builder call, and the child is told the number of the read end, which
+   the command keeps open until free: every later run puts the read end
+   of a new pipe under that number.  Also after a run that failed before
+   the spawn (no program yet) or in the child (no working directory
+   yet), asynchronously, and after the number was passed again with
+   SUBPROC_PASS_FD_CLOSE_PARENT, which changes nothing.  */
+START_TEST (test_send_buffer_sent_again)
 {
   char *out = NULL;
-  subproc_t *cmd = subproc_new (test_helper ());
+  const char *helper = test_helper ();
+  const char *ext = strrchr (helper, '.');
+  char name[32];
+  snprintf (name, sizeof name, "prog%s",
+            ext && strchr (ext, '/') == NULL && strchr (ext, '\\') == NULL
+              ? ext
+              : "");
+  char *prog = test_tmp_path (name);
+  char *dir = test_tmp_path ("later");
+  subproc_t *cmd = subproc_new (prog);
   if (_i == 1)
     subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
   int fd = subproc_set_send_buffer (cmd, "secret", 6);
   ck_assert_int_gt (fd, 2);
+  int unread = subproc_set_send_buffer (cmd, "unread", 6);
+  ck_assert_int_gt (unread, 2);
   subproc_add_arg (cmd, "fd-read");
-  subproc_add_arg_format (cmd, "%d", fd);
+  subproc_add_arg (cmd, num (fd));
   subproc_set_output_buffer (cmd, &out);
+
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  assert_error (cmd, SUBPROC_ERR_NOT_FOUND);
+  ck_assert_ptr_null (out);
+  ck_assert (fd_is_open (fd));
+  size_t size;
+  char *bytes = test_read_file (helper, &size);
+  test_write_file (prog, bytes, size);
+  free (bytes);
+#ifndef _WIN32
+  ck_assert_int_eq (chmod (prog, 0755), 0);
+#endif
+
+  for (int k = 0; k < 2; k++)
+    {
+      run_ok (cmd, NULL);
+      ck_assert_str_eq (out, "secret");
+      free (out);
+      ck_assert (fd_is_open (fd));
+      ck_assert (fd_is_open (unread));
+    }
+
+  subproc_set_working_directory (cmd, dir);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  assert_error (cmd, SUBPROC_ERR_SPAWN);
+  free (out);
+#ifdef _WIN32
+  ck_assert_int_eq (_mkdir (dir), 0);
+#else
+  ck_assert_int_eq (mkdir (dir, 0755), 0);
+#endif
   run_ok (cmd, NULL);
   ck_assert_str_eq (out, "secret");
   free (out);
-  ck_assert (!fd_is_open (fd));
 
-  char *path = test_tmp_path ("taken");
-  occupy_fd (fd, path);
-  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
-  ck_assert_int_eq (subproc_get_error (cmd)->sys_errno, EBADF);
-  ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
-                                 "send buffer"));
-  ck_assert_ptr_null (out);
-  /* Passing the number again does not make a pipe of it.  */
-  subproc_pass_fd (cmd, fd, 0);
-  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
-  ck_assert_msg (strstr (subproc_get_error (cmd)->message, "send buffer"),
-                 "message: %s", subproc_get_error (cmd)->message);
-  subproc_free (cmd);
+  subproc_do_async_io (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  ck_assert_str_eq (out, "secret");
+  free (out);
+
+  subproc_pass_fd (cmd, fd, SUBPROC_PASS_FD_CLOSE_PARENT);
+  ck_assert_ptr_null (subproc_get_error (cmd));
+  run_ok (cmd, NULL);
+  ck_assert_str_eq (out, "secret");
+  free (out);
   ck_assert (fd_is_open (fd));
-  test_close (fd);
-  free (path);
+  run_ok (cmd, NULL);
+  ck_assert_str_eq (out, "secret");
+  free (out);
+
+  subproc_free (cmd);
+  ck_assert (!fd_is_open (fd));
+  ck_assert (!fd_is_open (unread));
+  free (prog);
+  free (dir);
 }
 END_TEST
 
@@ -887,25 +956,25 @@ make_suite (void)
   Suite *s = suite_create ("rerun");
   BOTH_PATHS (s, run_twice);
   BOTH_PATHS (s, failed_run_not_sticky);
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, hook_failure_not_sticky);
+  TEST_CASE_WITH_TMPDIR (s, hook_failure_not_sticky);
   BOTH_PATHS (s, run_while_running);
   BOTH_PATHS (s, rerun_after_abort);
   BOTH_PATHS (s, get_error_last_run);
   BOTH_PATHS (s, close_parent_consumed);
   BOTH_PATHS (s, input_sent_again);
-  BOTH_PATHS (s, send_buffer_once);
+  BOTH_PATHS (s, send_buffer_sent_again);
   BOTH_PATHS (s, output_buffers_fresh);
   BOTH_PATHS (s, output_fd_pipe_each_run);
   BOTH_PATHS (s, pid_file_each_run);
 #ifndef _WIN32
   BOTH_PATHS (s, daemon_rerun);
 #endif
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, handshake_rerun);
+  TEST_CASE_WITH_TMPDIR (s, handshake_rerun);
 #ifndef _WIN32
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, handshake_failure_reaped);
+  TEST_CASE_WITH_TMPDIR (s, handshake_failure_reaped);
   BOTH_PATHS (s, rerun_after_lost_child);
 #endif
-  TEST_CASE_WITH_TMPDIR_LEAKS (s, dry_run_rerun);
+  TEST_CASE_WITH_TMPDIR (s, dry_run_rerun);
   return s;
 }
 

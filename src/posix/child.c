@@ -70,7 +70,8 @@
 # include <grp.h>
 #endif
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 void
 sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
 {
@@ -87,7 +88,8 @@ sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
   _exit (127);
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static void
 reset_signals (void)
 {
@@ -109,7 +111,8 @@ reset_signals (void)
   sigprocmask (SIG_SETMASK, &empty, NULL);
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 clear_cloexec (int fd)
 {
@@ -121,7 +124,8 @@ clear_cloexec (int fd)
   return 0;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 arrange_stdio (const sp_posix_child_t *ctx)
 {
@@ -181,7 +185,8 @@ typedef struct kept
   size_t n_own;
 } kept_t;
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static void
 kept_init (kept_t *k, const sp_posix_child_t *ctx)
 {
@@ -203,7 +208,8 @@ kept_init (kept_t *k, const sp_posix_child_t *ctx)
       }
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static bool
 kept_has (const kept_t *k, int fd)
 {
@@ -225,7 +231,8 @@ kept_has (const kept_t *k, int fd)
   return false;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 kept_max (const kept_t *k)
 {
@@ -238,7 +245,8 @@ kept_max (const kept_t *k)
 }
 
 #if defined HAVE_CLOSE_RANGE || defined SYS_close_range
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 sys_close_range (unsigned int first, unsigned int last)
 {
@@ -253,7 +261,8 @@ sys_close_range (unsigned int first, unsigned int last)
    system calls whatever RLIMIT_NOFILE is.  -1 when the kernel lacks it
    (ENOSYS before 5.9, EINVAL on some seccomp filters); the caller falls
    back, and closing a descriptor twice is harmless here.  */
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 close_with_close_range (const kept_t *k)
 {
@@ -290,7 +299,8 @@ struct linux_dirent64
   char d_name[];
 };
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 close_with_proc (const kept_t *k)
 {
@@ -337,7 +347,8 @@ close_with_proc (const kept_t *k)
 }
 #endif
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static void
 close_with_poll (const kept_t *k)
 {
@@ -389,7 +400,8 @@ close_with_poll (const kept_t *k)
     }
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static void
 close_other_fds (const sp_posix_child_t *ctx)
 {
@@ -411,7 +423,8 @@ close_other_fds (const sp_posix_child_t *ctx)
    opening it, while others create and remove it in between.  */
 #define PID_FILE_TRIES 100
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 open_pid_file (const char *path)
 {
@@ -458,7 +471,8 @@ open_pid_file (const char *path)
   return -1;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 write_pid_file (const char *path, int *out)
 {
@@ -517,7 +531,8 @@ fail:;
   return -1;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 set_limit (int resource, unsigned long long value)
 {
@@ -526,7 +541,8 @@ set_limit (int resource, unsigned long long value)
   return setrlimit (resource, &rl);
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 set_limits (const sp_options_t *opt)
 {
@@ -546,7 +562,8 @@ set_limits (const sp_options_t *opt)
   return 0;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 handshake (const sp_posix_child_t *ctx)
 {
@@ -579,7 +596,8 @@ handshake (const sp_posix_child_t *ctx)
 #  define SP_SYS_SETGROUPS SYS_setgroups
 # endif
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 drop_bounding_set (uint64_t allowed, bool strict)
 {
@@ -600,7 +618,8 @@ drop_bounding_set (uint64_t allowed, bool strict)
     }
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 lock_secure_bits (bool strict, bool *set)
 {
@@ -624,7 +643,8 @@ lock_secure_bits (bool strict, bool *set)
   return 0;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 apply_caps (uint64_t allowed)
 {
@@ -659,7 +679,8 @@ apply_caps (uint64_t allowed)
 }
 #endif /* SP_POSIX_LINUX */
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 /* SP_STAGE_NONE, or the stage that failed.  */
 static sp_stage_t
 change_identity (const sp_spec_t *spec)
@@ -716,7 +737,8 @@ change_identity (const sp_spec_t *spec)
 
 /* The child's setup, top to bottom in the order it must happen, and the
    exec; every failure leaves through FAIL with STAGE saying where.  */
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage_out)
 {
@@ -838,7 +860,8 @@ void __sanitizer_syscall_post_impl_fork (long res);
 
 static pid_t fork_without_handlers (void);
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 pid_t
 sp_posix_fork (void)
 {
@@ -854,7 +877,8 @@ sp_posix_fork (void)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static pid_t
 fork_without_handlers (void)
 {
@@ -884,7 +908,8 @@ fork_without_handlers (void)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 void
 sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
 {

@@ -128,7 +128,8 @@ sp_posix_vm_plan (sp_posix_vm_t *vm, sp_posix_child_t *ctx,
 }
 
 #ifdef SP_SPAWN_CLONE
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 clone_entry (void *arg)
 {

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -49,7 +50,8 @@
 # define SP_RAW_SYSCALLS 1
 #endif
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_sys_open (const char *path, int flags, mode_t mode)
 {
@@ -60,7 +62,8 @@ sp_posix_sys_open (const char *path, int flags, mode_t mode)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_sys_close (int fd)
 {
@@ -71,7 +74,8 @@ sp_posix_sys_close (int fd)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 ssize_t
 sp_posix_sys_read (int fd, void *buf, size_t len)
 {
@@ -82,7 +86,8 @@ sp_posix_sys_read (int fd, void *buf, size_t len)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 ssize_t
 sp_posix_sys_write (int fd, const void *buf, size_t len)
 {
@@ -93,7 +98,8 @@ sp_posix_sys_write (int fd, const void *buf, size_t len)
 #endif
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_sys_poll (struct pollfd *fds, nfds_t n)
 {
@@ -110,7 +116,8 @@ sp_posix_sys_poll (struct pollfd *fds, nfds_t n)
 /* ------------------------------------------------------------------ */
 /* Descriptors.  */
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 static int
 move_above_stdio (int fd)
 {
@@ -125,7 +132,8 @@ move_above_stdio (int fd)
   return moved;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only (signal-safety(7)). */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
 int
 sp_posix_pipe (int fds[2])
 {
@@ -203,6 +211,32 @@ bool
 sp_backend_fd_is_open (int fd)
 {
   return fd >= 0 && fcntl (fd, F_GETFD) >= 0;
+}
+
+int
+sp_backend_replace_fd (int from, int to, sp_fail_t *f)
+{
+  int r;
+#ifdef HAVE_DUP3
+  /* One step: TO is never without a descriptor, so no other thread can
+     take its number, and is never inheritable.  */
+  do
+    r = dup3 (from, to, O_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+#else
+  /* Without dup3 a fork on another thread between dup2 and fcntl can
+     leak TO into a child that is not ours; our own children close it in
+     any case.  */
+  do
+    r = dup2 (from, to);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0 && fcntl (to, F_SETFD, FD_CLOEXEC) < 0)
+    r = -1;
+#endif
+  if (r < 0)
+    return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+  sp_backend_close (from);
+  return 0;
 }
 
 int
@@ -605,6 +639,34 @@ stream_transfer (sp_stream_t *s, short revents)
     }
 }
 
+/* The child has ended, so all it wrote is in its pipes: what a reader's
+   pipe holds when this is first called is its backlog; BACKLOG counts
+   what of it is still unread.  Called after the round's reads.  */
+static void
+track_backlog (sp_stream_t *streams, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      sp_stream_t *s = &streams[i];
+      if (!s->open || s->writing || s->drained)
+        continue;
+      int avail = 0;
+#ifdef FIONREAD
+      if (ioctl (s->fd, FIONREAD, &avail) < 0 || avail < 0)
+        avail = 0;
+#endif
+      if (s->backlog_known && s->event == SP_IO_DONE)
+        s->backlog -= s->done < s->backlog ? s->done : s->backlog;
+      /* Nobody else reads the pipe, so it should never hold less than
+         the backlog; were it so, waiting for bytes that are gone would
+         hang the run.  */
+      if (!s->backlog_known || (size_t) avail < s->backlog)
+        s->backlog = (size_t) avail;
+      s->backlog_known = true;
+      s->drained = s->backlog == 0;
+    }
+}
+
 int
 sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
                     int timeout_ms, bool *exited, sp_fail_t *f)
@@ -723,6 +785,8 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
       bool time_up = deadline >= 0 && sp_backend_now_ms () >= deadline;
       if (events > 0 || *exited || time_up || timeout_ms == 0)
         {
+          if (*exited)
+            track_backlog (streams, n);
           ret = events;
           goto out;
         }

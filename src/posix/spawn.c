@@ -44,6 +44,10 @@
 
 #include "posix.h"
 
+#ifdef SP_POSIX_LINUX
+# include <linux/capability.h>
+#endif
+
 extern char **environ;
 
 
@@ -140,6 +144,29 @@ nomem:
   return -1;
 }
 
+/* Can the calling thread change its group ids (setgroups, setgid to
+   any group)?  On Linux, whether CAP_SETGID is in its effective set,
+   whatever its effective user id (a service may keep the capability
+   after leaving uid 0, or be given it without ever being root);
+   elsewhere, an effective user id of 0.  */
+static bool
+may_set_groups (void)
+{
+#ifdef SP_POSIX_LINUX
+  struct __user_cap_header_struct hdr;
+  struct __user_cap_data_struct data[2];
+
+  memset (&hdr, 0, sizeof hdr);
+  memset (data, 0, sizeof data);
+  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  hdr.pid = 0;
+  if (syscall (SYS_capget, &hdr, data) == 0)
+    return (data[CAP_TO_INDEX (CAP_SETGID)].effective
+            & CAP_TO_MASK (CAP_SETGID)) != 0;
+#endif
+  return geteuid () == 0;
+}
+
 static int
 prepare_spec (sp_spec_t *spec, sp_fail_t *f)
 {
@@ -160,14 +187,14 @@ prepare_spec (sp_spec_t *spec, sp_fail_t *f)
      primary group (unless set_gid gives one) and supplementary groups
      from the user database, and a user without an entry is refused
      unless set_gid says which group; with set_gid alone, that group as
-     the only supplementary group.  Only a privileged parent may change
-     groups at all; an unprivileged one keeps its own (and setuid/setgid
-     to its own ids still works).  */
+     the only supplementary group.  Only a parent that may change
+     groups does so at all (see may_set_groups); another keeps its own
+     (and setuid/setgid to its own ids still works).  */
   spec->change_gid = spec->opt->set_gid;
   spec->gid = spec->opt->gid;
   spec->groups = NULL;
   spec->n_groups = 0;
-  if ((!spec->opt->set_uid && !spec->opt->set_gid) || geteuid () != 0)
+  if ((!spec->opt->set_uid && !spec->opt->set_gid) || !may_set_groups ())
     return 0;
   gid_t *groups = NULL;
   int n = 0;
@@ -293,6 +320,25 @@ report_fail (sp_fail_t *f, int stage, int err)
                   err, (sp_stage_t) stage, NULL);
 }
 
+/* SIGKILL our child PID, not yet reaped by the library: through PIDFD
+   when there is one, since a caller's waitpid (-1) may have reaped it
+   and its pid be someone else's by now.  */
+static void
+kill_unreaped (pid_t pid, int pidfd)
+{
+#ifdef SYS_pidfd_send_signal
+  if (pidfd >= 0)
+    {
+      if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0
+          || errno != ENOSYS)
+        return;
+    }
+#else
+  (void) pidfd;
+#endif
+  kill (pid, SIGKILL);
+}
+
 /* ------------------------------------------------------------------ */
 /* Spawning.  */
 
@@ -394,7 +440,7 @@ spawn_await_exec (spawn_t *s, sp_fail_t *f)
   /* Failed (or, r < 0, cannot tell: then make sure it did not run at
      all).  */
   if (r < 0)
-    kill (s->pid, SIGKILL);
+    kill_unreaped (s->pid, s->pidfd);
   sp_posix_waitpid (s->pid, &status, 0);
   if (r < 0)
     return sp_fail (f, SUBPROC_ERR_SYSTEM, err, SP_STAGE_FORK, NULL);

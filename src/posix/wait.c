@@ -390,16 +390,37 @@ sp_backend_exited (sp_proc_t *proc)
   return st != CHILD_RUNNING;
 }
 
-/* Send SIG through the pidfd of R: -1 with ENOSYS when that cannot be
-   done.  */
+/* pidfd_send_signal's flag for the process group the pidfd's process
+   leads (Linux 6.9; include/uapi/linux/pidfd.h).  */
+#ifndef PIDFD_SIGNAL_PROCESS_GROUP
+# define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2)
+#endif
+
+/* 1 once the kernel refused PIDFD_SIGNAL_PROCESS_GROUP (before 6.9).  */
+static int no_pidfd_group;
+
+/* Send SIG through the pidfd of R, to its process or (GROUP) to the
+   group it leads: -1 with ENOSYS when that cannot be done.  */
 static int
-pidfd_signal (sp_proc_t *r, int sig)
+pidfd_signal (sp_proc_t *r, bool group, int sig)
 {
 #if defined SYS_pidfd_send_signal
-  if (r->pidfd >= 0)
-    return (int) syscall (SYS_pidfd_send_signal, r->pidfd, sig, NULL, 0);
+  if (r->pidfd >= 0 && !(group && no_pidfd_group))
+    {
+      unsigned int flags = group ? PIDFD_SIGNAL_PROCESS_GROUP : 0;
+      int rc = (int) syscall (SYS_pidfd_send_signal, r->pidfd, sig, NULL,
+                              flags);
+      if (rc < 0 && group && errno == EINVAL)
+        {
+          /* SIG is one of ours: only the flag can be unknown.  */
+          no_pidfd_group = 1;
+          errno = ENOSYS;
+        }
+      return rc;
+    }
 #else
   (void) r;
+  (void) group;
   (void) sig;
 #endif
   errno = ENOSYS;
@@ -415,19 +436,25 @@ send_signal (sp_proc_t *proc, bool group, int sig)
   pthread_mutex_lock (&lock);
   /* Unreaped (running or a zombie), the child keeps its pid, and the
      group it leads keeps its id: neither can belong to anyone else.  Once
-     the leader is gone, the group is not signalled at all, even if
-     grandchildren remain in it: nothing tells the library whether the
-     id still names that group.  */
+     the library knows the leader is gone, the group is not signalled at
+     all, even if grandchildren remain in it: nothing tells the library
+     whether the id still names that group.  The lock keeps the library
+     from reaping between the check and the signal, but not a caller's
+     own waitpid (-1) (a SIGCHLD handler): so a pidfd signals the group
+     itself, the kernel's group of the leader, which the id's reuse by
+     another group cannot redirect (it fails with ESRCH once the group is
+     empty).  Without one (before Linux 6.9 for groups, or no pidfd),
+     kill by number remains, with that window: a leader reaped by the
+     caller between the check and the kill, whose group has emptied and
+     whose id another process has taken for a group of its own.  */
   if (state_locked (r) != CHILD_GONE)
     {
       void (*observe) (long, int)
         = __atomic_load_n (&signal_observer, __ATOMIC_ACQUIRE);
       if (observe)
         observe (group ? -(long) r->pid : (long) r->pid, sig);
-      if (group)
-        kill (-r->pid, sig);
-      else if (pidfd_signal (r, sig) < 0 && errno == ENOSYS)
-        kill (r->pid, sig);
+      if (pidfd_signal (r, group, sig) < 0 && errno == ENOSYS)
+        kill (group ? -r->pid : r->pid, sig);
     }
   pthread_mutex_unlock (&lock);
   errno = saved;

@@ -19,6 +19,16 @@
  * the engine gives up on a stream whose worker is stuck in a read that
  * cannot be cancelled, the worker must not write into memory that has
  * been freed.  The copy costs far less than the pipe.
+ *
+ * Once the child has ended, its bytes are all in its pipes, but a worker
+ * thread on a loaded machine may take any time to bring them in, and a
+ * blocking read may also wait for ever on a pipe that a grandchild holds
+ * open.  So at the child's end a read still pending is cancelled (one
+ * that has completed keeps its bytes), and each reader then drains what
+ * its pipe holds at that moment, its backlog, with reads that never
+ * block: however slowly they run, the engine can wait for them.  Only
+ * then are reads blocking again, for what a grandchild may still send,
+ * and those the engine waits for a moment only.
  */
 
 #include <config.h>
@@ -40,12 +50,9 @@
 /* The largest transfer of one worker request.  */
 #define CHUNK_MAX (256 * 1024)
 
-/* How long a poll after the child's end waits for busy readers to
-   finish (see sp_backend_io_wait): SETTLE_MS while some process may
-   still hold the pipes, DRAIN_WAIT_MS once the child's whole job is
-   gone.  */
+/* How long a poll after the child's end, its backlog read, waits for
+   blocking reads (for what a grandchild sends) to finish.  */
 #define SETTLE_MS 50
-#define DRAIN_WAIT_MS 1000
 
 /* ------------------------------------------------------------------ */
 /* Descriptors.  */
@@ -142,6 +149,32 @@ sp_backend_fd_is_open (int fd)
   return open;
 }
 
+/* The C runtime's _dup2 is the only way to change the handle under a
+   descriptor's number, and it makes the new handle inheritable (it asks
+   DuplicateHandle for that, in Microsoft's runtimes and Wine's alike)
+   and drops the descriptor's no-inherit flag, which no call sets again.
+   The handle is made non-inheritable again at once; in between, a
+   CreateProcess with bInheritHandles on another thread that gives no
+   handle list (the C runtime's spawn and system, or another library;
+   never this one, whose children inherit only the handles they are
+   given) could leak it into its child.  After that, such a spawn lists
+   the descriptor in the table it gives its child, but the handle is not
+   inherited, so the child's entry is invalid.  No other descriptor takes
+   the number meanwhile: _dup2 replaces the handle under the runtime's
+   lock.  */
+int
+sp_backend_replace_fd (int from, int to, sp_fail_t *f)
+{
+  if (_dup2 (from, to) < 0)
+    return sp_fail (f, SUBPROC_ERR_SYSTEM, errno, SP_STAGE_PIPE, NULL);
+  HANDLE h = (HANDLE) _get_osfhandle (to);
+  if (h == INVALID_HANDLE_VALUE
+      || !SetHandleInformation (h, HANDLE_FLAG_INHERIT, 0))
+    return sp_win32_fail (f, SUBPROC_ERR_SYSTEM, SP_STAGE_PIPE, NULL);
+  _close (from);
+  return 0;
+}
+
 /* Only pipes can be made non-blocking (PIPE_NOWAIT): a read then fails
    at once when the pipe is empty instead of waiting.  The C runtime's
    _read reports that as -1 with errno EINVAL (GetLastError () is
@@ -232,7 +265,14 @@ typedef struct worker
   char *buf;          /* CHUNK_MAX bytes */
   /* The request, written by the pump before WAKE is set.  */
   DWORD req_len;
+  bool req_drain;     /* a read of the backlog, that never blocks */
   bool busy;          /* a request is posted and not yet collected */
+  bool draining;      /* the child has ended: reads drain the backlog */
+  bool no_cancel;     /* a pending read could not be cancelled */
+  /* The backlog: what the pipe held once the child had ended, as far as
+     it is not read yet.  Written by the worker during a drain request.  */
+  bool backlog_known;
+  DWORD backlog;
   /* The result, written by the worker before DONE is set.  */
   BOOL ok;
   DWORD got;
@@ -259,6 +299,52 @@ worker_unref (worker_t *w)
   free (w);
 }
 
+/* PIPE_NOWAIT or back to waiting; a failure only costs the guarantee
+   that a read of the backlog cannot block (see drain_read).  */
+static void
+set_pipe_wait (HANDLE h, bool wait)
+{
+  DWORD mode = PIPE_READMODE_BYTE | (wait ? PIPE_WAIT : PIPE_NOWAIT);
+  SetNamedPipeHandleState (h, &mode, NULL, NULL);
+}
+
+/* A read of the backlog into W->buf: 0 with *N bytes (0: the backlog is
+   all read), or the error.  The first one measures the backlog.  The
+   handle is non-blocking meanwhile: a grandchild whose blocked write is
+   cancelled takes its bytes back out of the pipe, and a read counting
+   on them must not then wait.  */
+static DWORD
+drain_read (worker_t *w, DWORD *n)
+{
+  *n = 0;
+  if (!w->backlog_known)
+    {
+      DWORD avail = 0;
+      if (!PeekNamedPipe (w->file, NULL, 0, NULL, &avail, NULL))
+        return GetLastError ();
+      w->backlog_known = true;
+      w->backlog = avail;
+      if (avail == 0)
+        return 0;
+      set_pipe_wait (w->file, false);
+    }
+  if (w->backlog == 0)
+    return 0;
+  DWORD err = 0;
+  DWORD len = w->req_len < w->backlog ? w->req_len : w->backlog;
+  if (ReadFile (w->file, w->buf, len, n, NULL))
+    w->backlog -= *n < w->backlog ? *n : w->backlog;
+  else if ((err = GetLastError ()) == ERROR_NO_DATA)
+    {
+      /* Taken back: there is no more backlog.  */
+      err = 0;
+      w->backlog = 0;
+    }
+  if (w->backlog == 0 || err)
+    set_pipe_wait (w->file, true);
+  return err;
+}
+
 static unsigned __stdcall
 worker_main (void *data)
 {
@@ -270,14 +356,20 @@ worker_main (void *data)
       if (w->quit)
         break;
       DWORD n = 0;
-      BOOL ok;
+      DWORD err = 0;
       if (w->writing)
-        ok = WriteFile (w->file, w->buf, w->req_len, &n, NULL);
+        err = WriteFile (w->file, w->buf, w->req_len, &n, NULL)
+                ? 0
+                : GetLastError ();
+      else if (w->req_drain)
+        err = drain_read (w, &n);
       else
-        ok = ReadFile (w->file, w->buf, w->req_len, &n, NULL);
-      w->err = ok ? 0 : GetLastError ();
+        err = ReadFile (w->file, w->buf, w->req_len, &n, NULL)
+                ? 0
+                : GetLastError ();
+      w->err = err;
       w->got = n;
-      w->ok = ok;
+      w->ok = err == 0;
       SetEvent (w->done);
     }
   worker_unref (w);
@@ -389,14 +481,20 @@ collect (sp_stream_t *s, worker_t *w)
       return;
     }
 
+  if (!w->ok && w->err == ERROR_OPERATION_ABORTED)
+    /* Cancelled at the child's end while the pipe was empty.  */
+    return;
   w->pend_off = 0;
   w->pend_len = w->ok ? w->got : 0;
   if (w->ok && w->got == 0)
-    w->pend_eof = true;
+    /* The end of file; from a drain request, the backlog is all read.  */
+    w->pend_eof = !w->req_drain;
   else if (!w->ok)
     {
+      /* ERROR_NO_DATA: the handle stayed non-blocking after its backlog
+         (see set_pipe_wait), and the pipe is empty.  */
       if (w->err == ERROR_BROKEN_PIPE || w->err == ERROR_HANDLE_EOF
-          || w->err == ERROR_PIPE_NOT_CONNECTED)
+          || w->err == ERROR_PIPE_NOT_CONNECTED || w->err == ERROR_NO_DATA)
         w->pend_eof = true;
       else
         w->pend_errno = sp_win32_errno (w->err);
@@ -412,20 +510,43 @@ post (sp_stream_t *s, worker_t *w)
   if (w->writing)
     memcpy (w->buf, s->buf, n);
   w->req_len = (DWORD) n;
+  w->req_drain = w->draining && !(w->backlog_known && w->backlog == 0);
   w->busy = true;
   SetEvent (w->wake);
 }
 
-/* Has every process of PROC's job ended (the child and all its
-   descendants that did not break away)?  Then nothing but what the
-   parent itself holds keeps the child's ends of its pipes open, and a
-   busy reader will see its data or the end of file without fail.
-   False when there is no job to ask.  */
-static bool
-job_empty (const sp_proc_t *proc)
+/* The child has ended: from now on W's reads drain the backlog.  A read
+   posted before may wait for ever on an empty pipe that a grandchild
+   holds: cancel it, retrying while the worker may not have reached its
+   call yet.  A read that has completed keeps its bytes (cancelling it
+   does nothing), and one cancelled found the pipe empty.  */
+static void
+start_draining (worker_t *w)
 {
-  return proc != NULL && proc->job != NULL
-         && sp_win32_job_processes (proc->job) == 0;
+  w->draining = true;
+  if (!w->busy)
+    return;
+  while (WaitForSingleObject (w->done, 0) != WAIT_OBJECT_0)
+    {
+      if (!CancelSynchronousIo (w->thread)
+          && GetLastError () != ERROR_NOT_FOUND)
+        {
+          /* Never seen: the engine then waits for it no more than for
+             a grandchild.  */
+          w->no_cancel = true;
+          return;
+        }
+      WaitForSingleObject (w->done, 10);
+    }
+}
+
+/* Has W's stream brought in its backlog?  W is not in a drain
+   request.  */
+static bool
+backlog_read (const worker_t *w)
+{
+  return w->pend_len == 0
+         && (w->no_cancel || (w->backlog_known && w->backlog == 0));
 }
 
 int
@@ -436,10 +557,13 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
   int events = 0;
   bool want_proc = false;
   size_t busy_readers = 0;
+  size_t draining = 0;
 
-  *exited = false;
-  if (proc && proc->process == NULL)
-    *exited = true;
+  /* An ended child stays signalled: waiting on it again would cut every
+     later wait short.  */
+  *exited = proc
+            && (proc->process == NULL || proc->reaped
+                || WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0);
 
   for (size_t i = 0; i < n; i++)
     {
@@ -456,6 +580,8 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
             return -1;
           s->priv = w;
         }
+      if (*exited && !w->writing && !w->draining)
+        start_draining (w);
       if (!w->busy && has_pending (w))
         {
           deliver (s, w);
@@ -467,43 +593,32 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
         post (s, w);
       if (w->busy && !w->writing)
         busy_readers++;
+      if (w->busy && w->req_drain)
+        draining++;
     }
 
   DWORD count = 0;
-  if (proc && proc->process && !proc->reaped)
+  if (proc && !*exited)
     {
-      /* An ended child stays signalled: waiting on it again would cut
-         every later wait short.  */
-      if (WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0)
-        *exited = true;
-      else
-        {
-          handles[count++] = proc->process;
-          want_proc = true;
-        }
+      handles[count++] = proc->process;
+      want_proc = true;
     }
 
-  /* With events in hand, only look at what is ready now.  A poll (the
-     engine drains the pipes once the child has ended) still gives busy
-     readers time: the child's last bytes may be in a worker's hands
-     with its thread not yet run, and the engine takes a poll without
-     events for the end, dropping whatever is still on its way.  Nothing
-     is asked of a busy handle to find out (PeekNamedPipe would wait
-     behind the worker's ReadFile on a synchronous handle).  Once the
-     child's whole job has ended, those reads are sure to complete soon
-     (with data or the end of file), however slowly the worker threads
-     get scheduled on a loaded machine, so they get up to a second;
-     while a process of the job (a grandchild) is still running, it may
-     hold a pipe open without writing, and a short moment must do.  */
+  /* With events in hand, only look at what is ready now.  A read of a
+     backlog cannot block, so a poll waits for it as long as it takes:
+     the child's last bytes may be in a worker's hands with its thread
+     not yet run on a loaded machine.  Other busy readers after the
+     child's end wait for what a grandchild holding the pipe may send,
+     and get a moment only.  Nothing is asked of a busy handle
+     (PeekNamedPipe would wait behind the worker's ReadFile on a
+     synchronous handle).  */
   DWORD wait_ms;
   if (events > 0)
     wait_ms = 0;
+  else if (draining > 0)
+    wait_ms = INFINITE;
   else if (timeout_ms == 0 || *exited)
-    {
-      wait_ms = 0;
-      if (busy_readers > 0)
-        wait_ms = *exited && job_empty (proc) ? DRAIN_WAIT_MS : SETTLE_MS;
-    }
+    wait_ms = busy_readers > 0 ? SETTLE_MS : 0;
   else if (timeout_ms < 0)
     wait_ms = INFINITE;
   else
@@ -545,6 +660,14 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
           if (s->event != SP_IO_NONE)
             events++;
         }
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      sp_stream_t *s = &streams[i];
+      worker_t *w = s->priv;
+      if (s->open && w && w->draining && !s->drained
+          && !(w->busy && w->req_drain) && backlog_read (w))
+        s->drained = true;
     }
   if (want_proc && WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0)
     *exited = true;
