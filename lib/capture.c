@@ -161,8 +161,9 @@ sp_capture_setup (subproc_t *cmd, sp_spec_t *spec)
     }
 
   /* Streams that nobody redirected are captured for the log while the
-     library runs the I/O, as the seed says; without a log function they
-     go to the null device, which costs nothing.  */
+     library runs the I/O, as libvirt's guide to spawning commands says;
+     without a log function they go to the null device, which costs
+     nothing.  */
   bool log = sp_log_enabled ();
   c->interleaved = cmd->output.buf && cmd->output.buf == cmd->errbuf.buf;
   if (cmd->output.buf)

@@ -441,8 +441,9 @@ sp_error_nomem (subproc_t *cmd)
 int
 sp_error_raise (subproc_t *cmd)
 {
-  /* subproc_new returns NULL only when memory runs out; the seed has the
-     next run report it, so that callers need not check.  */
+  /* subproc_new returns NULL only when memory runs out; libvirt's guide
+     to spawning commands has the next run report it, so that callers
+     need not check.  */
   if (cmd == NULL)
     return sp_error_thread (SUBPROC_ERR_NOMEM, ENOMEM,
                             "no command: creating it ran out of memory");
@@ -460,7 +461,7 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
      failed.  */
   const char *what = f->what;
   if (what == NULL && f->stage == SP_STAGE_PIDFILE && cmd)
-    what = cmd->pid_file;
+    what = cmd->opt.pid_file;
 
   if (f->code == SUBPROC_ERR_NOMEM)
     return nomem_at (cmd, f->stage);
