@@ -714,6 +714,161 @@ add_env_op (struct options *o, enum env_op_kind kind, const char *arg)
   APPEND (o->env_ops, o->n_env_ops, op);
 }
 
+/* Take option C (with optarg) if it sets the environment or a stream;
+   false if it is another.  */
+static bool
+env_stream_option (int c, struct options *o)
+{
+  switch (c)
+    {
+    case 'i':
+      o->clear_env = true;
+      break;
+    case 'e':
+      if (strchr (optarg, '=') == NULL || optarg[0] == '=')
+        usage_error ("--env: '%s' is not of the form NAME=VALUE", optarg);
+      add_env_op (o, ENV_SET, optarg);
+      break;
+    case 'u':
+      if (optarg[0] == '\0' || strchr (optarg, '='))
+        usage_error ("--unset: '%s' is not a variable name", optarg);
+      APPEND (o->unset, o->n_unset, optarg);
+      break;
+    case OPT_PASS_ENV:
+      add_env_op (o, ENV_PASS, optarg);
+      break;
+    case OPT_PASS_COMMON:
+      add_env_op (o, ENV_PASS_COMMON, NULL);
+      break;
+    case OPT_ENV_XDG:
+      add_env_op (o, ENV_XDG, optarg);
+      break;
+    case 'C':
+      o->cwd = optarg;
+      break;
+    case OPT_INPUT:
+      o->in = STREAM_STRING;
+      o->in_arg = optarg;
+      break;
+    case OPT_INPUT_FILE:
+      o->in = STREAM_FILE;
+      o->in_arg = optarg;
+      break;
+    case OPT_NULL_INPUT:
+      o->in = STREAM_NULL;
+      break;
+    case OPT_OUTPUT_FILE:
+      o->out = STREAM_FILE;
+      o->out_arg = optarg;
+      break;
+    case OPT_ERROR_FILE:
+      o->err = STREAM_FILE;
+      o->err_arg = optarg;
+      break;
+    case OPT_NULL_OUTPUT:
+      o->out = STREAM_NULL;
+      break;
+    case OPT_NULL_ERROR:
+      o->err = STREAM_NULL;
+      break;
+    case OPT_MERGE:
+      o->merge = true;
+      break;
+    case OPT_CAPTURE:
+      o->capture = true;
+      break;
+    case OPT_MAX_OUTPUT:
+      o->max_output = size_arg ("max-output", optarg);
+      if (o->max_output > SIZE_MAX)
+        usage_error ("--max-output: '%s' is too large", optarg);
+      o->capture = true;
+      break;
+    default:
+      return false;
+    }
+  return true;
+}
+
+/* Take option C (with optarg) if it is a process option (daemon,
+   identity, limits, capabilities, descriptors, groups); false if it is
+   another.  */
+static bool
+process_option (int c, struct options *o)
+{
+  switch (c)
+    {
+    case OPT_DAEMONIZE:
+      o->daemonize = true;
+      break;
+    case OPT_PID_FILE:
+      o->pid_file = optarg;
+      break;
+    case OPT_UMASK:
+      {
+        char *end;
+        errno = 0;
+        long m = strtol (optarg, &end, 8);
+        if (errno || end == optarg || *end || m < 0 || m > 0777)
+          usage_error ("--umask: '%s' is not an octal mode from 0 to 777",
+                       optarg);
+        o->umask = (int) m;
+      }
+      break;
+    case OPT_UID:
+      o->uid = optarg;
+      break;
+    case OPT_GID:
+      o->gid = optarg;
+      break;
+    case OPT_LIMIT_NOFILE:
+      o->nofile = (unsigned int) number_arg ("limit-nofile", optarg,
+                                             UINT_MAX);
+      o->set_nofile = true;
+      break;
+    case OPT_LIMIT_NPROC:
+      o->nproc = (unsigned int) number_arg ("limit-nproc", optarg,
+                                            UINT_MAX);
+      o->set_nproc = true;
+      break;
+    case OPT_LIMIT_CORE:
+      o->core = size_arg ("limit-core", optarg);
+      o->set_core = true;
+      break;
+    case OPT_LIMIT_MEMLOCK:
+      o->memlock = size_arg ("limit-memlock", optarg);
+      o->set_memlock = true;
+      break;
+    case OPT_CLEAR_CAPS:
+      o->clear_caps = true;
+      break;
+    case OPT_ALLOW_CAP:
+      {
+        int cap = cap_arg (optarg);
+        APPEND (o->allow_caps, o->n_allow_caps, cap);
+        o->clear_caps = true;
+      }
+      break;
+    case OPT_NO_NEW_PRIVS:
+      o->no_new_privs = true;
+      break;
+    case OPT_PASS_FD:
+      {
+        int fd = (int) number_arg ("pass-fd", optarg, INT_MAX);
+        APPEND (o->pass_fds, o->n_pass_fds, fd);
+      }
+      break;
+    case OPT_NEW_PROCESS_GROUP:
+      o->new_process_group = true;
+      break;
+    case OPT_KILL_ON_PARENT_EXIT:
+      o->kill_on_parent_exit = true;
+      break;
+    default:
+      return false;
+    }
+  return true;
+}
+
 /* Parse the options; returns the index of PROGRAM in ARGV.  */
 static int
 parse_options (int argc, char **argv, struct options *o)
@@ -722,165 +877,38 @@ parse_options (int argc, char **argv, struct options *o)
 
   while ((c = getopt_long (argc, argv, short_options, long_options, NULL))
          != -1)
-    switch (c)
-      {
-      case 'i':
-        o->clear_env = true;
-        break;
-      case 'e':
-        if (strchr (optarg, '=') == NULL || optarg[0] == '=')
-          usage_error ("--env: '%s' is not of the form NAME=VALUE", optarg);
-        add_env_op (o, ENV_SET, optarg);
-        break;
-      case 'u':
-        if (optarg[0] == '\0' || strchr (optarg, '='))
-          usage_error ("--unset: '%s' is not a variable name", optarg);
-        APPEND (o->unset, o->n_unset, optarg);
-        break;
-      case OPT_PASS_ENV:
-        add_env_op (o, ENV_PASS, optarg);
-        break;
-      case OPT_PASS_COMMON:
-        add_env_op (o, ENV_PASS_COMMON, NULL);
-        break;
-      case OPT_ENV_XDG:
-        add_env_op (o, ENV_XDG, optarg);
-        break;
-      case 'C':
-        o->cwd = optarg;
-        break;
-      case OPT_INPUT:
-        o->in = STREAM_STRING;
-        o->in_arg = optarg;
-        break;
-      case OPT_INPUT_FILE:
-        o->in = STREAM_FILE;
-        o->in_arg = optarg;
-        break;
-      case OPT_NULL_INPUT:
-        o->in = STREAM_NULL;
-        break;
-      case OPT_OUTPUT_FILE:
-        o->out = STREAM_FILE;
-        o->out_arg = optarg;
-        break;
-      case OPT_ERROR_FILE:
-        o->err = STREAM_FILE;
-        o->err_arg = optarg;
-        break;
-      case OPT_NULL_OUTPUT:
-        o->out = STREAM_NULL;
-        break;
-      case OPT_NULL_ERROR:
-        o->err = STREAM_NULL;
-        break;
-      case OPT_MERGE:
-        o->merge = true;
-        break;
-      case OPT_CAPTURE:
-        o->capture = true;
-        break;
-      case OPT_MAX_OUTPUT:
-        o->max_output = size_arg ("max-output", optarg);
-        if (o->max_output > SIZE_MAX)
-          usage_error ("--max-output: '%s' is too large", optarg);
-        o->capture = true;
-        break;
-      case 'j':
-        o->json = true;
-        break;
-      case 't':
-        o->timeout_ms = duration_arg ("timeout", optarg);
-        break;
-      case OPT_DAEMONIZE:
-        o->daemonize = true;
-        break;
-      case OPT_PID_FILE:
-        o->pid_file = optarg;
-        break;
-      case OPT_UMASK:
+    if (!env_stream_option (c, o) && !process_option (c, o))
+      switch (c)
         {
-          char *end;
-          errno = 0;
-          long m = strtol (optarg, &end, 8);
-          if (errno || end == optarg || *end || m < 0 || m > 0777)
-            usage_error ("--umask: '%s' is not an octal mode from 0 to 777",
-                         optarg);
-          o->umask = (int) m;
+        case 'j':
+          o->json = true;
+          break;
+        case 't':
+          o->timeout_ms = duration_arg ("timeout", optarg);
+          break;
+        case 'n':
+          o->dry_run = true;
+          break;
+        case 'v':
+          o->verbose = true;
+          break;
+        case 'h':
+          help ();
+          exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_TOOL_FAILED);
+        case 'V':
+          printf ("subproc (libsubproc) %s\n"
+                  "library loaded: libsubproc %s\n"
+                  "Copyright (C) 2026 The libsubproc authors.\n"
+                  "License LGPL-2.1-or-later: GNU LGPL version 2.1 or later.\n"
+                  "This is free software: you are free to change and "
+                  "redistribute it.\n"
+                  "There is NO WARRANTY, to the extent permitted by law.\n",
+                  PACKAGE_VERSION, subproc_version ());
+          exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_TOOL_FAILED);
+        default:
+          /* getopt_long has said what was wrong.  */
+          usage_error (NULL);
         }
-        break;
-      case OPT_UID:
-        o->uid = optarg;
-        break;
-      case OPT_GID:
-        o->gid = optarg;
-        break;
-      case OPT_LIMIT_NOFILE:
-        o->nofile = (unsigned int) number_arg ("limit-nofile", optarg,
-                                               UINT_MAX);
-        o->set_nofile = true;
-        break;
-      case OPT_LIMIT_NPROC:
-        o->nproc = (unsigned int) number_arg ("limit-nproc", optarg,
-                                              UINT_MAX);
-        o->set_nproc = true;
-        break;
-      case OPT_LIMIT_CORE:
-        o->core = size_arg ("limit-core", optarg);
-        o->set_core = true;
-        break;
-      case OPT_LIMIT_MEMLOCK:
-        o->memlock = size_arg ("limit-memlock", optarg);
-        o->set_memlock = true;
-        break;
-      case OPT_CLEAR_CAPS:
-        o->clear_caps = true;
-        break;
-      case OPT_ALLOW_CAP:
-        {
-          int cap = cap_arg (optarg);
-          APPEND (o->allow_caps, o->n_allow_caps, cap);
-          o->clear_caps = true;
-        }
-        break;
-      case OPT_NO_NEW_PRIVS:
-        o->no_new_privs = true;
-        break;
-      case OPT_PASS_FD:
-        {
-          int fd = (int) number_arg ("pass-fd", optarg, INT_MAX);
-          APPEND (o->pass_fds, o->n_pass_fds, fd);
-        }
-        break;
-      case OPT_NEW_PROCESS_GROUP:
-        o->new_process_group = true;
-        break;
-      case OPT_KILL_ON_PARENT_EXIT:
-        o->kill_on_parent_exit = true;
-        break;
-      case 'n':
-        o->dry_run = true;
-        break;
-      case 'v':
-        o->verbose = true;
-        break;
-      case 'h':
-        help ();
-        exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_TOOL_FAILED);
-      case 'V':
-        printf ("subproc (libsubproc) %s\n"
-                "library loaded: libsubproc %s\n"
-                "Copyright (C) 2026 The libsubproc authors.\n"
-                "License LGPL-2.1-or-later: GNU LGPL version 2.1 or later.\n"
-                "This is free software: you are free to change and "
-                "redistribute it.\n"
-                "There is NO WARRANTY, to the extent permitted by law.\n",
-                PACKAGE_VERSION, subproc_version ());
-        exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_TOOL_FAILED);
-      default:
-        /* getopt_long has said what was wrong.  */
-        usage_error (NULL);
-      }
 
   if (optind >= argc)
     usage_error ("missing the program to run");
