@@ -441,6 +441,21 @@ test_tmp_path (const char *name)
 #endif
 }
 
+char *
+test_garbage_program (void)
+{
+#ifdef _WIN32
+  char *path = test_tmp_path ("garbage.exe");
+#else
+  char *path = test_tmp_path ("garbage");
+#endif
+  test_write_file (path, "\x01\x02 not a program\n", 17);
+#ifndef _WIN32
+  ck_assert_int_eq (chmod (path, 0755), 0);
+#endif
+  return path;
+}
+
 /* ------------------------------------------------------------------ */
 /* Files                                                              */
 

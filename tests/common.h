@@ -208,6 +208,11 @@ void test_tmpdir_teardown (void);
 /* NAME inside test_tmpdir ("DIR/NAME"), newly allocated: free() it.  */
 char *test_tmp_path (const char *name);
 
+/* A file in test_tmpdir that looks like a program (executable; on
+   Windows named garbage.exe) but is not one, so that the system refuses
+   to run it: its path, newly allocated.  */
+char *test_garbage_program (void);
+
 /* ------------------------------------------------------------------ */
 /* Files                                                              */
 

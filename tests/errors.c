@@ -20,6 +20,18 @@
 #include "common.h"
 #include "subproc.h"
 
+/* TEXT gives each of the N values V a text of its own.  */
+static void
+assert_distinct (const int *v, size_t n, const char *(*text) (int))
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      ck_assert_ptr_nonnull (text (v[i]));
+      for (size_t j = 0; j < i; j++)
+        ck_assert_str_ne (text (v[i]), text (v[j]));
+    }
+}
+
 START_TEST (test_table)
 {
   ck_assert_str_eq (subproc_strerror (SUBPROC_ERR_OK), "success");
@@ -40,10 +52,8 @@ START_TEST (test_table)
     {
       ck_assert_ptr_nonnull (subproc_error_name (codes[i]));
       ck_assert_str_ne (subproc_strerror (codes[i]), "unknown error");
-      for (size_t j = 0; j < i; j++)
-        ck_assert_str_ne (subproc_strerror (codes[i]),
-                          subproc_strerror (codes[j]));
     }
+  assert_distinct (codes, n, subproc_strerror);
   ck_assert_str_eq (subproc_version (), SUBPROC_VERSION_STRING);
 }
 END_TEST
@@ -448,9 +458,8 @@ START_TEST (test_stage_table)
       const char *name = subproc_stage_name (stages[i]);
       ck_assert_ptr_nonnull (name);
       ck_assert_int_eq (strncmp (name, "SUBPROC_STAGE_", 14), 0);
-      for (size_t j = 0; j < i; j++)
-        ck_assert_str_ne (name, subproc_stage_name (stages[j]));
     }
+  assert_distinct (stages, n, subproc_stage_name);
   ck_assert_str_eq (subproc_stage_name (SUBPROC_STAGE_NONE),
                     "SUBPROC_STAGE_NONE");
   ck_assert_str_eq (subproc_stage_name (SUBPROC_STAGE_CHDIR),
@@ -508,15 +517,7 @@ START_TEST (test_stage_of_start)
   run_fails_at (subproc_new (missing), SUBPROC_ERR_NOT_FOUND,
                 SUBPROC_STAGE_LOOKUP);
 
-#ifdef _WIN32
-  char *garbage = test_tmp_path ("garbage.exe");
-#else
-  char *garbage = test_tmp_path ("garbage");
-#endif
-  test_write_file (garbage, "\x01\x02 not a program\n", 17);
-#ifndef _WIN32
-  ck_assert_int_eq (chmod (garbage, 0755), 0);
-#endif
+  char *garbage = test_garbage_program ();
   run_fails_at (subproc_new (garbage), SUBPROC_ERR_SPAWN,
                 SUBPROC_STAGE_EXEC);
 

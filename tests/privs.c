@@ -252,20 +252,30 @@ START_TEST (test_ids)
 }
 END_TEST
 
-/* A user id alone: the user's primary group and groups from the user
-   database, never root's group.  */
-START_TEST (test_uid_alone)
+/* As root, with a user 65534 whose primary group is not 0: true, and
+   that group in GID (decimal).  Else say why the test is skipped.  */
+static bool
+root_and_user_65534 (char gid[32])
 {
   if (skip_unless_root ())
-    return;
+    return false;
   struct passwd *pw = getpwuid (65534);
   if (pw == NULL || pw->pw_gid == 0)
     {
       fprintf (stderr, "skipped: no user 65534 with a group of its own\n");
-      return;
+      return false;
     }
+  snprintf (gid, 32, "%ld", (long) pw->pw_gid);
+  return true;
+}
+
+/* A user id alone: the user's primary group and groups from the user
+   database, never root's group.  */
+START_TEST (test_uid_alone)
+{
   char gid[32];
-  snprintf (gid, sizeof gid, "%ld", (long) pw->pw_gid);
+  if (!root_and_user_65534 (gid))
+    return;
 
   subproc_t *cmd = test_helper_on (_i, "ids", NULL);
   subproc_set_uid (cmd, 65534);
@@ -363,16 +373,9 @@ uid_alone_with_caps (int path, const char *gid)
    capability, not on the effective user id being 0.  */
 START_TEST (test_uid_alone_with_caps)
 {
-  if (skip_unless_root ())
-    return;
-  struct passwd *pw = getpwuid (65534);
-  if (pw == NULL || pw->pw_gid == 0)
-    {
-      fprintf (stderr, "skipped: no user 65534 with a group of its own\n");
-      return;
-    }
   char gid[32];
-  snprintf (gid, sizeof gid, "%ld", (long) pw->pw_gid);
+  if (!root_and_user_65534 (gid))
+    return;
 
   pid_t pid = fork ();
   ck_assert_int_ge (pid, 0);

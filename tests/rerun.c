@@ -138,6 +138,44 @@ assert_error (subproc_t *cmd, int code)
 
 /* ------------------------------------------------------------------ */
 
+/* Make the directory DIR.  */
+static void
+make_dir (const char *dir)
+{
+#ifdef _WIN32
+  ck_assert_int_eq (_mkdir (dir), 0);
+#else
+  ck_assert_int_eq (mkdir (dir, 0755), 0);
+#endif
+}
+
+/* Make PROG a copy of the helper, executable.  */
+static void
+install_program (const char *prog)
+{
+  size_t size;
+  char *bytes = test_read_file (test_helper (), &size);
+  test_write_file (prog, bytes, size);
+  free (bytes);
+#ifndef _WIN32
+  ck_assert_int_eq (chmod (prog, 0755), 0);
+#endif
+}
+
+/* A path in the test's directory for a program that does not exist yet
+   (a copy of the helper, later), with the helper's extension.  */
+static char *
+later_program (void)
+{
+  const char *ext = strrchr (test_helper (), '.');
+  char name[32];
+  snprintf (name, sizeof name, "prog%s",
+            ext && strchr (ext, '/') == NULL && strchr (ext, '\\') == NULL
+              ? ext
+              : "");
+  return test_tmp_path (name);
+}
+
 /* The same command twice, then changed between runs, synchronously and
    asynchronously: every run sees the program, arguments, environment and
    options, and every run fills the caller's buffer anew.  */
@@ -263,36 +301,19 @@ START_TEST (test_failed_run_not_sticky)
   subproc_set_working_directory (cmd, dir);
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
   assert_error (cmd, SUBPROC_ERR_SPAWN);
-#ifdef _WIN32
-  ck_assert_int_eq (_mkdir (dir), 0);
-#else
-  ck_assert_int_eq (mkdir (dir, 0755), 0);
-#endif
+  make_dir (dir);
   run_ok (cmd, NULL);
   subproc_free (cmd);
   free (dir);
 
   /* A program that does not exist yet.  */
-  const char *helper = test_helper ();
-  const char *ext = strrchr (helper, '.');
-  char name[32];
-  snprintf (name, sizeof name, "prog%s",
-            ext && strchr (ext, '/') == NULL && strchr (ext, '\\') == NULL
-              ? ext
-              : "");
-  char *prog = test_tmp_path (name);
+  char *prog = later_program ();
   cmd = subproc_new_arg_list (prog, "exit", "4", NULL);
   if (_i == 1)
     subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
   ck_assert_int_eq (subproc_run (cmd, &status), -1);
   assert_error (cmd, SUBPROC_ERR_NOT_FOUND);
-  size_t size;
-  char *bytes = test_read_file (helper, &size);
-  test_write_file (prog, bytes, size);
-  free (bytes);
-#ifndef _WIN32
-  ck_assert_int_eq (chmod (prog, 0755), 0);
-#endif
+  install_program (prog);
   status = -1;
   run_ok (cmd, &status);
   ck_assert_int_eq (status, 4);
@@ -579,14 +600,7 @@ END_TEST
 START_TEST (test_send_buffer_sent_again)
 {
   char *out = NULL;
-  const char *helper = test_helper ();
-  const char *ext = strrchr (helper, '.');
-  char name[32];
-  snprintf (name, sizeof name, "prog%s",
-            ext && strchr (ext, '/') == NULL && strchr (ext, '\\') == NULL
-              ? ext
-              : "");
-  char *prog = test_tmp_path (name);
+  char *prog = later_program ();
   char *dir = test_tmp_path ("later");
   subproc_t *cmd = subproc_new (prog);
   if (_i == 1)
@@ -603,13 +617,7 @@ START_TEST (test_send_buffer_sent_again)
   assert_error (cmd, SUBPROC_ERR_NOT_FOUND);
   ck_assert_ptr_null (out);
   ck_assert (fd_is_open (fd));
-  size_t size;
-  char *bytes = test_read_file (helper, &size);
-  test_write_file (prog, bytes, size);
-  free (bytes);
-#ifndef _WIN32
-  ck_assert_int_eq (chmod (prog, 0755), 0);
-#endif
+  install_program (prog);
 
   for (int k = 0; k < 2; k++)
     {
@@ -624,11 +632,7 @@ START_TEST (test_send_buffer_sent_again)
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
   assert_error (cmd, SUBPROC_ERR_SPAWN);
   free (out);
-#ifdef _WIN32
-  ck_assert_int_eq (_mkdir (dir), 0);
-#else
-  ck_assert_int_eq (mkdir (dir, 0755), 0);
-#endif
+  make_dir (dir);
   run_ok (cmd, NULL);
   ck_assert_str_eq (out, "secret");
   free (out);

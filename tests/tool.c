@@ -708,18 +708,10 @@ END_TEST
 /* A file that is there but is no program: 126.  */
 START_TEST (test_cannot_run)
 {
-#ifdef _WIN32
-  /* CreateProcess refuses it: ERROR_BAD_EXE_FORMAT.  */
-  char *path = test_tmp_path ("garbage.exe");
-#else
-  /* execve refuses it: ENOEXEC (the library never falls back to a
-     shell).  */
-  char *path = test_tmp_path ("garbage");
-#endif
-  test_write_file (path, "\x01\x02 not a program\n", 17);
-#ifndef _WIN32
-  ck_assert_int_eq (chmod (path, 0755), 0);
-#endif
+  /* A file the system refuses to run: on Windows, CreateProcess fails
+     with ERROR_BAD_EXE_FORMAT; elsewhere execve with ENOEXEC (the
+     library never falls back to a shell).  */
+  char *path = test_garbage_program ();
   struct result r = run_tool (path, NULL);
   ASSERT_STATUS (r, 126);
   ASSERT_CONTAINS (r.err, "subproc: cannot run '");

@@ -645,8 +645,8 @@ lock_secure_bits (bool strict, bool *set)
 
 /* Runs in the child between fork and exec: async-signal-safe only
    (signal-safety(7)).  */
-static int
-apply_caps (uint64_t allowed)
+int
+sp_posix_caps (long nr, uint64_t sets[3])
 {
   struct __user_cap_header_struct hdr;
   struct __user_cap_data_struct data[2];
@@ -657,10 +657,25 @@ apply_caps (uint64_t allowed)
   hdr.pid = 0;
   for (int i = 0; i < 2; i++)
     {
-      uint32_t word = (uint32_t) (allowed >> (32 * i));
-      data[i].effective = data[i].permitted = data[i].inheritable = word;
+      data[i].effective = (uint32_t) (sets[0] >> (32 * i));
+      data[i].permitted = (uint32_t) (sets[1] >> (32 * i));
+      data[i].inheritable = (uint32_t) (sets[2] >> (32 * i));
     }
-  if (syscall (SYS_capset, &hdr, data) < 0)
+  if (syscall (nr, &hdr, data) < 0)
+    return -1;
+  sets[0] = data[0].effective | (uint64_t) data[1].effective << 32;
+  sets[1] = data[0].permitted | (uint64_t) data[1].permitted << 32;
+  sets[2] = data[0].inheritable | (uint64_t) data[1].inheritable << 32;
+  return 0;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
+static int
+apply_caps (uint64_t allowed)
+{
+  uint64_t sets[3] = { allowed, allowed, allowed };
+  if (sp_posix_caps (SYS_capset, sets) < 0)
     return -1;
 
 # ifdef PR_CAP_AMBIENT

@@ -165,6 +165,14 @@ pid_t sp_posix_vm_spawn (sp_posix_vm_t *vm, int *pidfd);
 void sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
   __attribute__ ((noreturn));
 
+#ifdef SP_POSIX_LINUX
+/* child.c.  The capget or capset system call (NR) on the calling thread,
+   with its effective, permitted and inheritable sets as SETS[0..2], 64
+   bits each: read into SETS, or set from them.  0, or -1 with errno.
+   Async-signal-safe.  */
+int sp_posix_caps (long nr, uint64_t sets[3]);
+#endif
+
 /* child.c.  fork without the application's pthread_atfork handlers (see
    child.c).  Async-signal-safe.  */
 pid_t sp_posix_fork (void);

@@ -153,16 +153,9 @@ static bool
 may_set_groups (void)
 {
 #ifdef SP_POSIX_LINUX
-  struct __user_cap_header_struct hdr;
-  struct __user_cap_data_struct data[2];
-
-  memset (&hdr, 0, sizeof hdr);
-  memset (data, 0, sizeof data);
-  hdr.version = _LINUX_CAPABILITY_VERSION_3;
-  hdr.pid = 0;
-  if (syscall (SYS_capget, &hdr, data) == 0)
-    return (data[CAP_TO_INDEX (CAP_SETGID)].effective
-            & CAP_TO_MASK (CAP_SETGID)) != 0;
+  uint64_t sets[3] = { 0, 0, 0 };
+  if (sp_posix_caps (SYS_capget, sets) == 0)
+    return (sets[0] >> CAP_SETGID) & 1;
 #endif
   return geteuid () == 0;
 }
