@@ -102,7 +102,9 @@ dist_man3_MANS = \
 	doc/man/subproc_to_string.3 \
 	doc/man/subproc_uid_t.3 \
 	doc/man/subproc_version.3 \
+	doc/man/subproc_try_wait.3 \
 	doc/man/subproc_wait.3 \
+	doc/man/subproc_wait_for.3 \
 	doc/man/subproc_write_arg_log.3
 
 ## ------------------------------------------------------------------

@@ -323,6 +323,9 @@ int sp_backend_write_all (int fd, const void *buf, size_t len);
 /* Milliseconds of a monotonic clock.  */
 int64_t sp_backend_now_ms (void);
 
+/* Sleep about MS milliseconds (an interrupted sleep may end early).  */
+void sp_backend_sleep_ms (int ms);
+
 /* ------------------------------------------------------------------ */
 /* Threads, for subproc_do_async_io.  */
 

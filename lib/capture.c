@@ -84,6 +84,7 @@ struct sp_capture
   sp_thread_t *thread;   /* the caller's side only */
   bool on_thread;        /* the I/O runs on THREAD; set before it starts */
   int stop;              /* atomic: the caller wants the I/O to end */
+  int done;              /* atomic: the thread has finished the I/O */
 
   enum result result;
   int result_errno;
@@ -507,7 +508,11 @@ sp_capture_run (subproc_t *cmd)
 static void
 thread_main (void *arg)
 {
-  run_io (arg);
+  subproc_t *cmd = arg;
+  struct sp_capture *c = cmd->capture;
+  run_io (cmd);
+  /* Nothing of C is touched after this: the caller may join at once.  */
+  __atomic_store_n (&c->done, 1, __ATOMIC_RELEASE);
 }
 
 int
@@ -525,6 +530,15 @@ sp_capture_start_async (subproc_t *cmd)
       return sp_error_fail (cmd, &f);
     }
   return 0;
+}
+
+bool
+sp_capture_async_done (const subproc_t *cmd)
+{
+  const struct sp_capture *c = cmd->capture;
+  if (c == NULL || c->thread == NULL)
+    return true;
+  return __atomic_load_n (&c->done, __ATOMIC_ACQUIRE) != 0;
 }
 
 int

@@ -325,6 +325,9 @@ int sp_capture_run (subproc_t *cmd);
    at the deadline or the limit; the child is reaped, and the proc
    released, only once the thread has been joined.  */
 int sp_capture_start_async (subproc_t *cmd);
+/* Has that thread finished the I/O (true too when there is none)?
+   Joining it then does not block.  Never blocks.  */
+bool sp_capture_async_done (const subproc_t *cmd);
 /* Wait for that thread; STOP: make it give up first (abort, free).
    -1 with the error recorded in CMD if the I/O failed.  */
 int sp_capture_join_async (subproc_t *cmd, bool stop);

@@ -604,6 +604,57 @@ subproc_wait (subproc_t *cmd, int *status)
   return ret;
 }
 
+/* While the I/O thread of do_async_io runs, a limited wait looks at it
+   this often.  */
+#define WAIT_IO_SLICE_MS 10
+
+/* Wait up to MS milliseconds for the run of CMD (running) to be over: its
+   child ended and the I/O thread, if any, finished, so that subproc_wait
+   blocks no more.  True then, or once the deadline of set_timeout has
+   come (subproc_wait stops the child), or when there is no child to wait
+   for (a dry run, a child lost).  Reaps nothing, changes nothing.  */
+static bool
+run_over_within (subproc_t *cmd, int ms)
+{
+  int64_t end = sp_backend_now_ms () + ms;
+  for (;;)
+    {
+      int deadline = sp_time_left (cmd);
+      if (deadline == 0 || cmd->proc == NULL)
+        return true;
+      bool io_done = sp_capture_async_done (cmd);
+      if (io_done && sp_backend_exited (cmd->proc) == 1)
+        return true;
+      int64_t left = end - sp_backend_now_ms ();
+      if (left <= 0)
+        return false;
+      int slice = left > 0x7fffffff ? 0x7fffffff : (int) left;
+      if (deadline > 0 && deadline < slice)
+        slice = deadline;
+      if (!io_done && slice > WAIT_IO_SLICE_MS)
+        slice = WAIT_IO_SLICE_MS;
+      /* The child has ended, its pipes not yet drained: wait for the
+         thread.  */
+      if (sp_backend_wait_exit (cmd->proc, slice) == 1 && !io_done)
+        sp_backend_sleep_ms (slice);
+    }
+}
+
+int
+subproc_wait_for (subproc_t *cmd, int ms, int *status)
+{
+  if (cmd != NULL && cmd->state == SP_STATE_RUNNING && ms >= 0
+      && !run_over_within (cmd, ms))
+    return 0;
+  return subproc_wait (cmd, status) < 0 ? -1 : 1;
+}
+
+int
+subproc_try_wait (subproc_t *cmd, int *status)
+{
+  return subproc_wait_for (cmd, 0, status);
+}
+
 void
 subproc_abort (subproc_t *cmd)
 {

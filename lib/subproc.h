@@ -551,6 +551,22 @@ SUBPROC_API int subproc_run_async (subproc_t *cmd, pid_t *pid);
    was recorded meanwhile, and then reports that error.  */
 SUBPROC_API int subproc_wait (subproc_t *cmd, int *status);
 
+/* subproc_wait without blocking: 1 once the run is over (the child has
+   ended and, with subproc_do_async_io, the I/O thread has finished), and
+   then it is exactly as after subproc_wait (child reaped, *STATUS set,
+   buffers handed over, the command can run again); 0 while the run goes
+   on, and nothing changes; -1 on error, as subproc_wait.  A deadline of
+   subproc_set_timeout that has passed is applied as subproc_wait does
+   (-1, SUBPROC_ERR_TIMEOUT).  A dry run is over at once.  */
+SUBPROC_API int subproc_try_wait (subproc_t *cmd, int *status);
+
+/* subproc_try_wait, waiting up to MS milliseconds (negative: without a
+   limit, as subproc_wait) for the run to be over.  0 when the time is up
+   with the run going on: the child is left running and the command can
+   be waited for again (unlike subproc_set_timeout, whose deadline, if it
+   comes first, stops the child as in subproc_wait).  */
+SUBPROC_API int subproc_wait_for (subproc_t *cmd, int ms, int *status);
+
 /* Stop a child started with subproc_run_async: terminate it (SIGTERM, or
    the whole process group with subproc_new_process_group; the job on
    Win32), kill it if it is still there after a short grace period, and

@@ -26,6 +26,7 @@ subproc_tests = \
 	tests/capture \
 	tests/inout \
 	tests/rerun \
+	tests/waits \
 	tests/oom \
 	tests/storm \
 	tests/race \

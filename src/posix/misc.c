@@ -184,3 +184,10 @@ sp_backend_now_ms (void)
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+void
+sp_backend_sleep_ms (int ms)
+{
+  struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
+  nanosleep (&ts, NULL);
+}

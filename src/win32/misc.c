@@ -503,6 +503,12 @@ sp_backend_now_ms (void)
   return (int64_t) GetTickCount64 ();
 }
 
+void
+sp_backend_sleep_ms (int ms)
+{
+  Sleep ((DWORD) ms);
+}
+
 /* ------------------------------------------------------------------ */
 /* Options.  */
 
