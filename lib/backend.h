@@ -211,6 +211,15 @@ int sp_backend_exited (sp_proc_t *proc);
 void sp_backend_terminate (sp_proc_t *proc, bool group);
 void sp_backend_kill (sp_proc_t *proc, bool group);
 
+/* Send SIG to the child (GROUP: its process group), as the two above do
+   and under the same rule; the owner's call.  0, or -1 with *F:
+   SUBPROC_ERR_INVALID for a signal that does not exist,
+   SUBPROC_ERR_STATE (ESRCH) once the child is gone (a zombie is still
+   there), SUBPROC_ERR_UNSUPPORTED for a signal the platform cannot
+   deliver (Win32: all but SIGTERM and SIGKILL, which terminate the
+   job).  */
+int sp_backend_signal (sp_proc_t *proc, bool group, int sig, sp_fail_t *f);
+
 /* For tests: call FN (ID, SIG) just before each signal sent to a child,
    with nothing of the library's able to reap it meanwhile (POSIX: ID is
    the pid, or minus the process group's id; Win32: the pid, SIG 0, for

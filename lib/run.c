@@ -655,6 +655,34 @@ subproc_try_wait (subproc_t *cmd, int *status)
   return subproc_wait_for (cmd, 0, status);
 }
 
+int
+subproc_send_signal (subproc_t *cmd, int sig)
+{
+  sp_fail_t f;
+
+  if (cmd == NULL)
+    return sp_error_raise (cmd);
+  if (cmd->state != SP_STATE_RUNNING || (!cmd->dry_run && !cmd->proc))
+    return sp_error_call (cmd, SUBPROC_ERR_STATE, 0,
+                          "cannot send signal %d to '%s': it is not "
+                          "running",
+                          sig, cmd->args.v[0]);
+  /* A dry run's child has ended, not been reaped: nothing to do.  */
+  if (cmd->dry_run)
+    return 0;
+  if (sp_backend_signal (cmd->proc, cmd->opt.new_process_group, sig, &f)
+      == 0)
+    return 0;
+  if (f.code == SUBPROC_ERR_UNSUPPORTED)
+    return sp_error_call (cmd, f.code, f.sys_errno,
+                          "cannot send signal %d to '%s': not supported "
+                          "on this platform",
+                          sig, cmd->args.v[0]);
+  return sp_error_call (cmd, f.code, f.sys_errno,
+                        "cannot send signal %d to '%s': %s", sig,
+                        cmd->args.v[0], strerror (f.sys_errno));
+}
+
 void
 subproc_abort (subproc_t *cmd)
 {

@@ -567,6 +567,18 @@ SUBPROC_API int subproc_try_wait (subproc_t *cmd, int *status);
    comes first, stops the child as in subproc_wait).  */
 SUBPROC_API int subproc_wait_for (subproc_t *cmd, int ms, int *status);
 
+/* Send signal SIG to the child started with subproc_run_async, or to its
+   process group with subproc_new_process_group, under the same lock as
+   the library's own signals: never to a child that has been reaped.  A
+   child that has ended but is not reaped yet gets it harmlessly (0).
+   SIG 0 checks only.  Returns 0 or -1: SUBPROC_ERR_STATE when no child
+   runs (or it was reaped elsewhere), SUBPROC_ERR_INVALID for a signal
+   that does not exist.  Win32: SIGTERM and SIGKILL (9) terminate the
+   job, as subproc_abort does; any other signal is
+   SUBPROC_ERR_UNSUPPORTED.  In a dry run it does nothing.  A failure
+   does not take the place of the error of the last run.  */
+SUBPROC_API int subproc_send_signal (subproc_t *cmd, int sig);
+
 /* Stop a child started with subproc_run_async: terminate it (SIGTERM, or
    the whole process group with subproc_new_process_group; the job on
    Win32), kill it if it is still there after a short grace period, and

@@ -54,6 +54,8 @@
  *   exit N             exit with status N
  *   sleep MS           sleep MS milliseconds
  *   sleep-forever      sleep until killed
+ *   await-usr1         (POSIX) print "ready", wait for SIGUSR1, print
+ *                      "usr1", exit 0
  *   signal NAME        die of signal NAME (TERM, KILL, SEGV, ABRT, INT, HUP,
  *                      USR1, PIPE or a number); on Windows "segv" is an
  *                      access violation
@@ -814,6 +816,20 @@ run (const char *sub, int argc, char **argv)
     sleep_ms (num_arg (argc, argv, 2));
   else if (strcmp (sub, "sleep-forever") == 0)
     sleep_forever ();
+#ifndef _WIN32
+  else if (strcmp (sub, "await-usr1") == 0)
+    {
+      sigset_t set;
+      int sig = 0;
+      sigemptyset (&set);
+      sigaddset (&set, SIGUSR1);
+      sigprocmask (SIG_BLOCK, &set, NULL);
+      write_str (1, "ready\n");
+      while (sigwait (&set, &sig) != 0 || sig != SIGUSR1)
+        ;
+      write_str (1, "usr1\n");
+    }
+#endif
   else if (strcmp (sub, "signal") == 0)
     {
       if (argc < 3)

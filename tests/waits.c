@@ -1,4 +1,5 @@
-/* waits.c: waiting for a child without blocking, and with a time limit.
+/* waits.c: waiting for a child without blocking, with a time limit, and
+ * signalling it.
  *
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -8,6 +9,8 @@
  * thread of do_async_io has finished) they are subproc_wait.  The
  * children here run until the test closes their input, so that
  * "still running" never depends on timing; "ended" is polled for.
+ * subproc_send_signal reaches the child (or its group) while it is not
+ * reaped, and only then; Win32 maps what it can and refuses the rest.
  * Loop 0 of each test takes the fast path, loop 1 the fork path.
  */
 
@@ -22,10 +25,12 @@
 # include <io.h>
 # define pipe(fds) _pipe ((fds), 65536, _O_BINARY | _O_NOINHERIT)
 #else
+# include <errno.h>
 # include <signal.h>
 # include <sys/wait.h>
 # include <unistd.h>
 #endif
+#include <signal.h>
 
 #include "common.h"
 #include "subproc.h"
@@ -282,6 +287,204 @@ START_TEST (test_dry_run)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Signals.  */
+
+#ifndef _WIN32
+/* Read one line of at most SIZE - 1 bytes from FD, byte by byte.  */
+static void
+read_line (int fd, char *buf, size_t size)
+{
+  size_t n = 0;
+  while (n + 1 < size)
+    {
+      ssize_t r = read (fd, buf + n, 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      if (buf[n++] == '\n')
+        break;
+    }
+  buf[n] = '\0';
+}
+
+START_TEST (test_signal_reaches_child)
+{
+  char line[64];
+  int out = -1, status = -1;
+  subproc_t *cmd = test_helper_on (_i, "await-usr1", NULL);
+  subproc_set_output_fd (cmd, &out);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  read_line (out, line, sizeof line);
+  ck_assert_str_eq (line, "ready\n");
+  ck_assert_int_eq (subproc_send_signal (cmd, 0), 0);
+  ck_assert_int_eq (subproc_send_signal (cmd, SIGUSR1), 0);
+  read_line (out, line, sizeof line);
+  ck_assert_str_eq (line, "usr1\n");
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  test_close (out);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_signal_term_ends_child)
+{
+  int in[2], status = -1;
+  char *out = NULL;
+  for (int async = 0; async < 2; async++)
+    {
+      subproc_t *cmd = held_child (_i, in);
+      if (async)
+        {
+          subproc_set_output_buffer (cmd, &out);
+          subproc_do_async_io (cmd);
+        }
+      subproc_raw_status (cmd);
+      ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+      ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), 0);
+      ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+      ck_assert (WIFSIGNALED (status));
+      ck_assert_int_eq (WTERMSIG (status), SIGTERM);
+      /* Reaped: nothing to signal.  */
+      ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), -1);
+      assert_error (cmd, SUBPROC_ERR_STATE);
+      free (out);
+      out = NULL;
+      subproc_free (cmd);
+      test_close (in[1]);
+      test_close (in[0]);
+    }
+}
+END_TEST
+
+/* With a process group the signal reaches the grandchildren too.  */
+START_TEST (test_signal_group)
+{
+  char line[64];
+  int out = -1, status = -1;
+  subproc_t *cmd = test_helper_on (_i, "tree", "1", NULL);
+  subproc_new_process_group (cmd);
+  subproc_set_output_fd (cmd, &out);
+  subproc_raw_status (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  read_line (out, line, sizeof line);
+  long grandchild = strtol (line, NULL, 10);
+  ck_assert_int_gt (grandchild, 0);
+  ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert (WIFSIGNALED (status));
+  ck_assert_int_eq (WTERMSIG (status), SIGTERM);
+  bool ended = test_pid_ends_within (grandchild, 60000);
+  if (!ended)
+    test_kill_pid (grandchild);
+  ck_assert_msg (ended, "the grandchild did not get the signal");
+  test_close (out);
+  subproc_free (cmd);
+}
+END_TEST
+
+/* An ended child that is not reaped yet gets the signal harmlessly; one
+   reaped elsewhere does not get it.  */
+START_TEST (test_signal_zombie_and_reaped)
+{
+  int status = -1;
+  pid_t pid = 0;
+  siginfo_t info;
+  subproc_t *cmd = test_helper_on (_i, "exit", "3", NULL);
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  memset (&info, 0, sizeof info);
+  ck_assert_int_eq (waitid (P_PID, (id_t) pid, &info, WEXITED | WNOWAIT),
+                    0);
+  ck_assert_int_eq (subproc_send_signal (cmd, SIGUSR1), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 3);
+
+  ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
+  ck_assert_int_eq (subproc_pid_wait (pid, &status, false), 0);
+  ck_assert_int_eq (status, 3);
+  ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), -1);
+  assert_error (cmd, SUBPROC_ERR_STATE);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 3);
+  subproc_free (cmd);
+}
+END_TEST
+
+START_TEST (test_signal_invalid)
+{
+  int in[2], status = -1;
+  subproc_t *cmd = held_child (_i, in);
+  subproc_new_process_group (cmd);
+  subproc_raw_status (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_send_signal (cmd, -1), -1);
+  assert_error (cmd, SUBPROC_ERR_INVALID);
+  ck_assert_int_eq (subproc_send_signal (cmd, 100000), -1);
+  assert_error (cmd, SUBPROC_ERR_INVALID);
+  /* Still running, still signalled through the group.  */
+  ck_assert_int_eq (subproc_try_wait (cmd, &status), 0);
+  ck_assert_int_eq (subproc_send_signal (cmd, SIGKILL), 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert (WIFSIGNALED (status));
+  ck_assert_int_eq (WTERMSIG (status), SIGKILL);
+  subproc_free (cmd);
+  test_close (in[1]);
+  test_close (in[0]);
+}
+END_TEST
+#else
+/* Win32: SIGTERM and SIGKILL (9) terminate the job, nothing else is
+   offered.  */
+START_TEST (test_signal_win32_mapping)
+{
+  static const int ends[] = { SIGTERM, 9 };
+  int in[2], status = -1;
+  for (size_t k = 0; k < 2; k++)
+    {
+      subproc_t *cmd = held_child (_i, in);
+      subproc_raw_status (cmd);
+      ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+      ck_assert_int_eq (subproc_send_signal (cmd, 0), 0);
+      ck_assert_int_eq (subproc_send_signal (cmd, SIGINT), -1);
+      assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
+      ck_assert_int_eq (subproc_send_signal (cmd, SIGBREAK), -1);
+      assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
+      ck_assert_int_eq (subproc_try_wait (cmd, &status), 0);
+      ck_assert_int_eq (subproc_send_signal (cmd, ends[k]), 0);
+      ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+      ck_assert_uint_eq ((unsigned int) status, 0xC000013AU);
+      subproc_free (cmd);
+      test_close (in[1]);
+      test_close (in[0]);
+    }
+}
+END_TEST
+#endif
+
+START_TEST (test_signal_state_errors)
+{
+  subproc_t *cmd = test_helper_cmd ("exit", "0", NULL);
+  ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), -1);
+  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_run_ok (cmd);
+  ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), -1);
+  assert_error (cmd, SUBPROC_ERR_STATE);
+  subproc_free (cmd);
+  ck_assert_int_eq (subproc_send_signal (NULL, SIGTERM), -1);
+
+  /* A dry run: nothing to signal, and nothing fails.  */
+  ck_assert_int_eq (subproc_dry_run_begin (NULL, NULL), 0);
+  cmd = subproc_new ("prog");
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), 0);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  subproc_free (cmd);
+  free (subproc_dry_run_end ());
+}
+END_TEST
+
 static Suite *
 make_suite (void)
 {
@@ -298,6 +501,16 @@ make_suite (void)
   BOTH_PATHS (s, free_after_expired_wait);
   TEST_CASE (s, state_errors);
   TEST_CASE (s, dry_run);
+#ifndef _WIN32
+  BOTH_PATHS (s, signal_reaches_child);
+  BOTH_PATHS (s, signal_term_ends_child);
+  BOTH_PATHS (s, signal_group);
+  BOTH_PATHS (s, signal_zombie_and_reaped);
+  BOTH_PATHS (s, signal_invalid);
+#else
+  BOTH_PATHS (s, signal_win32_mapping);
+#endif
+  TEST_CASE (s, signal_state_errors);
   return s;
 }
 

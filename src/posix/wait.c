@@ -427,11 +427,16 @@ pidfd_signal (sp_proc_t *r, bool group, int sig)
   return -1;
 }
 
-static void
-send_signal (sp_proc_t *proc, bool group, int sig)
+/* Send SIG (valid) to the child of PROC: 0, or -1 with the errno (ESRCH
+   once the child is gone).  Keeps errno.  */
+static int
+send_signal (sp_proc_t *proc, bool group, int sig, int *err)
 {
   sp_proc_t *r = record (proc);
   int saved = errno;
+  int ret = -1;
+
+  *err = ESRCH;
 
   pthread_mutex_lock (&lock);
   /* Unreaped (running or a zombie), the child keeps its pid, and the
@@ -453,23 +458,45 @@ send_signal (sp_proc_t *proc, bool group, int sig)
         = __atomic_load_n (&signal_observer, __ATOMIC_ACQUIRE);
       if (observe)
         observe (group ? -(long) r->pid : (long) r->pid, sig);
-      if (pidfd_signal (r, group, sig) < 0 && errno == ENOSYS)
-        kill (group ? -r->pid : r->pid, sig);
+      ret = pidfd_signal (r, group, sig);
+      if (ret < 0 && errno == ENOSYS)
+        ret = kill (group ? -r->pid : r->pid, sig);
+      *err = ret < 0 ? errno : 0;
     }
   pthread_mutex_unlock (&lock);
   errno = saved;
+  return ret;
 }
 
 void
 sp_backend_terminate (sp_proc_t *proc, bool group)
 {
-  send_signal (proc, group, SIGTERM);
+  int err;
+  send_signal (proc, group, SIGTERM, &err);
 }
 
 void
 sp_backend_kill (sp_proc_t *proc, bool group)
 {
-  send_signal (proc, group, SIGKILL);
+  int err;
+  send_signal (proc, group, SIGKILL, &err);
+}
+
+int
+sp_backend_signal (sp_proc_t *proc, bool group, int sig, sp_fail_t *f)
+{
+  int err;
+  sigset_t set;
+
+  /* Checked here: pidfd_signal takes an EINVAL for a group as the
+     kernel's refusal of the flag.  */
+  sigemptyset (&set);
+  if (sig < 0 || (sig > 0 && sigaddset (&set, sig) < 0))
+    return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_NONE, NULL);
+  if (send_signal (proc, group, sig, &err) == 0)
+    return 0;
+  return sp_fail (f, err == ESRCH ? SUBPROC_ERR_STATE : SUBPROC_ERR_SYSTEM,
+                  err, SP_STAGE_NONE, NULL);
 }
 
 /* ------------------------------------------------------------------ */

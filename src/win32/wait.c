@@ -13,6 +13,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "backend.h"
@@ -143,6 +144,26 @@ sp_backend_kill (sp_proc_t *proc, bool group)
 {
   (void) group;
   stop (proc);
+}
+
+int
+sp_backend_signal (sp_proc_t *proc, bool group, int sig, sp_fail_t *f)
+{
+  (void) group;
+  /* SIGTERM, and SIGKILL by its number (the C library has no name for
+     it): the job is terminated, as by subproc_abort.  Nothing else has
+     a meaning for a Windows process.  */
+  if (sig != 0 && sig != SIGTERM && sig != 9)
+    return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS, SP_STAGE_NONE,
+                    NULL);
+  /* Ended but not reaped, the child's job still holds what is left of
+     its tree, which these signals end.  */
+  if (proc->reaped || proc->process == NULL)
+    return sp_fail (f, SUBPROC_ERR_STATE, ESRCH, SP_STAGE_NONE, NULL);
+  if (sig == 0)
+    return 0;
+  stop (proc);
+  return 0;
 }
 
 /* Jobs with KILL_ON_JOB_CLOSE whose processes outlived their
