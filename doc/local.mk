@@ -78,6 +78,7 @@ dist_man3_MANS = \
 	doc/man/subproc_set_error_fd.3 \
 	doc/man/subproc_set_error_func.3 \
 	doc/man/subproc_set_gid.3 \
+	doc/man/subproc_set_grace_period.3 \
 	doc/man/subproc_set_input_buffer.3 \
 	doc/man/subproc_set_input_bytes.3 \
 	doc/man/subproc_set_input_fd.3 \

@@ -112,7 +112,11 @@ typedef struct sp_options
   bool new_process_group;
   bool kill_on_parent_exit;
   bool handshake;
+  unsigned int grace_ms;   /* from terminate to kill; 0: kill at once */
 } sp_options_t;
+
+/* The grace period of a new command, and of subproc_pid_abort.  */
+#define SP_GRACE_MS 500
 
 /* ------------------------------------------------------------------ */
 /* What to spawn.  Built by the front-end before the backend is called;

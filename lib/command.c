@@ -92,6 +92,7 @@ command_alloc (void)
   if (cmd == NULL)
     return NULL;
   cmd->input_fd = -1;
+  cmd->opt.grace_ms = SP_GRACE_MS;
   return cmd;
 }
 
@@ -406,6 +407,13 @@ subproc_set_timeout (subproc_t *cmd, unsigned int ms)
 {
   if (building (cmd))
     cmd->timeout_ms = ms;
+}
+
+void
+subproc_set_grace_period (subproc_t *cmd, unsigned int ms)
+{
+  if (building (cmd))
+    cmd->opt.grace_ms = ms;
 }
 
 void

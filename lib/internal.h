@@ -266,13 +266,15 @@ int sp_time_left (const subproc_t *cmd);
 int sp_error_timeout (subproc_t *cmd);
 
 /* Stop the child of PROC: terminate it (its process group with GROUP),
-   give it a grace period to end, and kill it if it has not.  A group is
+   give it GRACE_MS to end, and kill it if it has not (0: kill it at
+   once, without terminating it first).  A group is
    killed in the end whether its leader ended or not (grandchildren may
    remain), while the leader is not reaped yet: a zombie still holds the
    group's id, so the signal cannot reach a group that reused it.  REAP:
    then reap the child, and return what sp_backend_wait does (1 with
    *RAW); else 0.  */
-int sp_proc_stop (sp_proc_t *proc, bool group, bool reap, int *raw,
+int sp_proc_stop (sp_proc_t *proc, bool group, unsigned int grace_ms,
+                  bool reap, int *raw,
                   sp_fail_t *f);
 
 /* Stop the child of CMD (its group with new_process_group) and reap it.

@@ -15,9 +15,6 @@
 
 #include "internal.h"
 
-/* How long a terminated child gets before it is killed.  */
-#define SP_GRACE_MS 500
-
 /* ------------------------------------------------------------------ */
 /* The deadline.  */
 
@@ -64,11 +61,18 @@ reaped (subproc_t *cmd, int raw)
 }
 
 int
-sp_proc_stop (sp_proc_t *proc, bool group, bool reap, int *raw, sp_fail_t *f)
+sp_proc_stop (sp_proc_t *proc, bool group, unsigned int grace_ms, bool reap,
+              int *raw, sp_fail_t *f)
 {
-  sp_backend_terminate (proc, group);
-  if (sp_backend_wait_exit (proc, SP_GRACE_MS) != 1 || group)
+  int grace = grace_ms > 0x7fffffff ? 0x7fffffff : (int) grace_ms;
+  if (grace == 0)
     sp_backend_kill (proc, group);
+  else
+    {
+      sp_backend_terminate (proc, group);
+      if (sp_backend_wait_exit (proc, grace) != 1 || group)
+        sp_backend_kill (proc, group);
+    }
   if (!reap)
     return 0;
   /* A failure the child reported is read once; the status is there.  */
@@ -80,7 +84,8 @@ sp_proc_stop (sp_proc_t *proc, bool group, bool reap, int *raw, sp_fail_t *f)
 void
 sp_child_halt (subproc_t *cmd)
 {
-  sp_proc_stop (cmd->proc, cmd->opt.new_process_group, false, NULL, NULL);
+  sp_proc_stop (cmd->proc, cmd->opt.new_process_group, cmd->opt.grace_ms,
+                false, NULL, NULL);
 }
 
 void
@@ -91,7 +96,8 @@ sp_child_stop (subproc_t *cmd)
 
   if (cmd->proc == NULL)
     return;
-  if (sp_proc_stop (cmd->proc, cmd->opt.new_process_group, true, &raw, &f)
+  if (sp_proc_stop (cmd->proc, cmd->opt.new_process_group, cmd->opt.grace_ms,
+                    true, &raw, &f)
       != 1)
     {
       /* Nothing more can be done; do not wait on it again.  */

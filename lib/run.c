@@ -866,8 +866,9 @@ subproc_pid_abort (pid_t pid)
       errno = saved;
       return;
     }
-  /* The process only: the caller has its pid, not its group.  */
-  sp_proc_stop (proc, false, true, &raw, &f);
+  /* The process only: the caller has its pid, not its group; the
+     default grace period: the command's options are not at hand.  */
+  sp_proc_stop (proc, false, SP_GRACE_MS, true, &raw, &f);
   sp_backend_release (proc);
   errno = saved;
 }

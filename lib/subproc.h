@@ -377,6 +377,14 @@ SUBPROC_API void subproc_new_process_group (subproc_t *cmd);
    Linux and Win32: SUBPROC_ERR_UNSUPPORTED at run time.  */
 SUBPROC_API void subproc_kill_on_parent_exit (subproc_t *cmd);
 
+/* The grace period of subproc_abort, the timeout, the output limit and
+   subproc_free: the child is terminated (SIGTERM, to the group with
+   subproc_new_process_group) and killed MS milliseconds later if it has
+   not ended.  0: killed at once (SIGKILL), without SIGTERM.  Default:
+   500.  subproc_pid_abort always uses the default.  Win32: no effect,
+   the job is terminated at once.  */
+SUBPROC_API void subproc_set_grace_period (subproc_t *cmd, unsigned int ms);
+
 /* Limit subproc_run / subproc_wait to MS milliseconds (0: no limit).
    Past it the child is terminated (SIGTERM, or the job on Win32), killed
    after a short grace period, reaped, and the call reports
@@ -581,8 +589,8 @@ SUBPROC_API int subproc_send_signal (subproc_t *cmd, int sig);
 
 /* Stop a child started with subproc_run_async: terminate it (SIGTERM, or
    the whole process group with subproc_new_process_group; the job on
-   Win32), kill it if it is still there after a short grace period, and
-   reap it.  Does nothing if there is no child.  Keeps errno.  */
+   Win32), kill it if it is still there after the grace period of
+   subproc_set_grace_period, and reap it.  Does nothing if there is no child.  Keeps errno.  */
 SUBPROC_API void subproc_abort (subproc_t *cmd);
 
 /* Release the command.  A child it still owns is killed and reaped.

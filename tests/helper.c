@@ -56,6 +56,8 @@
  *   sleep-forever      sleep until killed
  *   await-usr1         (POSIX) print "ready", wait for SIGUSR1, print
  *                      "usr1", exit 0
+ *   ignore-term        (POSIX) ignore SIGTERM, print "ready", sleep until
+ *                      killed
  *   signal NAME        die of signal NAME (TERM, KILL, SEGV, ABRT, INT, HUP,
  *                      USR1, PIPE or a number); on Windows "segv" is an
  *                      access violation
@@ -828,6 +830,12 @@ run (const char *sub, int argc, char **argv)
       while (sigwait (&set, &sig) != 0 || sig != SIGUSR1)
         ;
       write_str (1, "usr1\n");
+    }
+  else if (strcmp (sub, "ignore-term") == 0)
+    {
+      signal (SIGTERM, SIG_IGN);
+      write_str (1, "ready\n");
+      sleep_forever ();
     }
 #endif
   else if (strcmp (sub, "signal") == 0)

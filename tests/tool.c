@@ -561,6 +561,7 @@ START_TEST (test_help)
     "--env-xdg=", "--cwd=", "--input=", "--input-file=", "--null-input",
     "--output-file=", "--error-file=", "--null-output", "--null-error",
     "--merge", "--capture", "--max-output=", "--json", "--timeout=",
+    "--grace=",
     "--daemonize", "--pid-file=", "--umask=", "--uid=", "--gid=",
     "--limit-nofile=", "--limit-nproc=", "--limit-core=",
     "--limit-memlock=", "--clear-caps", "--allow-cap=", "--no-new-privs",
@@ -591,6 +592,9 @@ START_TEST (test_usage_errors)
     { "--timeout=.", "HELPER", NULL },
     { "--timeout=99999999999999999999", "HELPER", NULL },
     { "--timeout=50d", "HELPER", NULL },
+    { "--grace", NULL },
+    { "--grace=abc", "HELPER", NULL },
+    { "--grace=50d", "HELPER", NULL },
     { "--umask=800", "HELPER", NULL },
     { "--umask=-1", "HELPER", NULL },
     { "--limit-nofile=many", "HELPER", NULL },
@@ -766,6 +770,28 @@ START_TEST (test_timeout)
   /* 0: no limit.  */
   r = run_tool ("--timeout=0", "HELPER", "sleep", "50", NULL);
   ASSERT_STATUS (r, 0);
+  result_free (&r);
+}
+END_TEST
+
+/* The grace period of the stop at the timeout: 0 and a long one (the
+   child ends on the first signal).  */
+START_TEST (test_grace)
+{
+  struct result r = run_tool ("--timeout=0.1", "--grace=0", "HELPER",
+                              "sleep-forever", NULL);
+  ASSERT_STATUS (r, 124);
+  ASSERT_CONTAINS (r.err, "within 100 ms");
+  result_free (&r);
+
+  r = run_tool ("--timeout=0.1", "--grace=1h", "HELPER", "sleep-forever",
+                NULL);
+  ASSERT_STATUS (r, 124);
+  result_free (&r);
+
+  r = run_tool ("--grace=2", "HELPER", "exit", "7", NULL);
+  ASSERT_STATUS (r, 7);
+  ck_assert_str_eq (r.err, "");
   result_free (&r);
 }
 END_TEST
@@ -1782,6 +1808,7 @@ make_suite (void)
   TEST_CASE_WITH_TMPDIR (s, exec_fails);
 #endif
   TEST_CASE (s, timeout);
+  TEST_CASE (s, grace);
 #ifndef _WIN32
   TEST_CASE (s, signal_status);
 #endif

@@ -11,6 +11,8 @@
  * "still running" never depends on timing; "ended" is polled for.
  * subproc_send_signal reaches the child (or its group) while it is not
  * reaped, and only then; Win32 maps what it can and refuses the rest.
+ * The grace period of subproc_set_grace_period decides which signals
+ * stop a child: seen through the backend's signal observer, never timed.
  * Loop 0 of each test takes the fast path, loop 1 the fork path.
  */
 
@@ -32,6 +34,7 @@
 #endif
 #include <signal.h>
 
+#include "backend.h"
 #include "common.h"
 #include "subproc.h"
 
@@ -463,6 +466,172 @@ START_TEST (test_signal_win32_mapping)
 END_TEST
 #endif
 
+/* ------------------------------------------------------------------ */
+/* The grace period.  */
+
+/* The signals the library sent, in order (the observer may run on the
+   I/O thread).  */
+static int seen[8];
+static int n_seen;
+
+static void
+observe_signal (long id, int sig)
+{
+  (void) id;
+  int i = __atomic_fetch_add (&n_seen, 1, __ATOMIC_ACQ_REL);
+  if (i < 8)
+    __atomic_store_n (&seen[i], sig, __ATOMIC_RELEASE);
+}
+
+static void
+observe_start (void)
+{
+  __atomic_store_n (&n_seen, 0, __ATOMIC_RELEASE);
+  sp_backend_signal_observer (observe_signal);
+}
+
+/* Stop observing; assert that SIG, and only SIG, was sent (more than
+   once when the I/O thread stopped the child and the caller's side
+   stopped it again, an unreaped zombie by then).  */
+static void
+observe_only (int sig)
+{
+  sp_backend_signal_observer (NULL);
+  int n = __atomic_load_n (&n_seen, __ATOMIC_ACQUIRE);
+  ck_assert_int_ge (n, 1);
+  ck_assert_int_le (n, 8);
+  for (int i = 0; i < n; i++)
+    ck_assert_int_eq (__atomic_load_n (&seen[i], __ATOMIC_ACQUIRE), sig);
+}
+
+#ifndef _WIN32
+/* Grace 0: killed at once, for abort, the timeout, the output limit and
+   free, even a child that would end on SIGTERM.  */
+START_TEST (test_grace_zero)
+{
+  int in[2], status = -1;
+  char *out = NULL;
+  for (int how = 0; how < 4; how++)
+    {
+      subproc_t *cmd;
+      if (how == 2)
+        {
+          cmd = test_helper_on (_i, "write-then-sleep", "100", NULL);
+          subproc_set_output_buffer (cmd, &out);
+          subproc_set_max_output (cmd, 10);
+        }
+      else
+        cmd = held_child (_i, in);
+      subproc_set_grace_period (cmd, 0);
+      if (how == 1)
+        {
+          subproc_set_output_buffer (cmd, &out);
+          subproc_do_async_io (cmd);
+          subproc_set_timeout (cmd, 30);
+        }
+      observe_start ();
+      if (how == 2)
+        {
+          ck_assert_int_eq (subproc_run (cmd, &status), -1);
+          assert_error (cmd, SUBPROC_ERR_IO);
+        }
+      else
+        ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+      if (how == 0)
+        subproc_abort (cmd);
+      else if (how == 1)
+        {
+          ck_assert_int_eq (subproc_wait (cmd, &status), -1);
+          assert_error (cmd, SUBPROC_ERR_TIMEOUT);
+        }
+      else if (how == 3)
+        subproc_free (cmd);
+      observe_only (SIGKILL);
+      free (out);
+      out = NULL;
+      if (how != 3)
+        subproc_free (cmd);
+      if (how != 2)
+        {
+          test_close (in[1]);
+          test_close (in[0]);
+        }
+    }
+}
+END_TEST
+
+/* A child that ignores SIGTERM, with grace 0: killed at once.  */
+START_TEST (test_grace_zero_term_ignored)
+{
+  char line[64];
+  int out = -1;
+  subproc_t *cmd = test_helper_on (_i, "ignore-term", NULL);
+  subproc_set_output_fd (cmd, &out);
+  subproc_set_grace_period (cmd, 0);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  read_line (out, line, sizeof line);
+  ck_assert_str_eq (line, "ready\n");
+  observe_start ();
+  subproc_abort (cmd);
+  observe_only (SIGKILL);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
+  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_close (out);
+  subproc_free (cmd);
+}
+END_TEST
+
+/* A long grace period: a child that ends on SIGTERM gets no SIGKILL.  */
+START_TEST (test_grace_long)
+{
+  int in[2], status = -1;
+  for (int how = 0; how < 2; how++)
+    {
+      subproc_t *cmd = held_child (_i, in);
+      subproc_set_grace_period (cmd, 600000);
+      if (how == 1)
+        subproc_set_timeout (cmd, 30);
+      observe_start ();
+      ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+      if (how == 0)
+        subproc_abort (cmd);
+      else
+        {
+          ck_assert_int_eq (subproc_wait (cmd, &status), -1);
+          assert_error (cmd, SUBPROC_ERR_TIMEOUT);
+        }
+      observe_only (SIGTERM);
+      subproc_free (cmd);
+      test_close (in[1]);
+      test_close (in[0]);
+    }
+}
+END_TEST
+#else
+/* Win32: the job ends at once whatever the grace period.  */
+START_TEST (test_grace_win32)
+{
+  int in[2], status = -1;
+  static const unsigned int graces[] = { 0, 600000 };
+  for (size_t k = 0; k < 2; k++)
+    {
+      subproc_t *cmd = held_child (_i, in);
+      subproc_set_grace_period (cmd, graces[k]);
+      subproc_raw_status (cmd);
+      observe_start ();
+      ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+      ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), 0);
+      ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+      ck_assert_uint_eq ((unsigned int) status, 0xC000013AU);
+      observe_only (0);
+      subproc_free (cmd);
+      test_close (in[1]);
+      test_close (in[0]);
+    }
+}
+END_TEST
+#endif
+
 START_TEST (test_signal_state_errors)
 {
   subproc_t *cmd = test_helper_cmd ("exit", "0", NULL);
@@ -511,6 +680,13 @@ make_suite (void)
   BOTH_PATHS (s, signal_win32_mapping);
 #endif
   TEST_CASE (s, signal_state_errors);
+#ifndef _WIN32
+  BOTH_PATHS (s, grace_zero);
+  BOTH_PATHS (s, grace_zero_term_ignored);
+  BOTH_PATHS (s, grace_long);
+#else
+  BOTH_PATHS (s, grace_win32);
+#endif
   return s;
 }
 

@@ -530,6 +530,8 @@ struct options
   bool verbose;
 
   unsigned int timeout_ms;
+  bool grace_set;
+  unsigned int grace_ms;
   bool daemonize;
   const char *pid_file;
   int umask;
@@ -562,6 +564,7 @@ enum
   OPT_MERGE,
   OPT_CAPTURE,
   OPT_MAX_OUTPUT,
+  OPT_GRACE,
   OPT_DAEMONIZE,
   OPT_PID_FILE,
   OPT_UMASK,
@@ -599,6 +602,7 @@ static const struct option long_options[] = {
   { "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
   { "json", no_argument, NULL, 'j' },
   { "timeout", required_argument, NULL, 't' },
+  { "grace", required_argument, NULL, OPT_GRACE },
   { "daemonize", no_argument, NULL, OPT_DAEMONIZE },
   { "pid-file", required_argument, NULL, OPT_PID_FILE },
   { "umask", required_argument, NULL, OPT_UMASK },
@@ -667,6 +671,9 @@ Standard streams (by default the child shares this process's):\n\
 Process:\n\
   -t, --timeout=DURATION   stop the child after DURATION seconds (a\n\
                            fraction and a unit s, m, h or d allowed)\n\
+      --grace=DURATION     give a child being stopped DURATION (as for\n\
+                           --timeout) between SIGTERM and SIGKILL;\n\
+                           0: kill at once (default 0.5)\n\
       --daemonize          run the child as a daemon\n\
       --pid-file=FILE      write the child's (or daemon's) pid to FILE\n\
       --umask=MODE         set the child's umask (octal)\n\
@@ -885,6 +892,10 @@ parse_options (int argc, char **argv, struct options *o)
           break;
         case 't':
           o->timeout_ms = duration_arg ("timeout", optarg);
+          break;
+        case OPT_GRACE:
+          o->grace_ms = duration_arg ("grace", optarg);
+          o->grace_set = true;
           break;
         case 'n':
           o->dry_run = true;
@@ -1198,6 +1209,8 @@ apply_process_options (subproc_t *cmd, const struct options *o)
     subproc_set_working_directory (cmd, o->cwd);
   if (o->timeout_ms)
     subproc_set_timeout (cmd, o->timeout_ms);
+  if (o->grace_set)
+    subproc_set_grace_period (cmd, o->grace_ms);
   if (o->daemonize)
     subproc_daemonize (cmd);
   if (o->pid_file)
