@@ -6,7 +6,7 @@
  * Each target is one file defining LLVMFuzzerTestOneInput.  Built with
  * clang and -fsanitize=fuzzer (make fuzz, scripts/run-fuzz.sh) it is a
  * libFuzzer program; built with the normal compiler and fuzz/replay.c it
- * is a test that feeds it every file of its seed corpus (make check).
+ * is a test that feeds it every file of its committed corpus (make check).
  *
  * A target that finds a mismatch calls FUZZ_FAIL, which prints what went
  * wrong and aborts, so that libFuzzer saves the input as a crash and the

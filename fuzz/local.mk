@@ -10,7 +10,7 @@
 ##    ASan and UBSan.  Outside automake's program machinery, since the
 ##    compiler is not $(CC).  scripts/run-fuzz.sh builds and runs them.
 ##  - make check: fuzz/replay-NAME, the same target with fuzz/replay.c
-##    for a main, built by $(CC), replays the seed corpus
+##    for a main, built by $(CC), replays the committed corpus
 ##    fuzz/corpus/NAME (natively and under Wine).
 
 fuzz_names = tostring winquote batch utf8
@@ -31,7 +31,7 @@ fuzz_utf8_lib = src/win32/win32.h src/win32/utf8.c lib/alloc.c
 EXTRA_DIST += fuzz/corpus scripts/run-fuzz.sh
 
 ## ------------------------------------------------------------------
-## make check: replay the seed corpus.
+## make check: replay the committed corpus.
 
 fuzz_replay_programs = \
 	fuzz/replay-tostring \

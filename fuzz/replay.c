@@ -1,4 +1,4 @@
-/* replay.c: run a fuzz target over its seed corpus, without libFuzzer.
+/* replay.c: run a fuzz target over its committed corpus, without libFuzzer.
  *
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later

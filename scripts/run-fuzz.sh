@@ -8,7 +8,7 @@
 #
 # Runs every target of fuzz/ (make fuzz: clang, -fsanitize=fuzzer,
 # address,undefined) for SECONDS (default 60) each, starting from its
-# seed corpus fuzz/corpus/NAME.  New inputs go to a working corpus in the
+# committed corpus fuzz/corpus/NAME.  New inputs go to a working corpus in the
 # build directory, never into the source tree.  A crash, a sanitizer
 # report, a timeout or a round-trip mismatch (the targets abort) fails the
 # run; the input that did it is saved as BUILD/fuzz/crash-NAME-* and the
@@ -50,7 +50,7 @@ for name in $targets; do
   work=fuzz/work/$name
   log=fuzz/fuzz-$name.log
   if [ ! -x "$prog" ] || [ ! -d "$seeds" ]; then
-    echo "run-fuzz.sh: no target or seed corpus for '$name'" >&2
+    echo "run-fuzz.sh: no target or committed corpus for '$name'" >&2
     status=1
     continue
   fi

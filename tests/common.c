@@ -459,6 +459,60 @@ test_garbage_program (void)
 /* ------------------------------------------------------------------ */
 /* Files                                                              */
 
+bool
+test_fd_is_open (int fd)
+{
+#ifdef _WIN32
+  return _get_osfhandle (fd) != (intptr_t) -1;
+#else
+  return fcntl (fd, F_GETFD) >= 0;
+#endif
+}
+
+char *
+test_read_fd (int fd)
+{
+  size_t len = 0, size = 4096;
+  char *s = malloc (size);
+  ck_assert_ptr_nonnull (s);
+  for (;;)
+    {
+      if (len + 1 == size)
+        {
+          size *= 2;
+          s = realloc (s, size);
+          ck_assert_ptr_nonnull (s);
+        }
+      int n = (int) read (fd, s + len, (unsigned int) (size - len - 1));
+      if (n < 0 && errno == EINTR)
+        continue;
+      ck_assert_msg (n >= 0, "read: %s", strerror (errno));
+      if (n == 0)
+        break;
+      len += (size_t) n;
+    }
+  s[len] = '\0';
+  return s;
+}
+
+bool
+test_read_line (int fd, char *buf, size_t size)
+{
+  size_t n = 0;
+  while (n + 1 < size)
+    {
+      int r = (int) read (fd, buf + n, 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      if (buf[n++] == '\n')
+        break;
+    }
+  buf[n] = '\0';
+  return n > 0;
+}
+
 char *
 test_read_file (const char *path, size_t *len)
 {

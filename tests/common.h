@@ -216,6 +216,18 @@ char *test_garbage_program (void);
 /* ------------------------------------------------------------------ */
 /* Files                                                              */
 
+/* Is FD an open descriptor of the test process?  */
+bool test_fd_is_open (int fd);
+
+/* Everything FD gives until its end of file, NUL-terminated, newly
+   allocated: free() it.  */
+char *test_read_fd (int fd);
+
+/* One line of at most SIZE - 1 bytes from FD, read byte by byte (so that
+   nothing after it is consumed), with its newline, NUL-terminated in
+   BUF.  False when FD gave nothing.  */
+bool test_read_line (int fd, char *buf, size_t size);
+
 /* The whole contents of PATH, NUL-terminated, newly allocated (free()
    it); *LEN (if LEN is not NULL) receives the length without the NUL.
    Binary mode on Windows.  Fails the test if the file cannot be read.  */

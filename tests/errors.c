@@ -325,16 +325,6 @@ END_TEST
 # include <fcntl.h>
 #endif
 
-static bool
-fd_is_open (int fd)
-{
-#ifdef _WIN32
-  return _get_osfhandle (fd) != (intptr_t) -1;
-#else
-  return fcntl (fd, F_GETFD) >= 0;
-#endif
-}
-
 /* A descriptor passed twice with CLOSE_PARENT, with an error recorded in
    between, is the command's from the first call on and is closed once,
    at free.  The descriptor opened after the second call would take its
@@ -358,11 +348,11 @@ START_TEST (test_close_parent_once)
       ck_assert_ptr_nonnull (subproc_get_error (cmd));
       int other = test_open_write (path);
       subproc_free (cmd);
-      ck_assert_msg (fd_is_open (other),
+      ck_assert_msg (test_fd_is_open (other),
                      "descriptor %d, opened after the calls, was closed",
                      other);
       ck_assert_int_ne (other, fd);
-      ck_assert (!fd_is_open (fd));
+      ck_assert (!test_fd_is_open (fd));
       test_close (other);
     }
   free (path);

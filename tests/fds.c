@@ -28,33 +28,6 @@
 # include <sys/syscall.h>
 #endif
 
-/* Everything FD gives until EOF, NUL-terminated.  */
-static char *
-read_all (int fd)
-{
-  size_t cap = 4096, len = 0;
-  char *buf = malloc (cap);
-  ck_assert_ptr_nonnull (buf);
-  for (;;)
-    {
-      if (len + 1 == cap)
-        {
-          cap *= 2;
-          buf = realloc (buf, cap);
-          ck_assert_ptr_nonnull (buf);
-        }
-      ssize_t r = read (fd, buf + len, cap - 1 - len);
-      if (r < 0 && errno == EINTR)
-        continue;
-      ck_assert_int_ge (r, 0);
-      if (r == 0)
-        break;
-      len += (size_t) r;
-    }
-  buf[len] = '\0';
-  return buf;
-}
-
 static bool
 is_open (int fd)
 {
@@ -92,7 +65,7 @@ START_TEST (test_pass_fd)
   ck_assert (!is_open (p[1]));
   subproc_free (cmd);
 
-  char *text = read_all (p[0]);
+  char *text = test_read_fd (p[0]);
   ck_assert_str_eq (text, "kept closed");
   free (text);
   test_close (p[0]);
@@ -103,7 +76,7 @@ START_TEST (test_pass_fd)
   subproc_pass_fd (cmd, p[1], SUBPROC_PASS_FD_CLOSE_PARENT);
   test_run_ok (cmd);
   subproc_free (cmd);
-  text = read_all (p[0]);
+  text = test_read_fd (p[0]);
   ck_assert_str_eq (text, "cloexec");
   free (text);
   test_close (p[0]);
@@ -186,8 +159,8 @@ START_TEST (test_output_pipes)
   /* The parent's ends are close-on-exec and blocking.  */
   ck_assert (fcntl (out_fd, F_GETFD) & FD_CLOEXEC);
   ck_assert (!(fcntl (out_fd, F_GETFL) & O_NONBLOCK));
-  char *out = read_all (out_fd);
-  char *err = read_all (err_fd);
+  char *out = test_read_fd (out_fd);
+  char *err = test_read_fd (err_fd);
   ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
   subproc_free (cmd);
   ck_assert_str_eq (out, "out 0\nout 1\nout 2\n");
@@ -203,7 +176,7 @@ START_TEST (test_output_pipes)
   subproc_set_output_fd (cmd, &both);
   subproc_set_error_fd (cmd, &both);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
-  out = read_all (both);
+  out = test_read_fd (both);
   ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
   subproc_free (cmd);
   ck_assert_str_eq (out, "out 0\nerr 0\nout 1\nerr 1\n");
@@ -264,7 +237,7 @@ START_TEST (test_stdio_crosswise)
     }
   ck_assert_msg (r == 0, "%s", subproc_get_error (cmd)->message);
   subproc_free (cmd);
-  char *text = read_all (out[0]);
+  char *text = test_read_fd (out[0]);
   ck_assert_str_eq (text, "swapped");
   free (text);
   test_close (out[0]);
@@ -321,7 +294,7 @@ START_TEST (test_parent_without_stdio)
     }
   ck_assert_msg (r == 0, "%s", subproc_get_error (cmd)->message);
   subproc_free (cmd);
-  char *text = read_all (p[0]);
+  char *text = test_read_fd (p[0]);
   ck_assert_str_eq (text, "0=null\n1=null\n2=null\n");
   free (text);
   test_close (p[0]);
@@ -350,7 +323,7 @@ START_TEST (test_parent_fds_cloexec)
       _exit (127);
     }
   test_close (p[1]);
-  char *fds = read_all (p[0]);
+  char *fds = test_read_fd (p[0]);
   test_close (p[0]);
   int st;
   ck_assert_int_eq (waitpid (pid, &st, 0), pid);
@@ -491,7 +464,7 @@ START_TEST (test_shared_table)
       _exit (shared_table_run (_i, p[1]));
     }
   test_close (p[1]);
-  char *text = read_all (p[0]);
+  char *text = test_read_fd (p[0]);
   test_close (p[0]);
   int status;
   ck_assert_int_eq (waitpid (pid, &status, 0), pid);

@@ -76,36 +76,6 @@ run_free (subproc_t *cmd, int *status)
   return code;
 }
 
-/* Read FD to EOF into a new string.  */
-static char *
-read_all (int fd)
-{
-  size_t len = 0, size = 256;
-  char *s = malloc (size);
-
-  ck_assert_ptr_nonnull (s);
-  for (;;)
-    {
-      ssize_t n;
-
-      if (size - len < 64)
-        {
-          size *= 2;
-          s = realloc (s, size);
-          ck_assert_ptr_nonnull (s);
-        }
-      n = read (fd, s + len, size - len - 1);
-      if (n < 0 && errno == EINTR)
-        continue;
-      ck_assert_msg (n >= 0, "read: %s", strerror (errno));
-      if (n == 0)
-        break;
-      len += (size_t) n;
-    }
-  s[len] = '\0';
-  return s;
-}
-
 /* ------------------------------------------------------------------ */
 /* The cases.  PATH: 0 the fast path, 1 the fork path (a pre-exec hook),
    for the cases that spawn.  */
@@ -179,7 +149,7 @@ case_builder (int path)
   ck_assert_int_eq (pipe (fds), 0);
   subproc_write_arg_log (cmd, fds[1]);
   test_close (fds[1]);
-  line = read_all (fds[0]);
+  line = test_read_fd (fds[0]);
   test_close (fds[0]);
   if (subproc_get_error (cmd) != NULL)
     {
@@ -455,7 +425,7 @@ case_pass_fds (int path)
   subproc_pass_fd (cmd, pass[1], SUBPROC_PASS_FD_CLOSE_PARENT);
   code = run_free (cmd, NULL);
   /* The parent's copy is closed whether the command ran or not.  */
-  passed = read_all (pass[0]);
+  passed = test_read_fd (pass[0]);
   test_close (pass[0]);
   if (code != SUBPROC_ERR_OK)
     {
@@ -475,7 +445,7 @@ case_pass_fds (int path)
   code = run_free (cmd, NULL);
   test_close (to_child[0]);
   test_close (from_child[1]);
-  got = read_all (from_child[0]);
+  got = test_read_fd (from_child[0]);
   test_close (from_child[0]);
   if (code == SUBPROC_ERR_OK)
     ck_assert_str_eq (got, "via fd\n");
@@ -500,7 +470,7 @@ case_fd_pipes (int path)
     }
   else
     {
-      char *got = read_all (out), *errs = read_all (err);
+      char *got = test_read_fd (out), *errs = test_read_fd (err);
 
       test_close (out);
       test_close (err);
@@ -903,7 +873,7 @@ case_exec (int path)
   test_close (out[1]);
   n = read (report[0], &r, sizeof r);
   ck_assert_int_eq (n, sizeof r);
-  got = read_all (out[0]);
+  got = test_read_fd (out[0]);
   test_close (report[0]);
   test_close (out[0]);
   ck_assert_int_eq (waitpid (pid, &status, 0), pid);

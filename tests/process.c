@@ -26,25 +26,6 @@
 #include "common.h"
 #include "subproc.h"
 
-/* Read one line of at most SIZE - 1 bytes from FD, byte by byte.  */
-static bool
-read_line (int fd, char *buf, size_t size)
-{
-  size_t n = 0;
-  while (n + 1 < size)
-    {
-      ssize_t r = read (fd, buf + n, 1);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        break;
-      if (buf[n++] == '\n')
-        break;
-    }
-  buf[n] = '\0';
-  return n > 0;
-}
-
 /* ------------------------------------------------------------------ */
 
 START_TEST (test_run_async_wait)
@@ -231,9 +212,9 @@ START_TEST (test_process_group)
   subproc_set_output_fd (cmd, &out);
   ck_assert_int_eq (subproc_run_async (cmd, &pid), 0);
   char *want = NULL;
-  ck_assert (read_line (out, line, sizeof line));
-  ck_assert (read_line (out, line, sizeof line));
-  ck_assert (read_line (out, line, sizeof line));
+  ck_assert (test_read_line (out, line, sizeof line));
+  ck_assert (test_read_line (out, line, sizeof line));
+  ck_assert (test_read_line (out, line, sizeof line));
   ck_assert_int_ne (asprintf (&want, "pgid=%ld\n", (long) getpgid (0)), -1);
   ck_assert_str_eq (line, want);
   free (want);
@@ -248,10 +229,10 @@ START_TEST (test_process_group)
   subproc_new_process_group (cmd);
   subproc_set_output_fd (cmd, &out);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
-  ck_assert (read_line (out, line, sizeof line));
+  ck_assert (test_read_line (out, line, sizeof line));
   long child = strtol (line + 4, NULL, 10);
-  ck_assert (read_line (out, line, sizeof line));
-  ck_assert (read_line (out, line, sizeof line));
+  ck_assert (test_read_line (out, line, sizeof line));
+  ck_assert (test_read_line (out, line, sizeof line));
   ck_assert_int_eq (strtol (line + 5, NULL, 10), child);
   ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
   subproc_free (cmd);
@@ -271,7 +252,7 @@ START_TEST (test_group_abort_tree)
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   for (int k = 0; k < 3; k++)
     {
-      ck_assert (read_line (out, line, sizeof line));
+      ck_assert (test_read_line (out, line, sizeof line));
       kids[k] = strtol (line, NULL, 10);
       ck_assert_int_gt (kids[k], 0);
     }
@@ -291,7 +272,7 @@ START_TEST (test_group_abort_tree)
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   for (int k = 0; k < 2; k++)
     {
-      ck_assert (read_line (out, line, sizeof line));
+      ck_assert (test_read_line (out, line, sizeof line));
       kids[k] = strtol (line, NULL, 10);
     }
   ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
@@ -316,7 +297,7 @@ group_with_grandchild (int path, int *out, long *gc, pid_t *pid)
   *out = -1;
   subproc_set_output_fd (cmd, out);
   ck_assert_int_eq (subproc_run_async (cmd, pid), 0);
-  ck_assert (read_line (*out, line, sizeof line));
+  ck_assert (test_read_line (*out, line, sizeof line));
   *gc = strtol (line, NULL, 10);
   ck_assert_int_gt (*gc, 0);
   return cmd;
@@ -623,7 +604,7 @@ orphan (int i, bool kill_on_exit)
     }
   test_close (p[1]);
   char line[32];
-  ck_assert (read_line (p[0], line, sizeof line));
+  ck_assert (test_read_line (p[0], line, sizeof line));
   test_close (p[0]);
   int status;
   ck_assert_int_eq (waitpid (mid, &status, 0), mid);
@@ -662,7 +643,7 @@ START_TEST (test_exec)
     }
   test_close (p[1]);
   char line[32];
-  ck_assert (read_line (p[0], line, sizeof line));
+  ck_assert (test_read_line (p[0], line, sizeof line));
   test_close (p[0]);
   /* The helper replaced the forked process: same pid.  */
   ck_assert_int_eq (strtol (line, NULL, 10), pid);

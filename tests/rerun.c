@@ -42,50 +42,13 @@
 /* ------------------------------------------------------------------ */
 /* Descriptors and files.  */
 
-static bool
-fd_is_open (int fd)
-{
-#ifdef _WIN32
-  return _get_osfhandle (fd) != (intptr_t) -1;
-#else
-  return fcntl (fd, F_GETFD) >= 0;
-#endif
-}
-
-/* Read FD to its end into a new string.  */
-static char *
-read_all (int fd)
-{
-  size_t len = 0, size = 256;
-  char *s = malloc (size);
-  ck_assert_ptr_nonnull (s);
-  for (;;)
-    {
-      if (size - len < 64)
-        {
-          size *= 2;
-          s = realloc (s, size);
-          ck_assert_ptr_nonnull (s);
-        }
-      int n = (int) read (fd, s + len, (unsigned int) (size - len - 1));
-      if (n < 0 && errno == EINTR)
-        continue;
-      ck_assert_msg (n >= 0, "read: %s", strerror (errno));
-      if (n == 0)
-        break;
-      len += (size_t) n;
-    }
-  s[len] = '\0';
-  return s;
-}
-
 /* Put an open file under descriptor number FD, which must be free (the
    test is single-threaded): something that took the number of a
    descriptor the library closed.  PATH: the file.  */
 static void
 occupy_fd (int fd, const char *path)
 {
-  ck_assert (!fd_is_open (fd));
+  ck_assert (!test_fd_is_open (fd));
   int tmp = test_open_write (path);
   if (tmp != fd)
     {
@@ -93,7 +56,7 @@ occupy_fd (int fd, const char *path)
       ck_assert_int_ne (dup2 (tmp, fd), -1);
       test_close (tmp);
     }
-  ck_assert (fd_is_open (fd));
+  ck_assert (test_fd_is_open (fd));
 }
 
 static char *
@@ -507,8 +470,8 @@ START_TEST (test_close_parent_consumed)
   subproc_t *cmd = test_helper_on (_i, "fd-write", num (n), "one", NULL);
   subproc_pass_fd (cmd, n, SUBPROC_PASS_FD_CLOSE_PARENT);
   run_ok (cmd, NULL);
-  ck_assert (!fd_is_open (n));
-  char *text = read_all (p[0]);
+  ck_assert (!test_fd_is_open (n));
+  char *text = test_read_fd (p[0]);
   ck_assert_str_eq (text, "one");
   free (text);
   test_close (p[0]);
@@ -528,7 +491,7 @@ START_TEST (test_close_parent_consumed)
   ck_assert_int_eq (subproc_last_error ()->code, SUBPROC_ERR_STATE);
   ck_assert_int_eq (subproc_exec (cmd), -1);
   ck_assert_int_eq (subproc_last_error ()->code, SUBPROC_ERR_STATE);
-  ck_assert (fd_is_open (n));
+  ck_assert (test_fd_is_open (n));
   size_t len = 99;
   free (test_read_file (path, &len));
   ck_assert_uint_eq (len, 0);
@@ -536,7 +499,7 @@ START_TEST (test_close_parent_consumed)
   /* Passed again: the run writes to it, and closes it.  */
   subproc_pass_fd (cmd, n, SUBPROC_PASS_FD_CLOSE_PARENT);
   run_ok (cmd, NULL);
-  ck_assert (!fd_is_open (n));
+  ck_assert (!test_fd_is_open (n));
   text = test_read_file (path, NULL);
   ck_assert_str_eq (text, "one");
   free (text);
@@ -547,9 +510,9 @@ START_TEST (test_close_parent_consumed)
   subproc_pass_fd (cmd, n, 0);
   run_ok (cmd, NULL);
   run_ok (cmd, NULL);
-  ck_assert (fd_is_open (n));
+  ck_assert (test_fd_is_open (n));
   subproc_free (cmd);
-  ck_assert (fd_is_open (n));
+  ck_assert (test_fd_is_open (n));
   test_close (n);
   text = test_read_file (path, NULL);
   ck_assert_str_eq (text, "oneone");
@@ -616,7 +579,7 @@ START_TEST (test_send_buffer_sent_again)
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
   assert_error (cmd, SUBPROC_ERR_NOT_FOUND);
   ck_assert_ptr_null (out);
-  ck_assert (fd_is_open (fd));
+  ck_assert (test_fd_is_open (fd));
   install_program (prog);
 
   for (int k = 0; k < 2; k++)
@@ -624,8 +587,8 @@ START_TEST (test_send_buffer_sent_again)
       run_ok (cmd, NULL);
       ck_assert_str_eq (out, "secret");
       free (out);
-      ck_assert (fd_is_open (fd));
-      ck_assert (fd_is_open (unread));
+      ck_assert (test_fd_is_open (fd));
+      ck_assert (test_fd_is_open (unread));
     }
 
   subproc_set_working_directory (cmd, dir);
@@ -648,14 +611,14 @@ START_TEST (test_send_buffer_sent_again)
   run_ok (cmd, NULL);
   ck_assert_str_eq (out, "secret");
   free (out);
-  ck_assert (fd_is_open (fd));
+  ck_assert (test_fd_is_open (fd));
   run_ok (cmd, NULL);
   ck_assert_str_eq (out, "secret");
   free (out);
 
   subproc_free (cmd);
-  ck_assert (!fd_is_open (fd));
-  ck_assert (!fd_is_open (unread));
+  ck_assert (!test_fd_is_open (fd));
+  ck_assert (!test_fd_is_open (unread));
   free (prog);
   free (dir);
 }
@@ -737,17 +700,17 @@ START_TEST (test_output_fd_pipe_each_run)
   run_ok (cmd, NULL);
   ck_assert_int_ge (fd, 0);
   ck_assert_int_ne (fd, first);
-  char *text = read_all (first);
+  char *text = test_read_fd (first);
   ck_assert_str_eq (text, "piped");
   free (text);
   test_close (first);
-  text = read_all (fd);
+  text = test_read_fd (fd);
   ck_assert_str_eq (text, "piped");
   free (text);
   test_close (fd);
   /* The closed number in the variable does not matter either.  */
   run_ok (cmd, NULL);
-  text = read_all (fd);
+  text = test_read_fd (fd);
   ck_assert_str_eq (text, "piped");
   free (text);
   test_close (fd);
@@ -944,9 +907,9 @@ START_TEST (test_dry_run_rerun)
   ck_assert_int_eq (subproc_wait (cmd, &status), 0);
   ck_assert_int_eq (status, 5);
   free (out);
-  ck_assert (fd_is_open (p[1]));
+  ck_assert (test_fd_is_open (p[1]));
   subproc_free (cmd);
-  ck_assert (!fd_is_open (p[1]));
+  ck_assert (!test_fd_is_open (p[1]));
   char *log = subproc_dry_run_end ();
   ck_assert_str_eq (log, "prog a\nprog a more\nprog a more\n");
   free (log);

@@ -294,24 +294,6 @@ END_TEST
 /* Signals.  */
 
 #ifndef _WIN32
-/* Read one line of at most SIZE - 1 bytes from FD, byte by byte.  */
-static void
-read_line (int fd, char *buf, size_t size)
-{
-  size_t n = 0;
-  while (n + 1 < size)
-    {
-      ssize_t r = read (fd, buf + n, 1);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        break;
-      if (buf[n++] == '\n')
-        break;
-    }
-  buf[n] = '\0';
-}
-
 START_TEST (test_signal_reaches_child)
 {
   char line[64];
@@ -319,11 +301,11 @@ START_TEST (test_signal_reaches_child)
   subproc_t *cmd = test_helper_on (_i, "await-usr1", NULL);
   subproc_set_output_fd (cmd, &out);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
-  read_line (out, line, sizeof line);
+  test_read_line (out, line, sizeof line);
   ck_assert_str_eq (line, "ready\n");
   ck_assert_int_eq (subproc_send_signal (cmd, 0), 0);
   ck_assert_int_eq (subproc_send_signal (cmd, SIGUSR1), 0);
-  read_line (out, line, sizeof line);
+  test_read_line (out, line, sizeof line);
   ck_assert_str_eq (line, "usr1\n");
   ck_assert_int_eq (subproc_wait (cmd, &status), 0);
   ck_assert_int_eq (status, 0);
@@ -372,7 +354,7 @@ START_TEST (test_signal_group)
   subproc_set_output_fd (cmd, &out);
   subproc_raw_status (cmd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
-  read_line (out, line, sizeof line);
+  test_read_line (out, line, sizeof line);
   long grandchild = strtol (line, NULL, 10);
   ck_assert_int_gt (grandchild, 0);
   ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), 0);
@@ -569,7 +551,7 @@ START_TEST (test_grace_zero_term_ignored)
   subproc_set_output_fd (cmd, &out);
   subproc_set_grace_period (cmd, 0);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
-  read_line (out, line, sizeof line);
+  test_read_line (out, line, sizeof line);
   ck_assert_str_eq (line, "ready\n");
   observe_start ();
   subproc_abort (cmd);
