@@ -421,18 +421,51 @@ typedef struct sp_stream
   void *priv;      /* the backend's (pending overlapped I/O, threads) */
 } sp_stream_t;
 
-/* Wait up to TIMEOUT_MS (-1: forever) until at least one open stream can
-   make progress, or PROC (if not NULL) ends.  Performs at most one
-   transfer per stream and reports it in its EVENT; clears the EVENT of the
-   others.  *EXITED is set when PROC is known to have ended (not reaped).
-   Returns the number of streams with an event (0: time up or the child
-   ended), or -1 with *F.  Never raises SIGPIPE and never fails with
-   EINTR.  Once PROC has ended, sets DRAINED on the streams that have
-   reported their backlog; while one has not, a call with TIMEOUT_MS 0
-   still waits for what is needed to read it, which never takes a
-   grandchild's help.  */
-int sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
-                        int timeout_ms, bool *exited, sp_fail_t *f);
+/* One child and its streams, a set of those that sp_backend_io_wait
+   waits on.  */
+typedef struct sp_io_set
+{
+  sp_proc_t *proc;       /* NULL: no child to watch */
+  sp_stream_t *streams;
+  size_t n;
+  /* Set by the backend.  */
+  bool exited;           /* PROC is known to have ended (not reaped) */
+  int events;            /* streams of this set that have an event */
+} sp_io_set_t;
+
+/* Wait up to TIMEOUT_MS (-1: forever) until at least one open stream of
+   any of the N_SETS sets can make progress, or the PROC of one ends
+   (one known to have ended already makes the wait return at once).
+   Performs at most one transfer per stream and reports it in its EVENT;
+   clears the EVENT of the others.  Sets each set's EXITED when its PROC
+   is known to have ended (not reaped), and its EVENTS.  Returns the
+   number of streams with an event over all the sets (0: time up, or a
+   child ended), or -1 with *F.  Any number of sets: the system's limits
+   on what one call can wait on (WaitForMultipleObjects' 64) are the
+   backend's to overcome.  Never raises SIGPIPE and never fails with
+   EINTR.  Once a PROC has ended, sets DRAINED on the streams of its set
+   that have reported their backlog; while one has not, a call with
+   TIMEOUT_MS 0 still waits for what is needed to read it, which never
+   takes a grandchild's help.  */
+int sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
+                        sp_fail_t *f);
+
+/* What a loop of the caller's must watch so that the next
+   sp_backend_io_wait on this one set, with TIMEOUT_MS 0, makes progress
+   (a transfer on an open stream with LEN > 0, or PROC's end): stores up
+   to ROOM of them in W and returns how many there are (never more than
+   N + 1).  *TIMEOUT_MS: at most how long the loop may wait without
+   asking again (-1: no limit), for what cannot be watched (a system
+   without pollable handles, I/O finished by a thread).  */
+size_t sp_backend_io_watches (sp_proc_t *proc, const sp_stream_t *streams,
+                              size_t n, subproc_watch_t *w, size_t room,
+                              int *timeout_ms);
+
+/* The pollable handle of PROC (see subproc_get_handle): 0 with *H, or
+   -1 with *F (SUBPROC_ERR_UNSUPPORTED where the system has none, or
+   SUBPROC_ERR_STATE once PROC has been reaped).  */
+int sp_backend_proc_handle (sp_proc_t *proc, subproc_handle_t *h,
+                            sp_fail_t *f);
 
 /* Before the engine closes a stream or gives up: cancel what is pending on
    it and free PRIV.  */

@@ -426,9 +426,11 @@ SUBPROC_API void subproc_nonblocking_fds (subproc_t *cmd);
 
 /* ------------------------------------------------------------------ */
 /* Buffers                                                            */
-/* Buffers need subproc_run, or subproc_run_async with
-   subproc_do_async_io.  They cannot be mixed with a descriptor for the
-   same stream.  Every byte the child wrote before it ended is collected,
+/* Buffers work with subproc_run, and with subproc_run_async: the I/O
+   then runs while the caller drives the command (subproc_poll,
+   subproc_advance, subproc_try_wait) or waits for it, or on a thread of
+   the library's with subproc_do_async_io.  They cannot be mixed with a
+   descriptor or a sink for the same stream.  Every byte the child wrote before it ended is collected,
    however loaded the machine; what a grandchild that inherited the pipes
    writes after that is collected for at most a quarter of a second from
    the child's end, so that it cannot hold the run.  */
@@ -472,6 +474,48 @@ SUBPROC_API int subproc_set_send_buffer (subproc_t *cmd, const void *data,
    limit; any value up to SIZE_MAX works, and SIZE_MAX is a limit no
    output reaches).  What was collected up to the limit is kept.  */
 SUBPROC_API void subproc_set_max_output (subproc_t *cmd, size_t bytes);
+
+/* ------------------------------------------------------------------ */
+/* Output as it arrives                                               */
+
+/* A sink gets the child's output while the child runs: FN (OPAQUE,
+   STREAM, DATA, LEN) with each chunk as it is read from the child's
+   stdout (STREAM 1) or stderr (STREAM 2), bytes unchanged (NUL bytes
+   included; DATA is not NUL-terminated and is valid during the call
+   only).  A return of 0 goes on; any other value stops the child as
+   the output limit does, and the run fails with SUBPROC_ERR_IO
+   (ECANCELED), the message naming the stream and the value.  The
+   output limit counts what sinks receive, and the timeout applies as
+   with buffers.  FN runs on the thread that runs the I/O (the caller of
+   subproc_run, subproc_wait, subproc_poll or subproc_advance, or the
+   thread of subproc_do_async_io), with cancellation disabled; it must
+   not call the library on the same command.  A sink takes the place of
+   a buffer or a descriptor for its stream: setting both is a builder
+   error (SUBPROC_ERR_INVALID).  Since 0.2.0.  */
+typedef int (*subproc_sink_func) (void *opaque, int stream, const char *data,
+                                  size_t len);
+
+/* Flags for subproc_set_output_sink and subproc_set_error_sink.  */
+enum
+{
+  /* Deliver whole lines, each with its '\n', one per call; the last
+     line, at the end of the stream, may lack it.  A line longer than
+     SUBPROC_SINK_LINE_MAX bytes is delivered in pieces of that many
+     bytes (the last piece with the '\n'), never dropped.  */
+  SUBPROC_SINK_LINES = 1 << 0
+};
+
+/* The longest line SUBPROC_SINK_LINES delivers in one call.  */
+#define SUBPROC_SINK_LINE_MAX 65536
+
+/* Give the child's stdout / stderr to FN (see subproc_sink_func), in
+   chunks as they are read, or in lines with SUBPROC_SINK_LINES.  FN
+   NULL is a builder error.  Since 0.2.0.  */
+SUBPROC_API void subproc_set_output_sink (subproc_t *cmd,
+                                          subproc_sink_func fn, void *opaque,
+                                          unsigned int flags);
+SUBPROC_API void subproc_set_error_sink (subproc_t *cmd, subproc_sink_func fn,
+                                         void *opaque, unsigned int flags);
 
 /* Let subproc_run_async run the buffer I/O on a thread of the library's;
    subproc_wait joins it.  The thread stops a child that passes the
@@ -586,6 +630,88 @@ SUBPROC_API int subproc_wait_for (subproc_t *cmd, int ms, int *status);
    SUBPROC_ERR_UNSUPPORTED.  In a dry run it does nothing.  A failure
    does not take the place of the error of the last run.  */
 SUBPROC_API int subproc_send_signal (subproc_t *cmd, int sig);
+
+/* ------------------------------------------------------------------ */
+/* Many commands at once                                              */
+/* A thread can run any number of commands started with
+   subproc_run_async: subproc_poll drives them all (feeds inputs, fills
+   buffers, calls sinks, applies output limits and deadlines, notices
+   each child's end) and says which runs are over; subproc_wait then
+   reaps each without blocking.  An event loop of the caller's (GLib,
+   libuv, libevent, epoll) does the same with subproc_get_watches and
+   subproc_advance.  No thread is started for this, and no SIGCHLD
+   handler is installed: the library only ever waits for its own
+   children.  A command with subproc_do_async_io keeps its I/O on the
+   library's thread; these calls then only notice the end of its run.
+   Since 0.2.0.  */
+
+/* What the caller's loop waits on: a descriptor on POSIX, a HANDLE on
+   Win32.  */
+#if defined _WIN32 && !defined __CYGWIN__
+typedef void *subproc_handle_t;
+#else
+typedef int subproc_handle_t;
+#endif
+
+/* Events of a watch.  */
+enum
+{
+  SUBPROC_WATCH_READ = 1 << 0,  /* POSIX: readable (POLLIN); Win32: the
+                                   handle is signaled */
+  SUBPROC_WATCH_WRITE = 1 << 1  /* POSIX: writable (POLLOUT) */
+};
+
+/* One thing to watch: HANDLE for EVENTS.  */
+typedef struct subproc_watch
+{
+  subproc_handle_t handle;
+  unsigned int events;
+} subproc_watch_t;
+
+/* The pollable handle of the running child in *HANDLE: on Linux its
+   pidfd, readable once the child has ended; on Win32 its process
+   HANDLE, signaled once it has ended.  It belongs to the command and is
+   valid until the child is reaped: watch it, never read, close or wait
+   on it with a call that reaps.  Returns 0, or -1: SUBPROC_ERR_STATE
+   when no child runs, SUBPROC_ERR_UNSUPPORTED where the system has no
+   such handle (Linux before 5.3, other POSIX systems); subproc_get_watches
+   then asks to be called back after a short time instead.  */
+SUBPROC_API int subproc_get_handle (subproc_t *cmd, subproc_handle_t *handle);
+
+/* What the run of CMD needs watched before its next subproc_advance:
+   stores up to N watches in W and returns how many there are (more
+   than N: call again with room for them all; 4 + the number of send
+   buffers is always enough), or -1 with the error.  *TIMEOUT_MS
+   receives the longest the caller may wait before calling
+   subproc_advance even if no watch is ready (a deadline, the short
+   wait after the child's end, a system without pollable handles):
+   -1 for no limit, 0 to call at once.  The watches change as the run
+   goes on: ask again after every subproc_advance.  Once the run is
+   over: 0 watches and 0 ms.  */
+SUBPROC_API int subproc_get_watches (subproc_t *cmd, subproc_watch_t *w,
+                                     size_t n, int *timeout_ms);
+
+/* Advance the run of CMD as far as it goes without blocking: move what
+   its streams can take or give, call its sinks, apply its limits and
+   deadline, notice its child's end.  Returns 1 once the run is over
+   (subproc_wait and subproc_try_wait then return at once), 0 while it
+   goes on, -1 when CMD is not running (SUBPROC_ERR_STATE).  A failure
+   of the run (a timeout, the output limit, a sink that stopped, an
+   I/O error) stops the child and makes the run over; subproc_wait
+   reports it.  */
+SUBPROC_API int subproc_advance (subproc_t *cmd);
+
+/* Drive the N commands of CMDS (NULL entries are skipped) from the
+   calling thread until at least one run is over or TIMEOUT_MS
+   milliseconds have passed (negative: no limit; 0: only what is ready
+   now).  Returns the number of runs that are over and stores their
+   indexes in CMDS, in order, in ENDED (room for N), or 0 when the time
+   is up first; -1 with the error in subproc_last_error (out of memory,
+   a system failure).  A command that is not running counts as over at
+   once.  Each run that is over is then collected with subproc_wait or
+   subproc_try_wait.  */
+SUBPROC_API int subproc_poll (subproc_t *const *cmds, size_t n,
+                              int timeout_ms, size_t *ended);
 
 /* Stop a child started with subproc_run_async: terminate it (SIGTERM, or
    the whole process group with subproc_new_process_group; the job on
