@@ -1,13 +1,24 @@
-/* capture.c: the buffer-capture engine.
+/* capture.c: the capture engine.
  *
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The engine owns all buffer logic: which streams exist, where their
- * bytes go, growth, limits, interleaving, NUL termination, partial writes,
- * timeouts.  A backend only moves bytes between a stream and the memory
- * the engine points it at (sp_backend_io_wait), so no backend duplicates
- * any of this.
+ * bytes go (buffers, sinks), growth, limits, interleaving, lines, NUL
+ * termination, partial writes, timeouts, and the stopping of a child
+ * that passes a limit.  A backend only moves bytes between a stream and
+ * the memory the engine points it at (sp_backend_io_wait), so no
+ * backend duplicates any of this.
+ *
+ * A run advances in rounds: round_begin points every stream at its data
+ * or at free room and says how long the round may wait; the backend
+ * waits and moves bytes (for one command, or for many at once in
+ * subproc_poll); round_end takes what happened.  The same rounds serve
+ * subproc_run, the thread of do_async_io, and the calls of lib/engine.c
+ * that drive many commands from one thread, so none of them stops a
+ * child differently: a failed run halts it (SIGTERM, SIGKILL after the
+ * grace period) without ever blocking, and blocking callers wait for
+ * the halt to complete.
  *
  * Reads go straight into the caller's growing buffer (no intermediate
  * copy); the buffer doubles, so the number of reallocations is
@@ -39,6 +50,10 @@
    whether the caller wants the I/O to stop.  */
 #define ASYNC_SLICE_MS 100
 
+/* How often the calls that drive many commands look whether the thread
+   of a command with do_async_io has finished.  */
+#define WAIT_THREAD_MS 10
+
 struct sp_capture_test sp_capture_test;
 
 enum role
@@ -59,7 +74,10 @@ typedef struct meta
   size_t len;
   size_t off;
   sp_send_buffer_t *send;
-  sp_buf_t *sink;      /* readers: where bytes go */
+  sp_buf_t *into;      /* readers: where bytes go */
+  const sp_sink_t *dest; /* readers with a sink function: the caller's */
+  int stream;          /* readers: 1 or 2, as sinks are told */
+  size_t scanned;      /* line mode: bytes of INTO known to hold no '\n' */
 } meta_t;
 
 enum result
@@ -67,7 +85,8 @@ enum result
   RESULT_OK = 0,
   RESULT_IO,
   RESULT_TIMEOUT,
-  RESULT_MAX_OUTPUT
+  RESULT_MAX_OUTPUT,
+  RESULT_SINK
 };
 
 struct sp_capture
@@ -76,9 +95,20 @@ struct sp_capture
   meta_t *meta;          /* what the engine knows about each */
   size_t n;
   sp_buf_t out, err, log_out, log_err;
+  sp_buf_t sink_out, sink_err; /* what a sink has not been given yet */
   bool interleaved;
   bool spawned;
   size_t total;          /* bytes captured for the caller */
+
+  /* The run, as the rounds see it.  */
+  bool exited;           /* the child has ended (not reaped) */
+  int64_t exit_time;     /* when that was noticed */
+  bool io_done;          /* no stream is left: the I/O is over */
+  bool halting;          /* the run failed: the child is being stopped */
+  bool halted;           /* ... and it has been, as far as it goes */
+  int64_t kill_at;       /* halting: when SIGKILL follows SIGTERM */
+  int sink_value;        /* RESULT_SINK: what the sink returned */
+  int sink_stream;       /* ... and on which stream */
 
   /* do_async_io */
   sp_thread_t *thread;   /* the caller's side only */
@@ -94,7 +124,7 @@ bool
 sp_capture_wanted (const subproc_t *cmd)
 {
   return cmd->has_input || cmd->output.buf || cmd->errbuf.buf
-         || cmd->n_send > 0;
+         || cmd->output.fn || cmd->errbuf.fn || cmd->n_send > 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -165,13 +195,15 @@ sp_capture_setup (subproc_t *cmd, sp_spec_t *spec)
      library runs the I/O, as libvirt's guide to spawning commands says;
      without a log function they go to the null device, which costs
      nothing.  */
-  bool log = sp_log_enabled ();
+  bool log = sp_log_enabled () && sp_capture_wanted (cmd);
   c->interleaved = cmd->output.buf && cmd->output.buf == cmd->errbuf.buf;
-  if (cmd->output.buf)
+  if (cmd->output.buf || cmd->output.fn)
     {
       if ((m = add_pipe (cmd, c, ROLE_OUTPUT, &spec->stdio[1])) == NULL)
         return -1;
-      m->sink = &c->out;
+      m->into = cmd->output.fn ? &c->sink_out : &c->out;
+      m->dest = cmd->output.fn ? &cmd->output : NULL;
+      m->stream = 1;
       if (c->interleaved)
         spec->stdio[2] = spec->stdio[1];
     }
@@ -179,19 +211,22 @@ sp_capture_setup (subproc_t *cmd, sp_spec_t *spec)
     {
       if ((m = add_pipe (cmd, c, ROLE_LOG_OUT, &spec->stdio[1])) == NULL)
         return -1;
-      m->sink = &c->log_out;
+      m->into = &c->log_out;
     }
-  if (cmd->errbuf.buf && !c->interleaved)
+  if ((cmd->errbuf.buf || cmd->errbuf.fn) && !c->interleaved)
     {
       if ((m = add_pipe (cmd, c, ROLE_ERROR, &spec->stdio[2])) == NULL)
         return -1;
-      m->sink = &c->err;
+      m->into = cmd->errbuf.fn ? &c->sink_err : &c->err;
+      m->dest = cmd->errbuf.fn ? &cmd->errbuf : NULL;
+      m->stream = 2;
     }
-  else if (!cmd->errbuf.buf && cmd->error_fd == NULL && log)
+  else if (!cmd->errbuf.buf && !cmd->errbuf.fn && cmd->error_fd == NULL
+           && log)
     {
       if ((m = add_pipe (cmd, c, ROLE_LOG_ERR, &spec->stdio[2])) == NULL)
         return -1;
-      m->sink = &c->log_err;
+      m->into = &c->log_err;
     }
 
   for (size_t i = 0; i < cmd->n_send; i++)
@@ -268,7 +303,7 @@ prepare (subproc_t *cmd, struct sp_capture *c)
           s->len = m->len - m->off;
           continue;
         }
-      sp_buf_t *b = m->sink;
+      sp_buf_t *b = m->into;
       if (b->cap - b->len < READ_MIN + 1
           && sp_buf_reserve (b, b->len < READ_MIN ? READ_MIN : b->len) < 0)
         return -1;
@@ -320,134 +355,6 @@ close_writers (struct sp_capture *c)
       close_stream (c, i);
 }
 
-/* Take the events of one round.  Returns false when the run must end
-   (c->result says why).  */
-static bool
-take_events (subproc_t *cmd, struct sp_capture *c)
-{
-  for (size_t i = 0; i < c->n; i++)
-    {
-      sp_stream_t *s = &c->streams[i];
-      meta_t *m = &c->meta[i];
-      switch (s->event)
-        {
-        case SP_IO_NONE:
-          break;
-        case SP_IO_DONE:
-          if (s->writing)
-            {
-              m->off += s->done;
-              if (m->off >= m->len)
-                /* All sent: closing tells the child it is the end.  */
-                close_stream (c, i);
-              break;
-            }
-          m->sink->len += s->done;
-          m->sink->data[m->sink->len] = '\0';
-          if (counted (m->role))
-            {
-              /* Compared with what is left, not summed first: the sum
-                 could wrap around with a limit near SIZE_MAX.  */
-              if (cmd->max_output
-                  && s->done > cmd->max_output - c->total)
-                {
-                  m->sink->len -= s->done - (cmd->max_output - c->total);
-                  m->sink->data[m->sink->len] = '\0';
-                  c->total = cmd->max_output;
-                  c->result = RESULT_MAX_OUTPUT;
-                  return false;
-                }
-              c->total += s->done;
-            }
-          break;
-        case SP_IO_EOF:
-          /* For a writer: the child closed its end early.  The rest of
-             the input is dropped; that is not an error.  */
-          close_stream (c, i);
-          break;
-        case SP_IO_ERROR:
-        default:
-          c->result = RESULT_IO;
-          c->result_errno = s->sys_errno;
-          return false;
-        }
-      s->event = SP_IO_NONE;
-    }
-  return true;
-}
-
-/* Wait for the child's end without reading (sp_capture_test).  */
-static bool
-wait_for_end (subproc_t *cmd, struct sp_capture *c)
-{
-  bool ended = false;
-  sp_fail_t f;
-  while (!ended)
-    if (sp_backend_io_wait (cmd->proc, c->streams, 0, -1, &ended, &f) < 0)
-      {
-        c->result = RESULT_IO;
-        c->result_errno = f.sys_errno;
-        return false;
-      }
-  return true;
-}
-
-/* Run the streams of CMD until they are done or the run must end.  */
-static void
-pump (subproc_t *cmd, struct sp_capture *c)
-{
-  bool exited = false;
-  int64_t exit_time = 0;
-  sp_fail_t f;
-
-  if (sp_capture_test.late_start && !wait_for_end (cmd, c))
-    return;
-  while (any_open (c))
-    {
-      if (c->on_thread && __atomic_load_n (&c->stop, __ATOMIC_ACQUIRE))
-        return;
-      if (prepare (cmd, c) < 0)
-        {
-          c->result = RESULT_IO;
-          c->result_errno = ENOMEM;
-          return;
-        }
-      int timeout = exited ? 0 : sp_time_left (cmd);
-      if (timeout == 0 && !exited)
-        {
-          c->result = RESULT_TIMEOUT;
-          return;
-        }
-      if (c->on_thread && (timeout < 0 || timeout > ASYNC_SLICE_MS))
-        timeout = ASYNC_SLICE_MS;
-
-      bool now_exited = false;
-      int n = sp_backend_io_wait (cmd->proc, c->streams, c->n, timeout,
-                                  &now_exited, &f);
-      if (n < 0)
-        {
-          c->result = RESULT_IO;
-          c->result_errno = f.sys_errno;
-          return;
-        }
-      if (!take_events (cmd, c))
-        return;
-      if (now_exited && !exited)
-        {
-          exited = true;
-          exit_time = sp_backend_now_ms ();
-          close_writers (c);
-          continue;
-        }
-      /* Not even a machine too loaded to keep up may cost the child's
-         own bytes: time counts only once they are in.  */
-      if (exited && all_drained (c)
-          && (n == 0 || sp_capture_test.no_drain_time
-              || sp_backend_now_ms () - exit_time > DRAIN_MS))
-        return;
-    }
-}
-
 static void
 close_all (struct sp_capture *c)
 {
@@ -465,6 +372,12 @@ record_result (subproc_t *cmd, struct sp_capture *c)
       return 0;
     case RESULT_TIMEOUT:
       return sp_error_timeout (cmd);
+    case RESULT_SINK:
+      return sp_error (cmd, SUBPROC_ERR_IO, ECANCELED,
+                       "the %s sink of '%s' returned %d; the child was "
+                       "stopped",
+                       c->sink_stream == 1 ? "output" : "error",
+                       cmd->args.v[0], c->sink_value);
     case RESULT_MAX_OUTPUT:
       return sp_error (cmd, SUBPROC_ERR_IO, EFBIG,
                        "the output of '%s' exceeded the limit of %zu bytes; "
@@ -480,20 +393,410 @@ record_result (subproc_t *cmd, struct sp_capture *c)
     }
 }
 
-/* The whole I/O of a run, on whichever thread.  A runaway child (time or
-   output limit) is stopped here, so that it does not go on until the
-   caller waits; it is not reaped here: on the library's thread the
-   caller may be using it (a handshake call, subproc_pid_wait), and only
-   the caller's side reaps it (sp_child_stop), after joining this
-   thread.  */
+/* Give what INTO holds to the sink DEST of STREAM: all of it in chunk
+   mode; in line mode each whole line, and pieces of
+   SUBPROC_SINK_LINE_MAX bytes of a longer one, keeping the rest (all
+   of it at EOF) in INTO, its first *SCANNED bytes known to hold no
+   '\n'.  Returns 0, or what the sink returned when that was not 0
+   (nothing more is given then).  The sink runs with cancellation
+   disabled, as every callback of the library.  */
+static int
+sink_feed (const sp_sink_t *dest, int stream, sp_buf_t *into,
+           size_t *scanned, bool eof)
+{
+  size_t start = 0;
+  int ret = 0;
+  int cancel = sp_backend_cancel_off ();
+
+  if (!(dest->flags & SUBPROC_SINK_LINES))
+    {
+      if (into->len > 0)
+        ret = dest->fn (dest->opaque, stream, into->data, into->len);
+      start = into->len;
+    }
+  else
+    {
+      while (ret == 0 && start < into->len)
+        {
+          size_t avail = into->len - start;
+          size_t from = *scanned > start ? *scanned - start : 0;
+          size_t limit = avail < SUBPROC_SINK_LINE_MAX
+                           ? avail
+                           : (size_t) SUBPROC_SINK_LINE_MAX;
+          const char *nl = from < limit
+                             ? memchr (into->data + start + from, '\n',
+                                       limit - from)
+                             : NULL;
+          size_t len;
+          if (nl)
+            len = (size_t) (nl - (into->data + start)) + 1;
+          else if (avail >= SUBPROC_SINK_LINE_MAX || eof)
+            len = limit;
+          else
+            {
+              *scanned = into->len;
+              break;
+            }
+          ret = dest->fn (dest->opaque, stream, into->data + start, len);
+          start += len;
+          *scanned = start;
+        }
+    }
+  sp_backend_cancel_restore (cancel);
+
+  /* Keep what was not given, at the start.  */
+  if (start > 0)
+    {
+      memmove (into->data, into->data + start, into->len - start);
+      into->len -= start;
+      *scanned -= start < *scanned ? start : *scanned;
+      into->data[into->len] = '\0';
+    }
+  return ret;
+}
+
+/* The run failed (C->result says why): no more I/O, and the child is
+   told to stop.  */
+static void end_io (subproc_t *cmd, struct sp_capture *c);
+static void halt_start (subproc_t *cmd, struct sp_capture *c);
+
+static void
+fail (subproc_t *cmd, struct sp_capture *c, enum result result, int err)
+{
+  if (c->result == RESULT_OK)
+    {
+      c->result = result;
+      c->result_errno = err;
+    }
+  end_io (cmd, c);
+  halt_start (cmd, c);
+}
+
+/* Hand what stream I brought in to its sink; false, with the run
+   failed, when the sink asked to stop.  */
+static bool
+feed_sink (subproc_t *cmd, struct sp_capture *c, size_t i, bool eof)
+{
+  meta_t *m = &c->meta[i];
+  if (m->dest == NULL || c->result == RESULT_SINK)
+    return true;
+  int r = sink_feed (m->dest, m->stream, m->into, &m->scanned, eof);
+  if (r == 0)
+    return true;
+  c->sink_value = r;
+  c->sink_stream = m->stream;
+  fail (cmd, c, RESULT_SINK, ECANCELED);
+  return false;
+}
+
+/* Take the events of one round.  Returns false when the run must end
+   (c->result says why).  */
+static bool
+take_events (subproc_t *cmd, struct sp_capture *c)
+{
+  for (size_t i = 0; i < c->n; i++)
+    {
+      sp_stream_t *s = &c->streams[i];
+      meta_t *m = &c->meta[i];
+      enum sp_io_event event = s->event;
+      s->event = SP_IO_NONE;
+      switch (event)
+        {
+        case SP_IO_NONE:
+          break;
+        case SP_IO_DONE:
+          if (s->writing)
+            {
+              m->off += s->done;
+              if (m->off >= m->len)
+                /* All sent: closing tells the child it is the end.  */
+                close_stream (c, i);
+              break;
+            }
+          m->into->len += s->done;
+          m->into->data[m->into->len] = '\0';
+          if (counted (m->role))
+            {
+              /* Compared with what is left, not summed first: the sum
+                 could wrap around with a limit near SIZE_MAX.  */
+              if (cmd->max_output
+                  && s->done > cmd->max_output - c->total)
+                {
+                  m->into->len -= s->done - (cmd->max_output - c->total);
+                  m->into->data[m->into->len] = '\0';
+                  c->total = cmd->max_output;
+                  /* What came in up to the limit is the sink's too.  */
+                  if (feed_sink (cmd, c, i, true))
+                    fail (cmd, c, RESULT_MAX_OUTPUT, EFBIG);
+                  return false;
+                }
+              c->total += s->done;
+            }
+          if (!feed_sink (cmd, c, i, false))
+            return false;
+          break;
+        case SP_IO_EOF:
+          /* For a writer: the child closed its end early.  The rest of
+             the input is dropped; that is not an error.  A reader's
+             sink gets its last line.  */
+          if (!s->writing && !feed_sink (cmd, c, i, true))
+            return false;
+          close_stream (c, i);
+          break;
+        case SP_IO_ERROR:
+        default:
+          fail (cmd, c, RESULT_IO, s->sys_errno);
+          return false;
+        }
+    }
+  return true;
+}
+
+/* No stream is left, or none is wanted any more: the I/O is over.  A
+   line still held for a sink is its last.  */
+static void
+end_io (subproc_t *cmd, struct sp_capture *c)
+{
+  if (c->io_done)
+    return;
+  c->io_done = true;
+  for (size_t i = 0; i < c->n; i++)
+    if (c->streams[i].open && !c->streams[i].writing
+        && c->meta[i].into && c->meta[i].into->len > 0)
+      feed_sink (cmd, c, i, true);
+  close_all (c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Halting: a failed run stops its child, without blocking.  */
+
+static void
+halt_start (subproc_t *cmd, struct sp_capture *c)
+{
+  if (c->halting)
+    return;
+  c->halting = true;
+  if (cmd->proc == NULL || c->exited)
+    {
+      if (cmd->proc && cmd->opt.new_process_group)
+        sp_backend_kill (cmd->proc, true);
+      c->halted = true;
+      return;
+    }
+  if (cmd->opt.grace_ms == 0)
+    {
+      sp_backend_kill (cmd->proc, cmd->opt.new_process_group);
+      c->halted = true;
+      return;
+    }
+  sp_backend_terminate (cmd->proc, cmd->opt.new_process_group);
+  unsigned int grace = cmd->opt.grace_ms > 0x7fffffff ? 0x7fffffff
+                                                      : cmd->opt.grace_ms;
+  c->kill_at = sp_backend_now_ms () + grace;
+}
+
+/* Go on halting: once the child has ended, or the grace period is over,
+   it is killed (its process group is, in any case: grandchildren may
+   remain), as sp_proc_stop does.  True once that is done.  */
+static bool
+halt_step (subproc_t *cmd, struct sp_capture *c)
+{
+  if (!c->halting || c->halted)
+    return true;
+  if (!c->exited && sp_backend_exited (cmd->proc) == 1)
+    c->exited = true;
+  if (c->exited || sp_backend_now_ms () >= c->kill_at)
+    {
+      if (!c->exited || cmd->opt.new_process_group)
+        sp_backend_kill (cmd->proc, cmd->opt.new_process_group);
+      c->halted = true;
+      return true;
+    }
+  return false;
+}
+
+/* The milliseconds until halt_step has something to do: -1, none.  */
+static int
+halt_wait (const struct sp_capture *c)
+{
+  if (!c->halting || c->halted)
+    return -1;
+  int64_t left = c->kill_at - sp_backend_now_ms ();
+  return left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int) left;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rounds.  */
+
+static int
+round_begin (subproc_t *cmd, struct sp_capture *c, sp_io_set_t *set)
+{
+  int wait = -1;
+
+  set->proc = cmd->proc;
+  set->streams = NULL;
+  set->n = 0;
+  set->exited = false;
+  set->events = 0;
+
+  /* The deadline holds until the child has ended, I/O or not.  */
+  if (!c->exited && !c->halting)
+    {
+      wait = sp_time_left (cmd);
+      if (wait == 0)
+        fail (cmd, c, RESULT_TIMEOUT, ETIMEDOUT);
+    }
+  if (!c->io_done)
+    {
+      if (prepare (cmd, c) < 0)
+        fail (cmd, c, RESULT_IO, ENOMEM);
+      else if (!any_open (c))
+        end_io (cmd, c);
+      else if (c->exited)
+        /* What is in the pipes now is read at once.  */
+        wait = 0;
+    }
+  if (!c->io_done)
+    {
+      set->streams = c->streams;
+      set->n = c->n;
+    }
+  if (c->halting)
+    wait = halt_wait (c);
+  return wait;
+}
+
+static void
+round_end (subproc_t *cmd, struct sp_capture *c, const sp_io_set_t *set)
+{
+  if (!c->io_done && take_events (cmd, c))
+    {
+      if (set->exited && !c->exited)
+        {
+          c->exited = true;
+          c->exit_time = sp_backend_now_ms ();
+          close_writers (c);
+        }
+      /* Not even a machine too loaded to keep up may cost the child's
+         own bytes: time counts only once they are in.  */
+      else if (c->exited && all_drained (c)
+               && (set->events == 0 || sp_capture_test.no_drain_time
+                   || sp_backend_now_ms () - c->exit_time > DRAIN_MS))
+        end_io (cmd, c);
+      if (!c->io_done && !any_open (c))
+        end_io (cmd, c);
+    }
+  if (set->exited)
+    c->exited = true;
+  halt_step (cmd, c);
+}
+
+/* The calls of lib/engine.c leave a command whose I/O runs on the
+   thread of do_async_io to that thread: they only watch its child.  */
+int
+sp_capture_round_begin (subproc_t *cmd, sp_io_set_t *set)
+{
+  struct sp_capture *c = cmd->capture;
+  if (c->thread == NULL)
+    return round_begin (cmd, c, set);
+  memset (set, 0, sizeof *set);
+  set->proc = cmd->proc;
+  return sp_capture_async_done (cmd) ? -1 : WAIT_THREAD_MS;
+}
+
+void
+sp_capture_round_end (subproc_t *cmd, const sp_io_set_t *set)
+{
+  struct sp_capture *c = cmd->capture;
+  if (c->thread == NULL)
+    round_end (cmd, c, set);
+}
+
+void
+sp_capture_round_failed (subproc_t *cmd, int err)
+{
+  struct sp_capture *c = cmd->capture;
+  if (c->thread)
+    return;
+  fail (cmd, c, RESULT_IO, err);
+}
+
+bool
+sp_capture_over (subproc_t *cmd)
+{
+  struct sp_capture *c = cmd->capture;
+  if (c->thread)
+    return sp_capture_async_done (cmd)
+           && (cmd->proc == NULL || sp_backend_exited (cmd->proc) == 1);
+  if (!c->io_done || !halt_step (cmd, c))
+    return false;
+  if (!c->exited && (cmd->proc == NULL || sp_backend_exited (cmd->proc) == 1))
+    c->exited = true;
+  return c->exited;
+}
+
+/* Wait for the child's end without reading (sp_capture_test).  */
+static bool
+wait_for_end (subproc_t *cmd, struct sp_capture *c)
+{
+  sp_fail_t f;
+  sp_io_set_t set = { cmd->proc, c->streams, 0, false, 0 };
+  while (!set.exited)
+    if (sp_backend_io_wait (&set, 1, -1, &f) < 0)
+      {
+        fail (cmd, c, RESULT_IO, f.sys_errno);
+        return false;
+      }
+  return true;
+}
+
+/* Should the I/O thread give up (abort, free)?  */
+static bool
+stop_wanted (const struct sp_capture *c)
+{
+  return c->on_thread && __atomic_load_n (&c->stop, __ATOMIC_ACQUIRE);
+}
+
+/* The whole I/O of a run, from wherever it is, on whichever thread: the
+   rounds until no stream is left, then the halt of a child that failed
+   the run (a time or output limit, a sink that stopped, an error), so
+   that it does not go on until the caller waits.  The child is not
+   reaped here: on the library's thread the caller may be using it (a
+   handshake call, subproc_pid_wait), and only the caller's side reaps it
+   (sp_child_stop), after joining this thread.  */
 static void
 run_io (subproc_t *cmd)
 {
   struct sp_capture *c = cmd->capture;
-  pump (cmd, c);
-  close_all (c);
-  if (c->result == RESULT_TIMEOUT || c->result == RESULT_MAX_OUTPUT)
-    sp_child_halt (cmd);
+  sp_fail_t f;
+
+  if (sp_capture_test.late_start && !c->io_done && !c->exited
+      && !wait_for_end (cmd, c))
+    return;
+  while (!c->io_done || !halt_step (cmd, c))
+    {
+      if (stop_wanted (c))
+        {
+          /* The caller stops the child itself.  */
+          c->io_done = true;
+          close_all (c);
+          return;
+        }
+      sp_io_set_t set;
+      int wait = round_begin (cmd, c, &set);
+      if (c->on_thread && (wait < 0 || wait > ASYNC_SLICE_MS))
+        wait = ASYNC_SLICE_MS;
+      if (c->io_done && c->halting && !c->halted)
+        {
+          /* Only the child's end is waited for.  */
+          if (sp_backend_wait_exit (cmd->proc, wait) == 1)
+            c->exited = true;
+        }
+      else if (!c->io_done && sp_backend_io_wait (&set, 1, wait, &f) < 0)
+        fail (cmd, c, RESULT_IO, f.sys_errno);
+      else if (!c->io_done)
+        round_end (cmd, c, &set);
+    }
 }
 
 int
@@ -503,6 +806,18 @@ sp_capture_run (subproc_t *cmd)
     return 0;
   run_io (cmd);
   return record_result (cmd, cmd->capture);
+}
+
+int
+sp_capture_complete (subproc_t *cmd)
+{
+  struct sp_capture *c = cmd->capture;
+  if (c == NULL)
+    return 0;
+  if (c->thread)
+    return sp_capture_join_async (cmd, false);
+  run_io (cmd);
+  return record_result (cmd, c);
 }
 
 static void
@@ -520,7 +835,7 @@ sp_capture_start_async (subproc_t *cmd)
 {
   sp_fail_t f;
   struct sp_capture *c = cmd->capture;
-  if (c == NULL)
+  if (c == NULL || c->n == 0)
     return 0;
   c->on_thread = true;
   if (sp_backend_thread_start (&c->thread, thread_main, cmd, &f) < 0)
@@ -622,6 +937,8 @@ sp_capture_finish (subproc_t *cmd)
   log_stream (cmd, &c->log_err, "stderr");
   sp_buf_clear (&c->out);
   sp_buf_clear (&c->err);
+  sp_buf_clear (&c->sink_out);
+  sp_buf_clear (&c->sink_err);
   free (c->streams);
   free (c->meta);
   free (c);
@@ -629,6 +946,27 @@ sp_capture_finish (subproc_t *cmd)
   if (ret < 0)
     sp_error_nomem (cmd);
   return ret;
+}
+
+/* Give LEN bytes of DATA to the sink DEST of STREAM at once (dry run):
+   0, -1 with the error recorded.  */
+static int
+sink_fill (subproc_t *cmd, const sp_sink_t *dest, int stream,
+           const char *data, size_t len)
+{
+  sp_buf_t b = { 0 };
+  size_t scanned = 0;
+  int r = 0;
+  if (len > 0 && sp_buf_append (&b, data, len) < 0)
+    return sp_error_nomem (cmd);
+  if (b.len > 0)
+    r = sink_feed (dest, stream, &b, &scanned, true);
+  sp_buf_clear (&b);
+  if (r != 0)
+    return sp_error (cmd, SUBPROC_ERR_IO, ECANCELED,
+                     "the %s sink of '%s' returned %d",
+                     stream == 1 ? "output" : "error", cmd->args.v[0], r);
+  return 0;
 }
 
 int
@@ -639,6 +977,12 @@ sp_sinks_fill (subproc_t *cmd, const char *out, size_t out_len,
   bool interleaved = cmd->output.buf && cmd->output.buf == cmd->errbuf.buf;
   int ret = 0;
 
+  if (cmd->output.fn
+      && sink_fill (cmd, &cmd->output, 1, out, out_len) < 0)
+    return -1;
+  if (cmd->errbuf.fn
+      && sink_fill (cmd, &cmd->errbuf, 2, err, err_len) < 0)
+    return -1;
   if (cmd->output.buf)
     {
       /* Interleaved: a fake run has no order to keep; output first.  */

@@ -580,7 +580,7 @@ static bool
 output_free (subproc_t *cmd, int *const *stream_fd,
              const sp_sink_t *stream_sink, const char *func)
 {
-  if (*stream_fd || stream_sink->buf)
+  if (*stream_fd || stream_sink->buf || stream_sink->fn)
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                 "%s: the stream of '%s' has a destination already", func,
@@ -683,6 +683,43 @@ set_sink (subproc_t *cmd, int *const *stream_fd, sp_sink_t *sink, char **buf,
       sink->buf = buf;
       sink->len = len;
     }
+}
+
+static void
+set_sink_func (subproc_t *cmd, int *const *stream_fd, sp_sink_t *sink,
+               subproc_sink_func fn, void *opaque, unsigned int flags,
+               const char *func)
+{
+  if (!sp_building (cmd, func))
+    return;
+  if (fn == NULL)
+    null_arg (cmd, func);
+  else if (flags & ~(unsigned int) SUBPROC_SINK_LINES)
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "%s: unknown flags %#x for '%s'", func,
+              flags & ~(unsigned int) SUBPROC_SINK_LINES, cmd->args.v[0]);
+  else if (output_free (cmd, stream_fd, sink, func))
+    {
+      sink->fn = fn;
+      sink->opaque = opaque;
+      sink->flags = flags;
+    }
+}
+
+void
+subproc_set_output_sink (subproc_t *cmd, subproc_sink_func fn, void *opaque,
+                         unsigned int flags)
+{
+  set_sink_func (cmd, cmd ? &cmd->output_fd : NULL,
+                 cmd ? &cmd->output : NULL, fn, opaque, flags, __func__);
+}
+
+void
+subproc_set_error_sink (subproc_t *cmd, subproc_sink_func fn, void *opaque,
+                        unsigned int flags)
+{
+  set_sink_func (cmd, cmd ? &cmd->error_fd : NULL, cmd ? &cmd->errbuf : NULL,
+                 fn, opaque, flags, __func__);
 }
 
 void

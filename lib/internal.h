@@ -45,11 +45,15 @@ typedef struct sp_send_buffer
                      whose read end replaces CHILD_FD under its number */
 } sp_send_buffer_t;
 
-/* Where a captured stream goes.  */
+/* Where a captured stream goes: a buffer of the caller's, or a sink
+   function.  */
 typedef struct sp_sink
 {
   char **buf;
   size_t *len;    /* NULL for the string forms */
+  subproc_sink_func fn;
+  void *opaque;
+  unsigned int flags;
 } sp_sink_t;
 
 enum sp_state
@@ -316,10 +320,32 @@ int sp_capture_setup (subproc_t *cmd, sp_spec_t *spec);
 void sp_capture_after_spawn (subproc_t *cmd);
 
 /* Run the I/O until every stream is done (or the child has ended and its
-   pipes are drained), the deadline passes or max_output is exceeded; in
-   the two last cases the child is halted (sp_child_halt: stopped, not
-   reaped).  -1 with the error recorded in CMD.  */
+   pipes are drained), the deadline passes, max_output is exceeded or a
+   sink asks to stop; in the three last cases the child is halted
+   (stopped, given its grace period, not reaped).  -1 with the error
+   recorded in CMD.  */
 int sp_capture_run (subproc_t *cmd);
+
+/* subproc_wait's part: the I/O of a run of subproc_run_async, from
+   where it is: its thread joined (do_async_io), or the rest of it run
+   on the calling thread, as sp_capture_run.  -1 with the error.  */
+int sp_capture_complete (subproc_t *cmd);
+
+/* For lib/engine.c, a round of the I/O of the running CMD (every run of
+   subproc_run_async has a capture, with no stream when it has nothing
+   to capture): point its streams at their data, apply its deadline,
+   fill SET for sp_backend_io_wait, and return the longest the round may
+   wait (-1: no limit).  With do_async_io the streams are the thread's:
+   SET holds only the child.  Then sp_capture_round_end with what the
+   backend reported, or sp_capture_round_failed with its errno.  */
+int sp_capture_round_begin (subproc_t *cmd, sp_io_set_t *set);
+void sp_capture_round_end (subproc_t *cmd, const sp_io_set_t *set);
+void sp_capture_round_failed (subproc_t *cmd, int err);
+
+/* Is the run of CMD over: its I/O done, a failed run's child halted, the
+   child ended (not reaped), and with do_async_io the thread finished?
+   Never blocks.  */
+bool sp_capture_over (subproc_t *cmd);
 
 /* The same on a thread of the library's (do_async_io).  The thread
    touches nothing of CMD that the caller's calls change while it runs:
@@ -346,6 +372,14 @@ int sp_sinks_fill (subproc_t *cmd, const char *out, size_t out_len,
 
 /* The captured error output so far (for error messages), or NULL.  */
 const char *sp_capture_stderr (const subproc_t *cmd);
+
+/* ------------------------------------------------------------------ */
+/* lib/engine.c */
+
+/* subproc_poll, with a failure of the call itself (out of memory, the
+   system's wait) in *F.  */
+int sp_engine_poll (subproc_t *const *cmds, size_t n, int timeout_ms,
+                    size_t *ended, sp_fail_t *f);
 
 /* For tests (tests link the internal convenience library): stand-ins for
    a machine so loaded that the I/O of a run lags far behind its child.

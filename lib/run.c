@@ -72,11 +72,6 @@ check_options (subproc_t *cmd, enum run_mode mode)
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot run '%s': a handshake needs subproc_run_async",
                      prog);
-  if (mode == MODE_ASYNC && sp_capture_wanted (cmd) && !cmd->async_io)
-    return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
-                     "cannot run '%s' asynchronously: buffers need "
-                     "subproc_run, or subproc_do_async_io",
-                     prog);
   if (mode == MODE_EXEC && (sp_capture_wanted (cmd) || cmd->opt.daemonize))
     return sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                      "cannot exec '%s': buffers and daemonize need a child "
@@ -230,9 +225,10 @@ renew_send_buffers (subproc_t *cmd)
   return 0;
 }
 
-/* Fill CTX->spec from CMD.  */
+/* Fill CTX->spec from CMD.  CAPTURE: the run has a capture even with
+   nothing to capture (subproc_run_async: its rounds watch the child).  */
 static int
-build_spec (subproc_t *cmd, spawn_ctx_t *ctx)
+build_spec (subproc_t *cmd, spawn_ctx_t *ctx, bool capture)
 {
   sp_spec_t *spec = &ctx->spec;
   sp_fail_t f;
@@ -259,7 +255,8 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx)
     return -1;
   if (renew_send_buffers (cmd) < 0)
     return -1;
-  if (sp_capture_wanted (cmd) && sp_capture_setup (cmd, spec) < 0)
+  if ((capture || sp_capture_wanted (cmd))
+      && sp_capture_setup (cmd, spec) < 0)
     return -1;
   if (sp_backend_prepare (spec, &f) < 0)
     return sp_error_fail (cmd, &f);
@@ -306,7 +303,7 @@ start (subproc_t *cmd, bool sync)
   int ret = -1;
 
   ctx_init (&ctx);
-  if (build_spec (cmd, &ctx) == 0)
+  if (build_spec (cmd, &ctx, !sync) == 0)
     {
       /* Only a synchronous run with neither a timeout nor buffers waits
          for the child without a limit and never signals it.  */
@@ -528,7 +525,7 @@ run_async (subproc_t *cmd, pid_t *pid)
       sp_capture_finish (cmd);
       return -1;
     }
-  if (sp_capture_wanted (cmd) && sp_capture_start_async (cmd) < 0)
+  if (cmd->async_io && sp_capture_start_async (cmd) < 0)
     {
       sp_child_stop (cmd);
       cmd->state = SP_STATE_DONE;
@@ -566,10 +563,10 @@ wait_running (subproc_t *cmd, int *status)
   if (cmd->handshake_held && cmd->proc)
     sp_backend_handshake_abandon (cmd->proc);
   cmd->handshake_held = false;
-  /* The I/O thread ends before the child is reaped: it uses the child
-     until then.  */
+  /* The I/O ends before the child is reaped: the I/O thread, or the
+     rounds on this thread, use the child until then.  */
   if (cmd->capture)
-    ret = sp_capture_join_async (cmd, false);
+    ret = sp_capture_complete (cmd);
   if (ret == 0)
     ret = sp_child_wait (cmd);
   else if (cmd->proc)
@@ -604,40 +601,21 @@ subproc_wait (subproc_t *cmd, int *status)
   return ret;
 }
 
-/* While the I/O thread of do_async_io runs, a limited wait looks at it
-   this often.  */
-#define WAIT_IO_SLICE_MS 10
-
-/* Wait up to MS milliseconds for the run of CMD (running) to be over: its
-   child ended and the I/O thread, if any, finished, so that subproc_wait
-   blocks no more.  True then, or once the deadline of set_timeout has
-   come (subproc_wait stops the child), or when there is no child to wait
-   for (a dry run, a child lost).  Reaps nothing, changes nothing.  */
+/* Drive the run of CMD (running) for up to MS milliseconds, until it is
+   over: its child ended and its I/O finished (by this thread, or by the
+   thread of do_async_io), so that subproc_wait blocks no more.  True
+   then, or once the deadline of set_timeout has come (subproc_wait
+   stops the child), or when there is no child to wait for (a dry run, a
+   child lost), or when the engine itself fails (subproc_wait reports
+   what it can).  Reaps nothing.  */
 static bool
 run_over_within (subproc_t *cmd, int ms)
 {
-  int64_t end = sp_backend_now_ms () + ms;
-  for (;;)
-    {
-      int deadline = sp_time_left (cmd);
-      if (deadline == 0 || cmd->proc == NULL)
-        return true;
-      bool io_done = sp_capture_async_done (cmd);
-      if (io_done && sp_backend_exited (cmd->proc) == 1)
-        return true;
-      int64_t left = end - sp_backend_now_ms ();
-      if (left <= 0)
-        return false;
-      int slice = left > 0x7fffffff ? 0x7fffffff : (int) left;
-      if (deadline > 0 && deadline < slice)
-        slice = deadline;
-      if (!io_done && slice > WAIT_IO_SLICE_MS)
-        slice = WAIT_IO_SLICE_MS;
-      /* The child has ended, its pipes not yet drained: wait for the
-         thread.  */
-      if (sp_backend_wait_exit (cmd->proc, slice) == 1 && !io_done)
-        sp_backend_sleep_ms (slice);
-    }
+  sp_fail_t f;
+  size_t ended;
+  if (sp_time_left (cmd) == 0 || cmd->proc == NULL)
+    return true;
+  return sp_engine_poll (&cmd, 1, ms, &ended, &f) != 0;
 }
 
 int
@@ -766,7 +744,8 @@ subproc_exec (subproc_t *cmd)
       spawn_ctx_t ctx;
       sp_fail_t f;
       ctx_init (&ctx);
-      if (build_spec (cmd, &ctx) == 0 && sp_backend_exec (&ctx.spec, &f) < 0)
+      if (build_spec (cmd, &ctx, false) == 0
+          && sp_backend_exec (&ctx.spec, &f) < 0)
         sp_error_fail (cmd, &f);
       ctx_close_parent_ends (&ctx);
       ctx_release (&ctx);

@@ -594,7 +594,13 @@ SUBPROC_API int subproc_run (subproc_t *cmd, int *status);
    subproc_pid_wait or subproc_pid_abort, which work on the pid at once
    (before subproc_free too) until the command reaps the child itself;
    a child they reap while the command holds it is still the command's to
-   report (subproc_wait gives its status).  Returns 0 or -1.  */
+   report (subproc_wait gives its status).  Input, buffers and sinks are
+   served while the caller drives the command (subproc_poll,
+   subproc_advance, subproc_try_wait, subproc_wait_for) and by
+   subproc_wait, on the caller's thread; with subproc_do_async_io, by a
+   thread of the library's from the start (which a child reaped with
+   subproc_pid_wait needs, since nothing else then serves its pipes).
+   Returns 0 or -1.  */
 SUBPROC_API int subproc_run_async (subproc_t *cmd, pid_t *pid);
 
 /* Wait for a child started with subproc_run_async, as subproc_run does

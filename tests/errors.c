@@ -157,6 +157,16 @@ assert_run_fails (subproc_t *cmd, int code, const char *needle)
   subproc_free (cmd);
 }
 
+static int
+count_sink (void *opaque, int stream, const char *data, size_t len)
+{
+  (void) opaque;
+  (void) stream;
+  (void) data;
+  (void) len;
+  return 0;
+}
+
 static subproc_t *
 helper (void)
 {
@@ -256,13 +266,33 @@ START_TEST (test_misuse)
   subproc_require_handshake (cmd);
   assert_run_fails (cmd, SUBPROC_ERR_INVALID, "handshake");
 
+  /* Buffers without do_async_io: the wait runs the I/O.  */
   cmd = helper ();
   subproc_set_output_buffer (cmd, &out);
-  ck_assert_int_eq (subproc_run_async (cmd, NULL), -1);
-  ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
-                                 "subproc_do_async_io"));
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_wait (cmd, NULL), 0);
+  ck_assert_ptr_nonnull (out);
+  ck_assert_str_eq (out, "");
   subproc_free (cmd);
+  free (out);
+  out = NULL;
+
+  /* A sink and a buffer for one stream.  */
+  cmd = helper ();
+  subproc_set_output_buffer (cmd, &out);
+  subproc_set_output_sink (cmd, count_sink, NULL, 0);
+  assert_run_fails (cmd, SUBPROC_ERR_INVALID, "destination");
   ck_assert_ptr_null (out);
+  cmd = helper ();
+  subproc_set_error_sink (cmd, count_sink, NULL, 0);
+  subproc_set_error_fd (cmd, &fd);
+  assert_run_fails (cmd, SUBPROC_ERR_INVALID, "destination");
+  cmd = helper ();
+  subproc_set_output_sink (cmd, NULL, NULL, 0);
+  assert_run_fails (cmd, SUBPROC_ERR_INVALID, "subproc_set_output_sink");
+  cmd = helper ();
+  subproc_set_error_sink (cmd, count_sink, NULL, 1u << 7);
+  assert_run_fails (cmd, SUBPROC_ERR_INVALID, "flags");
 
   cmd = helper ();
   subproc_daemonize (cmd);

@@ -613,11 +613,31 @@ daemon_with_error_buffer (void)
   return cmd;
 }
 
+static int
+sink_discard (void *opaque, int stream, const char *data, size_t len)
+{
+  (void) opaque;
+  (void) stream;
+  (void) data;
+  (void) len;
+  return 0;
+}
+
 static subproc_t *
-buffers_async_without_io (void)
+sink_after_buffer (void)
+{
+  static char *out;
+  subproc_t *cmd = helper_exit0 ();
+  subproc_set_output_buffer (cmd, &out);
+  subproc_set_output_sink (cmd, sink_discard, NULL, SUBPROC_SINK_LINES);
+  return cmd;
+}
+
+static subproc_t *
+sink_unknown_flags (void)
 {
   subproc_t *cmd = helper_exit0 ();
-  subproc_set_input_buffer (cmd, "x");
+  subproc_set_error_sink (cmd, sink_discard, NULL, ~0u);
   return cmd;
 }
 
@@ -1018,8 +1038,10 @@ static const row_t rows[] = {
   { "daemon_async", daemon_async, AT_ASYNC, SUBPROC_ERR_INVALID, 0 },
   { "daemon_with_error_buffer", daemon_with_error_buffer, AT_RUN,
     SUBPROC_ERR_INVALID, 0 },
-  { "buffers_async_without_io", buffers_async_without_io, AT_ASYNC,
-    SUBPROC_ERR_INVALID, 0 },
+  { "sink_after_buffer", sink_after_buffer, AT_ASYNC, SUBPROC_ERR_INVALID,
+    EINVAL },
+  { "sink_unknown_flags", sink_unknown_flags, AT_RUN, SUBPROC_ERR_INVALID,
+    EINVAL },
   { "handshake_sync", handshake_sync, AT_RUN, SUBPROC_ERR_INVALID, 0 },
   { "umask_negative", umask_negative, AT_RUN, SUBPROC_ERR_INVALID, 0 },
   { "cap_negative", cap_negative, AT_RUN, SUBPROC_ERR_INVALID, 0 },

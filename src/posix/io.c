@@ -667,37 +667,10 @@ track_backlog (sp_stream_t *streams, size_t n)
     }
 }
 
-int
-sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
-                    int timeout_ms, bool *exited, sp_fail_t *f)
+/* Writes and reads never block the pump.  */
+static void
+make_nonblocking (sp_stream_t *streams, size_t n)
 {
-  struct pollfd local[16];
-  struct pollfd *pfd = local;
-  size_t map_local[16];
-  size_t *map = map_local;
-  int64_t deadline = timeout_ms < 0 ? -1 : sp_backend_now_ms () + timeout_ms;
-  int ret = -1;
-
-  *exited = false;
-  for (size_t i = 0; i < n; i++)
-    streams[i].event = SP_IO_NONE;
-
-  if (n + 1 > sizeof local / sizeof local[0])
-    {
-      pfd = sp_reallocarray (NULL, n + 1, sizeof *pfd);
-      map = sp_reallocarray (NULL, n + 1, sizeof *map);
-      if (pfd == NULL || map == NULL)
-        {
-          free (pfd);
-          free (map);
-          return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_IO, NULL);
-        }
-    }
-
-  /* poll, read, write and sigtimedwait are cancellation points.  */
-  int cancel = sp_posix_nocancel_begin ();
-
-  /* Writes and reads never block the pump.  */
   for (size_t i = 0; i < n; i++)
     if (streams[i].open && !(st_flags (&streams[i]) & ST_NONBLOCKING))
       {
@@ -706,28 +679,111 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
           fcntl (streams[i].fd, F_SETFL, fl | O_NONBLOCK);
         st_set (&streams[i], NULL, ST_NONBLOCKING);
       }
+}
 
-  size_t np = 0;
-  for (size_t i = 0; i < n; i++)
-    if (streams[i].open && streams[i].len > 0)
-      {
-        pfd[np].fd = streams[i].fd;
-        pfd[np].events = streams[i].writing ? POLLOUT : POLLIN;
-        pfd[np].revents = 0;
-        map[np++] = i;
-      }
-  size_t n_streams = np;
-  bool reaped = proc && sp_posix_proc_reaped (proc);
-  bool have_pidfd = proc && !reaped && proc->pidfd >= 0;
-  if (have_pidfd)
+/* Does the stream take part in this round?  */
+static bool
+stream_active (const sp_stream_t *s)
+{
+  return s->open && s->len > 0;
+}
+
+/* How the end of a set's child is noticed.  */
+enum watch_kind
+{
+  WATCH_NONE,    /* no child */
+  WATCH_REAPED,  /* it has been reaped: it has ended */
+  WATCH_PIDFD,   /* its pidfd becomes readable */
+  WATCH_ASK      /* no pidfd: ask, now and then */
+};
+
+static enum watch_kind
+watch_kind (sp_proc_t *proc)
+{
+  if (proc == NULL)
+    return WATCH_NONE;
+  if (sp_posix_proc_reaped (proc))
+    return WATCH_REAPED;
+  return proc->pidfd >= 0 ? WATCH_PIDFD : WATCH_ASK;
+}
+
+int
+sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
+                    sp_fail_t *f)
+{
+  struct pollfd local[16];
+  struct pollfd *pfd = local;
+  unsigned char local_kind[16];
+  unsigned char *kind = local_kind;
+  int64_t deadline = timeout_ms < 0 ? -1 : sp_backend_now_ms () + timeout_ms;
+  int ret = -1;
+  size_t total = 0;
+  bool ask = false;
+  bool any_exited = false;
+
+  if (n_sets > sizeof local_kind)
     {
-      pfd[np].fd = proc->pidfd;
-      pfd[np].events = POLLIN;
-      pfd[np].revents = 0;
-      np++;
+      kind = sp_malloc (n_sets);
+      if (kind == NULL)
+        return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_IO, NULL);
     }
-  if (reaped)
-    *exited = true;
+  for (size_t k = 0; k < n_sets; k++)
+    {
+      sp_io_set_t *set = &sets[k];
+      set->exited = false;
+      set->events = 0;
+      for (size_t i = 0; i < set->n; i++)
+        {
+          set->streams[i].event = SP_IO_NONE;
+          if (stream_active (&set->streams[i]))
+            total++;
+        }
+      kind[k] = (unsigned char) watch_kind (set->proc);
+      if (kind[k] == WATCH_PIDFD)
+        total++;
+      else if (kind[k] == WATCH_REAPED)
+        set->exited = any_exited = true;
+      else if (kind[k] == WATCH_ASK)
+        ask = true;
+    }
+
+  if (total > sizeof local / sizeof local[0])
+    {
+      pfd = sp_reallocarray (NULL, total, sizeof *pfd);
+      if (pfd == NULL)
+        {
+          if (kind != local_kind)
+            free (kind);
+          return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_IO, NULL);
+        }
+    }
+
+  /* poll, read, write and sigtimedwait are cancellation points.  */
+  int cancel = sp_posix_nocancel_begin ();
+
+  /* The descriptors in the order of the sets: each set's active streams,
+     then its pidfd.  */
+  size_t np = 0;
+  for (size_t k = 0; k < n_sets; k++)
+    {
+      sp_io_set_t *set = &sets[k];
+      make_nonblocking (set->streams, set->n);
+      for (size_t i = 0; i < set->n; i++)
+        if (stream_active (&set->streams[i]))
+          {
+            pfd[np].fd = set->streams[i].fd;
+            pfd[np].events = set->streams[i].writing ? POLLOUT : POLLIN;
+            pfd[np].revents = 0;
+            np++;
+          }
+      if (kind[k] == WATCH_PIDFD)
+        {
+          pfd[np].fd = set->proc->pidfd;
+          pfd[np].events = POLLIN;
+          pfd[np].revents = 0;
+          np++;
+        }
+    }
 
   for (;;)
     {
@@ -737,10 +793,9 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
           int64_t left = deadline - sp_backend_now_ms ();
           slice = left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int) left;
         }
-      if (proc && !reaped && !have_pidfd
-          && (slice < 0 || slice > EXIT_POLL_SLICE_MS))
+      if (ask && (slice < 0 || slice > EXIT_POLL_SLICE_MS))
         slice = EXIT_POLL_SLICE_MS;
-      if (*exited)
+      if (any_exited)
         slice = 0;
 
       int r = poll (pfd, (nfds_t) np, slice);
@@ -752,41 +807,54 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
           goto out;
         }
 
-      if (have_pidfd && (pfd[n_streams].revents & (POLLIN | POLLHUP)))
-        *exited = true;
-      else if (proc && !*exited && !have_pidfd && sp_backend_exited (proc))
-        *exited = true;
-
       int events = 0;
-      if (r > 0)
+      bool writes = false;
+      for (size_t k = 0; k < np && r > 0 && !writes; k++)
+        writes = (pfd[k].revents & (POLLOUT | POLLERR | POLLHUP))
+                 && pfd[k].events == POLLOUT;
+      sp_posix_sigpipe_t sig;
+      if (writes)
+        sp_posix_sigpipe_begin (&sig);
+      bool epipe = false;
+      size_t p = 0;
+      for (size_t k = 0; k < n_sets; k++)
         {
-          bool writes = false;
-          sp_posix_sigpipe_t sig;
-          for (size_t k = 0; k < n_streams && !writes; k++)
-            writes = pfd[k].revents && streams[map[k]].writing;
-          if (writes)
-            sp_posix_sigpipe_begin (&sig);
-          bool epipe = false;
-          for (size_t k = 0; k < n_streams; k++)
+          sp_io_set_t *set = &sets[k];
+          for (size_t i = 0; i < set->n; i++)
             {
-              sp_stream_t *s = &streams[map[k]];
-              if (pfd[k].revents == 0)
+              sp_stream_t *s = &set->streams[i];
+              if (!stream_active (s))
                 continue;
-              stream_transfer (s, pfd[k].revents);
+              short revents = pfd[p++].revents;
+              if (revents == 0 || s->event != SP_IO_NONE)
+                continue;
+              stream_transfer (s, revents);
               if (s->event != SP_IO_NONE)
-                events++;
+                {
+                  set->events++;
+                  events++;
+                }
               if (s->writing && s->event == SP_IO_EOF)
                 epipe = true;
             }
-          if (writes)
-            sp_posix_sigpipe_end (&sig, epipe);
+          if (kind[k] == WATCH_PIDFD)
+            {
+              if (pfd[p++].revents & (POLLIN | POLLHUP))
+                set->exited = any_exited = true;
+            }
+          else if (kind[k] == WATCH_ASK && !set->exited
+                   && sp_backend_exited (set->proc))
+            set->exited = any_exited = true;
         }
+      if (writes)
+        sp_posix_sigpipe_end (&sig, epipe);
 
       bool time_up = deadline >= 0 && sp_backend_now_ms () >= deadline;
-      if (events > 0 || *exited || time_up || timeout_ms == 0)
+      if (events > 0 || any_exited || time_up || timeout_ms == 0)
         {
-          if (*exited)
-            track_backlog (streams, n);
+          for (size_t k = 0; k < n_sets; k++)
+            if (sets[k].exited)
+              track_backlog (sets[k].streams, sets[k].n);
           ret = events;
           goto out;
         }
@@ -796,9 +864,47 @@ out:
   sp_posix_nocancel_end (cancel);
   if (pfd != local)
     free (pfd);
-  if (map != map_local)
-    free (map);
+  if (kind != local_kind)
+    free (kind);
   return ret;
+}
+
+size_t
+sp_backend_io_watches (sp_proc_t *proc, const sp_stream_t *streams,
+                       size_t n, subproc_watch_t *w, size_t room,
+                       int *timeout_ms)
+{
+  size_t k = 0;
+  *timeout_ms = -1;
+  for (size_t i = 0; i < n; i++)
+    if (stream_active (&streams[i]))
+      {
+        if (k < room)
+          {
+            w[k].handle = streams[i].fd;
+            w[k].events = streams[i].writing ? SUBPROC_WATCH_WRITE
+                                             : SUBPROC_WATCH_READ;
+          }
+        k++;
+      }
+  enum watch_kind wk = watch_kind (proc);
+  if (wk == WATCH_PIDFD || wk == WATCH_ASK)
+    {
+      if (wk == WATCH_PIDFD)
+        {
+          if (k < room)
+            {
+              w[k].handle = proc->pidfd;
+              w[k].events = SUBPROC_WATCH_READ;
+            }
+          k++;
+        }
+      else
+        *timeout_ms = EXIT_POLL_SLICE_MS;
+    }
+  else if (wk == WATCH_REAPED)
+    *timeout_ms = 0;
+  return k;
 }
 
 void

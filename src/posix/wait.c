@@ -241,6 +241,23 @@ reap_locked (sp_proc_t *r)
   return 1;
 }
 
+int
+sp_backend_proc_handle (sp_proc_t *proc, subproc_handle_t *h, sp_fail_t *f)
+{
+  sp_proc_t *r = record (proc);
+  pthread_mutex_lock (&lock);
+  bool reaped = r->reaped || r->lost_errno;
+  int pidfd = r->pidfd;
+  pthread_mutex_unlock (&lock);
+  if (reaped)
+    return sp_fail (f, SUBPROC_ERR_STATE, ESRCH, SP_STAGE_WAIT, NULL);
+  if (pidfd < 0)
+    return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS, SP_STAGE_WAIT,
+                    "pidfd");
+  *h = pidfd;
+  return 0;
+}
+
 bool
 sp_posix_proc_reaped (sp_proc_t *proc)
 {
