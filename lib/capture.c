@@ -700,7 +700,11 @@ sp_capture_round_begin (subproc_t *cmd, sp_io_set_t *set)
   if (c->thread == NULL)
     return round_begin (cmd, c, set);
   memset (set, 0, sizeof *set);
-  set->proc = cmd->proc;
+  /* A child that has ended would make every wait return at once while
+     the thread reads what it left: then only the thread is waited
+     for.  */
+  if (cmd->proc && sp_backend_exited (cmd->proc) != 1)
+    set->proc = cmd->proc;
   return sp_capture_async_done (cmd) ? -1 : WAIT_THREAD_MS;
 }
 
