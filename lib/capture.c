@@ -34,10 +34,15 @@
 
 #include "internal.h"
 
-/* The least room offered to one read, and the most.  Large reads keep the
-   number of system calls down; the cap keeps a slow trickle from making
-   the buffer grow far beyond what it holds.  */
+/* The room a buffer starts with, the least room offered to one read
+   before the buffer grows, and the most.  Large reads keep the number
+   of system calls down; growing only when little room is left lets a
+   child that writes one pipe's worth (64 KiB) and ends be read, up to
+   its end of file, without growing the buffer for nothing; the cap
+   keeps a slow trickle from making the buffer grow far beyond what it
+   holds.  */
 #define READ_MIN (64 * 1024)
+#define READ_LOW (16 * 1024)
 #define READ_MAX (4 * 1024 * 1024)
 
 /* After the child has ended, what its pipes held then is read however
@@ -304,7 +309,7 @@ prepare (subproc_t *cmd, struct sp_capture *c)
           continue;
         }
       sp_buf_t *b = m->into;
-      if (b->cap - b->len < READ_MIN + 1
+      if (b->cap - b->len < READ_LOW + 1
           && sp_buf_reserve (b, b->len < READ_MIN ? READ_MIN : b->len) < 0)
         return -1;
       size_t room = b->cap - b->len - 1;

@@ -338,10 +338,12 @@ sp_backend_write_all (int fd, const void *buf, size_t len)
 
 /* What the pump remembers about a stream, packed into its PRIV (no
    allocation): the end of the memory made present ahead of reads, which
-   is page-aligned, and two flags in its low bits.  NULL: not seen yet.  */
+   is page-aligned, and three flags in its low bits.  NULL: not seen
+   yet.  */
 #define ST_NONBLOCKING ((uintptr_t) 1) /* O_NONBLOCK is set */
-#define ST_FAST ((uintptr_t) 2)        /* a transfer filled a small pipe */
-#define ST_FLAGS (ST_NONBLOCKING | ST_FAST)
+#define ST_FAST ((uintptr_t) 2)        /* transfers fill a small pipe */
+#define ST_FULL ((uintptr_t) 4)        /* one read emptied a full pipe */
+#define ST_FLAGS (ST_NONBLOCKING | ST_FAST | ST_FULL)
 
 /* The pipe size for a fast stream: what /proc/sys/fs/pipe-max-size
    allows by default.  */
@@ -572,8 +574,16 @@ stream_transfer (sp_stream_t *s, short revents)
         {
           s->event = SP_IO_DONE;
           s->done = (size_t) r;
+          /* A child that writes one pipe's worth and ends, as many do,
+             would gain nothing from a large pipe and memory made
+             present: a second full read makes the stream fast.  */
           if ((size_t) r >= FAST_TRANSFER && !(st_flags (s) & ST_FAST))
-            mark_fast (s);
+            {
+              if (st_flags (s) & ST_FULL)
+                mark_fast (s);
+              else
+                st_set (s, st_populated (s), st_flags (s) | ST_FULL);
+            }
         }
       else if (r == 0)
         s->event = SP_IO_EOF;
