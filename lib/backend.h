@@ -230,6 +230,12 @@ int sp_backend_signal (sp_proc_t *proc, bool group, int sig, sp_fail_t *f);
    each termination).  NULL: none.  */
 void sp_backend_signal_observer (void (*fn) (long id, int sig));
 
+/* For tests: when true, children are spawned without a pollable handle
+   (POSIX: without a pidfd, as on Linux before 5.3 and on other
+   systems), so that the fallback is tested where the system has one.
+   Win32 ignores it: a process handle always exists.  */
+extern bool sp_backend_test_no_handle;
+
 /* Release what the backend holds for PROC (pidfd, handles).  Does not wait;
    a child still running is left to whoever has its pid.  */
 void sp_backend_release (sp_proc_t *proc);

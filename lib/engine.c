@@ -23,6 +23,9 @@
 
 #include "internal.h"
 
+/* Read by the backends (lib/backend.h).  */
+bool sp_backend_test_no_handle;
+
 /* Sets kept on the stack; more are allocated.  */
 #define LOCAL_SETS 16
 

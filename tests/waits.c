@@ -636,6 +636,61 @@ START_TEST (test_signal_state_errors)
 }
 END_TEST
 
+
+#ifndef _WIN32
+/* Without a pollable handle (as on a system that has none), the end of
+   the child is asked for: the watches say how soon to ask again, and
+   subproc_poll still notices it.  */
+START_TEST (test_poll_without_handle)
+{
+  int in[2], status = -1, timeout = -2;
+  char *out = NULL;
+  subproc_handle_t handle;
+  subproc_watch_t w[8];
+  size_t ended = 99;
+
+  sp_backend_test_no_handle = true;
+  subproc_t *cmd = held_child (_i, in);
+  subproc_set_output_buffer (cmd, &out);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_get_handle (cmd, &handle), -1);
+  assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
+  /* Its output can be watched, its end cannot.  */
+  ck_assert_int_eq (subproc_get_watches (cmd, w, 8, &timeout), 1);
+  ck_assert_int_eq (w[0].events, SUBPROC_WATCH_READ);
+  ck_assert_int_gt (timeout, 0);
+  ck_assert_int_eq (subproc_poll (&cmd, 1, 0, &ended), 0);
+  ck_assert_uint_eq (ended, 99);
+  test_close (in[1]);
+  ck_assert_int_eq (subproc_poll (&cmd, 1, -1, &ended), 1);
+  ck_assert_uint_eq (ended, 0);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  ck_assert_str_eq (out, "0\n");
+  free (out);
+
+  /* Nothing captured: nothing to watch, only a time to ask again.  */
+  test_close (in[0]);
+  ck_assert_int_eq (pipe (in), 0);
+  subproc_t *bare = test_helper_on (_i, "consume", NULL);
+  subproc_set_input_fd (bare, in[0]);
+  ck_assert_int_eq (subproc_run_async (bare, NULL), 0);
+  timeout = -2;
+  ck_assert_int_eq (subproc_get_watches (bare, w, 8, &timeout), 0);
+  ck_assert_int_gt (timeout, 0);
+  test_close (in[1]);
+  ck_assert_int_eq (subproc_poll (&bare, 1, -1, &ended), 1);
+  ck_assert_int_eq (subproc_wait (bare, &status), 0);
+  ck_assert_int_eq (subproc_get_watches (bare, w, 8, &timeout), -1);
+  assert_error (bare, SUBPROC_ERR_STATE);
+  sp_backend_test_no_handle = false;
+  subproc_free (bare);
+  subproc_free (cmd);
+  test_close (in[0]);
+}
+END_TEST
+#endif
+
 static Suite *
 make_suite (void)
 {
@@ -666,6 +721,7 @@ make_suite (void)
   BOTH_PATHS (s, grace_zero);
   BOTH_PATHS (s, grace_zero_term_ignored);
   BOTH_PATHS (s, grace_long);
+  BOTH_PATHS (s, poll_without_handle);
 #else
   BOTH_PATHS (s, grace_win32);
 #endif

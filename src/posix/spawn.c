@@ -541,6 +541,8 @@ spawn_hand_over (spawn_t *s, const sp_spec_t *spec, sp_proc_t *proc)
     }
   if (s->pidfd < 0 && spec->may_signal)
     s->pidfd = sp_posix_pidfd_open (s->pid);
+  if (sp_backend_test_no_handle)
+    close_fd (&s->pidfd);
   proc->pidfd = s->pidfd;
   proc->err_fd = s->err_r;
   proc->ready_fd = s->ready_r;
