@@ -15,7 +15,18 @@ examples_programs = \
 	examples/binary-input \
 	examples/daemon \
 	examples/timeout \
-	examples/dryrun-test
+	examples/dryrun-test \
+	examples/parallel \
+	examples/stream \
+	examples/poll-loop
+
+# The GLib main loop example: where configure found GLib (the test of
+# make bench), and on POSIX only.
+if SUBPROC_POSIX
+if BENCH_GLIB
+examples_programs += examples/glib-loop
+endif
+endif
 
 noinst_PROGRAMS += $(examples_programs)
 
@@ -25,6 +36,10 @@ examples_binary_input_SOURCES = examples/binary-input.c
 examples_daemon_SOURCES = examples/daemon.c
 examples_timeout_SOURCES = examples/timeout.c
 examples_dryrun_test_SOURCES = examples/dryrun-test.c
+examples_parallel_SOURCES = examples/parallel.c
+examples_stream_SOURCES = examples/stream.c
+examples_poll_loop_SOURCES = examples/poll-loop.c
+examples_glib_loop_SOURCES = examples/glib-loop.c
 
 # No Check, no internals: the public header and the shared library only.
 # The per-target CFLAGS also give each program objects of its own.
@@ -34,12 +49,20 @@ examples_binary_input_CFLAGS = $(WARN_CFLAGS)
 examples_daemon_CFLAGS = $(WARN_CFLAGS)
 examples_timeout_CFLAGS = $(WARN_CFLAGS)
 examples_dryrun_test_CFLAGS = $(WARN_CFLAGS)
+examples_parallel_CFLAGS = $(WARN_CFLAGS)
+examples_stream_CFLAGS = $(WARN_CFLAGS)
+examples_poll_loop_CFLAGS = $(WARN_CFLAGS)
+examples_glib_loop_CFLAGS = $(WARN_CFLAGS) $(GLIB_CFLAGS)
 examples_runhook_LDADD = lib/libsubproc.la
 examples_capture_LDADD = lib/libsubproc.la
 examples_binary_input_LDADD = lib/libsubproc.la
 examples_daemon_LDADD = lib/libsubproc.la
 examples_timeout_LDADD = lib/libsubproc.la
 examples_dryrun_test_LDADD = lib/libsubproc.la
+examples_parallel_LDADD = lib/libsubproc.la
+examples_stream_LDADD = lib/libsubproc.la
+examples_poll_loop_LDADD = lib/libsubproc.la
+examples_glib_loop_LDADD = lib/libsubproc.la $(GLIB_LIBS)
 
 examples_tests = \
 	examples/check-runhook.sh \
@@ -47,9 +70,14 @@ examples_tests = \
 	examples/check-binary-input.sh \
 	examples/check-daemon.sh \
 	examples/check-timeout.sh \
-	examples/check-dryrun-test.sh
+	examples/check-dryrun-test.sh \
+	examples/check-parallel.sh \
+	examples/check-stream.sh \
+	examples/check-poll-loop.sh \
+	examples/check-glib-loop.sh
 
 # The scripts run the helper child, built with the tests.
+# check-glib-loop.sh skips itself where examples/glib-loop is not built.
 if ENABLE_TESTS
 TESTS += $(examples_tests)
 endif
