@@ -39,6 +39,7 @@ dist_man3_MANS = \
 	doc/man/subproc_add_env_pass_common.3 \
 	doc/man/subproc_add_env_string.3 \
 	doc/man/subproc_add_env_xdg.3 \
+	doc/man/subproc_advance.3 \
 	doc/man/subproc_allow_cap.3 \
 	doc/man/subproc_clear_caps.3 \
 	doc/man/subproc_daemonize.3 \
@@ -53,7 +54,10 @@ dist_man3_MANS = \
 	doc/man/subproc_free.3 \
 	doc/man/subproc_get_arg_list.3 \
 	doc/man/subproc_get_error.3 \
+	doc/man/subproc_get_handle.3 \
+	doc/man/subproc_get_watches.3 \
 	doc/man/subproc_gid_t.3 \
+	doc/man/subproc_handle_t.3 \
 	doc/man/subproc_handshake_notify.3 \
 	doc/man/subproc_handshake_wait.3 \
 	doc/man/subproc_kill_on_parent_exit.3 \
@@ -68,6 +72,7 @@ dist_man3_MANS = \
 	doc/man/subproc_pass_fd.3 \
 	doc/man/subproc_pid_abort.3 \
 	doc/man/subproc_pid_wait.3 \
+	doc/man/subproc_poll.3 \
 	doc/man/subproc_raw_status.3 \
 	doc/man/subproc_require_handshake.3 \
 	doc/man/subproc_run.3 \
@@ -77,6 +82,7 @@ dist_man3_MANS = \
 	doc/man/subproc_set_error_bytes.3 \
 	doc/man/subproc_set_error_fd.3 \
 	doc/man/subproc_set_error_func.3 \
+	doc/man/subproc_set_error_sink.3 \
 	doc/man/subproc_set_gid.3 \
 	doc/man/subproc_set_grace_period.3 \
 	doc/man/subproc_set_input_buffer.3 \
@@ -91,6 +97,7 @@ dist_man3_MANS = \
 	doc/man/subproc_set_output_buffer.3 \
 	doc/man/subproc_set_output_bytes.3 \
 	doc/man/subproc_set_output_fd.3 \
+	doc/man/subproc_set_output_sink.3 \
 	doc/man/subproc_set_pid_file.3 \
 	doc/man/subproc_set_pre_exec_hook.3 \
 	doc/man/subproc_set_send_buffer.3 \
@@ -98,6 +105,7 @@ dist_man3_MANS = \
 	doc/man/subproc_set_uid.3 \
 	doc/man/subproc_set_umask.3 \
 	doc/man/subproc_set_working_directory.3 \
+	doc/man/subproc_sink_func.3 \
 	doc/man/subproc_stage_name.3 \
 	doc/man/subproc_strerror.3 \
 	doc/man/subproc_t.3 \
@@ -107,6 +115,7 @@ dist_man3_MANS = \
 	doc/man/subproc_try_wait.3 \
 	doc/man/subproc_wait.3 \
 	doc/man/subproc_wait_for.3 \
+	doc/man/subproc_watch_t.3 \
 	doc/man/subproc_write_arg_log.3
 
 ## ------------------------------------------------------------------
