@@ -52,6 +52,9 @@ typedef struct job
                            line, so the next one goes on with it */
 } job_t;
 
+/* Per stream of ours (1, 2): the job whose line is open there.  */
+static job_t *open_line[3];
+
 static void
 usage (const char *prog)
 {
@@ -73,10 +76,27 @@ print_line (void *opaque, int stream, const char *data, size_t len)
 
   if (len == 0)
     return 0;
+  /* Another command's line left open, a long one that comes in pieces:
+     end it here, its next piece gets a prefix of its own.  */
+  if (open_line[stream] && open_line[stream] != job)
+    {
+      fputc ('\n', to);
+      open_line[stream]->mid_line[stream] = false;
+    }
   if (!job->mid_line[stream])
     fprintf (to, "%s: ", job->name);
   fwrite (data, 1, len, to);
+
+  /* A piece of a long line is SUBPROC_SINK_LINE_MAX bytes without a
+     '\n'; a shorter one without it is the last line of the stream, which
+     the child did not end.  */
   job->mid_line[stream] = data[len - 1] != '\n';
+  if (job->mid_line[stream] && len < SUBPROC_SINK_LINE_MAX)
+    {
+      fputc ('\n', to);
+      job->mid_line[stream] = false;
+    }
+  open_line[stream] = job->mid_line[stream] ? job : NULL;
 
   /* Any value but 0 stops the child; the run then fails with
      SUBPROC_ERR_IO, naming the stream and this value.  */
@@ -152,6 +172,9 @@ finish_job (job_t *job, int *worst)
     putchar ('\n');
   if (job->mid_line[2])
     fputc ('\n', stderr);
+  for (int stream = 1; stream <= 2; stream++)
+    if (open_line[stream] == job)
+      open_line[stream] = NULL;
 
   int status = 0;
   if (subproc_wait (job->cmd, &status) < 0)
