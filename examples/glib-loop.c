@@ -52,13 +52,13 @@
 /* A command, as a source of events of the main loop.  */
 typedef struct job_source
 {
-  GSource source;       /* first: a GSource that GLib allocates larger */
+  GSource source; /* first: a GSource that GLib allocates larger */
   subproc_t *cmd;
   unsigned int number;
-  gpointer tags[MAX_WATCHES];   /* its descriptors, for GLib */
+  gpointer tags[MAX_WATCHES]; /* its descriptors, for GLib */
   int ntags;
-  bool mid_line[3];     /* per stream (1, 2): the last piece ended no
-                           line */
+  bool mid_line[3]; /* per stream (1, 2): the last piece ended no
+                       line */
 } job_source_t;
 
 /* Per stream of ours (1, 2): the command whose line is open there.  */
@@ -131,8 +131,8 @@ update_watches (job_source_t *job)
      until it is set again, which the next dispatch does.  */
   g_source_set_ready_time (&job->source,
                            timeout_ms < 0 ? -1
-                           : g_get_monotonic_time ()
-                             + (gint64) timeout_ms * 1000);
+                                          : g_get_monotonic_time ()
+                                                + (gint64) timeout_ms * 1000);
   return 0;
 }
 
@@ -221,9 +221,10 @@ main (int argc, char **argv)
     }
   if (first >= argc)
     {
-      fprintf (stderr,
-               "usage: %s [-t MS] PROGRAM [ARG]... [';' PROGRAM [ARG]...]...\n",
-               argv[0]);
+      fprintf (
+          stderr,
+          "usage: %s [-t MS] PROGRAM [ARG]... [';' PROGRAM [ARG]...]...\n",
+          argv[0]);
       return 125;
     }
 
@@ -235,7 +236,7 @@ main (int argc, char **argv)
       int start = i;
       while (i < argc && strcmp (argv[i], ";") != 0)
         i++;
-      argv[i] = NULL;           /* argv[argc] is NULL already */
+      argv[i] = NULL; /* argv[argc] is NULL already */
       number++;
       if (i == start)
         {
@@ -244,8 +245,8 @@ main (int argc, char **argv)
           continue;
         }
 
-      job_source_t *job = (job_source_t *) g_source_new (&job_funcs,
-                                                         sizeof *job);
+      job_source_t *job
+          = (job_source_t *) g_source_new (&job_funcs, sizeof *job);
       job->number = number;
       job->cmd = subproc_new_args ((const char *const *) argv + start);
       subproc_set_output_sink (job->cmd, print_line, job, SUBPROC_SINK_LINES);

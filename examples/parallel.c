@@ -41,11 +41,11 @@
 /* One command of the list.  */
 typedef struct job
 {
-  char **argv;          /* program and arguments, NULL-terminated */
-  subproc_t *cmd;       /* while it runs */
-  char *out;            /* its output and error output, interleaved */
+  char **argv;    /* program and arguments, NULL-terminated */
+  subproc_t *cmd; /* while it runs */
+  char *out;      /* its output and error output, interleaved */
   size_t out_len;
-  size_t err_len;       /* the same length again (one shared buffer) */
+  size_t err_len; /* the same length again (one shared buffer) */
 } job_t;
 
 static void
@@ -53,7 +53,8 @@ usage (const char *prog)
 {
   fprintf (stderr,
            "usage: %s [-j JOBS] [-v] PROGRAM [ARG]... "
-           "[';' PROGRAM [ARG]...]...\n", prog);
+           "[';' PROGRAM [ARG]...]...\n",
+           prog);
 }
 
 /* Split ARGV, from index FIRST on, into commands at each ";" word
@@ -78,7 +79,7 @@ split_commands (char **argv, int first, int argc, job_t **jobs)
       {
         argv[i] = NULL;
         if (!(*jobs)[j].argv[0])
-          return 0;           /* nothing between two separators */
+          return 0; /* nothing between two separators */
         if (i < argc)
           (*jobs)[++j].argv = argv + i + 1;
       }
@@ -244,7 +245,8 @@ main (int argc, char **argv)
         {
           /* Out of memory, or a system failure: give up.  subproc_free
              stops and reaps what still runs.  */
-          fprintf (stderr, "%s: %s\n", argv[0], subproc_last_error ()->message);
+          fprintf (stderr, "%s: %s\n", argv[0],
+                   subproc_last_error ()->message);
           for (size_t s = 0; s < max_running; s++)
             if (slots[s])
               {

@@ -56,15 +56,15 @@
 /* One command and the state of its run.  */
 typedef struct job
 {
-  char **argv;          /* program and arguments, NULL-terminated */
-  subproc_t *cmd;       /* NULL once collected */
-  char *out;            /* its output and error output, interleaved */
+  char **argv;    /* program and arguments, NULL-terminated */
+  subproc_t *cmd; /* NULL once collected */
+  char *out;      /* its output and error output, interleaved */
   size_t out_len;
-  size_t err_len;       /* the same length again (one shared buffer) */
+  size_t err_len; /* the same length again (one shared buffer) */
   subproc_watch_t watches[MAX_WATCHES];
   int nwatches;
-  long long deadline;   /* when to advance it anyway, or -1 */
-  bool ready;           /* one of its watches is ready */
+  long long deadline; /* when to advance it anyway, or -1 */
+  bool ready;         /* one of its watches is ready */
 } job_t;
 
 static void
@@ -72,7 +72,8 @@ usage (const char *prog)
 {
   fprintf (stderr,
            "usage: %s [-t MS] [-i TEXT [-n COUNT]] PROGRAM [ARG]... "
-           "[';' PROGRAM [ARG]...]...\n", prog);
+           "[';' PROGRAM [ARG]...]...\n",
+           prog);
 }
 
 /* Milliseconds from some fixed point in the past, never going back.  */
@@ -122,14 +123,14 @@ static int
 get_watches (job_t *job)
 {
   int timeout_ms;
-  int n = subproc_get_watches (job->cmd, job->watches, MAX_WATCHES,
-                               &timeout_ms);
+  int n
+      = subproc_get_watches (job->cmd, job->watches, MAX_WATCHES, &timeout_ms);
   if (n < 0 || n > MAX_WATCHES)
     {
       /* More than MAX_WATCHES cannot happen without send buffers.  */
       fprintf (stderr, "poll-loop: %s\n",
                n < 0 ? subproc_get_error (job->cmd)->message
-               : "more watches than expected");
+                     : "more watches than expected");
       return -1;
     }
   job->nwatches = n;
@@ -171,9 +172,8 @@ wait_for_watches (job_t *jobs, size_t njobs, int timeout_ms)
       Sleep (timeout_ms < 0 ? 10 : (DWORD) timeout_ms);
       return 0;
     }
-  DWORD r = WaitForMultipleObjects (n, handles, FALSE,
-                                    timeout_ms < 0 ? INFINITE
-                                    : (DWORD) timeout_ms);
+  DWORD r = WaitForMultipleObjects (
+      n, handles, FALSE, timeout_ms < 0 ? INFINITE : (DWORD) timeout_ms);
   if (r == WAIT_FAILED)
     {
       errno = EIO;
@@ -200,10 +200,9 @@ wait_for_watches (job_t *jobs, size_t njobs, int timeout_ms,
       {
         const subproc_watch_t *w = &jobs[j].watches[k];
         pollfds[n].fd = w->handle;
-        pollfds[n].events = (short) (((w->events & SUBPROC_WATCH_READ)
-                                      ? POLLIN : 0)
-                                     | ((w->events & SUBPROC_WATCH_WRITE)
-                                        ? POLLOUT : 0));
+        pollfds[n].events
+            = (short) (((w->events & SUBPROC_WATCH_READ) ? POLLIN : 0)
+                       | ((w->events & SUBPROC_WATCH_WRITE) ? POLLOUT : 0));
         pollfds[n].revents = 0;
         owner[n++] = j;
       }

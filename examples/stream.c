@@ -44,12 +44,12 @@
 typedef struct job
 {
   const char *name;
-  char **argv;          /* program and arguments, NULL-terminated */
-  subproc_t *cmd;       /* while it runs */
-  unsigned long lines;  /* what its sinks printed */
-  unsigned long max_lines;  /* 0: no limit */
-  bool mid_line[3];     /* per stream (1, 2): the last piece ended no
-                           line, so the next one goes on with it */
+  char **argv;             /* program and arguments, NULL-terminated */
+  subproc_t *cmd;          /* while it runs */
+  unsigned long lines;     /* what its sinks printed */
+  unsigned long max_lines; /* 0: no limit */
+  bool mid_line[3];        /* per stream (1, 2): the last piece ended no
+                              line, so the next one goes on with it */
 } job_t;
 
 /* Per stream of ours (1, 2): the job whose line is open there.  */
@@ -60,7 +60,8 @@ usage (const char *prog)
 {
   fprintf (stderr,
            "usage: %s [-j JOBS] [-l LINES] NAME PROGRAM [ARG]... "
-           "[';' NAME PROGRAM [ARG]...]...\n", prog);
+           "[';' NAME PROGRAM [ARG]...]...\n",
+           prog);
 }
 
 /* The sink of both streams of a job: called by the library, on the
@@ -128,7 +129,7 @@ split_commands (char **argv, int first, int argc, job_t **jobs)
     if (i == argc || strcmp (argv[i], ";") == 0)
       {
         if (i - start < 2)
-          return 0;             /* a NAME and a PROGRAM at least */
+          return 0; /* a NAME and a PROGRAM at least */
         argv[i] = NULL;
         (*jobs)[j].name = argv[start];
         (*jobs)[j].argv = argv + start + 1;
@@ -288,7 +289,8 @@ main (int argc, char **argv)
       int n = subproc_poll (slots, max_running, -1, ended);
       if (n < 0)
         {
-          fprintf (stderr, "%s: %s\n", argv[0], subproc_last_error ()->message);
+          fprintf (stderr, "%s: %s\n", argv[0],
+                   subproc_last_error ()->message);
           for (size_t s = 0; s < max_running; s++)
             subproc_free (slots[s]);
           if (worst < 125)
