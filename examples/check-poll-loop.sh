@@ -35,6 +35,26 @@ grep -q '^command 1: .*did not finish within 300 ms' "$tmpdir/out" \
 expect_line "command 2: exit status 0"
 expect_line "quick"
 
+# The same with epoll (Linux), whose set keeps descriptors between
+# waits: the loop takes a command's out before each advance.
+if [ -z "$wine" ] && [ "$(uname -s)" = Linux ]; then
+  run_example poll-loop -e -i abcdefgh -n 100000 "$helper" consume \
+    ";" "$helper" echo ";" "$helper" interleave 3
+  expect_status 0
+  expect_line "800000"
+  length=$(awk '/^abcdefgh/{ print length($0) }' "$tmpdir/out")
+  [ "$length" = 800000 ] || fail "the echo is not whole with -e: '$length'"
+  expect_line "err 2"
+  grep -q 'epoll_ctl' "$tmpdir/err" && fail "epoll_ctl failed"
+  run_example poll-loop -e -t 300 "$helper" sleep 60000
+  expect_status 125
+  grep -q '^command 1: .*did not finish within 300 ms' "$tmpdir/out" \
+    || fail "no timeout message with -e"
+else
+  run_example poll-loop -e "$helper" exit 0
+  expect_status 125
+fi
+
 run_example poll-loop "${path_prefix}$tmpdir/no-such-program" \
   ";" "$helper" exit 4
 expect_status 125

@@ -3,7 +3,7 @@
  * Copyright (C) 2026 The libsubproc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- *   poll-loop [-t MS] [-i TEXT [-n COUNT]] PROGRAM [ARG]...
+ *   poll-loop [-e] [-t MS] [-i TEXT [-n COUNT]] PROGRAM [ARG]...
  *             [';' PROGRAM [ARG]...]...
  *
  * Runs all the commands, separated by ';' words (quoted, for the
@@ -30,6 +30,12 @@
  * On Windows the watches are HANDLEs, and the loop waits for them with
  * WaitForMultipleObjects instead.
  *
+ * With -e (Linux), the loop waits with epoll(7) instead of poll.  An
+ * epoll set keeps its descriptors from one wait to the next, and the
+ * library may close a command's descriptors in subproc_advance, so the
+ * loop takes them out of the set before it advances the command and
+ * puts the new ones in after.
+ *
  * Exit status: the worst of the commands' exit statuses (the highest),
  * 125 if one could not be run, died abnormally or took too long, 125
  * for a usage error.
@@ -45,6 +51,10 @@
 #else
 # include <poll.h>
 # include <time.h>
+#endif
+#ifdef __linux__
+# include <sys/epoll.h>
+# include <unistd.h>
 #endif
 
 #include <subproc.h>
@@ -71,7 +81,7 @@ static void
 usage (const char *prog)
 {
   fprintf (stderr,
-           "usage: %s [-t MS] [-i TEXT [-n COUNT]] PROGRAM [ARG]... "
+           "usage: %s [-e] [-t MS] [-i TEXT [-n COUNT]] PROGRAM [ARG]... "
            "[';' PROGRAM [ARG]...]...\n",
            prog);
 }
@@ -116,6 +126,46 @@ split_commands (char **argv, int first, int argc, job_t **jobs)
   return n;
 }
 
+#ifdef __linux__
+/* The epoll set, with -e; -1 without.  */
+static int epoll_fd = -1;
+
+/* Put JOB's watches into the epoll set (ADD), or take them out.
+   Returns 0, or -1 with errno.  */
+static int
+epoll_update (job_t *job, bool add)
+{
+  for (int k = 0; k < job->nwatches; k++)
+    {
+      const subproc_watch_t *w = &job->watches[k];
+      struct epoll_event ev = { 0 };
+      ev.events = ((w->events & SUBPROC_WATCH_READ) ? EPOLLIN : 0)
+                  | ((w->events & SUBPROC_WATCH_WRITE) ? EPOLLOUT : 0);
+      ev.data.ptr = job;
+      if (epoll_ctl (epoll_fd, add ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->handle,
+                     &ev)
+          < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* Wait up to TIMEOUT_MS (-1: no limit) until a descriptor of the set
+   is ready, and mark the jobs it belongs to.  Returns 0, or -1 with
+   errno.  */
+static int
+wait_for_epoll (int timeout_ms)
+{
+  struct epoll_event events[64];
+  int n = epoll_wait (epoll_fd, events, 64, timeout_ms);
+  if (n < 0)
+    return errno == EINTR ? 0 : -1;
+  for (int i = 0; i < n; i++)
+    ((job_t *) events[i].data.ptr)->ready = true;
+  return 0;
+}
+#endif
+
 /* Ask what JOB's run needs watched before its next subproc_advance, and
    until when the loop may wait without advancing it.  Returns 0, or -1
    with the error printed.  */
@@ -135,6 +185,14 @@ get_watches (job_t *job)
     }
   job->nwatches = n;
   job->deadline = timeout_ms < 0 ? -1 : now_ms () + timeout_ms;
+#ifdef __linux__
+  if (epoll_fd >= 0 && epoll_update (job, true) < 0)
+    {
+      perror ("poll-loop: epoll_ctl");
+      job->nwatches = 0;
+      return -1;
+    }
+#endif
   return 0;
 }
 
@@ -270,8 +328,16 @@ main (int argc, char **argv)
   long count = 1;
   int first = 1;
 
+  bool use_epoll = false;
+
   while (first + 1 < argc && argv[first][0] == '-')
     {
+      if (strcmp (argv[first], "-e") == 0)
+        {
+          use_epoll = true;
+          first++;
+          continue;
+        }
       if (strcmp (argv[first], "-t") == 0)
         timeout = parse_number (argv[0], argv[first + 1], 86400000);
       else if (strcmp (argv[first], "-n") == 0)
@@ -288,6 +354,20 @@ main (int argc, char **argv)
     {
       usage (argv[0]);
       return 125;
+    }
+  if (use_epoll)
+    {
+#ifdef __linux__
+      epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+      if (epoll_fd < 0)
+        {
+          perror ("poll-loop: epoll_create1");
+          return 125;
+        }
+#else
+      fprintf (stderr, "%s: -e: epoll is Linux's\n", argv[0]);
+      return 125;
+#endif
     }
 
   job_t *jobs;
@@ -363,7 +443,13 @@ main (int argc, char **argv)
 #ifdef _WIN32
       int r = wait_for_watches (jobs, njobs, (int) wait);
 #else
+#ifdef __linux__
+      int r = epoll_fd >= 0
+                  ? wait_for_epoll ((int) wait)
+                  : wait_for_watches (jobs, njobs, (int) wait, pollfds, owner);
+#else
       int r = wait_for_watches (jobs, njobs, (int) wait, pollfds, owner);
+#endif
 #endif
       if (r < 0)
         {
@@ -381,6 +467,12 @@ main (int argc, char **argv)
               || !(job->ready || (job->deadline >= 0 && now >= job->deadline)))
             continue;
           job->ready = false;
+#ifdef __linux__
+          /* The descriptors are still open: take them out now.  */
+          if (epoll_fd >= 0 && epoll_update (job, false) < 0)
+            perror ("poll-loop: epoll_ctl");
+          job->nwatches = 0;
+#endif
           int over = subproc_advance (job->cmd);
           if (over == 0 && get_watches (job) < 0)
             {
@@ -415,6 +507,10 @@ main (int argc, char **argv)
 #ifndef _WIN32
   free (owner);
   free (pollfds);
+#endif
+#ifdef __linux__
+  if (epoll_fd >= 0)
+    close (epoll_fd);
 #endif
   free (jobs);
   return worst;
