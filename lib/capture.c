@@ -45,6 +45,13 @@
 #define READ_LOW (16 * 1024)
 #define READ_MAX (4 * 1024 * 1024)
 
+/* The first allocation of a buffer: one pipe's worth, READ_LOW beyond
+   it and the NUL, so that a child that writes a pipe's worth is read to
+   its end of file without growing the buffer; below glibc's threshold
+   for a mapping of its own (128 KiB), so that it comes from the heap,
+   whose pages are reused from one child to the next.  */
+#define READ_FIRST (READ_MIN + READ_LOW + 2)
+
 /* After the child has ended, what its pipes held then is read however
    long that takes (the backend tells when: sp_stream_t.drained); what a
    grandchild that inherited them sends later is read for at most this
@@ -309,6 +316,14 @@ prepare (subproc_t *cmd, struct sp_capture *c)
           continue;
         }
       sp_buf_t *b = m->into;
+      if (b->cap == 0)
+        {
+          b->data = sp_malloc (READ_FIRST);
+          if (b->data == NULL)
+            return -1;
+          b->data[0] = '\0';
+          b->cap = READ_FIRST;
+        }
       if (b->cap - b->len < READ_LOW + 1
           && sp_buf_reserve (b, b->len < READ_MIN ? READ_MIN : b->len) < 0)
         return -1;
@@ -737,9 +752,12 @@ sp_capture_over (subproc_t *cmd)
   if (c->thread)
     return sp_capture_async_done (cmd)
            && (cmd->proc == NULL || sp_backend_exited (cmd->proc) == 1);
+  /* The rounds learn of the child's end from the backend's wait (the
+     pidfd, or asking where there is none): no system call here, which
+     would cost one per command and round.  */
   if (!c->io_done || !halt_step (cmd, c))
     return false;
-  if (!c->exited && (cmd->proc == NULL || sp_backend_exited (cmd->proc) == 1))
+  if (cmd->proc == NULL)
     c->exited = true;
   return c->exited;
 }
