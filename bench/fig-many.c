@@ -999,7 +999,6 @@ cmp_dbl (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-static int release_fd = -1;  /* the end of the children's stdin we hold */
 static int records_fd = -1;  /* the shared file of their records */
 
 static subproc_t *
@@ -1017,6 +1016,12 @@ idle_start (int in_fd, pid_t *pid, char *why)
     }
   return cmd;
 }
+
+static void idle_print (long started, double fds, double heap,
+                        double rss_kib, double start_s, double t0,
+                        const double *started_at, double *poll_idle,
+                        double release_s, double last_lat, double *lat,
+                        long n_lat);
 
 /* --idle-probe N: prints "children fds-per-child heap-bytes-per-child
    rss-KiB-per-child start-us start-first-tenth-us start-last-tenth-us
@@ -1042,7 +1047,6 @@ idle_probe_main (long want)
       return 1;
     }
   unlink (tmpl);
-  release_fd = in[1];
   subproc_t **cmds = calloc ((size_t) want, sizeof *cmds);
   pid_t *pids = calloc ((size_t) want, sizeof *pids);
   double *reported = calloc ((size_t) want, sizeof *reported);
@@ -1112,7 +1116,6 @@ idle_probe_main (long want)
 
   /* Release them all; note when each is reported.  */
   close (in[1]);
-  release_fd = -1;
   double t_release = now_s ();
   long left = started;
   while (left > 0)
@@ -1189,10 +1192,31 @@ idle_probe_main (long want)
         }
     }
   if (fail)
-    {
-      printf ("%s\n", why);
-      return 1;
-    }
+    printf ("%s\n", why);
+  else
+    idle_print (started, (double) (fds1 - fds0), (double) (heap1 - heap0),
+                (double) (rss1 - rss0), t1 - t0, t0, started_at, poll_idle,
+                t_all - t_release, last_lat, lat, n_lat);
+  close (records_fd);
+  records_fd = -1;
+  close (in[0]);
+  free (cmds);
+  free (pids);
+  free (reported);
+  free (lat);
+  free (ended);
+  free (started_at);
+  free (rec);
+  return fail;
+}
+
+/* The line of --idle-probe (see idle_probe_main).  */
+static void
+idle_print (long started, double fds, double heap, double rss_kib,
+            double start_s, double t0, const double *started_at,
+            double *poll_idle, double release_s, double last_lat,
+            double *lat, long n_lat)
+{
   qsort (lat, (size_t) n_lat, sizeof *lat, cmp_dbl);
   qsort (poll_idle, 5, sizeof *poll_idle, cmp_dbl);
   /* The cost of a start grows with the descriptors the parent holds (one
@@ -1204,13 +1228,10 @@ idle_probe_main (long want)
                       / (double) tenth
                   : first;
   printf ("%ld %.3f %.1f %.3f %.3f %.3f %.3f %.3f %.6f %.6f %.6f %.6f\n",
-          started, (double) (fds1 - fds0) / (double) started,
-          (double) (heap1 - heap0) / (double) started,
-          (double) (rss1 - rss0) / (double) started,
-          (t1 - t0) / (double) started * 1e6, first * 1e6, last * 1e6,
-          poll_idle[2] * 1e6, t_all - t_release, last_lat,
+          started, fds / (double) started, heap / (double) started,
+          rss_kib / (double) started, start_s / (double) started * 1e6,
+          first * 1e6, last * 1e6, poll_idle[2] * 1e6, release_s, last_lat,
           lat[n_lat / 2], lat[n_lat - 1]);
-  return 0;
 }
 
 /* ------------------------------------------------------------------ */
