@@ -32,6 +32,9 @@ struct bench_options
   int thread_spawns;
   int nfds;         /* figure 3 */
   bool thp;         /* let the ballast use transparent huge pages */
+  int many;         /* figure 6: busy children in all */
+  int many_at;      /* figure 6: busy children running at once */
+  int idle;         /* figure 6: idle children */
   const char *only; /* figures to run ("14"), or NULL for all */
 };
 
@@ -69,13 +72,18 @@ enum method
   M_DISCARD,     /* vfork, output read into a fixed buffer (reference) */
   M_PREFAULT,    /* vfork, output read into a pre-faulted buffer */
   M_SAFE,        /* vfork + the child's setup the design requires */
+  M_SUBPROC_POLL,    /* figure 6: subproc_poll on one thread */
+  M_SUBPROC_THREADS, /* figure 6: a thread per running child, subproc_run */
+  M_UV_LOOP,         /* figure 6: one libuv loop */
+  M_GLIB_LOOP,       /* figure 6: GLib's main loop */
+  M_RAW_POLL,        /* figure 6: posix_spawn + poll by hand (baseline) */
   M_COUNT
 };
 
 extern const char *const method_name[M_COUNT];
 extern const char *const method_key[M_COUNT];
 
-/* GLib, libuv, libpipeline.  */
+/* GLib, libuv, libpipeline (any of their methods).  */
 bool is_peer (int m);
 
 /* Why a method is not in this build, or NULL.  */
@@ -108,6 +116,17 @@ void why_set (char *why, const char *fmt, ...);
 /* Copy SRC into DST of LEN bytes, truncating.  */
 void copy_str (char *dst, size_t len, const char *src);
 
+/* A growing buffer, as a plain loop would write it: doubling with
+   realloc, reads sized to the free space.  gbuf_room makes room for MIN
+   more bytes: 0, or -1 when out of memory.  */
+typedef struct gbuf
+{
+  char *p;
+  size_t len, cap;
+} gbuf_t;
+
+int gbuf_room (gbuf_t *b, size_t min);
+
 /* The pre-faulted buffer of M_PREFAULT (figure 4 sets it up).  */
 extern char *prefault_buf;
 extern size_t prefault_len;
@@ -129,7 +148,9 @@ enum unit
   U_MS,      /* milliseconds per operation */
   U_MIBS,    /* MiB/s, higher is better */
   U_PER_S,   /* operations per second, higher is better */
-  U_MIB      /* MiB of memory */
+  U_MIB,     /* MiB of memory */
+  U_COUNT,   /* a number of things (threads, descriptors) */
+  U_KIB      /* KiB of memory */
 };
 
 extern const char *const unit_name[];
@@ -146,6 +167,8 @@ typedef struct row
   char vs[64];
   char note[WHY_LEN];
   bool failed;      /* could have been measured and was not */
+  bool no_compare;  /* not a cost of the library's to hold against the
+                       peers (the children's CPU time, threads) */
 } row_t;
 
 extern row_t rows[400];
@@ -199,6 +222,12 @@ int rss_probe_main (int m, size_t size);
 
 /* fig-threads.c.  */
 void fig_threads (void);
+
+/* fig-many.c; many_probe_main and idle_probe_main are --many-probe's
+   and --idle-probe's.  */
+void fig_many (void);
+int many_probe_main (int m, int total, int par);
+int idle_probe_main (long want);
 
 /* ------------------------------------------------------------------ */
 /* report.c.  */

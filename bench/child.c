@@ -16,6 +16,11 @@
  *        child p           write "ok\n"
  *        child o BYTES     write BYTES bytes of 'x' in 1 MiB writes
  *        child c           copy stdin to stdout (1 MiB reads) until EOF
+ *        child e OUT ERR   write OUT NUL bytes to stdout, then ERR NUL
+ *                          bytes to stderr (up to 1 MiB each)
+ *        child w           read stdin until EOF, then write one record to
+ *                          stdout: its pid and the CLOCK_MONOTONIC time
+ *                          in nanoseconds (two native 64-bit integers)
  *        child k           say how this child was built
  * Exit status 0, or 1 when a read or write fails.
  */
@@ -31,6 +36,8 @@ static char chunk[CHUNK];
 #  define SYS_READ 0
 #  define SYS_WRITE 1
 #  define SYS_EXIT_GROUP 231
+#  define SYS_GETPID 39
+#  define SYS_CLOCK_GETTIME 228
 static long
 sys3 (long n, long a, long b, long c)
 {
@@ -53,6 +60,8 @@ __asm__ (".text\n"
 #  define SYS_READ 63
 #  define SYS_WRITE 64
 #  define SYS_EXIT_GROUP 94
+#  define SYS_GETPID 172
+#  define SYS_CLOCK_GETTIME 113
 static long
 sys3 (long n, long a, long b, long c)
 {
@@ -105,6 +114,21 @@ sys_exit (int status)
     sys3 (SYS_EXIT_GROUP, status, 0, 0);
 }
 
+static long
+sys_getpid (void)
+{
+  return sys3 (SYS_GETPID, 0, 0, 0);
+}
+
+/* CLOCK_MONOTONIC is 1 on Linux.  */
+static long long
+monotonic_ns (void)
+{
+  long ts[2] = { 0, 0 };
+  sys3 (SYS_CLOCK_GETTIME, 1, (long) ts, 0);
+  return (long long) ts[0] * 1000000000LL + ts[1];
+}
+
 /* The compiler may call these for loops and copies.  */
 void *memset (void *s, int c, unsigned long n);
 void *
@@ -131,6 +155,7 @@ memcpy (void *d, const void *s, unsigned long n)
 
 # include <errno.h>
 # include <stdlib.h>
+# include <time.h>
 # include <unistd.h>
 
 # ifdef BENCH_CHILD_STATIC
@@ -163,20 +188,49 @@ sys_exit (int status)
   _exit (status);
 }
 
+static long
+sys_getpid (void)
+{
+  return (long) getpid ();
+}
+
+static long long
+monotonic_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 #endif /* !BENCH_CHILD_FREESTANDING */
 
 static int
-write_all (const char *p, unsigned long len)
+write_all_to (int fd, const char *p, unsigned long len)
 {
   while (len > 0)
     {
-      long w = sys_write (1, p, len);
+      long w = sys_write (fd, p, len);
       if (w <= 0)
         return -1;
       p += w;
       len -= (unsigned long) w;
     }
   return 0;
+}
+
+static int
+write_all (const char *p, unsigned long len)
+{
+  return write_all_to (1, p, len);
+}
+
+static unsigned long
+number (const char *s)
+{
+  unsigned long n = 0;
+  for (const char *d = s; *d >= '0' && *d <= '9'; d++)
+    n = n * 10 + (unsigned long) (*d - '0');
+  return n;
 }
 
 static unsigned long
@@ -200,9 +254,7 @@ child_main (int argc, char **argv)
     return write_all (KIND "\n", length (KIND "\n")) < 0;
   if (mode[0] == 'o' && argc > 2)
     {
-      unsigned long n = 0;
-      for (const char *d = argv[2]; *d >= '0' && *d <= '9'; d++)
-        n = n * 10 + (unsigned long) (*d - '0');
+      unsigned long n = number (argv[2]);
       for (unsigned long i = 0; i < CHUNK; i++)
         chunk[i] = 'x';
       while (n > 0)
@@ -213,6 +265,25 @@ child_main (int argc, char **argv)
           n -= k;
         }
       return 0;
+    }
+  if (mode[0] == 'e' && argc > 3)
+    {
+      /* The untouched chunk: many small children, each paying only for
+         its exec and its writes.  */
+      unsigned long out = number (argv[2]), err = number (argv[3]);
+      if (out > CHUNK || err > CHUNK)
+        return 2;
+      return write_all_to (1, chunk, out) < 0
+             || write_all_to (2, chunk, err) < 0;
+    }
+  if (mode[0] == 'w')
+    {
+      while (sys_read (0, chunk, CHUNK) > 0)
+        ;
+      long long rec[2];
+      rec[0] = sys_getpid ();
+      rec[1] = monotonic_ns ();
+      return write_all ((const char *) rec, sizeof rec) < 0;
     }
   if (mode[0] == 'c')
     {

@@ -20,6 +20,7 @@ bench_bench_SOURCES = \
 	bench/fig-fds.c \
 	bench/fig-capture.c \
 	bench/fig-threads.c \
+	bench/fig-many.c \
 	bench/report.c
 bench_bench_CPPFLAGS = $(AM_CPPFLAGS)
 bench_bench_CFLAGS = $(WARN_CFLAGS) $(PTHREAD_CFLAGS)

@@ -17,7 +17,16 @@
  *     buffer; peak RSS of the capturing process against the captured size
  *     (measured in a fresh process: this program executed again with
  *     --rss-probe, so that the parent's ballast does not count);
- *  5. many spawns from 1 and from 2 threads at once.
+ *  5. many spawns from 1 and from 2 threads at once;
+ *  6. many children at once: 1,000 children, 64 running at a time, each
+ *     writing 64 KiB to stdout and 1 KiB to stderr, all captured, with
+ *     libsubproc's subproc_poll on one thread, a libuv loop, GLib's main
+ *     loop, a thread per running child calling subproc_run, and a
+ *     posix_spawn + poll loop written by hand (the baseline): wall time,
+ *     CPU time of the process and of its children, peak threads and peak
+ *     RSS, each run in a fresh process (--many-probe); and 10,000 idle
+ *     children tracked by subproc_poll: the library's memory per child
+ *     and the delay from a child's exit to its report (--idle-probe).
  *
  * Besides raw vfork (the baseline), posix_spawn and fork, figures 1-3
  * have "raw vfork, safe setup": the steps the library's rules require of
@@ -37,8 +46,8 @@
  * spawning a child that are measured (and the memory helpers);
  * bench/measure.c, the interleaved measurement and the rows of results;
  * one file per figure family, bench/fig-spawn.c (figures 1 and 2),
- * bench/fig-fds.c (3), bench/fig-capture.c (4) and bench/fig-threads.c
- * (5); bench/report.c, the targets, the table and the JSON; this file,
+ * bench/fig-fds.c (3), bench/fig-capture.c (4), bench/fig-threads.c
+ * (5) and bench/fig-many.c (6); bench/report.c, the targets, the table and the JSON; this file,
  * the options and main.  bench/bench.h is what they share.
  */
 
@@ -68,6 +77,9 @@ struct bench_options opt = {
   .budget = 6.0,
   .thread_spawns = 400,
   .nfds = 1000,
+  .many = 1000,
+  .many_at = 64,
+  .idle = 10000,
 };
 
 char static_child[PATH_MAX];
@@ -138,6 +150,11 @@ usage (FILE *out)
            "1000)\n"
            "  --thp              let the ballast use transparent huge "
            "pages\n"
+           "  --many N           children in all in figure 6 (default "
+           "1000)\n"
+           "  --many-at N        of them running at once (default 64)\n"
+           "  --idle N           idle children in figure 6 (default "
+           "10000)\n"
            "  --only FIGS        run only these figures (e.g. 14)\n"
            "Exit status: 0 when every figure was measured, 1 when one "
            "could not be,\n2 on a usage or setup error.  Targets never "
@@ -167,8 +184,11 @@ main (int argc, char **argv)
 {
   int probe_method = -1;
   size_t probe_size = 0;
+  int many_probe = -1, many_total = 0, many_at = 0;
+  long idle_probe = -1;
   bool set_big = false, set_capture = false, set_inout = false;
   bool set_rounds = false, set_budget = false, set_threads = false;
+  bool set_many = false, set_many_at = false, set_idle = false;
 
   for (int i = 1; i < argc; i++)
     {
@@ -198,6 +218,21 @@ main (int argc, char **argv)
         opt.nfds = (int) num_arg (argc, argv, &i);
       else if (!strcmp (a, "--thp"))
         opt.thp = true;
+      else if (!strcmp (a, "--many"))
+        opt.many = (int) num_arg (argc, argv, &i), set_many = true;
+      else if (!strcmp (a, "--many-at"))
+        opt.many_at = (int) num_arg (argc, argv, &i), set_many_at = true;
+      else if (!strcmp (a, "--idle"))
+        opt.idle = (int) num_arg (argc, argv, &i), set_idle = true;
+      else if (!strcmp (a, "--many-probe") && i + 3 < argc)
+        {
+          many_probe = atoi (argv[i + 1]);
+          many_total = atoi (argv[i + 2]);
+          many_at = atoi (argv[i + 3]);
+          i += 3;
+        }
+      else if (!strcmp (a, "--idle-probe") && i + 1 < argc)
+        idle_probe = atol (argv[++i]);
       else if (!strcmp (a, "--only") && i + 1 < argc)
         opt.only = argv[++i];
       else if (!strcmp (a, "--rss-probe") && i + 2 < argc)
@@ -231,9 +266,17 @@ main (int argc, char **argv)
         opt.budget = 1;
       if (!set_threads)
         opt.thread_spawns = 10;
+      if (!set_many)
+        opt.many = 100;
+      if (!set_many_at)
+        opt.many_at = 16;
+      if (!set_idle)
+        opt.idle = 200;
     }
   if (opt.max_rounds < 2 || opt.capture_mb < 1 || opt.inout_mb < 1)
     die ("--rounds must be at least 2, sizes at least 1");
+  if (opt.many < 1 || opt.many_at < 1 || opt.idle < 1)
+    die ("--many, --many-at and --idle must be at least 1");
 
   snprintf (static_child, sizeof static_child, "%s/child-static",
             opt.child_dir);
@@ -255,6 +298,18 @@ main (int argc, char **argv)
       if (probe_method >= M_COUNT)
         die ("bad probe method");
       return rss_probe_main (probe_method, probe_size);
+    }
+  if (many_probe >= 0)
+    {
+      if (many_probe >= M_COUNT || many_total < 1 || many_at < 1)
+        die ("bad --many-probe arguments");
+      return many_probe_main (many_probe, many_total, many_at);
+    }
+  if (idle_probe >= 0)
+    {
+      if (idle_probe < 1)
+        die ("bad --idle-probe argument");
+      return idle_probe_main (idle_probe);
     }
 
   ssize_t sl = readlink ("/proc/self/exe", self_exe, sizeof self_exe - 1);
@@ -280,6 +335,8 @@ main (int argc, char **argv)
     }
   if (wanted (5))
     fig_threads ();
+  if (wanted (6))
+    fig_many ();
   bool have_big = opt.big_mb > opt.small_mb && (wanted (1) || wanted (2));
   if (have_big)
     {

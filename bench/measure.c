@@ -17,7 +17,7 @@
 /* Results.  */
 
 const char *const unit_name[] = { "us", "ms", "MiB/s", "ops/s",
-                                         "MiB" };
+                                  "MiB", "n", "KiB" };
 
 row_t rows[400];
 size_t n_rows;

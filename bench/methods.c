@@ -95,15 +95,8 @@ grow_parent (long mb)
   ballast_len = len;
 }
 
-/* A growing buffer, as a plain loop would write it: doubling with
-   realloc, reads sized to the free space.  */
-typedef struct gbuf
-{
-  char *p;
-  size_t len, cap;
-} gbuf_t;
-
-static int
+/* A growing buffer (bench.h).  */
+int
 gbuf_room (gbuf_t *b, size_t min)
 {
   if (b->cap - b->len >= min)
@@ -127,18 +120,23 @@ const char *const method_name[M_COUNT] = {
   "libsubproc",        "GLib g_spawn_sync",   "libuv uv_spawn",
   "libpipeline",       "read() loop, discard", "read() loop, pre-faulted",
   "raw vfork, safe setup",
+  "libsubproc subproc_poll", "libsubproc, threads", "libuv, one loop",
+  "GLib main loop",    "raw posix_spawn+poll",
 };
 
 const char *const method_key[M_COUNT] = {
   "raw_vfork", "raw_posix_spawn", "raw_fork",    "libsubproc",
   "glib",      "libuv",           "libpipeline", "raw_discard",
   "raw_prefaulted", "raw_vfork_safe",
+  "libsubproc_poll", "libsubproc_threads", "libuv_loop", "glib_main_loop",
+  "raw_posix_spawn_poll",
 };
 
 bool
 is_peer (int m)
 {
-  return m == M_GLIB || m == M_UV || m == M_PIPELINE;
+  return m == M_GLIB || m == M_UV || m == M_PIPELINE || m == M_UV_LOOP
+         || m == M_GLIB_LOOP;
 }
 
 /* Why a method is not in this build, or NULL.  */
@@ -149,10 +147,12 @@ method_missing (int m)
     {
 #ifndef BENCH_HAVE_GLIB
     case M_GLIB:
+    case M_GLIB_LOOP:
       return "GLib (glib-2.0) not found by configure";
 #endif
 #ifndef BENCH_HAVE_LIBUV
     case M_UV:
+    case M_UV_LOOP:
       return "libuv not found by configure";
 #endif
 #ifndef BENCH_HAVE_LIBPIPELINE
@@ -712,7 +712,8 @@ run_task (int m, const task_t *t, char *why)
       return op_pipeline (t, why);
 #endif
     default:
-      why_set (why, "%s", method_missing (m));
+      why_set (why, "%s", method_missing (m) ? method_missing (m)
+                          : "not a method of single runs");
       return OP_NA;
     }
 }

@@ -38,7 +38,7 @@ typedef struct target
   char detail[160];
 } target_t;
 
-static target_t targets[16];
+static target_t targets[24];
 static size_t n_targets;
 
 static target_t *
@@ -70,7 +70,8 @@ ratio_of (double a, double b)
 static bool
 lower_is_better (enum unit u)
 {
-  return u == U_US || u == U_MS || u == U_MIB;
+  return u == U_US || u == U_MS || u == U_MIB || u == U_COUNT
+         || u == U_KIB;
 }
 
 void
@@ -113,9 +114,12 @@ evaluate (const char *small, const char *big)
   for (size_t i = 0; i < n_rows; i++)
     {
       row_t *p = &rows[i];
-      if (!is_peer (p->method) || p->value <= 0 || p->unit == U_MIB)
+      if (!is_peer (p->method) || p->value <= 0 || p->unit == U_MIB
+          || p->no_compare)
         continue;
       row_t *s = find_row (p->fig, p->what, M_SUBPROC);
+      if (s == NULL)
+        s = find_row (p->fig, p->what, M_SUBPROC_POLL);
       if (s == NULL || s->value <= 0)
         continue;
       /* How many times slower the peer is (>= 1: not faster).  */
@@ -152,6 +156,46 @@ evaluate (const char *small, const char *big)
   row_t *r = find_row (4, w, M_SUBPROC);
   add_target ("input+output at once / output alone (libsubproc)",
               r && r->ratio > 0 ? r->ratio : -1, true, 1.3);
+
+  /* Figure 6.  */
+  snprintf (w, sizeof w, "%d children, %d at once: wall", opt.many,
+            opt.many_at);
+  t = add_target ("many children: libuv wall / subproc_poll wall",
+                  ratio_of (value_of (6, w, M_UV_LOOP),
+                            value_of (6, w, M_SUBPROC_POLL)),
+                  false, 1.0);
+  copy_str (t->detail, sizeof t->detail,
+            "subproc_poll at least libuv's throughput");
+  add_target ("many children: subproc_poll wall / raw posix_spawn+poll",
+              ratio_of (value_of (6, w, M_SUBPROC_POLL),
+                        value_of (6, w, M_RAW_POLL)),
+              true, 1.2);
+  add_target ("many children: GLib main loop wall / subproc_poll wall",
+              ratio_of (value_of (6, w, M_GLIB_LOOP),
+                        value_of (6, w, M_SUBPROC_POLL)),
+              false, -1);
+  char name[160];
+  snprintf (name, sizeof name,
+            "many children: %d threads wall / subproc_poll wall",
+            opt.many_at);
+  add_target (name, ratio_of (value_of (6, w, M_SUBPROC_THREADS),
+                              value_of (6, w, M_SUBPROC_POLL)),
+              false, -1);
+  snprintf (w, sizeof w, "%d children, %d at once: CPU, parent", opt.many,
+            opt.many_at);
+  add_target ("many children: subproc_poll CPU / raw loop CPU (parent)",
+              ratio_of (value_of (6, w, M_SUBPROC_POLL),
+                        value_of (6, w, M_RAW_POLL)),
+              true, -1);
+  for (size_t i = 0; i < n_rows; i++)
+    if (rows[i].fig == 6 && rows[i].method == M_SUBPROC_POLL
+        && strstr (rows[i].what, "heap per child"))
+      {
+        t = add_target ("idle children: library heap per child, KiB",
+                        rows[i].value, true, 4);
+        snprintf (t->detail, sizeof t->detail, "%.*s",
+                  (int) strcspn (rows[i].what, ":"), rows[i].what);
+      }
 }
 
 /* ------------------------------------------------------------------ */
@@ -384,9 +428,11 @@ write_json (const char *path)
   json_string (f, child_kind[1]);
   fprintf (f, "},\n  \"options\": {\"small_mb\": %ld, \"big_mb\": %ld, "
               "\"capture_mib\": %ld, \"inout_mib\": %ld, \"fds\": %d, "
-              "\"thread_spawns\": %d, \"ballast_huge_pages\": %s},\n",
+              "\"thread_spawns\": %d, \"ballast_huge_pages\": %s, "
+              "\"many\": %d, \"many_at_once\": %d, \"idle\": %d},\n",
            opt.small_mb, opt.big_mb, opt.capture_mb, opt.inout_mb, opt.nfds,
-           opt.thread_spawns, opt.thp ? "true" : "false");
+           opt.thread_spawns, opt.thp ? "true" : "false", opt.many,
+           opt.many_at, opt.idle);
   fprintf (f, "  \"skipped\": [");
   bool first = true;
   for (int m = 0; m < M_COUNT; m++)
