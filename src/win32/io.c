@@ -6,12 +6,13 @@
  * Descriptors in the API are C runtime descriptors; each wraps a HANDLE.
  *
  * The pump uses one worker thread per stream that does blocking
- * ReadFile / WriteFile calls.  Overlapped I/O would need the parent's end
- * of each pipe opened with FILE_FLAG_OVERLAPPED, but sp_backend_pipe
- * does not know which end the parent keeps, and a child given an
- * overlapped handle as its stdin or stdout can misbehave (synchronous
- * ReadFile on it is documented as unreliable).  Threads work with any
- * handle.
+ * ReadFile / WriteFile calls.  Overlapped I/O, or a completion port,
+ * would need the parent's end of each pipe opened with
+ * FILE_FLAG_OVERLAPPED, but sp_backend_pipe does not know which end the
+ * parent keeps (the same pipes also become the caller's own descriptors,
+ * read with _read), and a child given an overlapped handle as its stdin
+ * or stdout can misbehave (synchronous ReadFile on it is documented as
+ * unreliable).  Threads work with any handle.
  *
  * A worker moves bytes through a buffer of its own, never through the
  * engine's memory: the engine may move its buffer (two streams can share
@@ -19,6 +20,15 @@
  * the engine gives up on a stream whose worker is stuck in a read that
  * cannot be cancelled, the worker must not write into memory that has
  * been freed.  The copy costs far less than the pipe.
+ *
+ * Each worker signals its own event when a request completes; that is
+ * also what a caller's event loop watches (sp_backend_io_watches).  One
+ * wait covers any number of streams and children: up to
+ * MAXIMUM_WAIT_OBJECTS of those events and process handles are waited
+ * on directly; beyond that, the call makes one event of its own that
+ * every busy worker also signals, and has the system's thread pool
+ * (RegisterWaitForSingleObject) signal it for the process handles that
+ * do not fit beside it.
  *
  * Once the child has ended, its bytes are all in its pipes, but a worker
  * thread on a loaded machine may take any time to bring them in, and a
@@ -53,6 +63,10 @@
 /* How long a poll after the child's end, its backlog read, waits for
    blocking reads (for what a grandchild sends) to finish.  */
 #define SETTLE_MS 50
+
+/* How often a wait looks again when the system refuses what it needs to
+   watch everything at once (an event, a thread pool wait).  */
+#define POLL_MS 10
 
 /* ------------------------------------------------------------------ */
 /* Descriptors.  */
@@ -257,6 +271,11 @@ typedef struct worker
   HANDLE thread;
   HANDLE wake;        /* auto-reset: a request was posted, or quit */
   HANDLE done;        /* manual-reset: the request has completed */
+  /* An event of the sp_backend_io_wait in progress that the worker also
+     signals when a request completes, or NULL; under LOCK, so that the
+     call can close it once it has taken it back.  */
+  SRWLOCK lock;
+  HANDLE notify;
   HANDLE file;        /* the stream's handle; used only during a request */
   bool writing;
   LONG refs;          /* the stream's and the thread's */
@@ -273,7 +292,10 @@ typedef struct worker
      it is not read yet.  Written by the worker during a drain request.  */
   bool backlog_known;
   DWORD backlog;
-  /* The result, written by the worker before DONE is set.  */
+  /* The result, written by the worker before COMPLETED and DONE are
+     set.  COMPLETED tells the pump as DONE does, without asking the
+     system.  */
+  volatile LONG completed;
   BOOL ok;
   DWORD got;
   DWORD err;
@@ -370,7 +392,12 @@ worker_main (void *data)
       w->err = err;
       w->got = n;
       w->ok = err == 0;
+      __atomic_store_n (&w->completed, 1, __ATOMIC_RELEASE);
+      AcquireSRWLockExclusive (&w->lock);
       SetEvent (w->done);
+      if (w->notify)
+        SetEvent (w->notify);
+      ReleaseSRWLockExclusive (&w->lock);
     }
   worker_unref (w);
   return 0;
@@ -394,6 +421,7 @@ worker_new (sp_stream_t *s, sp_fail_t *f)
   w->file = h;
   w->writing = s->writing;
   w->refs = 1;
+  InitializeSRWLock (&w->lock);
   w->buf = sp_malloc (CHUNK_MAX);
   w->wake = CreateEventW (NULL, FALSE, FALSE, NULL);
   w->done = CreateEventW (NULL, TRUE, FALSE, NULL);
@@ -460,6 +488,7 @@ static void
 collect (sp_stream_t *s, worker_t *w)
 {
   ResetEvent (w->done);
+  __atomic_store_n (&w->completed, 0, __ATOMIC_RELAXED);
   w->busy = false;
 
   if (w->writing)
@@ -549,25 +578,199 @@ backlog_read (const worker_t *w)
          && (w->no_cancel || (w->backlog_known && w->backlog == 0));
 }
 
-int
-sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
-                    int timeout_ms, bool *exited, sp_fail_t *f)
+/* Has W's request completed?  */
+static bool
+completed (worker_t *w)
+{
+  return __atomic_load_n (&w->completed, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* Is PROC known to have ended?  An ended child stays signalled.  */
+static bool
+proc_ended (sp_proc_t *proc)
+{
+  return proc->process == NULL || proc->reaped
+         || WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0;
+}
+
+/* Does the pump wait for the request in flight on S: one whose result
+   it can report now?  A reader without room keeps its result for a
+   later call; a writer's bytes have gone, so it is reported whatever
+   LEN says now.  */
+static bool
+waits_on (const sp_stream_t *s)
+{
+  const worker_t *w = s->priv;
+  return s->open && w && w->busy && (w->writing || s->len > 0);
+}
+
+/* Add H to the COUNT handles of V, once: a wait may not name one
+   twice (a child in two sets).  False when V is full.  */
+static bool
+add_handle (HANDLE *v, DWORD *count, HANDLE h)
+{
+  for (DWORD i = 0; i < *count; i++)
+    if (v[i] == h)
+      return true;
+  if (*count == MAXIMUM_WAIT_OBJECTS)
+    return false;
+  v[(*count)++] = h;
+  return true;
+}
+
+/* Have W also signal EV (NULL: no longer).  True when its request has
+   completed already.  Under W's lock, so that no worker signals EV once
+   it has been taken back.  */
+static bool
+notify_arm (worker_t *w, HANDLE ev)
+{
+  AcquireSRWLockExclusive (&w->lock);
+  w->notify = ev;
+  bool done = completed (w);
+  ReleaseSRWLockExclusive (&w->lock);
+  return done;
+}
+
+static VOID CALLBACK
+signal_event (PVOID ev, BOOLEAN timed_out)
+{
+  (void) timed_out;
+  SetEvent ((HANDLE) ev);
+}
+
+/* Wait up to WAIT_MS for more than MAXIMUM_WAIT_OBJECTS things: the
+   busy workers of SETS and the children not known to have ended.  One
+   event EV stands for all the workers, which signal it besides their
+   own, and for the children that do not fit beside it in one wait,
+   which the thread pool waits for.  Whatever cannot be watched that way
+   (no event, no thread pool wait) is looked at again every POLL_MS.  */
+static int
+wait_many (sp_io_set_t *sets, size_t n_sets, DWORD wait_ms, sp_fail_t *f)
 {
   HANDLE handles[MAXIMUM_WAIT_OBJECTS];
-  int events = 0;
-  bool want_proc = false;
-  size_t busy_readers = 0;
-  size_t draining = 0;
+  DWORD count = 0;
+  HANDLE *regs = NULL;
+  size_t n_regs = 0;
 
-  /* An ended child stays signalled: waiting on it again would cut every
-     later wait short.  */
-  *exited = proc
-            && (proc->process == NULL || proc->reaped
-                || WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0);
-
-  for (size_t i = 0; i < n; i++)
+  HANDLE ev = CreateEventW (NULL, TRUE, FALSE, NULL);
+  if (ev != NULL)
+    handles[count++] = ev;
+  for (size_t k = 0; k < n_sets; k++)
     {
-      sp_stream_t *s = &streams[i];
+      sp_proc_t *proc = sets[k].proc;
+      if (proc == NULL || sets[k].exited)
+        continue;
+      if (add_handle (handles, &count, proc->process))
+        continue;
+      if (ev != NULL && regs == NULL)
+        regs = sp_calloc (n_sets, sizeof *regs);
+      if (regs != NULL
+          && RegisterWaitForSingleObject (&regs[n_regs], proc->process,
+                                          signal_event, ev, INFINITE,
+                                          WT_EXECUTEINWAITTHREAD
+                                            | WT_EXECUTEONLYONCE))
+        n_regs++;
+      else if (wait_ms > POLL_MS)
+        wait_ms = POLL_MS;
+    }
+  for (size_t k = 0; k < n_sets; k++)
+    for (size_t i = 0; i < sets[k].n; i++)
+      {
+        sp_stream_t *s = &sets[k].streams[i];
+        if (!waits_on (s))
+          continue;
+        worker_t *w = s->priv;
+        if (ev != NULL)
+          {
+            if (notify_arm (w, ev))
+              wait_ms = 0;
+          }
+        else if (!add_handle (handles, &count, w->done) && wait_ms > POLL_MS)
+          wait_ms = POLL_MS;
+      }
+
+  DWORD r = WAIT_TIMEOUT;
+  DWORD err = 0;
+  if (count > 0)
+    {
+      r = WaitForMultipleObjects (count, handles, FALSE, wait_ms);
+      err = GetLastError ();
+    }
+  else if (wait_ms != INFINITE)
+    Sleep (wait_ms);
+
+  /* Blocking until a callback that runs has returned: EV is closed
+     next.  */
+  for (size_t i = 0; i < n_regs; i++)
+    UnregisterWaitEx (regs[i], INVALID_HANDLE_VALUE);
+  free (regs);
+  if (ev != NULL)
+    {
+      for (size_t k = 0; k < n_sets; k++)
+        for (size_t i = 0; i < sets[k].n; i++)
+          if (waits_on (&sets[k].streams[i]))
+            notify_arm (sets[k].streams[i].priv, NULL);
+      CloseHandle (ev);
+    }
+  if (r == WAIT_FAILED)
+    {
+      SetLastError (err);
+      return sp_win32_fail (f, SUBPROC_ERR_IO, SP_STAGE_IO, NULL);
+    }
+  return 0;
+}
+
+/* Wait up to WAIT_MS (not 0) for one of the busy workers of SETS, or the
+   end of one of their children not known to have ended.  */
+static int
+wait_any (sp_io_set_t *sets, size_t n_sets, DWORD wait_ms, sp_fail_t *f)
+{
+  HANDLE handles[MAXIMUM_WAIT_OBJECTS];
+  DWORD count = 0;
+
+  for (size_t k = 0; k < n_sets; k++)
+    {
+      if (sets[k].proc && !sets[k].exited
+          && !add_handle (handles, &count, sets[k].proc->process))
+        return wait_many (sets, n_sets, wait_ms, f);
+      for (size_t i = 0; i < sets[k].n; i++)
+        {
+          sp_stream_t *s = &sets[k].streams[i];
+          if (!waits_on (s))
+            continue;
+          worker_t *w = s->priv;
+          if (!add_handle (handles, &count, w->done))
+            return wait_many (sets, n_sets, wait_ms, f);
+        }
+    }
+  if (count == 0)
+    {
+      /* Nothing to wait for: sleep out the time, as poll would.  */
+      if (wait_ms != INFINITE)
+        Sleep (wait_ms);
+      return 0;
+    }
+  if (WaitForMultipleObjects (count, handles, FALSE, wait_ms) == WAIT_FAILED)
+    return sp_win32_fail (f, SUBPROC_ERR_IO, SP_STAGE_IO, NULL);
+  return 0;
+}
+
+/* Start the round of SET: deliver what its workers hold, post the next
+   requests.  Adds the streams with an event to *EVENTS; sets *DRAINING
+   when a read of a backlog is in flight, and lowers *CAP to what an
+   ended child allows the wait.  */
+static int
+set_start (sp_io_set_t *set, int *events, bool *draining, DWORD *cap,
+           sp_fail_t *f)
+{
+  size_t busy_readers = 0;
+  bool set_draining = false;
+
+  set->events = 0;
+  set->exited = set->proc && proc_ended (set->proc);
+  for (size_t i = 0; i < set->n; i++)
+    {
+      sp_stream_t *s = &set->streams[i];
       s->event = SP_IO_NONE;
       s->done = 0;
       if (!s->open)
@@ -580,13 +783,19 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
             return -1;
           s->priv = w;
         }
-      if (*exited && !w->writing && !w->draining)
+      if (set->exited && !w->writing && !w->draining)
         start_draining (w);
+      if (!w->writing && s->len == 0)
+        /* No room: nothing is transferred, nothing waited for.  */
+        continue;
       if (!w->busy && has_pending (w))
         {
           deliver (s, w);
           if (s->event != SP_IO_NONE)
-            events++;
+            {
+              (*events)++;
+              set->events++;
+            }
           continue;
         }
       if (!w->busy && s->len > 0)
@@ -594,84 +803,126 @@ sp_backend_io_wait (sp_proc_t *proc, sp_stream_t *streams, size_t n,
       if (w->busy && !w->writing)
         busy_readers++;
       if (w->busy && w->req_drain)
-        draining++;
+        set_draining = true;
     }
 
-  DWORD count = 0;
-  if (proc && !*exited)
+  /* A read of a backlog cannot block, so a wait lasts as long as it
+     takes: the child's last bytes may be in a worker's hands with its
+     thread not yet run on a loaded machine.  Other busy readers after
+     the child's end wait for what a grandchild holding the pipe may
+     send, and get a moment only; with none, an ended child ends the
+     wait at once.  */
+  if (set_draining)
+    *draining = true;
+  else if (set->exited)
     {
-      handles[count++] = proc->process;
-      want_proc = true;
+      DWORD allow = busy_readers > 0 ? SETTLE_MS : 0;
+      if (allow < *cap)
+        *cap = allow;
     }
+  return 0;
+}
 
-  /* With events in hand, only look at what is ready now.  A read of a
-     backlog cannot block, so a poll waits for it as long as it takes:
-     the child's last bytes may be in a worker's hands with its thread
-     not yet run on a loaded machine.  Other busy readers after the
-     child's end wait for what a grandchild holding the pipe may send,
-     and get a moment only.  Nothing is asked of a busy handle
-     (PeekNamedPipe would wait behind the worker's ReadFile on a
-     synchronous handle).  */
-  DWORD wait_ms;
-  if (events > 0)
-    wait_ms = 0;
-  else if (draining > 0)
-    wait_ms = INFINITE;
-  else if (timeout_ms == 0 || *exited)
-    wait_ms = busy_readers > 0 ? SETTLE_MS : 0;
-  else if (timeout_ms < 0)
-    wait_ms = INFINITE;
-  else
-    wait_ms = (DWORD) timeout_ms;
-  for (size_t i = 0; i < n; i++)
+/* Take what the round brought in SET.  Adds the streams with an event
+   to *EVENTS.  */
+static void
+set_finish (sp_io_set_t *set, int *events)
+{
+  for (size_t i = 0; i < set->n; i++)
     {
-      worker_t *w = streams[i].priv;
-      if (!streams[i].open || w == NULL || !w->busy)
+      sp_stream_t *s = &set->streams[i];
+      if (!waits_on (s) || s->event != SP_IO_NONE || !completed (s->priv))
         continue;
-      if (count < MAXIMUM_WAIT_OBJECTS)
-        handles[count++] = w->done;
-      else if (wait_ms > 10)
-        /* More streams than one wait can watch: poll the rest.  */
-        wait_ms = 10;
-    }
-
-  if (count > 0)
-    {
-      DWORD r = WaitForMultipleObjects (count, handles, FALSE, wait_ms);
-      if (r == WAIT_FAILED)
-        return sp_win32_fail (f, SUBPROC_ERR_IO, SP_STAGE_IO, NULL);
-    }
-  else if (count == 0 && events == 0 && wait_ms != 0)
-    {
-      /* Nothing to wait for: sleep out the time, as poll would.  */
-      if (wait_ms != INFINITE)
-        Sleep (wait_ms);
-    }
-
-  for (size_t i = 0; i < n; i++)
-    {
-      sp_stream_t *s = &streams[i];
-      worker_t *w = s->priv;
-      if (!s->open || w == NULL || !w->busy || s->event != SP_IO_NONE)
-        continue;
-      if (WaitForSingleObject (w->done, 0) == WAIT_OBJECT_0)
+      collect (s, s->priv);
+      if (s->event != SP_IO_NONE)
         {
-          collect (s, w);
-          if (s->event != SP_IO_NONE)
-            events++;
+          (*events)++;
+          set->events++;
         }
     }
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < set->n; i++)
     {
-      sp_stream_t *s = &streams[i];
+      sp_stream_t *s = &set->streams[i];
       worker_t *w = s->priv;
       if (s->open && w && w->draining && !s->drained
           && !(w->busy && w->req_drain) && backlog_read (w))
         s->drained = true;
     }
-  if (want_proc && WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0)
-    *exited = true;
+  if (set->proc && !set->exited
+      && WaitForSingleObject (set->proc->process, 0) == WAIT_OBJECT_0)
+    set->exited = true;
+}
+
+int
+sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
+                    sp_fail_t *f)
+{
+  int events = 0;
+  bool draining = false;
+  DWORD cap = INFINITE;
+
+  for (size_t k = 0; k < n_sets; k++)
+    if (set_start (&sets[k], &events, &draining, &cap, f) < 0)
+      return -1;
+
+  /* With events in hand, only look at what is ready now.  Nothing is
+     asked of a busy handle (PeekNamedPipe would wait behind the
+     worker's ReadFile on a synchronous handle).  */
+  DWORD wait_ms;
+  if (events > 0)
+    wait_ms = 0;
+  else
+    {
+      wait_ms = draining || timeout_ms < 0 ? INFINITE : (DWORD) timeout_ms;
+      if (cap < wait_ms)
+        wait_ms = cap;
+    }
+  if (wait_ms != 0 && wait_any (sets, n_sets, wait_ms, f) < 0)
+    return -1;
+
+  for (size_t k = 0; k < n_sets; k++)
+    set_finish (&sets[k], &events);
   return events;
+}
+
+size_t
+sp_backend_io_watches (sp_proc_t *proc, const sp_stream_t *streams,
+                       size_t n, subproc_watch_t *w, size_t room,
+                       int *timeout_ms)
+{
+  size_t count = 0;
+
+  *timeout_ms = -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      const sp_stream_t *s = &streams[i];
+      worker_t *wk = s->priv;
+      if (!s->open || (s->len == 0 && !(wk && wk->writing && wk->busy)))
+        continue;
+      if (wk == NULL || !wk->busy)
+        {
+          /* The next call starts a request, or hands over what the
+             worker holds: nothing to wait for.  */
+          *timeout_ms = 0;
+          continue;
+        }
+      if (count < room)
+        {
+          w[count].handle = wk->done;
+          w[count].events = SUBPROC_WATCH_READ;
+        }
+      count++;
+    }
+  if (proc && !proc->reaped && proc->process)
+    {
+      if (count < room)
+        {
+          w[count].handle = proc->process;
+          w[count].events = SUBPROC_WATCH_READ;
+        }
+      count++;
+    }
+  return count;
 }
 
 void

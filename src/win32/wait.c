@@ -102,6 +102,18 @@ sp_backend_exited (sp_proc_t *proc)
   return WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0;
 }
 
+/* The process handle: signalled once the child has ended, and the
+   child's own until it is reaped (sp_win32_proc_free closes it only
+   then, or later).  */
+int
+sp_backend_proc_handle (sp_proc_t *proc, subproc_handle_t *h, sp_fail_t *f)
+{
+  if (proc == NULL || proc->reaped || proc->process == NULL)
+    return sp_fail (f, SUBPROC_ERR_STATE, ESRCH, SP_STAGE_NONE, NULL);
+  *h = proc->process;
+  return 0;
+}
+
 /* For tests: called before each termination.  */
 static void (*signal_observer) (long id, int sig);
 

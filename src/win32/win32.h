@@ -11,7 +11,8 @@
  *             given its pid file
  *   wait.c    waiting, termination, handing over by pid, the handshake,
  *             status decoding
- *   io.c      descriptors, payloads and the I/O pump (overlapped I/O)
+ *   io.c      descriptors, payloads and the I/O pump (a worker thread
+ *             per stream; one wait for any number of children)
  *   misc.c    program lookup, environment, strings, clock, plus the
  *             Win32 errors and the restricted token
  *   thread.c  threads and cancellation
