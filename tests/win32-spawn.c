@@ -1057,6 +1057,379 @@ START_TEST (test_interleaved_output_and_error)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The pump over many children (the backend's own calls).  */
+
+/* More children than one WaitForMultipleObjects can watch, with a
+   stream each: 64 and more.  */
+#define MANY 100
+
+/* A child of the backend's running the helper with ARGV (after the
+   helper's name), its stdout a pipe whose read end is *OUT_FD and, when
+   IN_FD is not NULL, its stdin a pipe whose write end is *IN_FD.  */
+static sp_proc_t *
+backend_child (const char *const *argv, int *out_fd, int *in_fd)
+{
+  static const sp_options_t opt;
+  char *v[8];
+  size_t n = 0;
+  int out[2], in[2] = { -1, -1 };
+  sp_fail_t f;
+  sp_proc_t *proc = NULL;
+  pid_t pid;
+
+  v[n++] = (char *) test_helper ();
+  while (*argv && n < 7)
+    v[n++] = (char *) *argv++;
+  v[n] = NULL;
+  ck_assert_int_eq (sp_backend_pipe (out, &f), 0);
+  if (in_fd)
+    ck_assert_int_eq (sp_backend_pipe (in, &f), 0);
+  sp_spec_t spec = { .opt = &opt, .path = test_helper (), .argv = v,
+                     .stdio = { in[0], out[1], -1 } };
+  ck_assert_int_eq (sp_backend_prepare (&spec, &f), 0);
+  ck_assert_msg (sp_backend_spawn (&spec, &proc, &pid, &f) == 0,
+                 "spawn: code %d, errno %d", f.code, f.sys_errno);
+  sp_backend_spec_release (&spec);
+  sp_backend_close (out[1]);
+  *out_fd = out[0];
+  if (in_fd)
+    {
+      sp_backend_close (in[0]);
+      *in_fd = in[1];
+    }
+  return proc;
+}
+
+/* Reap PROC and release it; its exit code.  */
+static int
+backend_reap (sp_proc_t *proc)
+{
+  int raw = -1;
+  sp_fail_t f;
+  ck_assert_int_eq (sp_backend_wait (proc, -1, &raw, &f), 1);
+  sp_backend_release (proc);
+  return raw;
+}
+
+/* Should the pump lose a wake-up, a wait without a time limit would
+   never return: end the test program instead, with a message, once
+   the children have had far more time than they need.  */
+static DWORD WINAPI
+watchdog (void *arg)
+{
+  if (WaitForSingleObject ((HANDLE) arg, 300 * 1000) == WAIT_TIMEOUT)
+    {
+      fprintf (stderr, "win32-spawn: a wait of the pump never returned\n");
+      fflush (stderr);
+      ExitProcess (99);
+    }
+  return 0;
+}
+
+static HANDLE
+watchdog_start (HANDLE *thread)
+{
+  HANDLE done = CreateEventW (NULL, TRUE, FALSE, NULL);
+  ck_assert_ptr_nonnull (done);
+  *thread = CreateThread (NULL, 0, watchdog, done, 0, NULL);
+  ck_assert_ptr_nonnull (*thread);
+  return done;
+}
+
+static void
+watchdog_stop (HANDLE done, HANDLE thread)
+{
+  SetEvent (done);
+  WaitForSingleObject (thread, INFINITE);
+  CloseHandle (thread);
+  CloseHandle (done);
+}
+
+static sp_proc_t *many_procs[MANY];
+static sp_stream_t many_streams[MANY];
+static sp_io_set_t many_sets[MANY];
+static int many_in[MANY];
+static char many_bufs[MANY][64];
+static size_t many_lens[MANY];
+static bool many_ended[MANY];
+
+/* Wait for the children of many_sets without a time limit, taking the
+   events, until UNTIL (I) is true for each I.  Every return must bring a
+   transfer or an end: should a wake-up be lost, the wait never returns
+   (the watchdog ends the test program).  */
+static void
+many_wait_until (bool (*until) (size_t i))
+{
+  sp_fail_t f;
+
+  for (;;)
+    {
+      size_t i;
+      for (i = 0; i < MANY && until (i); i++)
+        ;
+      if (i == MANY)
+        return;
+      for (i = 0; i < MANY; i++)
+        {
+          many_streams[i].buf = many_bufs[i] + many_lens[i];
+          many_streams[i].len = sizeof many_bufs[i] - 1 - many_lens[i];
+        }
+      int n = sp_backend_io_wait (many_sets, MANY, -1, &f);
+      ck_assert_msg (n >= 0, "io_wait: errno %d", f.sys_errno);
+      int events = 0;
+      bool news = false;
+      for (i = 0; i < MANY; i++)
+        {
+          sp_stream_t *s = &many_streams[i];
+          events += many_sets[i].events;
+          if (many_sets[i].exited && !many_ended[i])
+            news = many_ended[i] = true;
+          if (many_sets[i].n == 0)
+            continue;
+          if (s->event == SP_IO_DONE)
+            many_lens[i] += s->done;
+          else if (s->event == SP_IO_EOF)
+            {
+              sp_backend_io_release (s);
+              s->open = false;
+            }
+          else
+            ck_assert_int_eq (s->event, SP_IO_NONE);
+        }
+      ck_assert_int_eq (events, n);
+      ck_assert_msg (n > 0 || news, "a wait without a limit returned "
+                                    "with neither a transfer nor an end");
+    }
+}
+
+static bool
+many_text_in (size_t i)
+{
+  char want[32];
+  snprintf (want, sizeof want, "child %zu\n", i);
+  return many_lens[i] == strlen (want)
+         && memcmp (many_bufs[i], want, many_lens[i]) == 0;
+}
+
+static bool
+many_last_text_in (size_t i)
+{
+  return i != MANY - 1 || many_text_in (i);
+}
+
+static bool
+many_last_ended (size_t i)
+{
+  return i != MANY - 1 || many_ended[i];
+}
+
+static bool
+many_all_over (size_t i)
+{
+  return many_ended[i] && !many_streams[i].open;
+}
+
+static void
+many_write (size_t i)
+{
+  char text[32];
+  snprintf (text, sizeof text, "child %zu\n", i);
+  ck_assert_int_eq (_write (many_in[i], text, (unsigned) strlen (text)),
+                    (int) strlen (text));
+}
+
+/* What a thread does a moment from now, so that it happens while the
+   test waits (most likely: the test cannot fail by it, only miss what
+   it tests, on a machine too loaded to start waiting in time).  */
+enum later { LATER_WRITE, LATER_CLOSE };
+static enum later later_what;
+
+static DWORD WINAPI
+later_main (void *arg)
+{
+  (void) arg;
+  Sleep (300);
+  if (later_what == LATER_WRITE)
+    many_write (MANY - 1);
+  else
+    sp_backend_close (many_in[MANY - 1]);
+  return 0;
+}
+
+static HANDLE
+later (enum later what)
+{
+  later_what = what;
+  HANDLE t = CreateThread (NULL, 0, later_main, NULL, 0, NULL);
+  ck_assert_ptr_nonnull (t);
+  return t;
+}
+
+static void
+later_join (HANDLE t)
+{
+  WaitForSingleObject (t, INFINITE);
+  CloseHandle (t);
+}
+
+/* One wait over 100 children, 200 things to watch: each wakes it.  The
+   children copy their input to their output and end at its end.  */
+START_TEST (test_io_wait_many_children)
+{
+  const char *argv[] = { "echo", NULL };
+  sp_fail_t f;
+  HANDLE dog;
+  HANDLE done = watchdog_start (&dog);
+
+  for (size_t i = 0; i < MANY; i++)
+    {
+      many_procs[i] = backend_child (argv, &many_streams[i].fd, &many_in[i]);
+      many_streams[i].open = true;
+      many_lens[i] = 0;
+      many_ended[i] = false;
+      many_sets[i] = (sp_io_set_t) { many_procs[i], &many_streams[i], 1,
+                                     false, 0 };
+    }
+  /* Start the reads: nothing is ready yet.  */
+  for (size_t i = 0; i < MANY; i++)
+    {
+      many_streams[i].buf = many_bufs[i];
+      many_streams[i].len = sizeof many_bufs[i] - 1;
+    }
+  ck_assert_int_eq (sp_backend_io_wait (many_sets, MANY, 0, &f), 0);
+
+  /* The last child's output alone ends a wait: it is far beyond what one
+     WaitForMultipleObjects holds.  Then all the others.  */
+  HANDLE t = later (LATER_WRITE);
+  many_wait_until (many_last_text_in);
+  later_join (t);
+  for (size_t i = 0; i < MANY - 1; i++)
+    ck_assert_uint_eq (many_lens[i], 0);
+  for (size_t i = 0; i < MANY - 1; i++)
+    many_write (i);
+  many_wait_until (many_text_in);
+
+  /* The end of the last child alone, with its output not watched, ends
+     a wait too.  */
+  many_sets[MANY - 1].n = 0;
+  t = later (LATER_CLOSE);
+  many_wait_until (many_last_ended);
+  later_join (t);
+  for (size_t i = 0; i < MANY - 1; i++)
+    ck_assert (!many_ended[i]);
+  many_sets[MANY - 1].n = 1;
+
+  for (size_t i = 0; i < MANY - 1; i++)
+    sp_backend_close (many_in[i]);
+  many_wait_until (many_all_over);
+  watchdog_stop (done, dog);
+
+  for (size_t i = 0; i < MANY; i++)
+    {
+      ck_assert (many_text_in (i));
+      sp_backend_close (many_streams[i].fd);
+      ck_assert_int_eq (backend_reap (many_procs[i]), 0);
+    }
+}
+END_TEST
+
+/* The watches of one child are handles that WaitForMultipleObjects
+   waits on, ready once the child writes and once it ends, and after
+   them a wait with timeout 0 makes progress.  */
+START_TEST (test_io_watches_are_handles)
+{
+  const char *argv[] = { "read-one", NULL };
+  int in_fd;
+  sp_stream_t s = { .open = true };
+  sp_proc_t *proc = backend_child (argv, &s.fd, &in_fd);
+  sp_io_set_t set = { proc, &s, 1, false, 0 };
+  subproc_watch_t w[4];
+  HANDLE h[4];
+  int timeout;
+  char buf[64];
+  size_t len = 0;
+  sp_fail_t f;
+
+  subproc_handle_t ph;
+  ck_assert_int_eq (sp_backend_proc_handle (proc, &ph, &f), 0);
+
+  /* Nothing started yet: the next wait must be called at once.  */
+  s.buf = buf;
+  s.len = sizeof buf - 1;
+  size_t n = sp_backend_io_watches (proc, &s, 1, w, 4, &timeout);
+  ck_assert_uint_eq (n, 1);
+  ck_assert_ptr_eq (w[0].handle, ph);
+  ck_assert_int_eq (timeout, 0);
+
+  /* That starts the read; the child waits for its input, so nothing
+     is ready.  */
+  ck_assert_int_eq (sp_backend_io_wait (&set, 1, 0, &f), 0);
+  ck_assert (!set.exited);
+  n = sp_backend_io_watches (proc, &s, 1, w, 4, &timeout);
+  ck_assert_uint_eq (n, 2);
+  ck_assert_int_eq (timeout, -1);
+  /* Room for one: the count says there are two.  */
+  ck_assert_uint_eq (sp_backend_io_watches (proc, &s, 1, w, 1, &timeout), 2);
+  n = sp_backend_io_watches (proc, &s, 1, w, 4, &timeout);
+  for (size_t i = 0; i < n; i++)
+    {
+      ck_assert_uint_eq (w[i].events, SUBPROC_WATCH_READ);
+      h[i] = w[i].handle;
+    }
+  ck_assert_ptr_eq (h[1], ph);
+  ck_assert_uint_eq (WaitForMultipleObjects ((DWORD) n, h, FALSE, 0),
+                     WAIT_TIMEOUT);
+
+  /* Once it has its byte, the child writes "closed\n", sleeps a little
+     and ends: each time the watches become ready, a wait that does not
+     block makes progress, until the end of file and of the child.  */
+  ck_assert_int_eq (_write (in_fd, "x", 1), 1);
+  bool eof = false, exited = false;
+  while (!eof || !exited)
+    {
+      /* Once the end of each is known, it is no longer watched.  */
+      set.proc = exited ? NULL : proc;
+      n = sp_backend_io_watches (set.proc, &s, 1, w, 4, &timeout);
+      for (size_t i = 0; i < n; i++)
+        h[i] = w[i].handle;
+      if (timeout != 0)
+        {
+          ck_assert_uint_gt (n, 0);
+          DWORD r = WaitForMultipleObjects ((DWORD) n, h, FALSE, 300 * 1000);
+          ck_assert_uint_lt (r, WAIT_OBJECT_0 + n);
+        }
+      s.buf = buf + len;
+      s.len = sizeof buf - 1 - len;
+      int r = sp_backend_io_wait (&set, 1, 0, &f);
+      ck_assert_int_ge (r, 0);
+      ck_assert_msg (r > 0 || set.exited || timeout == 0,
+                     "a watch was ready, and the wait made no progress");
+      if (set.exited)
+        exited = true;
+      if (s.event == SP_IO_DONE)
+        len += s.done;
+      else if (s.event == SP_IO_EOF)
+        {
+          eof = true;
+          sp_backend_io_release (&s);
+          s.open = false;
+        }
+    }
+  buf[len] = '\0';
+  ck_assert_str_eq (buf, "closed\n");
+  sp_backend_close (s.fd);
+  sp_backend_close (in_fd);
+  int raw = -1;
+  ck_assert_int_eq (sp_backend_wait (proc, -1, &raw, &f), 1);
+  ck_assert_int_eq (raw, 0);
+  /* Reaped: no handle any more.  */
+  ck_assert_int_eq (sp_backend_proc_handle (proc, &ph, &f), -1);
+  ck_assert_int_eq (f.code, SUBPROC_ERR_STATE);
+  sp_backend_release (proc);
+}
+END_TEST
+
 static Suite *
 make_suite (void)
 {
@@ -1092,6 +1465,8 @@ make_suite (void)
   TEST_CASE (s, send_buffer_above_stdio);
   TEST_CASE (s, 64mib_both_ways);
   TEST_CASE (s, interleaved_output_and_error);
+  TEST_CASE (s, io_wait_many_children);
+  TEST_CASE (s, io_watches_are_handles);
   return s;
 }
 
