@@ -270,7 +270,8 @@ typedef struct worker
 {
   HANDLE thread;
   HANDLE wake;        /* auto-reset: a request was posted, or quit */
-  HANDLE done;        /* manual-reset: the request has completed */
+  HANDLE done;        /* manual-reset: no request is in flight (the last
+                         one has completed); the watch of the stream */
   /* An event of the sp_backend_io_wait in progress that the worker also
      signals when a request completes, or NULL; under LOCK, so that the
      call can close it once it has taken it back.  */
@@ -424,7 +425,7 @@ worker_new (sp_stream_t *s, sp_fail_t *f)
   InitializeSRWLock (&w->lock);
   w->buf = sp_malloc (CHUNK_MAX);
   w->wake = CreateEventW (NULL, FALSE, FALSE, NULL);
-  w->done = CreateEventW (NULL, TRUE, FALSE, NULL);
+  w->done = CreateEventW (NULL, TRUE, TRUE, NULL);
   if (w->buf == NULL || w->wake == NULL || w->done == NULL)
     {
       if (w->buf == NULL)
@@ -487,7 +488,6 @@ has_pending (const worker_t *w)
 static void
 collect (sp_stream_t *s, worker_t *w)
 {
-  ResetEvent (w->done);
   __atomic_store_n (&w->completed, 0, __ATOMIC_RELAXED);
   w->busy = false;
 
@@ -541,6 +541,7 @@ post (sp_stream_t *s, worker_t *w)
   w->req_len = (DWORD) n;
   w->req_drain = w->draining && !(w->backlog_known && w->backlog == 0);
   w->busy = true;
+  ResetEvent (w->done);
   SetEvent (w->wake);
 }
 
@@ -885,6 +886,13 @@ sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
   return events;
 }
 
+/* Each stream's watch is its worker's DONE event, signalled once its
+   request has completed (and while the worker holds bytes the engine has
+   not taken).  So that there is something to watch, the request that
+   the next sp_backend_io_wait would post is posted here, the worker
+   started first if need be: STREAMS are the engine's, pointed for the
+   next wait (buf, len) as for that wait, and const for the engine's
+   sake only.  */
 size_t
 sp_backend_io_watches (sp_proc_t *proc, const sp_stream_t *streams,
                        size_t n, subproc_watch_t *w, size_t room,
@@ -895,17 +903,25 @@ sp_backend_io_watches (sp_proc_t *proc, const sp_stream_t *streams,
   *timeout_ms = -1;
   for (size_t i = 0; i < n; i++)
     {
-      const sp_stream_t *s = &streams[i];
+      sp_stream_t *s = (sp_stream_t *) &streams[i];
       worker_t *wk = s->priv;
       if (!s->open || (s->len == 0 && !(wk && wk->writing && wk->busy)))
         continue;
-      if (wk == NULL || !wk->busy)
+      if (wk == NULL)
         {
-          /* The next call starts a request, or hands over what the
-             worker holds: nothing to wait for.  */
-          *timeout_ms = 0;
-          continue;
+          sp_fail_t f;
+          int saved = errno;
+          wk = s->priv = worker_new (s, &f);
+          errno = saved;
+          if (wk == NULL)
+            {
+              /* The next call reports why.  */
+              *timeout_ms = 0;
+              continue;
+            }
         }
+      if (!wk->busy && !has_pending (wk) && s->len > 0)
+        post (s, wk);
       if (count < room)
         {
           w[count].handle = wk->done;
