@@ -1430,6 +1430,196 @@ START_TEST (test_io_watches_are_handles)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Many commands through the public calls.  */
+
+/* The children of test_poll_many_children: the write end of each one's
+   stdin, and what its sink got.  */
+static int poll_in[MANY];
+static char poll_got[MANY][32];
+static size_t poll_len[MANY];
+
+/* A line of child I: keep it, and let the child end (its input
+   ends).  */
+static int
+poll_sink (void *opaque, int stream, const char *data, size_t len)
+{
+  size_t i = (size_t) (uintptr_t) opaque;
+  ck_assert_int_eq (stream, 1);
+  ck_assert_uint_lt (poll_len[i] + len, sizeof poll_got[i]);
+  memcpy (poll_got[i] + poll_len[i], data, len);
+  poll_len[i] += len;
+  if (poll_in[i] >= 0)
+    {
+      test_close (poll_in[i]);
+      poll_in[i] = -1;
+    }
+  return 0;
+}
+
+/* A moment after the polling starts, most likely while it waits, each
+   child gets its line (the test cannot fail by the timing, only miss
+   waking up a wait in progress on a machine too loaded).  */
+static DWORD WINAPI
+poll_feed (void *arg)
+{
+  (void) arg;
+  Sleep (300);
+  for (size_t i = 0; i < MANY; i++)
+    {
+      char line[32];
+      snprintf (line, sizeof line, "child %zu\n", i);
+      /* No assertion on this thread: a failed write leaves the child
+         without its line, which the test then reports.  */
+      if (_write (poll_in[i], line, (unsigned) strlen (line))
+          != (int) strlen (line))
+        {
+          _close (poll_in[i]);
+          poll_in[i] = -1;
+        }
+    }
+  return 0;
+}
+
+/* 100 commands at once, each with its output and its error captured
+   (300 things to wait on), driven by subproc_poll without a time limit
+   until every run is over.  A child writes only once the test has sent
+   it a line, and ends only once its sink has had the line back, from
+   within subproc_poll: so the output, not the children's ends, must
+   wake the waits.  */
+START_TEST (test_poll_many_children)
+{
+  static subproc_t *cmds[MANY];
+  static char *errs[MANY];
+  size_t ended[MANY];
+  size_t left = MANY;
+  HANDLE dog;
+  HANDLE done = watchdog_start (&dog);
+
+  for (size_t i = 0; i < MANY; i++)
+    {
+      int fds[2];
+      ck_assert_int_eq (_pipe (fds, 4096, _O_BINARY | _O_NOINHERIT), 0);
+      poll_in[i] = fds[1];
+      poll_len[i] = 0;
+      errs[i] = NULL;
+      cmds[i] = subproc_new_arg_list (test_helper (), "echo", NULL);
+      subproc_set_input_fd (cmds[i], fds[0]);
+      subproc_set_output_sink (cmds[i], poll_sink, (void *) (uintptr_t) i,
+                               SUBPROC_SINK_LINES);
+      subproc_set_error_buffer (cmds[i], &errs[i]);
+      ck_assert_msg (subproc_run_async (cmds[i], NULL) == 0, "%s",
+                     subproc_get_error (cmds[i])->message);
+      test_close (fds[0]);
+    }
+  HANDLE feeder = CreateThread (NULL, 0, poll_feed, NULL, 0, NULL);
+  ck_assert_ptr_nonnull (feeder);
+  while (left > 0)
+    {
+      int n = subproc_poll (cmds, MANY, -1, ended);
+      ck_assert_msg (n > 0, "subproc_poll without a limit gave %d", n);
+      for (int k = 0; k < n; k++)
+        {
+          size_t i = ended[k];
+          int status = -1;
+          char want[32];
+          ck_assert_ptr_nonnull (cmds[i]);
+          ck_assert_msg (subproc_try_wait (cmds[i], &status) == 1, "%s",
+                         subproc_get_error (cmds[i])
+                           ? subproc_get_error (cmds[i])->message
+                           : "still running");
+          ck_assert_int_eq (status, 0);
+          snprintf (want, sizeof want, "child %zu\n", i);
+          poll_got[i][poll_len[i]] = '\0';
+          ck_assert_str_eq (poll_got[i], want);
+          ck_assert_str_eq (errs[i], "");
+          free (errs[i]);
+          subproc_free (cmds[i]);
+          cmds[i] = NULL;
+          left--;
+        }
+    }
+  WaitForSingleObject (feeder, INFINITE);
+  CloseHandle (feeder);
+  watchdog_stop (done, dog);
+}
+END_TEST
+
+/* The watches of a command are HANDLEs: WaitForMultipleObjects on them
+   waits while the child waits, and returns once it writes or ends;
+   subproc_advance then moves the run on.  The child reads one byte from
+   a pipe of the test's before it writes.  */
+START_TEST (test_watches_are_handles)
+{
+  int hold[2];
+  char *out = NULL;
+  subproc_watch_t w[8];
+  HANDLE h[8];
+  int tmo = -2, status = -1;
+  subproc_handle_t ph = NULL;
+
+  ck_assert_int_eq (_pipe (hold, 4096, _O_BINARY | _O_NOINHERIT), 0);
+  subproc_t *cmd = subproc_new_arg_list (test_helper (), "read-one", NULL);
+  subproc_set_input_fd (cmd, hold[0]);
+  subproc_set_output_buffer (cmd, &out);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  test_close (hold[0]);
+  ck_assert_int_eq (subproc_get_handle (cmd, &ph), 0);
+  ck_assert_ptr_nonnull (ph);
+
+  /* The output and the child; nothing is ready, before an advance or
+     after one.  */
+  for (int round = 0; round < 2; round++)
+    {
+      int n = subproc_get_watches (cmd, w, 8, &tmo);
+      ck_assert_int_eq (n, 2);
+      ck_assert_int_eq (tmo, -1);
+      bool has_proc = false;
+      for (int i = 0; i < n; i++)
+        {
+          ck_assert_uint_eq (w[i].events, SUBPROC_WATCH_READ);
+          h[i] = w[i].handle;
+          has_proc |= h[i] == ph;
+        }
+      ck_assert (has_proc);
+      ck_assert_uint_eq (WaitForMultipleObjects ((DWORD) n, h, FALSE, 0),
+                         WAIT_TIMEOUT);
+      ck_assert_int_eq (subproc_advance (cmd), 0);
+    }
+
+  ck_assert_int_eq (_write (hold[1], "x", 1), 1);
+  for (;;)
+    {
+      int n = subproc_get_watches (cmd, w, 8, &tmo);
+      ck_assert_int_ge (n, 0);
+      ck_assert_int_le (n, 8);
+      for (int i = 0; i < n; i++)
+        h[i] = w[i].handle;
+      if (n > 0)
+        {
+          /* A limit the child cannot need, so that a lost wake-up fails
+             the test rather than hanging it.  */
+          DWORD limit = tmo < 0 ? 300 * 1000 : (DWORD) tmo;
+          DWORD r = WaitForMultipleObjects ((DWORD) n, h, FALSE, limit);
+          ck_assert_msg (r < WAIT_OBJECT_0 + (DWORD) n || tmo >= 0,
+                         "no watch became ready");
+        }
+      else
+        ck_assert_int_ge (tmo, 0);
+      int r = subproc_advance (cmd);
+      ck_assert_int_ge (r, 0);
+      if (r == 1)
+        break;
+    }
+  ck_assert_int_eq (subproc_try_wait (cmd, &status), 1);
+  ck_assert_int_eq (status, 0);
+  ck_assert_str_eq (out, "closed\n");
+  free (out);
+  test_close (hold[1]);
+  subproc_free (cmd);
+}
+END_TEST
+
 static Suite *
 make_suite (void)
 {
@@ -1467,6 +1657,8 @@ make_suite (void)
   TEST_CASE (s, interleaved_output_and_error);
   TEST_CASE (s, io_wait_many_children);
   TEST_CASE (s, io_watches_are_handles);
+  TEST_CASE (s, poll_many_children);
+  TEST_CASE (s, watches_are_handles);
   return s;
 }
 
