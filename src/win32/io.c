@@ -57,8 +57,11 @@
 /* The size asked for new pipes (advisory for Windows).  */
 #define PIPE_SIZE (64 * 1024)
 
-/* The largest transfer of one worker request.  */
+/* The largest transfer of one worker request, and the buffer a worker
+   starts with: it grows towards CHUNK_MAX while its stream keeps it
+   full, so that many children that write little cost little.  */
 #define CHUNK_MAX (256 * 1024)
+#define CHUNK_MIN (16 * 1024)
 
 /* How long a poll after the child's end, its backlog read, waits for
    blocking reads (for what a grandchild sends) to finish.  */
@@ -282,7 +285,9 @@ typedef struct worker
   LONG refs;          /* the stream's and the thread's */
   volatile LONG quit;
 
-  char *buf;          /* CHUNK_MAX bytes */
+  char *buf;          /* CAP bytes */
+  size_t cap;
+  bool full;          /* the last request moved CAP bytes */
   /* The request, written by the pump before WAKE is set.  */
   DWORD req_len;
   bool req_drain;     /* a read of the backlog, that never blocks */
@@ -423,7 +428,8 @@ worker_new (sp_stream_t *s, sp_fail_t *f)
   w->writing = s->writing;
   w->refs = 1;
   InitializeSRWLock (&w->lock);
-  w->buf = sp_malloc (CHUNK_MAX);
+  w->cap = CHUNK_MIN;
+  w->buf = sp_malloc (w->cap);
   w->wake = CreateEventW (NULL, FALSE, FALSE, NULL);
   w->done = CreateEventW (NULL, TRUE, TRUE, NULL);
   if (w->buf == NULL || w->wake == NULL || w->done == NULL)
@@ -490,6 +496,7 @@ collect (sp_stream_t *s, worker_t *w)
 {
   __atomic_store_n (&w->completed, 0, __ATOMIC_RELAXED);
   w->busy = false;
+  w->full = w->ok && w->got == w->cap;
 
   if (w->writing)
     {
@@ -536,6 +543,20 @@ static void
 post (sp_stream_t *s, worker_t *w)
 {
   size_t n = s->len < CHUNK_MAX ? s->len : CHUNK_MAX;
+  /* A larger buffer once the last request filled this one; out of
+     memory, the request is only smaller.  */
+  if (n > w->cap && w->full)
+    {
+      size_t cap = w->cap * 4 < CHUNK_MAX ? w->cap * 4 : CHUNK_MAX;
+      char *buf = sp_realloc (w->buf, cap);
+      if (buf != NULL)
+        {
+          w->buf = buf;
+          w->cap = cap;
+        }
+    }
+  if (n > w->cap)
+    n = w->cap;
   if (w->writing)
     memcpy (w->buf, s->buf, n);
   w->req_len = (DWORD) n;
