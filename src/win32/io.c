@@ -607,12 +607,14 @@ completed (worker_t *w)
   return __atomic_load_n (&w->completed, __ATOMIC_ACQUIRE) != 0;
 }
 
-/* Is PROC known to have ended?  An ended child stays signalled.  */
+/* Is PROC known to have ended?  Without asking the system: a child that
+   has ended since the last wait has its handle signalled, so the next
+   wait, which watches it, returns at once and learns of it then.  */
 static bool
 proc_ended (sp_proc_t *proc)
 {
   return proc->process == NULL || proc->reaped
-         || WaitForSingleObject (proc->process, 0) == WAIT_OBJECT_0;
+         || __atomic_load_n (&proc->ended, __ATOMIC_ACQUIRE);
 }
 
 /* Does the pump wait for the request in flight on S: one whose result
@@ -872,7 +874,10 @@ set_finish (sp_io_set_t *set, int *events)
     }
   if (set->proc && !set->exited
       && WaitForSingleObject (set->proc->process, 0) == WAIT_OBJECT_0)
-    set->exited = true;
+    {
+      __atomic_store_n (&set->proc->ended, true, __ATOMIC_RELEASE);
+      set->exited = true;
+    }
 }
 
 int

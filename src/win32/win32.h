@@ -120,6 +120,8 @@ struct sp_proc
   DWORD pid;
   bool kill_on_close;  /* the job has JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE */
   bool reaped;         /* STATUS is known */
+  bool ended;          /* the pump has seen the process handle signalled
+                          (atomic: the I/O thread and the owner) */
   bool handed;         /* duplicates are in the table of handed-over
                           children (sp_backend_hand_over) */
   int status;
