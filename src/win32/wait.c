@@ -164,7 +164,12 @@ sp_backend_signal (sp_proc_t *proc, bool group, int sig, sp_fail_t *f)
   (void) group;
   /* SIGTERM, and SIGKILL by its number (the C library has no name for
      it): the job is terminated, as by subproc_abort.  Nothing else has
-     a meaning for a Windows process.  */
+     a meaning for a Windows process.  The nearest thing to SIGINT, a
+     Ctrl-Break for a new process group (GenerateConsoleCtrlEvent),
+     reaches only a child that shares the caller's console, which a
+     child with a hidden console of its own or a caller without one
+     does not, and Wine (8.0) delivers it to none: it fails there even
+     with a console.  */
   if (sig != 0 && sig != SIGTERM && sig != 9)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS, SP_STAGE_NONE,
                     NULL);
