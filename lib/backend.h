@@ -462,8 +462,11 @@ int sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
    to ROOM of them in W and returns how many there are (never more than
    N + 1).  *TIMEOUT_MS: at most how long the loop may wait without
    asking again (-1: no limit), for what cannot be watched (a system
-   without pollable handles, I/O finished by a thread).  */
-size_t sp_backend_io_watches (sp_proc_t *proc, const sp_stream_t *streams,
+   without pollable handles, I/O finished by a thread).  STREAMS are the
+   engine's own, pointed at their data as for that wait: a backend whose
+   transfers must be under way to be watched (Win32's workers) starts
+   them here.  */
+size_t sp_backend_io_watches (sp_proc_t *proc, sp_stream_t *streams,
                               size_t n, subproc_watch_t *w, size_t room,
                               int *timeout_ms);
 

@@ -880,7 +880,7 @@ out:
 }
 
 size_t
-sp_backend_io_watches (sp_proc_t *proc, const sp_stream_t *streams,
+sp_backend_io_watches (sp_proc_t *proc, sp_stream_t *streams,
                        size_t n, subproc_watch_t *w, size_t room,
                        int *timeout_ms)
 {

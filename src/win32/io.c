@@ -917,10 +917,9 @@ sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
    not taken).  So that there is something to watch, the request that
    the next sp_backend_io_wait would post is posted here, the worker
    started first if need be: STREAMS are the engine's, pointed for the
-   next wait (buf, len) as for that wait, and const for the engine's
-   sake only.  */
+   next wait (buf, len) as for that wait.  */
 size_t
-sp_backend_io_watches (sp_proc_t *proc, const sp_stream_t *streams,
+sp_backend_io_watches (sp_proc_t *proc, sp_stream_t *streams,
                        size_t n, subproc_watch_t *w, size_t room,
                        int *timeout_ms)
 {
@@ -929,7 +928,7 @@ sp_backend_io_watches (sp_proc_t *proc, const sp_stream_t *streams,
   *timeout_ms = -1;
   for (size_t i = 0; i < n; i++)
     {
-      sp_stream_t *s = (sp_stream_t *) &streams[i];
+      sp_stream_t *s = &streams[i];
       worker_t *wk = s->priv;
       if (!s->open || (s->len == 0 && !(wk && wk->writing && wk->busy)))
         continue;
