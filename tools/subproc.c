@@ -547,6 +547,11 @@ struct options
   size_t n_pass_fds;
   bool new_process_group;
   bool kill_on_parent_exit;
+
+  unsigned int parallel; /* jobs at a time; 0: one run, no list */
+  bool null_items;
+  bool keep_order;
+  bool progress;
 };
 
 enum
@@ -579,7 +584,8 @@ enum
   OPT_NO_NEW_PRIVS,
   OPT_PASS_FD,
   OPT_NEW_PROCESS_GROUP,
-  OPT_KILL_ON_PARENT_EXIT
+  OPT_KILL_ON_PARENT_EXIT,
+  OPT_PROGRESS
 };
 
 static const struct option long_options[] = {
@@ -618,6 +624,10 @@ static const struct option long_options[] = {
   { "pass-fd", required_argument, NULL, OPT_PASS_FD },
   { "new-process-group", no_argument, NULL, OPT_NEW_PROCESS_GROUP },
   { "kill-on-parent-exit", no_argument, NULL, OPT_KILL_ON_PARENT_EXIT },
+  { "parallel", required_argument, NULL, 'P' },
+  { "null", no_argument, NULL, '0' },
+  { "keep-order", no_argument, NULL, 'k' },
+  { "progress", no_argument, NULL, OPT_PROGRESS },
   { "dry-run", no_argument, NULL, 'n' },
   { "verbose", no_argument, NULL, 'v' },
   { "help", no_argument, NULL, 'h' },
@@ -626,18 +636,19 @@ static const struct option long_options[] = {
 };
 
 /* "+": stop at PROGRAM, so that its options are its own.  */
-static const char short_options[] = "+ie:u:C:jt:nvhV";
+static const char short_options[] = "+ie:u:C:jt:P:0knvhV";
 
 static void
 help (void)
 {
   printf ("\
 Usage: %s [OPTION]... [--] PROGRAM [ARG]...\n\
+  or:  %s -P N [OPTION]... [--] PROGRAM [ARG]... < LIST\n\
 Run PROGRAM with ARGs through libsubproc: no shell, descriptors other\n\
 than 0, 1 and 2 closed, and the environment, limits and privileges that\n\
-the options ask for.\n\
+the options ask for.  With -P, run it once per item of LIST, N at a time.\n\
 \n",
-          program_name);
+          program_name, program_name);
   fputs ("\
 Environment (without -i, the child gets this process's environment):\n\
   -i, --clear-env          start from an empty environment\n\
@@ -692,6 +703,16 @@ Process:\n\
       --new-process-group  run the child in a process group of its own\n\
       --kill-on-parent-exit  kill the child if this process dies\n\
 \n\
+Parallel jobs (one job per item read from standard input):\n\
+  -P, --parallel=N         run PROGRAM with ARGs and the item as one more\n\
+                           argument, N jobs at a time; each job's output\n\
+                           and error are written out whole when it ends\n\
+  -0, --null               items end with a NUL byte, not a newline\n\
+  -k, --keep-order         write the jobs out in input order, not in the\n\
+                           order they end\n\
+      --progress           show [done/total, running] on standard error\n\
+                           if it is a terminal\n\
+\n\
 Other:\n\
   -n, --dry-run            print the command line and run nothing\n\
   -v, --verbose            print the command line before running it\n\
@@ -700,7 +721,7 @@ Other:\n\
 \n\
 Exit status: the child's; 128+N if it died of signal N; 124 if it timed\n\
 out; 125 if this program failed; 126 if PROGRAM cannot be run; 127 if\n\
-it was not found.\n",
+it was not found.  With -P: the highest status of the jobs.\n",
          stdout);
   printf ("\nReport bugs to the libsubproc authors; manual: "
           "'info libsubproc'.\n");
@@ -876,6 +897,63 @@ process_option (int c, struct options *o)
   return true;
 }
 
+/* The most jobs --parallel runs at a time: each takes a few descriptors
+   (two pipes and, where the system has them, a process descriptor).  */
+#define MAX_JOBS 1024
+
+/* Take option C (with optarg) if it belongs to parallel mode; false if
+   it is another.  */
+static bool
+parallel_option (int c, struct options *o)
+{
+  switch (c)
+    {
+    case 'P':
+      o->parallel = (unsigned int) number_arg ("parallel", optarg, MAX_JOBS);
+      if (o->parallel == 0)
+        usage_error ("--parallel: the number of jobs must be at least 1");
+      break;
+    case '0':
+      o->null_items = true;
+      break;
+    case 'k':
+      o->keep_order = true;
+      break;
+    case OPT_PROGRESS:
+      o->progress = true;
+      break;
+    default:
+      return false;
+    }
+  return true;
+}
+
+/* Refuse what parallel mode cannot do, and its options without it.  */
+static void
+check_parallel (const struct options *o)
+{
+  if (!o->parallel)
+    {
+      if (o->null_items || o->keep_order || o->progress)
+        usage_error ("--%s needs --parallel",
+                     o->null_items   ? "null"
+                     : o->keep_order ? "keep-order"
+                                     : "progress");
+      return;
+    }
+  /* Every job's output is captured, to be written out whole; one file
+     shared by all of them would mix them up, and one pid file cannot
+     name many children.  */
+  if (o->out == STREAM_FILE)
+    usage_error ("--output-file cannot be used with --parallel");
+  if (o->err == STREAM_FILE)
+    usage_error ("--error-file cannot be used with --parallel");
+  if (o->daemonize)
+    usage_error ("--daemonize cannot be used with --parallel");
+  if (o->pid_file)
+    usage_error ("--pid-file cannot be used with --parallel");
+}
+
 /* Parse the options; returns the index of PROGRAM in ARGV.  */
 static int
 parse_options (int argc, char **argv, struct options *o)
@@ -884,7 +962,8 @@ parse_options (int argc, char **argv, struct options *o)
 
   while ((c = getopt_long (argc, argv, short_options, long_options, NULL))
          != -1)
-    if (!env_stream_option (c, o) && !process_option (c, o))
+    if (!env_stream_option (c, o) && !process_option (c, o)
+        && !parallel_option (c, o))
       switch (c)
         {
         case 'j':
@@ -923,6 +1002,7 @@ parse_options (int argc, char **argv, struct options *o)
 
   if (optind >= argc)
     usage_error ("missing the program to run");
+  check_parallel (o);
   return optind;
 }
 
@@ -1399,6 +1479,504 @@ dry_run (subproc_t *cmd, char *const *argv, const struct options *o)
   return fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_TOOL_FAILED;
 }
 
+/* ------------------------------------------------------------------ */
+/* Parallel mode: one job per item of standard input.  */
+
+/* Everything FD gives until its end, NUL-terminated, in *DATA and its
+   length in *LEN; false, with errno, if reading fails.  */
+static bool
+read_all (int fd, char **data, size_t *len)
+{
+  size_t n = 0, size = 4096;
+  char *p = xrealloc (NULL, size);
+  for (;;)
+    {
+      if (size - n < 2)
+        {
+          if (size > SIZE_MAX / 2)
+            xalloc_die ();
+          size *= 2;
+          p = xrealloc (p, size);
+        }
+      size_t room = size - n - 1;
+#ifdef _WIN32
+      int r = _read (fd, p + n, room > 0x10000 ? 0x10000 : (unsigned int) room);
+#else
+      ssize_t r = read (fd, p + n, room);
+#endif
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int e = errno;
+          free (p);
+          errno = e;
+          return false;
+        }
+      if (r == 0)
+        break;
+      n += (size_t) r;
+    }
+  p[n] = '\0';
+  *data = p;
+  *len = n;
+  return true;
+}
+
+/* The items of the list: pointers into its text, in which every
+   separator has become a NUL.  */
+struct items
+{
+  char *text;
+  char **v;
+  size_t n;
+};
+
+/* Split the LEN bytes of IT->text into items: lines, or with NULL_ITEMS
+   strings that end with a NUL; the last one may lack its separator.
+   Empty items are skipped.  False, with the message given, for a line
+   that holds a NUL byte.  */
+static bool
+split_items (struct items *it, size_t len, bool null_items)
+{
+  char sep = null_items ? '\0' : '\n';
+  char *p = it->text, *end = it->text + len;
+  for (size_t line = 1; p < end; line++)
+    {
+      char *e = memchr (p, sep, (size_t) (end - p));
+      if (e == NULL)
+        e = end;
+      if (!null_items && memchr (p, '\0', (size_t) (e - p)))
+        {
+          warn ("standard input, line %zu: a NUL byte in the line (use "
+                "--null for items that end with NUL bytes)", line);
+          return false;
+        }
+#ifdef _WIN32
+      /* Lines that Windows programs write end with CR LF.  */
+      if (!null_items && e > p && e[-1] == '\r')
+        e[-1] = '\0';
+#endif
+      *e = '\0';
+      if (*p)
+        APPEND (it->v, it->n, p);
+      p = e + 1;
+    }
+  return true;
+}
+
+/* Where a job is.  */
+enum job_state
+{
+  JOB_WAITING,
+  JOB_RUNNING,
+  JOB_ENDED,  /* its outcome is known, its output not written yet */
+  JOB_WRITTEN
+};
+
+struct job
+{
+  enum job_state state;
+  subproc_t *cmd;
+  struct streams s;
+  struct outcome r;
+  subproc_error_t error; /* a copy of *r.error, which outlives cmd */
+  char *message;         /* the copy's message */
+  double start, elapsed;
+};
+
+/* The jobs of one parallel run.  */
+struct pool
+{
+  const struct options *o;
+  char **argv;         /* PROGRAM, ARGs, the item of a job, NULL */
+  size_t n_base;       /* the number of PROGRAM and ARGs */
+  struct items items;  /* one job per item */
+  char *input;         /* --input-file: the file's bytes, for every job */
+  size_t input_len;
+  struct job *jobs;
+  subproc_t **slots;   /* the running commands; NULL: a free slot */
+  size_t *slot_job;    /* the job in each slot */
+  size_t *ended;       /* room for subproc_poll's answer */
+  size_t next_start;   /* the next job to start */
+  size_t next_write;   /* --keep-order: the next job to write out */
+  size_t done, running;
+  bool one_at_a_time;  /* subproc_poll failed: wait for the oldest job */
+  bool progress;       /* --progress, and standard error is a terminal */
+  size_t progress_len; /* the length of the progress line drawn */
+  int worst;           /* the highest status so far */
+};
+
+/* The argument vector of job I: PROGRAM, ARGs, its item.  */
+static char *const *
+job_argv (struct pool *p, size_t i)
+{
+  p->argv[p->n_base] = p->items.v[i];
+  return p->argv;
+}
+
+/* The command of job I, with the options that apply to each job; NULL
+   when memory runs out.  */
+static subproc_t *
+job_command (struct pool *p, size_t i)
+{
+  subproc_t *cmd = subproc_new_args ((const char *const *) job_argv (p, i));
+  if (cmd == NULL)
+    return NULL;
+  apply_env (cmd, p->o);
+  apply_process_options (cmd, p->o);
+  return cmd;
+}
+
+/* Where the standard streams of a job go: its input is the null device,
+   --input's string or --input-file's bytes; its output and error are
+   captured, unless sent to the null device.  */
+static void
+job_streams (struct pool *p, struct job *j)
+{
+  const struct options *o = p->o;
+  subproc_t *cmd = j->cmd;
+
+  if (o->in == STREAM_STRING)
+    subproc_set_input_bytes (cmd, o->in_arg, strlen (o->in_arg));
+  else if (o->in == STREAM_FILE)
+    subproc_set_input_bytes (cmd, p->input, p->input_len);
+  if (o->out == STREAM_CAPTURE)
+    subproc_set_output_bytes (cmd, &j->s.out, &j->s.out_len);
+  if (o->err == STREAM_CAPTURE)
+    {
+      if (o->merge)
+        subproc_set_error_bytes (cmd, &j->s.out, &j->s.out_len);
+      else
+        subproc_set_error_bytes (cmd, &j->s.err, &j->s.err_len);
+    }
+  if (o->max_output)
+    subproc_set_max_output (cmd, (size_t) o->max_output);
+  subproc_raw_status (cmd);
+}
+
+static void
+write_fd_or_warn (int fd, const char *data, size_t len, const char *what)
+{
+  if (data && !write_all (fd, data, len))
+    warn ("cannot write the %s: %s", what, strerror (errno));
+}
+
+/* Clear the progress line, so that what follows starts on a clean
+   line.  */
+static void
+progress_erase (struct pool *p)
+{
+  if (p->progress_len == 0)
+    return;
+  char blank[84];
+  size_t n = p->progress_len + 2;
+  memset (blank, ' ', n);
+  blank[0] = blank[n - 1] = '\r';
+  write_all (2, blank, n);
+  p->progress_len = 0;
+}
+
+/* Draw the progress line: "[DONE/TOTAL, RUNNING running] ITEM", ITEM
+   being the item of the job started last, shortened to fit in 79
+   columns, its control characters shown as '?'.  */
+static void
+progress_draw (struct pool *p)
+{
+  if (!p->progress)
+    return;
+  char line[82];
+  line[0] = '\r';
+  int n = snprintf (line + 1, 80, "[%zu/%zu, %zu running] ", p->done,
+                    p->items.n, p->running);
+  size_t len = n > 0 && n < 80 ? (size_t) n + 1 : 1;
+  const char *c = p->next_start ? p->items.v[p->next_start - 1] : "";
+  for (; *c && len < 80; c++)
+    line[len++] = (unsigned char) *c < 0x20 || *c == 0x7f ? '?' : *c;
+  /* Shortened: leave out the character that was cut in two.  */
+  if (*c)
+    for (; len > 1 && ((unsigned char) *c & 0xC0) == 0x80; c--)
+      len--;
+  /* Blanks over the rest of a longer line drawn before.  */
+  while (len - 1 < p->progress_len)
+    line[len++] = ' ';
+  write_all (2, line, len);
+  p->progress_len = len - 1;
+}
+
+/* Write out what job I printed, and its error.  */
+static void
+write_job (struct pool *p, size_t i)
+{
+  struct job *j = &p->jobs[i];
+  progress_erase (p);
+  if (j->r.error)
+    warn ("job %zu (%s): %s", i + 1, p->items.v[i], j->r.error->message);
+  if (p->o->json)
+    print_json (job_argv (p, i), p->o, &j->s, &j->r, j->elapsed);
+  else
+    {
+      write_fd_or_warn (1, j->s.out, j->s.out_len, "output");
+      write_fd_or_warn (2, j->s.err, j->s.err_len, "error output");
+    }
+  free (j->s.out);
+  free (j->s.err);
+  free (j->message);
+  j->s.out = j->s.err = j->message = NULL;
+  j->state = JOB_WRITTEN;
+}
+
+/* Job I is over, with its outcome in its R: free its command, and
+   write it out now, or with --keep-order once the jobs before it are
+   written.  */
+static void
+job_ended (struct pool *p, size_t i)
+{
+  struct job *j = &p->jobs[i];
+  if (j->r.error)
+    {
+      /* The error belongs to the command, which goes now.  */
+      j->error = *j->r.error;
+      j->message = xrealloc (NULL, strlen (j->r.error->message) + 1);
+      strcpy (j->message, j->r.error->message);
+      j->error.message = j->message;
+      j->r.error = &j->error;
+    }
+  subproc_free (j->cmd);
+  j->cmd = NULL;
+  j->elapsed = now_seconds () - j->start;
+  j->state = JOB_ENDED;
+  p->done++;
+  if ((unsigned int) j->r.tool_status > (unsigned int) p->worst)
+    p->worst = j->r.tool_status;
+  if (!p->o->keep_order)
+    write_job (p, i);
+  else
+    while (p->next_write < p->items.n
+           && p->jobs[p->next_write].state == JOB_ENDED)
+      write_job (p, p->next_write++);
+}
+
+/* Start the next job in free slot SLOT.  A job that cannot start is
+   over at once, with its error.  */
+static void
+start_job (struct pool *p, size_t slot)
+{
+  size_t i = p->next_start++;
+  struct job *j = &p->jobs[i];
+
+  j->r.exit_status = -1;
+  j->start = now_seconds ();
+  j->cmd = job_command (p, i);
+  if (j->cmd == NULL)
+    {
+      warn ("job %zu (%s): out of memory", i + 1, p->items.v[i]);
+      j->r.tool_status = EXIT_TOOL_FAILED;
+      job_ended (p, i);
+      return;
+    }
+  job_streams (p, j);
+  if (p->o->verbose)
+    {
+      char *line = subproc_to_string (j->cmd);
+      progress_erase (p);
+      if (line)
+        fprintf (stderr, "%s: running: %s\n", program_name, line);
+      free (line);
+    }
+  if (subproc_run_async (j->cmd, NULL) < 0)
+    {
+      interpret_failure (command_error (j->cmd), &j->r);
+      job_ended (p, i);
+      return;
+    }
+  j->state = JOB_RUNNING;
+  p->slots[slot] = j->cmd;
+  p->slot_job[slot] = i;
+  p->running++;
+}
+
+/* Reap the job in SLOT, whose run is over.  */
+static void
+collect_job (struct pool *p, size_t slot)
+{
+  size_t i = p->slot_job[slot];
+  struct job *j = &p->jobs[i];
+  int raw = 0;
+
+  if (subproc_wait (j->cmd, &raw) == 0)
+    interpret_status (raw, &j->r);
+  else
+    interpret_failure (command_error (j->cmd), &j->r);
+  p->slots[slot] = NULL;
+  p->running--;
+  job_ended (p, i);
+}
+
+/* The slot of the running job that started first.  */
+static size_t
+oldest_slot (const struct pool *p)
+{
+  size_t best = 0;
+  bool found = false;
+  for (size_t k = 0; k < p->o->parallel; k++)
+    if (p->slots[k] && (!found || p->slot_job[k] < p->slot_job[best]))
+      {
+        best = k;
+        found = true;
+      }
+  return best;
+}
+
+/* Run every job, keeping the slots full, and write each out.  */
+static void
+run_jobs (struct pool *p)
+{
+  size_t n_slots = p->o->parallel;
+  while (p->done < p->items.n)
+    {
+      for (size_t k = 0; k < n_slots; k++)
+        while (p->slots[k] == NULL && p->next_start < p->items.n)
+          start_job (p, k);
+      progress_draw (p);
+      if (p->running == 0)
+        continue;
+      int n = -1;
+      if (!p->one_at_a_time)
+        n = subproc_poll (p->slots, n_slots, -1, p->ended);
+      if (n < 0)
+        {
+          /* The jobs can still be run to their end, each in turn.  */
+          if (!p->one_at_a_time)
+            {
+              const subproc_error_t *err = subproc_last_error ();
+              progress_erase (p);
+              warn ("cannot wait for many jobs at once (%s); waiting for "
+                    "one at a time",
+                    err ? err->message : "unknown error");
+            }
+          p->one_at_a_time = true;
+          p->ended[0] = oldest_slot (p);
+          n = 1;
+        }
+      for (int k = 0; k < n; k++)
+        collect_job (p, p->ended[k]);
+    }
+  progress_erase (p);
+}
+
+static bool
+stderr_is_terminal (void)
+{
+#ifdef _WIN32
+  return _isatty (2) != 0;
+#else
+  return isatty (2) != 0;
+#endif
+}
+
+/* Read the list and, with --input-file, the file every job reads.  */
+static bool
+read_inputs (struct pool *p, const struct options *o)
+{
+  size_t len;
+  if (!read_all (0, &p->items.text, &len))
+    {
+      warn ("cannot read the list of items from standard input: %s",
+            strerror (errno));
+      return false;
+    }
+  if (!split_items (&p->items, len, o->null_items))
+    return false;
+  if (o->in == STREAM_FILE)
+    {
+      int fd = open_stream (o->in_arg, O_RDONLY, "input");
+      bool ok = read_all (fd, &p->input, &p->input_len);
+      if (!ok)
+        warn ("cannot read input file '%s': %s", o->in_arg,
+              strerror (errno));
+      close_fd (fd);
+      return ok;
+    }
+  return true;
+}
+
+/* --dry-run: the command line of every job.  */
+static void
+dry_run_jobs (struct pool *p)
+{
+  for (size_t i = 0; i < p->items.n; i++)
+    {
+      subproc_t *cmd = job_command (p, i);
+      int status = cmd ? dry_run (cmd, job_argv (p, i), p->o)
+                       : EXIT_TOOL_FAILED;
+      if (cmd == NULL)
+        warn ("out of memory");
+      subproc_free (cmd);
+      if (status > p->worst)
+        p->worst = status;
+    }
+}
+
+static void
+pool_free (struct pool *p)
+{
+  free (p->items.text);
+  free (p->items.v);
+  free (p->input);
+  free (p->jobs);
+  free (p->slots);
+  free (p->slot_job);
+  free (p->ended);
+  free (p->argv);
+}
+
+/* Run PROGRAM and ARGs (BASE) once per item of standard input, O->parallel
+   jobs at a time.  Returns the highest status of the jobs (0 for no
+   job), or 125 when the list cannot be read.  */
+static int
+run_parallel (char *const *base, struct options *o)
+{
+  struct pool p;
+  memset (&p, 0, sizeof p);
+  p.o = o;
+
+  /* Standard input is the list, not the jobs' input; every job's output
+     is captured, to be written out whole.  */
+  if (o->in == STREAM_INHERIT)
+    o->in = STREAM_NULL;
+  o->capture = true;
+  resolve_streams (o);
+
+  while (base[p.n_base])
+    p.n_base++;
+  p.argv = xrealloc (NULL, (p.n_base + 2) * sizeof *p.argv);
+  memcpy (p.argv, base, p.n_base * sizeof *p.argv);
+  p.argv[p.n_base + 1] = NULL;
+
+  if (!read_inputs (&p, o))
+    {
+      pool_free (&p);
+      return EXIT_TOOL_FAILED;
+    }
+  if (o->dry_run)
+    dry_run_jobs (&p);
+  else if (p.items.n > 0)
+    {
+      p.jobs = xrealloc (NULL, p.items.n * sizeof *p.jobs);
+      memset (p.jobs, 0, p.items.n * sizeof *p.jobs);
+      p.slots = xrealloc (NULL, o->parallel * sizeof *p.slots);
+      memset (p.slots, 0, o->parallel * sizeof *p.slots);
+      p.slot_job = xrealloc (NULL, o->parallel * sizeof *p.slot_job);
+      p.ended = xrealloc (NULL, o->parallel * sizeof *p.ended);
+      p.progress = o->progress && stderr_is_terminal ();
+      run_jobs (&p);
+    }
+  int worst = p.worst;
+  pool_free (&p);
+  return worst;
+}
+
 /* What parse_options allocated.  */
 static void
 options_free (struct options *o)
@@ -1431,6 +2009,12 @@ main (int argc, char **argv)
 
   int first = parse_options (argc, argv, &o);
   char *const *child_argv = argv + first;
+  if (o.parallel)
+    {
+      int ret = run_parallel (child_argv, &o);
+      options_free (&o);
+      return ret;
+    }
 
   subproc_t *cmd = subproc_new_args ((const char *const *) child_argv);
   if (cmd == NULL)
