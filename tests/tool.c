@@ -29,6 +29,7 @@
 # include <windows.h>
 #else
 # include <fcntl.h>
+# include <poll.h>
 # include <pwd.h>
 # include <signal.h>
 # include <sys/resource.h>
@@ -566,7 +567,8 @@ START_TEST (test_help)
     "--limit-nofile=", "--limit-nproc=", "--limit-core=",
     "--limit-memlock=", "--clear-caps", "--allow-cap=", "--no-new-privs",
     "--pass-fd=", "--new-process-group", "--kill-on-parent-exit",
-    "--dry-run", "--verbose", "--help", "--version",
+    "--dry-run", "--verbose", "--help", "--version", "--parallel=",
+    "--null", "--replace=", "--keep-order", "--progress",
   };
   struct result r = run_tool ("--help", NULL);
   ASSERT_STATUS (r, 0);
@@ -607,6 +609,18 @@ START_TEST (test_usage_errors)
     { "--allow-cap=no_such_cap", "HELPER", NULL },
     { "--allow-cap=64", "HELPER", NULL },
     { "--pass-fd=x", "HELPER", NULL },
+    { "--parallel=0", "HELPER", NULL },
+    { "--parallel=1025", "HELPER", NULL },
+    { "-P", "x", "HELPER" },
+    { "--null", "HELPER", NULL },
+    { "--replace={}", "HELPER", NULL },
+    { "--keep-order", "HELPER", NULL },
+    { "--progress", "HELPER", NULL },
+    { "-P2", "--replace=", "HELPER" },
+    { "-P2", "--output-file=out", "HELPER" },
+    { "-P2", "--error-file=err", "HELPER" },
+    { "-P2", "--daemonize", "HELPER" },
+    { "-P2", "--pid-file=pid", "HELPER" },
   };
   for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
     {
@@ -1790,6 +1804,465 @@ END_TEST
 #endif
 
 /* ------------------------------------------------------------------ */
+/* Parallel jobs.  */
+
+/* Run the command with the arguments that follow (HELPER as in
+   run_tool), its standard input the LEN bytes of LIST.  */
+static struct result
+run_list (const char *list, size_t len, const char *first, ...)
+{
+  va_list ap;
+  subproc_t *cmd = subproc_new (tool ());
+  va_start (ap, first);
+  for (const char *a = first; a; a = va_arg (ap, const char *))
+    subproc_add_arg (cmd, strcmp (a, "HELPER") == 0 ? test_helper () : a);
+  va_end (ap);
+  return run_cmd (cmd, list, len);
+}
+
+/* The JSON objects of TEXT, one per line, into V (room for MAX); their
+   number.  */
+static size_t
+json_lines (const char *text, jv_t *v, size_t max)
+{
+  size_t n = 0;
+  for (const char *nl; (nl = strchr (text, '\n')) != NULL; text = nl + 1)
+    {
+      ck_assert_msg (n < max, "more than %zu lines", max);
+      size_t len = (size_t) (nl - text) + 1;
+      char *line = malloc (len + 1);
+      ck_assert_ptr_nonnull (line);
+      memcpy (line, text, len);
+      line[len] = '\0';
+      v[n++] = jparse (line);
+      free (line);
+    }
+  ck_assert_str_eq (text, "");
+  return n;
+}
+
+/* The groups of TEXT, each "PREFIX 0\n" ... "PREFIX N-1\n" as the
+   helper's "interleave N" writes them: their sizes, in order, in SIZES
+   (room for MAX).  Fails the test if TEXT is anything else, as when
+   the lines of two jobs are mixed.  */
+static size_t
+split_groups (const char *text, const char *prefix, long *sizes, size_t max)
+{
+  size_t n = 0;
+  char want[64];
+  while (*text)
+    {
+      ck_assert_msg (n < max, "more than %zu groups", max);
+      long k = 0;
+      for (;; k++)
+        {
+          snprintf (want, sizeof want, "%s %ld\n", prefix, k);
+          if (strncmp (text, want, strlen (want)) != 0)
+            break;
+          text += strlen (want);
+        }
+      ck_assert_msg (k > 0, "not the start of a group: '%.40s'", text);
+      sizes[n++] = k;
+    }
+  return n;
+}
+
+/* The output and error of each job come out whole, never mixed with
+   another's, however the jobs run side by side; with --keep-order in
+   the order of the list.  */
+START_TEST (test_parallel_grouped)
+{
+  static const char list[] = "3000\n1000\n2000\n";
+  static const long order[] = { 3000, 1000, 2000 };
+  long sizes[8];
+
+  struct result r = run_list (list, strlen (list), "--parallel=3", "HELPER",
+                              "interleave", NULL);
+  ASSERT_STATUS (r, 0);
+  const char *streams[2] = { r.out, r.err };
+  const char *prefixes[2] = { "out", "err" };
+  for (int s = 0; s < 2; s++)
+    {
+      size_t n = split_groups (streams[s], prefixes[s], sizes, 8);
+      ck_assert_uint_eq (n, 3);
+      long total = 0, biggest = 0;
+      for (size_t i = 0; i < n; i++)
+        {
+          total += sizes[i];
+          biggest = sizes[i] > biggest ? sizes[i] : biggest;
+          ck_assert (sizes[i] == 1000 || sizes[i] == 2000
+                     || sizes[i] == 3000);
+        }
+      ck_assert_int_eq (total, 6000);
+      ck_assert_int_eq (biggest, 3000);
+    }
+  result_free (&r);
+
+  r = run_list (list, strlen (list), "-P", "3", "--keep-order", "HELPER",
+                "interleave", NULL);
+  ASSERT_STATUS (r, 0);
+  for (int s = 0; s < 2; s++)
+    {
+      const char *text = s ? r.err : r.out;
+      ck_assert_uint_eq (split_groups (text, s ? "err" : "out", sizes, 8), 3);
+      for (size_t i = 0; i < 3; i++)
+        ck_assert_int_eq (sizes[i], order[i]);
+    }
+  result_free (&r);
+
+  /* The first job ends last, and still comes first.  */
+  static const char slow_first[] = "500\n0\n";
+  r = run_list (slow_first, strlen (slow_first), "-P2", "-k", "--json",
+                "HELPER", "sleep", NULL);
+  ASSERT_STATUS (r, 0);
+  jv_t o[2];
+  ck_assert_uint_eq (json_lines (r.out, o, 2), 2);
+  ck_assert_str_eq (jget (&o[0], "argv")->items[2].str, "500");
+  ck_assert_str_eq (jget (&o[1], "argv")->items[2].str, "0");
+  jv_clear (&o[0]);
+  jv_clear (&o[1]);
+  result_free (&r);
+
+  /* One job at a time, in the order of the list, with -k or not.  */
+  r = run_list (list, strlen (list), "-P1", "HELPER", "interleave", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_uint_eq (split_groups (r.out, "out", sizes, 8), 3);
+  for (size_t i = 0; i < 3; i++)
+    ck_assert_int_eq (sizes[i], order[i]);
+  result_free (&r);
+}
+END_TEST
+
+#ifndef _WIN32
+/* One line of FD (at most SIZE - 1 bytes) into BUF; fails the test at
+   the end of FD.  */
+static void
+read_line_or_fail (int fd, char *buf, size_t size)
+{
+  ck_assert_msg (test_read_line (fd, buf, size), "the output ended early");
+}
+
+/* N jobs run at a time, no more: each job reads a pipe that the test
+   keeps open, so none can end before the test lets them.  The command's
+   output and error go to one pipe, so that the lines --verbose writes
+   as each job starts and the JSON line of each job that ends come in
+   the order they happened.  */
+START_TEST (test_parallel_at_a_time)
+{
+  int gate[2];
+  char fd_arg[32], item[32], line[4096];
+  ck_assert_int_eq (pipe (gate), 0);
+  ck_assert_int_eq (fcntl (gate[1], F_SETFD, FD_CLOEXEC), 0);
+  snprintf (fd_arg, sizeof fd_arg, "--pass-fd=%d", gate[0]);
+  snprintf (item, sizeof item, "%d\n", gate[0]);
+  char *list = malloc (5 * strlen (item) + 1);
+  ck_assert_ptr_nonnull (list);
+  list[0] = '\0';
+  for (int i = 0; i < 5; i++)
+    strcat (list, item);
+
+  subproc_t *cmd = tool_cmd ("--parallel=3", "--verbose", "--json", fd_arg,
+                             test_helper (), "fd-read", NULL);
+  int out = -1, status = -1;
+  subproc_pass_fd (cmd, gate[0], SUBPROC_PASS_FD_CLOSE_PARENT);
+  subproc_set_input_bytes (cmd, list, strlen (list));
+  subproc_set_output_fd (cmd, &out);
+  subproc_set_error_fd (cmd, &out);
+  subproc_set_timeout (cmd, RUN_LIMIT_MS);
+  /* The list is fed by the library's thread while the test reads.  */
+  subproc_do_async_io (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+
+  /* Three start, and wait at the gate.  */
+  for (int i = 0; i < 3; i++)
+    {
+      read_line_or_fail (out, line, sizeof line);
+      ASSERT_CONTAINS (line, "subproc: running: ");
+    }
+  /* Open it: what follows is ends and starts, and never more than three
+     running.  */
+  test_close (gate[1]);
+  int running = 3, started = 3, ended = 0;
+  while (ended < 5)
+    {
+      read_line_or_fail (out, line, sizeof line);
+      if (strncmp (line, "subproc: running: ", 18) == 0)
+        {
+          started++;
+          running++;
+          ck_assert_msg (running <= 3, "%d jobs running at once", running);
+        }
+      else
+        {
+          jv_t o = jparse (line);
+          ck_assert_int_eq (jint (&o, "status"), 0);
+          jv_clear (&o);
+          ended++;
+          running--;
+        }
+    }
+  ck_assert_int_eq (started, 5);
+  ck_assert (!test_read_line (out, line, sizeof line));
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  test_close (out);
+  subproc_free (cmd);
+  free (list);
+}
+END_TEST
+#endif
+
+/* The status is the worst of the jobs', each as the command gives it for
+   one run; a job's error names the job, and the others go on.  */
+START_TEST (test_parallel_status)
+{
+  static const char some_fail[] = "0\n3\n1\n";
+  struct result r = run_list (some_fail, strlen (some_fail), "-P", "2",
+                              "HELPER", "exit", NULL);
+  ASSERT_STATUS (r, 3);
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+
+  static const char big[] = "0\n200\n7\n";
+  r = run_list (big, strlen (big), "-P3", "HELPER", "exit", NULL);
+  ASSERT_STATUS (r, 200);
+  result_free (&r);
+
+  static const char ok[] = "0\n0\n0\n0\n";
+  r = run_list (ok, strlen (ok), "-P2", "HELPER", "exit", NULL);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+
+  /* A job that times out, among jobs that do not.  */
+  static const char one_slow[] = "0\n30000\n0\n";
+  r = run_list (one_slow, strlen (one_slow), "-P3", "--timeout=0.2",
+                "HELPER", "sleep", NULL);
+  ASSERT_STATUS (r, 124);
+  ASSERT_CONTAINS (r.err, "subproc: job 2 (30000): ");
+  ASSERT_CONTAINS (r.err, "did not finish within 200 ms and was stopped");
+  ck_assert_ptr_null (strstr (r.err, "job 1"));
+  ck_assert_ptr_null (strstr (r.err, "job 3"));
+  result_free (&r);
+
+#ifndef _WIN32
+  static const char sigs[] = "TERM\nKILL\n";
+  r = run_list (sigs, strlen (sigs), "-P2", "HELPER", "signal", NULL);
+  ASSERT_STATUS (r, 128 + SIGTERM);
+  result_free (&r);
+#endif
+
+  /* No items: nothing runs.  */
+  r = run_list ("", 0, "-P2", "HELPER", "exit", "9", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "");
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+}
+END_TEST
+
+/* A job whose program is not found, or cannot be run, among jobs that
+   run: each bad one is reported, the good ones run, and the status is
+   the worst.  */
+START_TEST (test_parallel_not_found)
+{
+  char *missing = test_tmp_path ("no-such-program");
+  char *garbage = test_garbage_program ();
+  const char *helper = test_helper ();
+  char *list = malloc (3 * strlen (helper) + strlen (missing)
+                       + strlen (garbage) + 6);
+  ck_assert_ptr_nonnull (list);
+  sprintf (list, "%s\n%s\n%s\n%s\n%s\n", helper, missing, helper, garbage,
+           helper);
+
+  struct result r = run_list (list, strlen (list), "--parallel=2",
+                              "--replace={}", "--", "{}", "print", "ok.",
+                              NULL);
+  ASSERT_STATUS (r, 127);
+  ck_assert_str_eq (r.out, "ok.ok.ok.");
+  ASSERT_CONTAINS (r.err, "subproc: job 2 (");
+  ASSERT_CONTAINS (r.err, "cannot find program '");
+  ASSERT_CONTAINS (r.err, "no-such-program");
+  ASSERT_CONTAINS (r.err, "subproc: job 4 (");
+  ASSERT_CONTAINS (r.err, "cannot run '");
+  ck_assert_ptr_null (strstr (r.err, "job 1 "));
+  ck_assert_ptr_null (strstr (r.err, "job 3 "));
+  ck_assert_ptr_null (strstr (r.err, "job 5 "));
+  result_free (&r);
+
+  /* Without the missing one: the one that cannot run, 126.  */
+  sprintf (list, "%s\n%s\n", garbage, helper);
+  r = run_list (list, strlen (list), "-P2", "-I", "{}", "{}", "exit", "5",
+                NULL);
+  ASSERT_STATUS (r, 126);
+  result_free (&r);
+  free (list);
+  free (garbage);
+  free (missing);
+}
+END_TEST
+
+/* Items end with NUL bytes with --null; lines cannot hold one; empty
+   items are skipped; the last one may lack its end.  */
+START_TEST (test_parallel_null)
+{
+  static const char items[] = "a b\0line\nbreak\0\0last";
+  struct result r = run_list (items, sizeof items - 1, "-P3", "-0", "-k",
+                              "HELPER", "argv", "x", NULL);
+  ASSERT_STATUS (r, 0);
+  static const char want[] = "x\0a b\0x\0line\nbreak\0x\0last\0";
+  ck_assert_uint_eq (r.out_len, sizeof want - 1);
+  ck_assert_mem_eq (r.out, want, sizeof want - 1);
+  result_free (&r);
+
+  static const char lines[] = "one\n\ntwo words\nthree";
+  r = run_list (lines, sizeof lines - 1, "-P2", "--keep-order", "HELPER",
+                "argv", NULL);
+  ASSERT_STATUS (r, 0);
+  static const char want_lines[] = "one\0two words\0three\0";
+  ck_assert_uint_eq (r.out_len, sizeof want_lines - 1);
+  ck_assert_mem_eq (r.out, want_lines, sizeof want_lines - 1);
+  result_free (&r);
+
+  /* A NUL byte in a line: nothing runs.  */
+  static const char bad[] = "fine\nnot\0fine\n";
+  r = run_list (bad, sizeof bad - 1, "-P2", "HELPER", "argv", NULL);
+  ASSERT_STATUS (r, 125);
+  ck_assert_str_eq (r.out, "");
+  ASSERT_CONTAINS (r.err, "standard input, line 2: a NUL byte in the line");
+  ASSERT_CONTAINS (r.err, "--null");
+  result_free (&r);
+}
+END_TEST
+
+/* Without a terminal, --progress writes nothing; on one (a
+   pseudo-terminal, where the system has them) it draws the line.  */
+START_TEST (test_parallel_progress)
+{
+  static const char list[] = "0\n0\n0\n";
+  struct result r = run_list (list, strlen (list), "-P2", "--progress",
+                              "HELPER", "exit", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.err, "");
+  ck_assert_str_eq (r.out, "");
+  result_free (&r);
+
+#ifndef _WIN32
+  int master = posix_openpt (O_RDWR | O_NOCTTY);
+  if (master < 0)
+    {
+      printf ("progress: no pseudo-terminal (%s); the terminal case is "
+              "not checked\n", strerror (errno));
+      return;
+    }
+  ck_assert_int_eq (grantpt (master), 0);
+  ck_assert_int_eq (unlockpt (master), 0);
+  int slave = open (ptsname (master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ck_assert_int_ge (slave, 0);
+  ck_assert_int_eq (fcntl (master, F_SETFD, FD_CLOEXEC), 0);
+
+  subproc_t *cmd = tool_cmd ("-P2", "--progress", test_helper (), "print",
+                             NULL);
+  char *out = NULL;
+  size_t out_len = 0;
+  int status = -1;
+  subproc_set_input_bytes (cmd, "a\nb\n", 4);
+  subproc_set_output_bytes (cmd, &out, &out_len);
+  subproc_set_error_fd (cmd, &slave);
+  subproc_set_timeout (cmd, RUN_LIMIT_MS);
+  ck_assert_int_eq (subproc_run (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  ck_assert_uint_eq (out_len, 2);
+  subproc_free (cmd);
+  free (out);
+
+  /* What the terminal got: the line with both jobs running, drawn over
+     with carriage returns.  */
+  static const char want[] = "\r[0/2, 2 running] b";
+  char seen[4096];
+  size_t n = 0;
+  struct pollfd pfd = { master, POLLIN, 0 };
+  while (n < sizeof seen - 1 && poll (&pfd, 1, 10000) == 1)
+    {
+      ssize_t k = read (master, seen + n, sizeof seen - 1 - n);
+      if (k <= 0)
+        break;
+      n += (size_t) k;
+      seen[n] = '\0';
+      if (strstr (seen, want) && seen[n - 1] == '\r')
+        break;
+    }
+  seen[n] = '\0';
+  ASSERT_CONTAINS (seen, want);
+  /* Cleared at the end.  */
+  ck_assert_msg (n > 0 && seen[n - 1] == '\r', "not cleared: '%s'", seen);
+  test_close (slave);
+  test_close (master);
+#endif
+}
+END_TEST
+
+/* One JSON object per job; --dry-run prints every job's command line;
+   each job's input is the null device or --input's, never the list.  */
+START_TEST (test_parallel_json_and_more)
+{
+  static const char list[] = "first\nsecond\n";
+  struct result r = run_list (list, strlen (list), "-P2", "-k", "--json",
+                              "HELPER", "print", NULL);
+  ASSERT_STATUS (r, 0);
+  jv_t o[2];
+  ck_assert_uint_eq (json_lines (r.out, o, 2), 2);
+  const char *items[2] = { "first", "second" };
+  for (int i = 0; i < 2; i++)
+    {
+      check_members (&o[i]);
+      const jv_t *argv = jget (&o[i], "argv");
+      ck_assert_uint_eq (argv->n, 3);
+      ck_assert_str_eq (argv->items[2].str, items[i]);
+      ck_assert_str_eq (jstr (&o[i], "stdout"), items[i]);
+      ck_assert_int_eq (jint (&o[i], "status"), 0);
+      jv_clear (&o[i]);
+    }
+  result_free (&r);
+
+  r = run_list (list, strlen (list), "-P2", "-n", "HELPER", "print", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, " print first\n");
+  ASSERT_CONTAINS (r.out, " print second\n");
+  result_free (&r);
+
+  r = run_list (list, strlen (list), "-P2", "HELPER", "echo", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "");
+  result_free (&r);
+
+  r = run_list (list, strlen (list), "-P2", "--input=in.", "HELPER", "echo",
+                NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "in.in.");
+  result_free (&r);
+
+  /* --merge and --max-output apply to each job.  */
+  static const char two[] = "2\n2\n";
+  r = run_list (two, strlen (two), "-P2", "--merge", "HELPER", "interleave",
+                NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "out 0\nerr 0\nout 1\nerr 1\n"
+                           "out 0\nerr 0\nout 1\nerr 1\n");
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+
+  static const char sizes[] = "10\n100000\n";
+  r = run_list (sizes, strlen (sizes), "-P2", "-k", "--max-output=1K",
+                "HELPER", "write-bytes", NULL);
+  ASSERT_STATUS (r, 125);
+  ck_assert_uint_eq (r.out_len, 10 + 1024);
+  ASSERT_CONTAINS (r.err, "subproc: job 2 (100000): ");
+  ASSERT_CONTAINS (r.err, "exceeded the limit of 1024 bytes");
+  result_free (&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *
 make_suite (void)
@@ -1839,6 +2312,15 @@ make_suite (void)
   TEST_CASE (s, unsupported);
   TEST_CASE (s, windows_options);
 #endif
+  TEST_CASE (s, parallel_grouped);
+#ifndef _WIN32
+  TEST_CASE (s, parallel_at_a_time);
+#endif
+  TEST_CASE (s, parallel_status);
+  TEST_CASE_WITH_TMPDIR (s, parallel_not_found);
+  TEST_CASE (s, parallel_null);
+  TEST_CASE (s, parallel_progress);
+  TEST_CASE (s, parallel_json_and_more);
   return s;
 }
 

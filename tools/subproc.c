@@ -549,6 +549,7 @@ struct options
   bool kill_on_parent_exit;
 
   unsigned int parallel; /* jobs at a time; 0: one run, no list */
+  const char *replace;   /* --replace: where in PROGRAM ARGs the item goes */
   bool null_items;
   bool keep_order;
   bool progress;
@@ -626,6 +627,7 @@ static const struct option long_options[] = {
   { "kill-on-parent-exit", no_argument, NULL, OPT_KILL_ON_PARENT_EXIT },
   { "parallel", required_argument, NULL, 'P' },
   { "null", no_argument, NULL, '0' },
+  { "replace", required_argument, NULL, 'I' },
   { "keep-order", no_argument, NULL, 'k' },
   { "progress", no_argument, NULL, OPT_PROGRESS },
   { "dry-run", no_argument, NULL, 'n' },
@@ -636,7 +638,7 @@ static const struct option long_options[] = {
 };
 
 /* "+": stop at PROGRAM, so that its options are its own.  */
-static const char short_options[] = "+ie:u:C:jt:P:0knvhV";
+static const char short_options[] = "+ie:u:C:jt:P:0I:knvhV";
 
 static void
 help (void)
@@ -708,6 +710,8 @@ Parallel jobs (one job per item read from standard input):\n\
                            argument, N jobs at a time; each job's output\n\
                            and error are written out whole when it ends\n\
   -0, --null               items end with a NUL byte, not a newline\n\
+  -I, --replace=STR        put the item in place of STR wherever it is\n\
+                           found in PROGRAM and ARGs, instead of adding it\n\
   -k, --keep-order         write the jobs out in input order, not in the\n\
                            order they end\n\
       --progress           show [done/total, running] on standard error\n\
@@ -916,6 +920,11 @@ parallel_option (int c, struct options *o)
     case '0':
       o->null_items = true;
       break;
+    case 'I':
+      if (optarg[0] == '\0')
+        usage_error ("--replace: the string to replace cannot be empty");
+      o->replace = optarg;
+      break;
     case 'k':
       o->keep_order = true;
       break;
@@ -934,9 +943,10 @@ check_parallel (const struct options *o)
 {
   if (!o->parallel)
     {
-      if (o->null_items || o->keep_order || o->progress)
+      if (o->null_items || o->replace || o->keep_order || o->progress)
         usage_error ("--%s needs --parallel",
                      o->null_items   ? "null"
+                     : o->replace    ? "replace"
                      : o->keep_order ? "keep-order"
                                      : "progress");
       return;
@@ -1589,8 +1599,10 @@ struct job
 struct pool
 {
   const struct options *o;
-  char **argv;         /* PROGRAM, ARGs, the item of a job, NULL */
-  size_t n_base;       /* the number of PROGRAM and ARGs */
+  char *const *base;   /* PROGRAM and ARGs as given */
+  size_t n_base;       /* their number */
+  char **argv;         /* those of a job: PROGRAM, ARGs, its item, NULL */
+  char **replaced;     /* --replace: the arguments made for a job */
   struct items items;  /* one job per item */
   char *input;         /* --input-file: the file's bytes, for every job */
   size_t input_len;
@@ -1607,11 +1619,49 @@ struct pool
   int worst;           /* the highest status so far */
 };
 
-/* The argument vector of job I: PROGRAM, ARGs, its item.  */
+/* S with every PAT in it replaced by WITH, newly allocated; NULL when S
+   has no PAT.  */
+static char *
+replace_all (const char *s, const char *pat, const char *with)
+{
+  size_t n = 0, pat_len = strlen (pat), with_len = strlen (with);
+  for (const char *q = strstr (s, pat); q; q = strstr (q + pat_len, pat))
+    n++;
+  if (n == 0)
+    return NULL;
+  size_t len = strlen (s);
+  if (with_len > pat_len && (with_len - pat_len) > (SIZE_MAX - len - 1) / n)
+    xalloc_die ();
+  char *r = xrealloc (NULL, len - n * pat_len + n * with_len + 1), *w = r;
+  for (const char *q; (q = strstr (s, pat)) != NULL; s = q + pat_len)
+    {
+      memcpy (w, s, (size_t) (q - s));
+      w += q - s;
+      memcpy (w, with, with_len);
+      w += with_len;
+    }
+  strcpy (w, s);
+  return r;
+}
+
+/* The argument vector of job I: PROGRAM, ARGs and its item, or with
+   --replace PROGRAM and ARGs with the item in place of the string.  */
 static char *const *
 job_argv (struct pool *p, size_t i)
 {
-  p->argv[p->n_base] = p->items.v[i];
+  const char *item = p->items.v[i];
+  if (p->o->replace == NULL)
+    {
+      p->argv[p->n_base] = (char *) item;
+      return p->argv;
+    }
+  for (size_t k = 0; k < p->n_base; k++)
+    {
+      free (p->replaced[k]);
+      p->replaced[k] = replace_all (p->base[k], p->o->replace, item);
+      p->argv[k] = p->replaced[k] ? p->replaced[k] : p->base[k];
+    }
+  p->argv[p->n_base] = NULL;
   return p->argv;
 }
 
@@ -1929,6 +1979,9 @@ pool_free (struct pool *p)
   free (p->slot_job);
   free (p->ended);
   free (p->argv);
+  for (size_t k = 0; p->replaced && k < p->n_base; k++)
+    free (p->replaced[k]);
+  free (p->replaced);
 }
 
 /* Run PROGRAM and ARGs (BASE) once per item of standard input, O->parallel
@@ -1948,11 +2001,14 @@ run_parallel (char *const *base, struct options *o)
   o->capture = true;
   resolve_streams (o);
 
+  p.base = base;
   while (base[p.n_base])
     p.n_base++;
   p.argv = xrealloc (NULL, (p.n_base + 2) * sizeof *p.argv);
   memcpy (p.argv, base, p.n_base * sizeof *p.argv);
   p.argv[p.n_base + 1] = NULL;
+  p.replaced = xrealloc (NULL, p.n_base * sizeof *p.replaced);
+  memset (p.replaced, 0, p.n_base * sizeof *p.replaced);
 
   if (!read_inputs (&p, o))
     {
