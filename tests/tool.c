@@ -2010,6 +2010,24 @@ START_TEST (test_parallel_at_a_time)
   free (list);
 }
 END_TEST
+
+/* With few descriptors, a job that finds none left waits for a running
+   one to end and give its own back, rather than failing.  */
+START_TEST (test_parallel_few_descriptors)
+{
+  static const char item[] = "0\n";
+  char list[sizeof item * 40];
+  list[0] = '\0';
+  for (int i = 0; i < 40; i++)
+    strcat (list, item);
+  subproc_t *cmd = tool_cmd ("-P40", test_helper (), "exit", NULL);
+  subproc_set_max_files (cmd, 48);
+  struct result r = run_cmd (cmd, list, strlen (list));
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.err, "");
+  result_free (&r);
+}
+END_TEST
 #endif
 
 /* The status is the worst of the jobs', each as the command gives it for
@@ -2315,6 +2333,7 @@ make_suite (void)
   TEST_CASE (s, parallel_grouped);
 #ifndef _WIN32
   TEST_CASE (s, parallel_at_a_time);
+  TEST_CASE (s, parallel_few_descriptors);
 #endif
   TEST_CASE (s, parallel_status);
   TEST_CASE_WITH_TMPDIR (s, parallel_not_found);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  *   subproc [OPTION]... [--] PROGRAM [ARG]...
+ *   subproc -P N [OPTION]... [--] PROGRAM [ARG]... < LIST
  *
  * Runs PROGRAM with ARGs through libsubproc, so that shell scripts get
  * what the library guarantees: no shell, a clean environment if asked,
@@ -11,12 +12,17 @@
  * pid file, dropped capabilities, resource limits.  Every option maps to
  * one builder call; the run, its status and its errors are the library's.
  *
+ * With -P (parallel mode, as xargs -P) it runs PROGRAM ARGs ITEM for each
+ * item of LIST, N jobs at a time, all driven from this one thread by
+ * subproc_poll, and writes each job's captured output and error whole
+ * when the job ends.
+ *
  * Exit status, as env(1) and timeout(1) have it: the child's exit status,
  * 128+N when it died of signal N (POSIX), 124 when it timed out, 125 when
  * the tool itself failed (bad option, library error, --max-output
  * exceeded), 126 when the program was found but could not be run, 127
  * when it was not found.  On Windows the child's exit code is passed on
- * whole.
+ * whole.  In parallel mode: the highest of the jobs' statuses.
  */
 
 #include <config.h>
@@ -1807,9 +1813,21 @@ job_ended (struct pool *p, size_t i)
       write_job (p, p->next_write++);
 }
 
+/* Whether ERR says that the system lacks what a run needs for now
+   (descriptors, processes), which the jobs running hold and give back
+   when they end.  */
+static bool
+lacks_resources (const subproc_error_t *err)
+{
+  return err->sys_errno == EMFILE || err->sys_errno == ENFILE
+         || err->sys_errno == EAGAIN;
+}
+
 /* Start the next job in free slot SLOT.  A job that cannot start is
-   over at once, with its error.  */
-static void
+   over at once, with its error; false if it is put back instead, to
+   start once a running job has ended, because it lacks what the running
+   ones hold.  */
+static bool
 start_job (struct pool *p, size_t slot)
 {
   size_t i = p->next_start++;
@@ -1823,9 +1841,19 @@ start_job (struct pool *p, size_t slot)
       warn ("job %zu (%s): out of memory", i + 1, p->items.v[i]);
       j->r.tool_status = EXIT_TOOL_FAILED;
       job_ended (p, i);
-      return;
+      return true;
     }
   job_streams (p, j);
+  int ret = subproc_run_async (j->cmd, NULL);
+  if (ret < 0 && p->running > 0 && lacks_resources (command_error (j->cmd)))
+    {
+      subproc_free (j->cmd);
+      free (j->s.out);
+      free (j->s.err);
+      memset (j, 0, sizeof *j);
+      p->next_start--;
+      return false;
+    }
   if (p->o->verbose)
     {
       char *line = subproc_to_string (j->cmd);
@@ -1834,16 +1862,17 @@ start_job (struct pool *p, size_t slot)
         fprintf (stderr, "%s: running: %s\n", program_name, line);
       free (line);
     }
-  if (subproc_run_async (j->cmd, NULL) < 0)
+  if (ret < 0)
     {
       interpret_failure (command_error (j->cmd), &j->r);
       job_ended (p, i);
-      return;
+      return true;
     }
   j->state = JOB_RUNNING;
   p->slots[slot] = j->cmd;
   p->slot_job[slot] = i;
   p->running++;
+  return true;
 }
 
 /* Reap the job in SLOT, whose run is over.  */
@@ -1885,9 +1914,10 @@ run_jobs (struct pool *p)
   size_t n_slots = p->o->parallel;
   while (p->done < p->items.n)
     {
-      for (size_t k = 0; k < n_slots; k++)
-        while (p->slots[k] == NULL && p->next_start < p->items.n)
-          start_job (p, k);
+      bool room = true;
+      for (size_t k = 0; k < n_slots && room; k++)
+        while (room && p->slots[k] == NULL && p->next_start < p->items.n)
+          room = start_job (p, k);
       progress_draw (p);
       if (p->running == 0)
         continue;
