@@ -1516,7 +1516,8 @@ read_all (int fd, char **data, size_t *len)
         }
       size_t room = size - n - 1;
 #ifdef _WIN32
-      int r = _read (fd, p + n, room > 0x10000 ? 0x10000 : (unsigned int) room);
+      int r = _read (fd, p + n,
+                     room > 0x10000 ? 0x10000 : (unsigned int) room);
 #else
       ssize_t r = read (fd, p + n, room);
 #endif
