@@ -1910,6 +1910,21 @@ START_TEST (test_parallel_grouped)
     }
   result_free (&r);
 
+  /* Outputs larger than a pipe holds, written in many pieces while the
+     other jobs write theirs: each comes out in one piece.  */
+  static const char big[] = "300000\n300000\n300000\n";
+  r = run_list (big, strlen (big), "-P3", "HELPER", "write-both", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_uint_eq (r.out_len, 900000);
+  ck_assert_uint_eq (r.err_len, 900000);
+  for (size_t i = 0; i < 900000; i++)
+    {
+      char want = (char) ('a' + i % 300000 % 26);
+      ck_assert_msg (r.out[i] == want && r.err[i] == want,
+                     "the jobs' output is mixed at byte %zu", i);
+    }
+  result_free (&r);
+
   /* The first job ends last, and still comes first.  */
   static const char slow_first[] = "500\n0\n";
   r = run_list (slow_first, strlen (slow_first), "-P2", "-k", "--json",
