@@ -1917,12 +1917,12 @@ START_TEST (test_parallel_grouped)
   ASSERT_STATUS (r, 0);
   ck_assert_uint_eq (r.out_len, 900000);
   ck_assert_uint_eq (r.err_len, 900000);
-  for (size_t i = 0; i < 900000; i++)
-    {
-      char want = (char) ('a' + i % 300000 % 26);
-      ck_assert_msg (r.out[i] == want && r.err[i] == want,
-                     "the jobs' output is mixed at byte %zu", i);
-    }
+  size_t same = 0;
+  while (same < 900000 && r.out[same] == (char) ('a' + same % 300000 % 26)
+         && r.err[same] == r.out[same])
+    same++;
+  ck_assert_msg (same == 900000, "the jobs' output is mixed at byte %zu",
+                 same);
   result_free (&r);
 
   /* The first job ends last, and still comes first.  */
