@@ -222,11 +222,11 @@ START_TEST (test_sink_beside_buffer)
   subproc_t *cmd = test_helper_on (_i, "index-out", "9", "100000", "5000",
                                    NULL);
 
+  test_sink_init (&s, 1, false);
+  subproc_set_output_sink (cmd, test_sink_func, &s, 0);
+  subproc_set_error_bytes (cmd, &buf, &len);
   for (int run = 0; run < 2; run++)
     {
-      test_sink_init (&s, 1, false);
-      subproc_set_output_sink (cmd, test_sink_func, &s, 0);
-      subproc_set_error_bytes (cmd, &buf, &len);
       test_run_ok (cmd);
       test_sink_check (&s);
       ck_assert_uint_eq (s.len, 100000);
