@@ -25,6 +25,7 @@
 # include <tlhelp32.h>
 #else
 # include <dirent.h>
+# include <poll.h>
 # include <signal.h>
 # include <sys/resource.h>
 # include <sys/wait.h>
@@ -858,6 +859,75 @@ test_fd_room (long want)
            ? want
            : (long) rl.rlim_cur;
 #endif
+}
+
+long
+test_advance_until_over (subproc_t *cmd)
+{
+  enum { MAX = 64 };
+  subproc_watch_t w[MAX];
+  long rounds = 0;
+
+  for (;;)
+    {
+      int tmo = -2, r;
+      int n = subproc_get_watches (cmd, w, MAX, &tmo);
+
+      ck_assert_msg (n >= 0 && n <= MAX, "subproc_get_watches gave %d: %s",
+                     n, subproc_last_error () ? subproc_last_error ()->message
+                                              : "");
+      ck_assert_msg (tmo >= -1, "subproc_get_watches: timeout %d", tmo);
+      ck_assert_msg (n > 0 || tmo >= 0,
+                     "nothing to watch and no time limit: a loop would hang");
+#ifdef _WIN32
+      {
+        HANDLE h[MAX];
+        DWORD got;
+
+        for (int i = 0; i < n; i++)
+          h[i] = w[i].handle;
+        if (n == 0)
+          Sleep ((DWORD) tmo);
+        else
+          {
+            got = WaitForMultipleObjects ((DWORD) n, h, FALSE,
+                                          tmo < 0 ? 120000 : (DWORD) tmo);
+            ck_assert_msg (got != WAIT_FAILED,
+                           "WaitForMultipleObjects: error %lu",
+                           (unsigned long) GetLastError ());
+            ck_assert_msg (got != WAIT_TIMEOUT || tmo >= 0,
+                           "no watch was ready for two minutes");
+          }
+      }
+#else
+      {
+        struct pollfd p[MAX];
+
+        for (int i = 0; i < n; i++)
+          {
+            p[i].fd = w[i].handle;
+            p[i].events
+              = (short) ((w[i].events & SUBPROC_WATCH_READ ? POLLIN : 0)
+                         | (w[i].events & SUBPROC_WATCH_WRITE ? POLLOUT : 0));
+            p[i].revents = 0;
+          }
+        do
+          r = poll (p, (nfds_t) n, tmo);
+        while (r < 0 && errno == EINTR);
+        ck_assert_msg (r >= 0, "poll: %s", strerror (errno));
+        for (int i = 0; i < n; i++)
+          ck_assert_msg (!(p[i].revents & POLLNVAL), "watch %d is not open",
+                         i);
+      }
+#endif
+      rounds++;
+      r = subproc_advance (cmd);
+      ck_assert_msg (r == 0 || r == 1, "subproc_advance gave %d: %s", r,
+                     subproc_last_error () ? subproc_last_error ()->message
+                                           : "");
+      if (r == 1)
+        return rounds;
+    }
 }
 
 void

@@ -301,6 +301,15 @@ unsigned char test_index_byte (unsigned long index, int stream,
    there is room for, WANT at most.  */
 long test_fd_room (long want);
 
+/* Drive the run of CMD (started with subproc_run_async) as an event
+   loop of the caller's would: subproc_get_watches, poll(2) on them
+   (WaitForMultipleObjects on Windows) for at most the time it says,
+   subproc_advance, until the run is over.  Fails the test if a call
+   fails, if the watches leave nothing to wait for and no time limit, or
+   (Windows) if no watch is ready for two minutes when no time limit
+   was given.  Returns the number of rounds.  */
+long test_advance_until_over (subproc_t *cmd);
+
 /* What a sink received, for test_sink_func.  */
 typedef struct test_sink
 {

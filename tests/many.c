@@ -1258,6 +1258,49 @@ START_TEST (test_own_loop_timeout)
 }
 END_TEST
 
+/* A command with do_async_io in the caller's loop: the watches and
+   subproc_advance only notice the end of its run; its I/O is the
+   library's thread's.  */
+START_TEST (test_own_loop_async_io)
+{
+  char *out = NULL;
+  size_t len = 0;
+  int status = -1;
+  subproc_t *cmd = test_helper_on (_i, "index-out", "2", "500000", "0",
+                                   NULL);
+
+  subproc_set_output_bytes (cmd, &out, &len);
+  subproc_do_async_io (cmd);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  test_advance_until_over (cmd);
+  ck_assert_int_eq (subproc_try_wait (cmd, &status), 1);
+  ck_assert_int_eq (status, 0);
+  ck_assert_uint_eq (len, 500000);
+  assert_index_data ("buffer", out, len, 2, 1);
+  subproc_free (cmd);
+  free (out);
+}
+END_TEST
+
+/* In a dry run nothing runs: subproc_poll finds the run over at once.  */
+START_TEST (test_dry_run)
+{
+  int status = -1;
+  size_t ended = 99;
+  ck_assert_int_eq (subproc_dry_run_begin (NULL, NULL), 0);
+  subproc_t *cmd = subproc_new ("prog");
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  ck_assert_int_eq (subproc_poll (&cmd, 1, -1, &ended), 1);
+  ck_assert_uint_eq (ended, 0);
+  ck_assert_int_eq (subproc_try_wait (cmd, &status), 1);
+  ck_assert_int_eq (status, 0);
+  subproc_free (cmd);
+  char *log = subproc_dry_run_end ();
+  ck_assert_str_eq (log, "prog\n");
+  free (log);
+}
+END_TEST
+
 /* Can this system give pidfds (false under a valgrind that does not know
    pidfd_open)?  */
 #if !defined _WIN32 && defined __linux__
@@ -1453,7 +1496,9 @@ make_suite (void)
 #endif
   MANY_CASE (s, own_loop, 2, 300);
   MANY_CASE (s, own_loop_timeout, 2, 300);
+  MANY_CASE (s, own_loop_async_io, 2, 300);
   MANY_CASE (s, handle, 2, 300);
+  MANY_CASE (s, dry_run, 1, 300);
   MANY_CASE (s, bad_input, 2, 300);
   return s;
 }

@@ -4,9 +4,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * A sink sees every byte of its stream, unchanged and in order, whether
- * the I/O runs in subproc_run, in subproc_wait, in subproc_poll or on
- * the thread of subproc_do_async_io, and always with cancellation
- * disabled.  In line mode every call is one line with its '\n', a
+ * the I/O runs in subproc_run, in subproc_wait, in subproc_poll, in the
+ * caller's own loop with subproc_advance or on the thread of
+ * subproc_do_async_io, and always with cancellation disabled.  In line mode every call is one line with its '\n', a
  * longer line comes in pieces of exactly SUBPROC_SINK_LINE_MAX bytes,
  * and only the last line of the stream may lack its '\n' (test_sink_func
  * checks these rules on every call).  A sink that returns non-zero stops
@@ -37,11 +37,14 @@ enum how
   HOW_WAIT,      /* subproc_run_async, then subproc_wait: no thread */
   HOW_POLL,      /* subproc_run_async, then subproc_poll until over */
   HOW_ASYNC_IO,  /* subproc_do_async_io, then subproc_wait */
+  HOW_ADVANCE,   /* subproc_run_async, then the caller's own loop with
+                    subproc_get_watches and subproc_advance */
   HOW_COUNT
 };
 
-static const char *const how_names[]
-  = { "subproc_run", "subproc_wait", "subproc_poll", "do_async_io" };
+static const char *const how_names[] = { "subproc_run", "subproc_wait",
+                                         "subproc_poll", "do_async_io",
+                                         "subproc_advance" };
 
 /* The longest subproc_poll waits in one call where Check cannot end a
    test that hangs (Windows); elsewhere no limit.  */
@@ -86,6 +89,8 @@ run_how (subproc_t *cmd, enum how how, int *status)
     return -1;
   if (how == HOW_POLL)
     poll_until_over (cmd);
+  else if (how == HOW_ADVANCE)
+    test_advance_until_over (cmd);
   return subproc_wait (cmd, status);
 }
 
@@ -489,7 +494,8 @@ stopper_func (void *opaque, int stream, const char *data, size_t len)
 
 /* A child that would write for ever, on stdout or on stderr (loop index
    / 2), in chunks or lines (loop index % 2), is stopped by its sink:
-   with subproc_run, subproc_wait, subproc_poll and do_async_io the run
+   with subproc_run, subproc_wait, subproc_poll, do_async_io and the
+   caller's loop with subproc_advance the run
    fails with SUBPROC_ERR_IO (ECANCELED), the message naming the
    value.  */
 START_TEST (test_sink_stops_child)
