@@ -421,7 +421,7 @@ START_TEST (test_builder_errors)
   int fd = -1;
 
   test_sink_init (&s, 1, false);
-  for (int k = 0; k < 7; k++)
+  for (int k = 0; k < 8; k++)
     {
       subproc_t *cmd = test_helper_cmd ("print", "x", NULL);
       switch (k)
@@ -449,6 +449,10 @@ START_TEST (test_builder_errors)
           break;
         case 5:
           subproc_set_output_sink (cmd, NULL, &s, 0);
+          break;
+        case 6:
+          /* A flag that does not exist.  */
+          subproc_set_output_sink (cmd, test_sink_func, &s, 1U << 7);
           break;
         default:
           subproc_set_error_sink (cmd, NULL, NULL, SUBPROC_SINK_LINES);
@@ -538,7 +542,9 @@ START_TEST (test_sink_stops_child)
       ck_assert_uint_ge (st.s.len, st.after);
       /* What the sink got is the pattern, unchanged.  */
       for (size_t i = 0; i < st.s.len; i++)
-        ck_assert_int_eq (st.s.data[i], 'a' + (char) (i % 26));
+        if (st.s.data[i] != 'a' + (char) (i % 26))
+          ck_abort_msg ("%s: byte %zu is %d", how_names[how], i,
+                        st.s.data[i]);
       subproc_free (cmd);
       test_sink_free (&st.s);
     }
