@@ -955,6 +955,7 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Signals under the engine.  */
 
+#ifndef _WIN32
 /* subproc_poll with a short limit until the sink S of CMD has a line;
    OTHER (if not NULL) is polled with it, and collected if it ends
    meanwhile (then *OTHER_DONE is set).  */
@@ -980,7 +981,6 @@ poll_until_line (subproc_t *cmd, const test_sink_t *s, subproc_t *other,
   ck_assert_msg (s->len > 0, "no line from the child");
 }
 
-#ifndef _WIN32
 /* A signal reaches the child while subproc_poll drives it.  */
 START_TEST (test_signal_under_poll)
 {
