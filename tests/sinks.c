@@ -514,7 +514,7 @@ START_TEST (test_sink_stops_child)
       subproc_t *cmd = stream == 1
                          ? test_helper_on (how % 2, "write-forever", NULL)
                          : test_helper_on (how % 2, "write-bytes",
-                                           "1000000000000", "err", NULL);
+                                           "2000000000", "err", NULL);
 
       memset (&st, 0, sizeof st);
       test_sink_init (&st.s, stream, lines);
