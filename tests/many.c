@@ -337,9 +337,18 @@ collect_index_child (size_t i, void *opaque)
     }
 }
 
+/* Loop 1 (POSIX): children without a pollable handle, as on systems
+   that have none: subproc_poll must still notice every end.  */
 START_TEST (test_hundreds)
 {
   size_t n = many_count ();
+#ifndef _WIN32
+  if (_i == 1)
+    {
+      sp_backend_test_no_handle = true;
+      n /= 3;
+    }
+#endif
   child_t *c = calloc (n, sizeof *c);
   subproc_t **cmds = calloc (n, sizeof *cmds);
 
@@ -362,7 +371,10 @@ START_TEST (test_hundreds)
     }
   free (cmds);
   free (c);
-  printf ("many: %zu children\n", n);
+#ifndef _WIN32
+  sp_backend_test_no_handle = false;
+#endif
+  printf ("many: %zu children%s\n", n, _i ? " without pollable handles" : "");
   fflush (stdout);
 }
 END_TEST
@@ -1482,7 +1494,11 @@ static Suite *
 make_suite (void)
 {
   Suite *s = suite_create ("many");
+#ifdef _WIN32
   MANY_CASE (s, hundreds, 1, 600);
+#else
+  MANY_CASE (s, hundreds, 2, 600);
+#endif
   MANY_CASE (s, inputs_and_send_buffers, 1, 600);
   MANY_CASE (s, handshakes, 1, 300);
   MANY_CASE (s, timeouts, 1, 300);
