@@ -60,7 +60,7 @@
 /* Where a test polls until a sink has seen something: the limit of one
    subproc_poll, and how many times (a guard, not a measurement).  */
 #define STEP_MS 20
-#define MAX_STEPS 6000
+#define MAX_STEPS 30000
 
 static void
 assert_error (subproc_t *cmd, int code)
@@ -884,7 +884,7 @@ START_TEST (test_waits_beside_poll)
       int status = -1, r = 0;
       if (i % 3 == 0)
         {
-          for (long k = 0; k < 120000 && r == 0; k++)
+          for (long k = 0; k < 600000 && r == 0; k++)
             {
               r = subproc_try_wait (w[i].cmd, &status);
               if (r == 0)
@@ -944,7 +944,7 @@ START_TEST (test_waits_run_the_io)
               test_sleep_ms (1);
           }
       else if (how == 1)
-        for (long k = 0; k < 12000 && r == 0; k++)
+        for (long k = 0; k < 60000 && r == 0; k++)
           r = subproc_wait_for (cmd, 10, &status);
       else
         r = subproc_wait (cmd, &status) == 0 ? 1 : -1;
