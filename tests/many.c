@@ -1270,6 +1270,50 @@ START_TEST (test_own_loop_timeout)
 }
 END_TEST
 
+/* Room for the watches: 4 + the number of send buffers is always
+   enough, even with every stream and send buffer pending; a child that
+   ends without reading its send buffers still ends the run.  */
+START_TEST (test_watch_room)
+{
+  enum { SENDS = 3 };
+  const size_t len = 4 << 20;
+  char *data = malloc (len), *out = NULL, *err = NULL;
+  subproc_watch_t w[MAX_WATCHES];
+  int in[2], tmo = -2, status = -1;
+  subproc_t *cmd = held_child (_i, in);
+
+  ck_assert_ptr_nonnull (data);
+  memset (data, 's', len);
+  for (int k = 0; k < SENDS; k++)
+    ck_assert_int_gt (subproc_set_send_buffer (cmd, data, len), 2);
+  subproc_set_output_buffer (cmd, &out);
+  subproc_set_error_buffer (cmd, &err);
+  ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+  int n = subproc_get_watches (cmd, NULL, 0, &tmo);
+  ck_assert_int_ge (n, 1);
+  ck_assert_msg (n <= 4 + SENDS, "%d watches, more than 4 + %d", n, SENDS);
+  ck_assert_int_eq (subproc_get_watches (cmd, w, MAX_WATCHES, &tmo), n);
+#ifndef _WIN32
+  int writes = 0;
+  for (int i = 0; i < n; i++)
+    writes += (w[i].events & SUBPROC_WATCH_WRITE) != 0;
+  ck_assert_msg (writes == SENDS, "%d writable watches for %d send buffers",
+                 writes, SENDS);
+#endif
+  test_close (in[1]);
+  test_advance_until_over (cmd);
+  ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+  ck_assert_int_eq (status, 0);
+  ck_assert_str_eq (out, "0\n");
+  ck_assert_str_eq (err, "");
+  subproc_free (cmd);
+  test_close (in[0]);
+  free (out);
+  free (err);
+  free (data);
+}
+END_TEST
+
 /* A command with do_async_io in the caller's loop: the watches and
    subproc_advance only notice the end of its run; its I/O is the
    library's thread's.  */
@@ -1513,6 +1557,7 @@ make_suite (void)
 #endif
   MANY_CASE (s, own_loop, 2, 300);
   MANY_CASE (s, own_loop_timeout, 2, 300);
+  MANY_CASE (s, watch_room, 2, 300);
   MANY_CASE (s, own_loop_async_io, 2, 300);
   MANY_CASE (s, handle, 2, 300);
   MANY_CASE (s, dry_run, 1, 300);

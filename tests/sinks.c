@@ -40,12 +40,13 @@ enum how
   HOW_ASYNC_IO,  /* subproc_do_async_io, then subproc_wait */
   HOW_ADVANCE,   /* subproc_run_async, then the caller's own loop with
                     subproc_get_watches and subproc_advance */
+  HOW_TRY_WAIT,  /* subproc_run_async, then subproc_try_wait until over */
   HOW_COUNT
 };
 
-static const char *const how_names[] = { "subproc_run", "subproc_wait",
-                                         "subproc_poll", "do_async_io",
-                                         "subproc_advance" };
+static const char *const how_names[]
+  = { "subproc_run",     "subproc_wait",    "subproc_poll",
+      "do_async_io",     "subproc_advance", "subproc_try_wait" };
 
 /* The longest subproc_poll waits in one call where Check cannot end a
    test that hangs (Windows); elsewhere no limit.  */
@@ -92,6 +93,19 @@ run_how (subproc_t *cmd, enum how how, int *status)
     poll_until_over (cmd);
   else if (how == HOW_ADVANCE)
     test_advance_until_over (cmd);
+  else if (how == HOW_TRY_WAIT)
+    {
+      /* The guard (ten minutes at least) is for Windows, where Check
+         cannot end a test that hangs.  */
+      for (long k = 0; k < 600000; k++)
+        {
+          int r = subproc_try_wait (cmd, status);
+          if (r != 0)
+            return r == 1 ? 0 : -1;
+          test_sleep_ms (1);
+        }
+      ck_abort_msg ("subproc_try_wait: the run is not over");
+    }
   return subproc_wait (cmd, status);
 }
 
@@ -418,6 +432,62 @@ START_TEST (test_lines_binary_streams)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Dry runs.  */
+
+static void
+fake_output (subproc_dry_run_io_t *io, void *opaque)
+{
+  (void) opaque;
+  io->output = "one\ntwo\n\nend";
+  io->output_len = (size_t) -1;
+  io->error = "e\0rr\n";
+  io->error_len = 5;
+  io->status = 3;
+}
+
+/* In a dry run the fake output goes to the sinks, in lines or chunks as
+   asked, before the run returns.  */
+START_TEST (test_dry_run)
+{
+  for (int async = 0; async < 2; async++)
+    {
+      test_sink_t out, err;
+      int status = -1;
+      subproc_t *cmd;
+
+      test_sink_init (&out, 1, true);
+      test_sink_init (&err, 2, false);
+      ck_assert_int_eq (subproc_dry_run_begin (fake_output, NULL), 0);
+      cmd = subproc_new ("prog");
+      subproc_set_output_sink (cmd, test_sink_func, &out, SUBPROC_SINK_LINES);
+      subproc_set_error_sink (cmd, test_sink_func, &err, 0);
+      if (async)
+        {
+          ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
+          ck_assert_int_eq (subproc_wait (cmd, &status), 0);
+        }
+      else
+        ck_assert_int_eq (subproc_run (cmd, &status), 0);
+      ck_assert_int_eq (status, 3);
+      subproc_free (cmd);
+      free (subproc_dry_run_end ());
+      test_sink_check (&out);
+      test_sink_check (&err);
+      ck_assert_str_eq (out.data, "one\ntwo\n\nend");
+      ck_assert_uint_eq (out.calls, 4);
+      ck_assert_uint_eq (out.pieces[0], 4);
+      ck_assert_uint_eq (out.pieces[1], 4);
+      ck_assert_uint_eq (out.pieces[2], 1);
+      ck_assert_uint_eq (out.pieces[3], 3);
+      ck_assert_uint_eq (err.len, 5);
+      ck_assert_int_eq (memcmp (err.data, "e\0rr\n", 5), 0);
+      test_sink_free (&out);
+      test_sink_free (&err);
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Builder errors.  */
 
 START_TEST (test_builder_errors)
@@ -504,11 +574,10 @@ stopper_func (void *opaque, int stream, const char *data, size_t len)
 }
 
 /* A child that would write for ever, on stdout or on stderr (loop index
-   / 2), in chunks or lines (loop index % 2), is stopped by its sink:
-   with subproc_run, subproc_wait, subproc_poll, do_async_io and the
-   caller's loop with subproc_advance the run
-   fails with SUBPROC_ERR_IO (ECANCELED), the message naming the
-   value.  */
+   / 2), in chunks or lines (loop index % 2), is stopped by its sink,
+   however the run is driven: it fails with SUBPROC_ERR_IO (ECANCELED),
+   the message naming the stream and the value, and the sink gets
+   nothing more.  */
 START_TEST (test_sink_stops_child)
 {
   int stream = _i / 2 ? 2 : 1;
@@ -544,8 +613,13 @@ START_TEST (test_sink_stops_child)
       ck_assert_msg (strstr (err->message, value) != NULL,
                      "the message does not name the value %s: %s", value,
                      err->message);
+      const char *name = stream == 1 ? "output" : "error";
+      ck_assert_msg (strstr (err->message, name) != NULL,
+                     "the message does not name the %s stream: %s", name,
+                     err->message);
       test_sink_check (&st.s);
-      ck_assert_int_ge (st.stops, 1);
+      /* Nothing more is given to the sink in that run.  */
+      ck_assert_int_eq (st.stops, 1);
       ck_assert_uint_ge (st.s.len, st.after);
       /* What the sink got is the pattern, unchanged.  */
       for (size_t i = 0; i < st.s.len; i++)
@@ -669,6 +743,7 @@ make_suite (void)
   BOTH_PATHS (s, lines_small_writes);
   BOTH_PATHS (s, lines_long);
   TEST_CASE (s, lines_binary_streams);
+  TEST_CASE (s, dry_run);
   TEST_CASE (s, builder_errors);
   {
     TCase *tc = tcase_create ("sink_stops_child");
