@@ -1083,6 +1083,136 @@ END_TEST
 #endif
 
 /* ------------------------------------------------------------------ */
+/* Over stays over; a sink that calls the library on another command.  */
+
+/* A run that is over stays over: every subproc_poll after reports it
+   again, at once, until it is collected; its watches are none and
+   subproc_advance says 1.  */
+START_TEST (test_over_stays_over)
+{
+  int in[2], tmo = -2, status = -1;
+  subproc_watch_t w[4];
+  size_t ended[2] = { 99, 99 };
+  subproc_t *cmds[2];
+
+  cmds[0] = held_child (_i, in);
+  cmds[1] = test_helper_on (_i, "exit", "4", NULL);
+  ck_assert_int_eq (subproc_run_async (cmds[0], NULL), 0);
+  ck_assert_int_eq (subproc_run_async (cmds[1], NULL), 0);
+  ck_assert_int_eq (subproc_poll (cmds, 2, POLL_GUARD_MS, ended), 1);
+  ck_assert_uint_eq (ended[0], 1);
+  for (int k = 0; k < 3; k++)
+    {
+      ended[0] = 99;
+      ck_assert_int_eq (subproc_poll (cmds, 2, -1, ended), 1);
+      ck_assert_uint_eq (ended[0], 1);
+      ck_assert_int_eq (subproc_get_watches (cmds[1], w, 4, &tmo), 0);
+      ck_assert_int_eq (tmo, 0);
+      ck_assert_int_eq (subproc_advance (cmds[1]), 1);
+    }
+  ck_assert_int_eq (subproc_wait (cmds[1], &status), 0);
+  ck_assert_int_eq (status, 4);
+  /* Collected, it is not running: over at once, and its wait is
+     SUBPROC_ERR_STATE.  */
+  ck_assert_int_eq (subproc_poll (cmds, 2, -1, ended), 1);
+  ck_assert_uint_eq (ended[0], 1);
+  ck_assert_int_eq (subproc_wait (cmds[1], &status), -1);
+  assert_error (cmds[1], SUBPROC_ERR_STATE);
+  test_close (in[1]);
+  cmds[1] = NULL;
+  ck_assert_int_eq (subproc_poll (cmds, 2, POLL_GUARD_MS, ended), 1);
+  ck_assert_uint_eq (ended[0], 0);
+  ck_assert_int_eq (subproc_wait (cmds[0], &status), 0);
+  subproc_free (cmds[0]);
+  test_close (in[0]);
+}
+END_TEST
+
+/* What the sink of the first command does on its line "go": the library
+   on the second command, which the same subproc_poll drives.  */
+typedef struct other_sink
+{
+  test_sink_t s;
+  subproc_t *other;
+  int try_wait;     /* what subproc_try_wait on the other gave */
+  int signal;       /* what subproc_send_signal on it gave */
+} other_sink_t;
+
+static int
+other_func (void *opaque, int stream, const char *data, size_t len)
+{
+  other_sink_t *o = opaque;
+  int status = -1;
+
+  test_sink_func (&o->s, stream, data, len);
+  if (len == 3 && memcmp (data, "go\n", 3) == 0)
+    {
+      o->try_wait = subproc_try_wait (o->other, &status);
+      o->signal = subproc_send_signal (o->other, SIGTERM);
+    }
+  return 0;
+}
+
+/* A sink may call the library on other commands, even one that the
+   same subproc_poll drives: it waits for one without blocking, and
+   stops it.  */
+START_TEST (test_sink_calls_other)
+{
+  int in[2], status = -1;
+  other_sink_t o;
+  subproc_t *all[2], *cmds[2];
+  size_t ended[2];
+  int left = 2;
+
+  memset (&o, 0, sizeof o);
+  test_sink_init (&o.s, 1, true);
+  o.try_wait = o.signal = 99;
+  all[0] = test_helper_on (_i, "print", "go\n", NULL);
+  all[1] = held_child (!_i, in);
+  o.other = all[1];
+  subproc_set_output_sink (all[0], other_func, &o, SUBPROC_SINK_LINES);
+  subproc_raw_status (all[1]);
+  for (int i = 0; i < 2; i++)
+    {
+      ck_assert_int_eq (subproc_run_async (all[i], NULL), 0);
+      cmds[i] = all[i];
+    }
+  while (left > 0)
+    {
+      int r = subproc_poll (cmds, 2, POLL_GUARD_MS, ended);
+      ck_assert_msg (r > 0, "subproc_poll gave %d: %s", r, last_error_text ());
+      for (int k = 0; k < r; k++)
+        {
+          size_t i = ended[k];
+          ck_assert_int_eq (subproc_wait (all[i], &status), 0);
+          if (i == 0)
+            ck_assert_int_eq (status, 0);
+          else
+#ifdef _WIN32
+            ck_assert_uint_eq ((unsigned int) status, 0xC000013AU);
+#else
+            {
+              ck_assert (WIFSIGNALED (status));
+              ck_assert_int_eq (WTERMSIG (status), SIGTERM);
+            }
+#endif
+          cmds[i] = NULL;
+          left--;
+        }
+    }
+  test_sink_check (&o.s);
+  ck_assert_str_eq (o.s.data, "go\n");
+  ck_assert_int_eq (o.try_wait, 0);
+  ck_assert_int_eq (o.signal, 0);
+  for (int i = 0; i < 2; i++)
+    subproc_free (all[i]);
+  test_sink_free (&o.s);
+  test_close (in[1]);
+  test_close (in[0]);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* The caller's own loop.  */
 
 #define MAX_WATCHES 16
@@ -1555,6 +1685,8 @@ make_suite (void)
 #ifndef _WIN32
   MANY_CASE (s, signal_group_under_poll, 2, 300);
 #endif
+  MANY_CASE (s, over_stays_over, 2, 300);
+  MANY_CASE (s, sink_calls_other, 2, 300);
   MANY_CASE (s, own_loop, 2, 300);
   MANY_CASE (s, own_loop_timeout, 2, 300);
   MANY_CASE (s, watch_room, 2, 300);
