@@ -1119,6 +1119,7 @@ START_TEST (test_over_stays_over)
   ck_assert_int_eq (subproc_wait (cmds[1], &status), -1);
   assert_error (cmds[1], SUBPROC_ERR_STATE);
   test_close (in[1]);
+  subproc_free (cmds[1]);
   cmds[1] = NULL;
   ck_assert_int_eq (subproc_poll (cmds, 2, POLL_GUARD_MS, ended), 1);
   ck_assert_uint_eq (ended[0], 0);
