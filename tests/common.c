@@ -25,7 +25,9 @@
 # include <tlhelp32.h>
 #else
 # include <dirent.h>
+# include <poll.h>
 # include <signal.h>
+# include <sys/resource.h>
 # include <sys/wait.h>
 # include <unistd.h>
 #endif
@@ -822,3 +824,198 @@ test_pid_ends_within (long pid, int ms)
   return false;
 }
 #endif
+
+/* ------------------------------------------------------------------ */
+/* Many children and sinks                                            */
+
+unsigned char
+test_index_byte (unsigned long index, int stream, unsigned long long off)
+{
+  return (unsigned char) (off * 7 + index * 13 + (unsigned long) stream * 101
+                          + (off >> 8) * (index + 1));
+}
+
+long
+test_fd_room (long want)
+{
+#ifdef _WIN32
+  return want;
+#else
+  struct rlimit rl;
+
+  ck_assert_int_eq (getrlimit (RLIMIT_NOFILE, &rl), 0);
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t) want)
+    {
+      rlim_t old = rl.rlim_cur;
+
+      rl.rlim_cur = rl.rlim_max == RLIM_INFINITY
+                        || rl.rlim_max >= (rlim_t) want
+                      ? (rlim_t) want
+                      : rl.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+        rl.rlim_cur = old;
+    }
+  return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t) want
+           ? want
+           : (long) rl.rlim_cur;
+#endif
+}
+
+long
+test_advance_until_over (subproc_t *cmd)
+{
+  enum { MAX = 64 };
+  subproc_watch_t w[MAX];
+  long rounds = 0;
+
+  for (;;)
+    {
+      int tmo = -2, r;
+      int n = subproc_get_watches (cmd, w, MAX, &tmo);
+
+      ck_assert_msg (n >= 0 && n <= MAX, "subproc_get_watches gave %d: %s",
+                     n, subproc_last_error () ? subproc_last_error ()->message
+                                              : "");
+      ck_assert_msg (tmo >= -1, "subproc_get_watches: timeout %d", tmo);
+      ck_assert_msg (n > 0 || tmo >= 0,
+                     "nothing to watch and no time limit: a loop would hang");
+#ifdef _WIN32
+      {
+        HANDLE h[MAX];
+        DWORD got;
+
+        for (int i = 0; i < n; i++)
+          h[i] = w[i].handle;
+        if (n == 0)
+          Sleep ((DWORD) tmo);
+        else
+          {
+            got = WaitForMultipleObjects ((DWORD) n, h, FALSE,
+                                          tmo < 0 ? 120000 : (DWORD) tmo);
+            ck_assert_msg (got != WAIT_FAILED,
+                           "WaitForMultipleObjects: error %lu",
+                           (unsigned long) GetLastError ());
+            ck_assert_msg (got != WAIT_TIMEOUT || tmo >= 0,
+                           "no watch was ready for two minutes");
+          }
+      }
+#else
+      {
+        struct pollfd p[MAX];
+
+        for (int i = 0; i < n; i++)
+          {
+            p[i].fd = w[i].handle;
+            p[i].events
+              = (short) ((w[i].events & SUBPROC_WATCH_READ ? POLLIN : 0)
+                         | (w[i].events & SUBPROC_WATCH_WRITE ? POLLOUT : 0));
+            p[i].revents = 0;
+          }
+        do
+          r = poll (p, (nfds_t) n, tmo);
+        while (r < 0 && errno == EINTR);
+        ck_assert_msg (r >= 0, "poll: %s", strerror (errno));
+        for (int i = 0; i < n; i++)
+          ck_assert_msg (!(p[i].revents & POLLNVAL), "watch %d is not open",
+                         i);
+      }
+#endif
+      rounds++;
+      r = subproc_advance (cmd);
+      ck_assert_msg (r == 0 || r == 1, "subproc_advance gave %d: %s", r,
+                     subproc_last_error () ? subproc_last_error ()->message
+                                           : "");
+      if (r == 1)
+        return rounds;
+    }
+}
+
+void
+test_sink_init (test_sink_t *s, int stream, bool lines)
+{
+  memset (s, 0, sizeof *s);
+  s->stream = stream;
+  s->lines = lines;
+}
+
+static void
+sink_fail (test_sink_t *s, const char *what)
+{
+  if (s->failure[0] == '\0')
+    snprintf (s->failure, sizeof s->failure,
+              "sink of stream %d, call %zu (%zu bytes before it): %s",
+              s->stream, s->calls, s->len, what);
+}
+
+int
+test_sink_func (void *opaque, int stream, const char *data, size_t len)
+{
+  test_sink_t *s = opaque;
+
+  if (stream != s->stream)
+    sink_fail (s, "called with the other stream");
+  if (data == NULL && len > 0)
+    sink_fail (s, "no data");
+  if (s->lines)
+    {
+      if (len == 0)
+        sink_fail (s, "an empty call in line mode");
+      else if (len > SUBPROC_SINK_LINE_MAX)
+        sink_fail (s, "more than SUBPROC_SINK_LINE_MAX bytes in one call");
+      else if (memchr (data, '\n', len - 1) != NULL)
+        sink_fail (s, "more than one line in one call");
+      if (s->unterminated)
+        sink_fail (s, "a call after the unterminated last line");
+      if (len > 0 && data[len - 1] != '\n' && len < SUBPROC_SINK_LINE_MAX)
+        s->unterminated = true;
+    }
+  if (s->calls == s->pieces_size)
+    {
+      size_t n = s->pieces_size ? 2 * s->pieces_size : 64;
+      size_t *p = realloc (s->pieces, n * sizeof *p);
+
+      if (p == NULL)
+        {
+          sink_fail (s, "out of memory in the test");
+          return 0;
+        }
+      s->pieces = p;
+      s->pieces_size = n;
+    }
+  if (s->size - s->len < len + 1)
+    {
+      size_t n = s->size ? s->size : 4096;
+      char *p;
+
+      while (n - s->len < len + 1)
+        n *= 2;
+      p = realloc (s->data, n);
+      if (p == NULL)
+        {
+          sink_fail (s, "out of memory in the test");
+          return 0;
+        }
+      s->data = p;
+      s->size = n;
+    }
+  if (len > 0)
+    memcpy (s->data + s->len, data, len);
+  s->len += len;
+  s->data[s->len] = '\0';
+  s->pieces[s->calls++] = len;
+  return 0;
+}
+
+void
+test_sink_check (const test_sink_t *s)
+{
+  ck_assert_msg (s->failure[0] == '\0', "%s", s->failure);
+}
+
+void
+test_sink_free (test_sink_t *s)
+{
+  free (s->data);
+  free (s->pieces);
+  test_sink_init (s, s->stream, s->lines);
+}

@@ -287,4 +287,58 @@ bool test_skip_under_valgrind (const char *why);
    the C runtime descriptors below 2048.  */
 int test_count_open_fds (void);
 
+/* ------------------------------------------------------------------ */
+/* Many children and sinks                                            */
+
+/* Byte OFF of stream STREAM (1 stdout, 2 stderr) of the helper's
+   "index-out INDEX ..." (tests/helper.c computes the same): distinct
+   for every child and stream, NUL bytes and newlines included.  */
+unsigned char test_index_byte (unsigned long index, int stream,
+                               unsigned long long off);
+
+/* Make room for WANT open descriptors in the test process (the soft
+   RLIMIT_NOFILE raised towards the hard one, POSIX) and return how many
+   there is room for, WANT at most.  */
+long test_fd_room (long want);
+
+/* Drive the run of CMD (started with subproc_run_async) as an event
+   loop of the caller's would: subproc_get_watches, poll(2) on them
+   (WaitForMultipleObjects on Windows) for at most the time it says,
+   subproc_advance, until the run is over.  Fails the test if a call
+   fails, if the watches leave nothing to wait for and no time limit, or
+   (Windows) if no watch is ready for two minutes when no time limit
+   was given.  Returns the number of rounds.  */
+long test_advance_until_over (subproc_t *cmd);
+
+/* What a sink received, for test_sink_func.  */
+typedef struct test_sink
+{
+  int stream;          /* the stream it is set for (1 or 2) */
+  bool lines;          /* set with SUBPROC_SINK_LINES: check each call */
+  char *data;          /* every byte received, in order */
+  size_t len, size;
+  size_t calls;
+  size_t *pieces;      /* the length of each call */
+  size_t pieces_size;
+  bool unterminated;   /* lines: a call without '\n' shorter than
+                          SUBPROC_SINK_LINE_MAX came (the last line) */
+  char failure[256];   /* the first broken promise, "" if none */
+} test_sink_t;
+
+/* Get S ready for a sink of STREAM, in line mode if LINES.  */
+void test_sink_init (test_sink_t *s, int stream, bool lines);
+
+/* A subproc_sink_func that appends to the test_sink_t OPAQUE and checks
+   what the header promises of every call (the stream; in line mode one
+   line per call, at most SUBPROC_SINK_LINE_MAX bytes, nothing after an
+   unterminated last line).  It never fails the test itself (it may run
+   on the library's thread): test_sink_check does.  Returns 0.  */
+int test_sink_func (void *opaque, int stream, const char *data, size_t len);
+
+/* Fail the test if S recorded a failure.  */
+void test_sink_check (const test_sink_t *s);
+
+/* Release what S holds (it can be set up again).  */
+void test_sink_free (test_sink_t *s);
+
 #endif /* SUBPROC_TESTS_COMMON_H */

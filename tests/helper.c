@@ -69,6 +69,13 @@
  *   tree N             start N grandchildren that sleep forever, print their
  *                      pids one per line, then sleep forever
  *   pid                the helper's pid
+ *   index-out I NOUT NERR  NOUT bytes of child I's pattern for stdout and
+ *                      NERR bytes of its pattern for stderr (binary, NUL
+ *                      bytes included; see index_byte), in chunks of
+ *                      varying size that alternate between the streams
+ *   dribble            stdin to stdout, one write per byte
+ *   consume-then-fd N  read stdin to EOF, copy descriptor N to stdout
+ *                      until EOF, then print the stdin byte count
  */
 
 #ifdef HAVE_CONFIG_H
@@ -263,6 +270,44 @@ copy_fd (int from, int to)
       total += (unsigned long long) r;
       if (to >= 0)
         write_fd (to, buf, (size_t) r);
+    }
+}
+
+/* Byte OFF of stream STREAM (1 or 2) of child INDEX for "index-out".
+   tests/common.c (test_index_byte) computes the same.  */
+static unsigned char
+index_byte (unsigned long index, int stream, unsigned long long off)
+{
+  return (unsigned char) (off * 7 + index * 13 + (unsigned long) stream * 101
+                          + (off >> 8) * (index + 1));
+}
+
+/* "index-out": both streams of child INDEX, alternating in chunks whose
+   sizes come from a list that each child enters at its own place.  */
+static void
+index_out (unsigned long index, unsigned long long nout,
+           unsigned long long nerr)
+{
+  static const size_t sizes[] = { 1, 7, 512, 4096, CHUNK, 100, 3000 };
+  static char buf[CHUNK];
+  unsigned long long done[3] = { 0, 0, 0 }, want[3] = { 0, nout, nerr };
+  size_t k = index % (sizeof sizes / sizeof sizes[0]);
+  int stream = 1;
+
+  while (done[1] < want[1] || done[2] < want[2])
+    {
+      if (done[stream] < want[stream])
+        {
+          size_t len = sizes[k];
+          if (len > want[stream] - done[stream])
+            len = (size_t) (want[stream] - done[stream]);
+          for (size_t i = 0; i < len; i++)
+            buf[i] = (char) index_byte (index, stream, done[stream] + i);
+          write_fd (stream, buf, len);
+          done[stream] += len;
+          k = (k + 1) % (sizeof sizes / sizeof sizes[0]);
+        }
+      stream = 3 - stream;
     }
 }
 
@@ -865,6 +910,25 @@ run (const char *sub, int argc, char **argv)
     }
   else if (strcmp (sub, "pid") == 0)
     printf ("%ld\n", own_pid ());
+  else if (strcmp (sub, "index-out") == 0)
+    index_out ((unsigned long) num_arg (argc, argv, 2),
+               (unsigned long long) num_arg (argc, argv, 3),
+               (unsigned long long) num_arg (argc, argv, 4));
+  else if (strcmp (sub, "dribble") == 0)
+    {
+      char c;
+      long r;
+      while ((r = read_fd (0, &c, 1)) == 1)
+        write_fd (1, &c, 1);
+      if (r < 0)
+        die ("read");
+    }
+  else if (strcmp (sub, "consume-then-fd") == 0)
+    {
+      unsigned long long n = copy_fd (0, -1);
+      copy_fd ((int) num_arg (argc, argv, 2), 1);
+      printf ("%llu\n", n);
+    }
   else
     {
 #ifdef _WIN32

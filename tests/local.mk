@@ -10,7 +10,9 @@
 ## other parts' fragments add tests of their own kind to TESTS: the
 ## example scripts, the documentation-coverage script, the fuzz replays.)
 
-# Suites for every platform ("basic" first).  The library under faults
+# Suites for every platform ("basic" first).  Many commands at once
+# driven by subproc_poll or the caller's own loop (tests/many), output as
+# it arrives (tests/sinks).  The library under faults
 # and load: every allocation failing in turn (tests/oom), a storm of
 # spawns from many threads (tests/storm), the caller's calls against the
 # library's I/O thread at a deadline (tests/race); the hostile-input
@@ -27,6 +29,8 @@ subproc_tests = \
 	tests/inout \
 	tests/rerun \
 	tests/waits \
+	tests/many \
+	tests/sinks \
 	tests/oom \
 	tests/storm \
 	tests/race \

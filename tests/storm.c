@@ -18,6 +18,15 @@
  *   4     "fd-read" of a token sent through a send buffer, on the fork
  *         path.
  *
+ * A second storm drives many children at once per thread: each of the
+ * STORM_THREADS threads starts STORM_POLL_CHILDREN children (an echo of
+ * a token of its own through input and output buffers, its stderr to a
+ * line sink, on the fast and the fork path) and drives them all with
+ * subproc_poll until each is over, STORM_POLL_ROUNDS times: natively
+ * 8 x 64 children x 3 rounds, under valgrind 8 x 64 x 1, under Wine
+ * 8 x 16 x 1.  SUBPROC_STORM_POLL_CHILDREN and SUBPROC_STORM_POLL_ROUNDS
+ * override them.
+ *
  * A watchdog thread ends the program if the storm does not finish in
  * time, so a deadlock fails the test instead of hanging CI (Check's
  * timeout does not work where it cannot fork).  At the end the test
@@ -357,6 +366,203 @@ START_TEST (test_storm)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The storm of polls.  */
+
+static int
+storm_env (const char *name, int dflt)
+{
+  const char *s = getenv (name);
+  return s != NULL && atoi (s) > 0 ? atoi (s) : dflt;
+}
+
+static int
+storm_poll_children (void)
+{
+#ifdef _WIN32
+  return storm_env ("SUBPROC_STORM_POLL_CHILDREN", 16);
+#else
+  return storm_env ("SUBPROC_STORM_POLL_CHILDREN", 64);
+#endif
+}
+
+/* The children each thread drives at once: STORM_POLL_CHILDREN, or
+   fewer where the descriptor limit leaves no room for three streams
+   and a pidfd per child of every thread.  */
+static int poll_children;
+
+static int
+storm_poll_room (void)
+{
+  long want = storm_poll_children ();
+  long room = test_fd_room (4L * STORM_THREADS * want + 64);
+
+  if (room < 4L * STORM_THREADS * want + 64)
+    {
+      want = (room - 64) / (4L * STORM_THREADS);
+      printf ("storm: room for %ld children per thread only\n", want);
+    }
+  ck_assert_int_ge (want, 1);
+  return (int) want;
+}
+
+static int
+storm_poll_rounds (void)
+{
+#ifdef _WIN32
+  return storm_env ("SUBPROC_STORM_POLL_ROUNDS", 1);
+#else
+  return storm_env ("SUBPROC_STORM_POLL_ROUNDS",
+                    test_under_valgrind () ? 1 : 3);
+#endif
+}
+
+/* A sink that keeps its stderr lines (there should be none).  */
+struct storm_child
+{
+  subproc_t *cmd;
+  char token[64];
+  char *out;
+  size_t lines;
+};
+
+static int
+storm_err_sink (void *opaque, int stream, const char *data, size_t len)
+{
+  struct storm_child *c = opaque;
+  (void) stream;
+  (void) data;
+  (void) len;
+  c->lines++;
+  return 0;
+}
+
+/* One round of thread T: N children at once, all driven by subproc_poll
+   from this thread.  */
+static void
+storm_poll_round (struct storm_thread *t, int round, int n)
+{
+  struct storm_child *c = calloc ((size_t) n, sizeof *c);
+  subproc_t **cmds = calloc ((size_t) n, sizeof *cmds);
+  size_t *ended = calloc ((size_t) n, sizeof *ended);
+  int left = 0;
+
+  if (c == NULL || cmds == NULL || ended == NULL)
+    {
+      storm_fail (t, round, "out of memory");
+      goto out;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      snprintf (c[i].token, sizeof c[i].token, "poll-%d-%d-%d%s", t->index,
+                round, i, i % 3 ? "" : "-zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
+      c[i].cmd = test_helper_on (i % 2, "echo", NULL);
+      subproc_set_input_buffer (c[i].cmd, c[i].token);
+      subproc_set_output_buffer (c[i].cmd, &c[i].out);
+      subproc_set_error_sink (c[i].cmd, storm_err_sink, &c[i],
+                              SUBPROC_SINK_LINES);
+      if (subproc_run_async (c[i].cmd, NULL) < 0)
+        {
+          storm_fail (t, round, "child %d: %s", i,
+                      subproc_get_error (c[i].cmd)->message);
+          break;
+        }
+      cmds[i] = c[i].cmd;
+      left++;
+    }
+  while (left > 0)
+    {
+      int r = subproc_poll (cmds, (size_t) n, -1, ended);
+
+      if (r <= 0)
+        {
+          storm_fail (t, round, "subproc_poll gave %d: %s", r,
+                      subproc_last_error () ? subproc_last_error ()->message
+                                            : "time up");
+          break;
+        }
+      for (int k = 0; k < r; k++)
+        {
+          struct storm_child *ch = &c[ended[k]];
+
+          if (subproc_wait (ch->cmd, NULL) < 0)
+            storm_fail (t, round, "%s", subproc_get_error (ch->cmd)->message);
+          else if (strcmp (ch->out, ch->token) != 0 || ch->lines != 0)
+            storm_fail (t, round, "echo of %s gave '%s' and %zu lines",
+                        ch->token, ch->out, ch->lines);
+          cmds[ended[k]] = NULL;
+          left--;
+          __atomic_add_fetch (&t->done, 1, __ATOMIC_RELAXED);
+        }
+    }
+out:
+  if (c != NULL)
+    for (int i = 0; i < n; i++)
+      {
+        /* After a failure, subproc_free stops what still runs.  */
+        subproc_free (c[i].cmd);
+        free (c[i].out);
+      }
+  free (c);
+  free (cmds);
+  free (ended);
+}
+
+static void *
+storm_poll_thread_main (void *arg)
+{
+  struct storm_thread *t = arg;
+
+  for (int round = 0; round < storm_poll_rounds () && t->failure[0] == '\0';
+       round++)
+    storm_poll_round (t, round, poll_children);
+  return NULL;
+}
+
+START_TEST (test_storm_poll)
+{
+  pthread_t tids[STORM_THREADS], watchdog;
+  int total = 0, per_thread;
+  int64_t start = test_now_ms ();
+
+#ifndef _WIN32
+  signal (SIGPIPE, SIG_DFL);
+#endif
+  poll_children = storm_poll_room ();
+  per_thread = poll_children * storm_poll_rounds ();
+  for (int i = 0; i < STORM_THREADS; i++)
+    {
+      threads[i].index = i;
+      threads[i].spawns = per_thread;
+      threads[i].done = 0;
+      threads[i].failure[0] = '\0';
+    }
+  __atomic_store_n (&storm_over, 0, __ATOMIC_RELEASE);
+  ck_assert_int_eq (pthread_create (&watchdog, NULL, watchdog_main, NULL), 0);
+  for (int i = 0; i < STORM_THREADS; i++)
+    ck_assert_int_eq (pthread_create (&tids[i], NULL, storm_poll_thread_main,
+                                      &threads[i]),
+                      0);
+  for (int i = 0; i < STORM_THREADS; i++)
+    ck_assert_int_eq (pthread_join (tids[i], NULL), 0);
+  __atomic_store_n (&storm_over, 1, __ATOMIC_RELEASE);
+  ck_assert_int_eq (pthread_join (watchdog, NULL), 0);
+
+  for (int i = 0; i < STORM_THREADS; i++)
+    {
+      ck_assert_msg (threads[i].failure[0] == '\0', "%s",
+                     threads[i].failure);
+      total += threads[i].done;
+    }
+  ck_assert_int_eq (total, STORM_THREADS * per_thread);
+  printf ("storm: %d threads x %d children x %d rounds through subproc_poll "
+          "in %lld ms\n",
+          STORM_THREADS, poll_children, storm_poll_rounds (),
+          (long long) (test_now_ms () - start));
+  fflush (stdout);
+}
+END_TEST
+
 static Suite *
 make_suite (void)
 {
@@ -366,6 +572,12 @@ make_suite (void)
   /* The watchdog fails the test before this does.  */
   tcase_set_timeout (tc, WATCHDOG_SECONDS + 60);
   tcase_add_test (tc, test_storm);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("storm_poll");
+  TEST_ACCOUNTING (tc);
+  tcase_set_timeout (tc, WATCHDOG_SECONDS + 60);
+  tcase_add_test (tc, test_storm_poll);
   suite_add_tcase (s, tc);
   return s;
 }
