@@ -488,8 +488,8 @@ SUBPROC_API void subproc_set_max_output (subproc_t *cmd, size_t bytes);
    output limit counts what sinks receive, and the timeout applies as
    with buffers.  FN runs on the thread that runs the I/O (the caller of
    subproc_run, subproc_wait, subproc_poll or subproc_advance, or the
-   thread of subproc_do_async_io), with cancellation disabled; it must
-   not call the library on the same command.  A sink takes the place of
+   thread of subproc_do_async_io), with POSIX threads' cancellation
+   disabled; it must not call the library on the same command.  A sink takes the place of
    a buffer or a descriptor for its stream: setting both is a builder
    error (SUBPROC_ERR_INVALID).  Since 0.2.0.  */
 typedef int (*subproc_sink_func) (void *opaque, int stream, const char *data,
