@@ -1019,3 +1019,13 @@ test_sink_free (test_sink_t *s)
   free (s->pieces);
   test_sink_init (s, s->stream, s->lines);
 }
+
+void
+test_assert_error (subproc_t *cmd, int code)
+{
+  const subproc_error_t *err = subproc_get_error (cmd);
+  ck_assert_ptr_nonnull (err);
+  ck_assert_msg (err->code == code, "error %s (%s), not %s",
+                 subproc_error_name (err->code), err->message,
+                 subproc_error_name (code));
+}

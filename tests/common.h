@@ -341,4 +341,8 @@ void test_sink_check (const test_sink_t *s);
 /* Release what S holds (it can be set up again).  */
 void test_sink_free (test_sink_t *s);
 
+/* CMD's error (subproc_get_error) has CODE; the message says which it
+   has instead.  */
+void test_assert_error (subproc_t *cmd, int code);
+
 #endif /* SUBPROC_TESTS_COMMON_H */

@@ -62,15 +62,6 @@
 #define STEP_MS 20
 #define MAX_STEPS 30000
 
-static void
-assert_error (subproc_t *cmd, int code)
-{
-  const subproc_error_t *err = subproc_get_error (cmd);
-  ck_assert_ptr_nonnull (err);
-  ck_assert_msg (err->code == code, "error %s (%s), not %s",
-                 subproc_error_name (err->code), err->message,
-                 subproc_error_name (code));
-}
 
 /* The error the calling thread saw last is CODE.  */
 static void
@@ -553,7 +544,7 @@ START_TEST (test_handshakes)
   ck_assert_int_eq (subproc_poll (cmds, 1, 0, ended), 0);
   ck_assert_int_eq (subproc_try_wait (h[N - 1].cmd, &status), 0);
   ck_assert_int_eq (subproc_wait (h[N - 1].cmd, &status), -1);
-  assert_error (h[N - 1].cmd, SUBPROC_ERR_SPAWN);
+  test_assert_error (h[N - 1].cmd, SUBPROC_ERR_SPAWN);
   for (size_t i = 0; i < N; i++)
     {
       subproc_free (h[i].cmd);
@@ -586,7 +577,7 @@ collect_timed (size_t i, void *opaque)
       int r = (i / 2) % 2 ? subproc_try_wait (t->cmd, &status)
                     : subproc_wait (t->cmd, &status);
       ck_assert_msg (r == -1, "child %zu: %d", i, r);
-      assert_error (t->cmd, SUBPROC_ERR_TIMEOUT);
+      test_assert_error (t->cmd, SUBPROC_ERR_TIMEOUT);
       ck_assert_ptr_nonnull (t->out);
     }
   else
@@ -695,7 +686,7 @@ collect_grace (size_t i, void *opaque)
   if (i == 1)
     {
       ck_assert_int_eq (subproc_wait (all[i], &status), -1);
-      assert_error (all[i], SUBPROC_ERR_IO);
+      test_assert_error (all[i], SUBPROC_ERR_IO);
       ck_assert_int_eq (subproc_get_error (all[i])->sys_errno, ECANCELED);
       return;
     }
@@ -1117,7 +1108,7 @@ START_TEST (test_over_stays_over)
   ck_assert_int_eq (subproc_poll (cmds, 2, -1, ended), 1);
   ck_assert_uint_eq (ended[0], 1);
   ck_assert_int_eq (subproc_wait (cmds[1], &status), -1);
-  assert_error (cmds[1], SUBPROC_ERR_STATE);
+  test_assert_error (cmds[1], SUBPROC_ERR_STATE);
   test_close (in[1]);
   subproc_free (cmds[1]);
   cmds[1] = NULL;
@@ -1355,7 +1346,7 @@ START_TEST (test_own_loop)
   snprintf (num, sizeof num, "%zu\n", len);
   ck_assert_str_eq (out, num);
   ck_assert_int_eq (subproc_advance (cmd), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   subproc_free (cmd);
   free (out);
   free (in);
@@ -1393,7 +1384,7 @@ START_TEST (test_own_loop_timeout)
   ck_assert_int_eq (subproc_get_watches (cmd, w, MAX_WATCHES, &tmo), 0);
   ck_assert_int_eq (tmo, 0);
   ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
-  assert_error (cmd, SUBPROC_ERR_TIMEOUT);
+  test_assert_error (cmd, SUBPROC_ERR_TIMEOUT);
   test_sink_check (&s);
   ck_assert_uint_eq (s.len, 0);
   subproc_free (cmd);
@@ -1517,7 +1508,7 @@ START_TEST (test_handle)
   subproc_t *cmd = held_child (_i, in);
 
   ck_assert_int_eq (subproc_get_handle (cmd, &h), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   int r = subproc_get_handle (cmd, &h);
 #if defined _WIN32
@@ -1561,7 +1552,7 @@ START_TEST (test_handle)
   ck_assert_int_eq (subproc_wait (cmd, &status), 0);
   ck_assert_int_eq (status, 0);
   ck_assert_int_eq (subproc_get_handle (cmd, &h), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   (void) w;
   (void) tmo;
   subproc_free (cmd);
@@ -1603,7 +1594,7 @@ START_TEST (test_bad_input)
 
   /* subproc_advance without a run.  */
   ck_assert_int_eq (subproc_advance (idle), -1);
-  assert_error (idle, SUBPROC_ERR_STATE);
+  test_assert_error (idle, SUBPROC_ERR_STATE);
   assert_last_error (SUBPROC_ERR_STATE);
   ck_assert_int_eq (subproc_advance (NULL), -1);
   ck_assert_int_eq (subproc_get_watches (NULL, w, MAX_WATCHES, &tmo), -1);
@@ -1641,7 +1632,7 @@ START_TEST (test_bad_input)
     ck_assert_str_eq (out, "0\n");
     ck_assert_str_eq (err, "");
     ck_assert_int_eq (subproc_advance (cmd), -1);
-    assert_error (cmd, SUBPROC_ERR_STATE);
+    test_assert_error (cmd, SUBPROC_ERR_STATE);
     subproc_free (cmd);
     free (out);
     free (err);

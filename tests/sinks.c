@@ -56,15 +56,6 @@ static const char *const how_names[]
 # define POLL_GUARD_MS (-1)
 #endif
 
-static void
-assert_error (subproc_t *cmd, int code)
-{
-  const subproc_error_t *err = subproc_get_error (cmd);
-  ck_assert_ptr_nonnull (err);
-  ck_assert_msg (err->code == code, "error %s (%s), not %s",
-                 subproc_error_name (err->code), err->message,
-                 subproc_error_name (code));
-}
 
 /* Drive CMD, started with subproc_run_async, with subproc_poll until its
    run is over.  */
@@ -536,9 +527,9 @@ START_TEST (test_builder_errors)
           break;
         }
       ck_assert_int_eq (subproc_run (cmd, NULL), -1);
-      assert_error (cmd, SUBPROC_ERR_INVALID);
+      test_assert_error (cmd, SUBPROC_ERR_INVALID);
       ck_assert_int_eq (subproc_run_async (cmd, NULL), -1);
-      assert_error (cmd, SUBPROC_ERR_INVALID);
+      test_assert_error (cmd, SUBPROC_ERR_INVALID);
       subproc_free (cmd);
       ck_assert_int_eq (fd, -1);
       ck_assert_uint_eq (s.calls, 0);
@@ -645,7 +636,7 @@ START_TEST (test_rerun_after_stop)
   st.value = 1;
   subproc_set_output_sink (cmd, stopper_func, &st, 0);
   ck_assert_int_eq (subproc_run (cmd, NULL), -1);
-  assert_error (cmd, SUBPROC_ERR_IO);
+  test_assert_error (cmd, SUBPROC_ERR_IO);
   test_sink_free (&st.s);
 
   st.after = SIZE_MAX;
@@ -682,7 +673,7 @@ START_TEST (test_max_output_counts_sinks)
                                how % 2 ? SUBPROC_SINK_LINES : 0);
       subproc_set_max_output (cmd, limit);
       ck_assert_int_eq (run_how (cmd, how, NULL), -1);
-      assert_error (cmd, SUBPROC_ERR_IO);
+      test_assert_error (cmd, SUBPROC_ERR_IO);
       ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
                                      "exceeded"));
       test_sink_check (&out);
@@ -707,7 +698,7 @@ START_TEST (test_max_output_counts_sinks)
       subproc_set_error_sink (cmd, test_sink_func, &err, 0);
       subproc_set_max_output (cmd, limit);
       ck_assert_int_eq (run_how (cmd, how, NULL), -1);
-      assert_error (cmd, SUBPROC_ERR_IO);
+      test_assert_error (cmd, SUBPROC_ERR_IO);
       test_sink_check (&err);
       ck_assert_msg (len + err.len == limit,
                      "%s: %zu + %zu bytes, not %zu", how_names[how], len,

@@ -38,13 +38,6 @@
 #include "common.h"
 #include "subproc.h"
 
-static void
-assert_error (subproc_t *cmd, int code)
-{
-  const subproc_error_t *err = subproc_get_error (cmd);
-  ck_assert_ptr_nonnull (err);
-  ck_assert_int_eq (err->code, code);
-}
 
 /* subproc_try_wait until the run is over; its result.  */
 static int
@@ -92,9 +85,9 @@ START_TEST (test_try_wait_running_then_ended)
   ck_assert_str_eq (out, "0\n");
   free (out);
   ck_assert_int_eq (subproc_try_wait (cmd, &status), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   ck_assert_int_eq (subproc_wait (cmd, &status), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   subproc_free (cmd);
   test_close (in[0]);
 }
@@ -125,7 +118,7 @@ START_TEST (test_exit_codes)
   /* Without STATUS a non-zero exit is an error, as with subproc_wait.  */
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (try_wait_until_over (cmd, NULL), -1);
-  assert_error (cmd, SUBPROC_ERR_EXIT_STATUS);
+  test_assert_error (cmd, SUBPROC_ERR_EXIT_STATUS);
   /* A wait without a limit.  */
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (subproc_wait_for (cmd, -1, &status), 1);
@@ -141,7 +134,7 @@ START_TEST (test_signaled)
   subproc_t *cmd = test_helper_on (_i, "signal", "TERM", NULL);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (try_wait_until_over (cmd, &status), -1);
-  assert_error (cmd, SUBPROC_ERR_SIGNALED);
+  test_assert_error (cmd, SUBPROC_ERR_SIGNALED);
   subproc_raw_status (cmd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (try_wait_until_over (cmd, &status), 1);
@@ -202,10 +195,10 @@ START_TEST (test_timeout_first)
       subproc_set_timeout (cmd, 50);
       ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
       ck_assert_int_eq (subproc_wait_for (cmd, 600000, &status), -1);
-      assert_error (cmd, SUBPROC_ERR_TIMEOUT);
+      test_assert_error (cmd, SUBPROC_ERR_TIMEOUT);
       /* Over: the misuse does not hide the run's error.  */
       ck_assert_int_eq (subproc_try_wait (cmd, &status), -1);
-      assert_error (cmd, SUBPROC_ERR_TIMEOUT);
+      test_assert_error (cmd, SUBPROC_ERR_TIMEOUT);
       free (out);
       out = NULL;
       test_close (in[1]);
@@ -248,7 +241,7 @@ START_TEST (test_free_after_expired_wait)
   ck_assert_int_eq (subproc_wait_for (cmd, 5, &status), 0);
   subproc_abort (cmd);
   ck_assert_int_eq (subproc_try_wait (cmd, &status), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (subproc_try_wait (cmd, &status), 0);
   subproc_free (cmd);
@@ -262,9 +255,9 @@ START_TEST (test_state_errors)
   int status = -1;
   subproc_t *cmd = test_helper_cmd ("exit", "0", NULL);
   ck_assert_int_eq (subproc_try_wait (cmd, &status), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   ck_assert_int_eq (subproc_wait_for (cmd, 10, &status), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   subproc_free (cmd);
   ck_assert_int_eq (subproc_try_wait (NULL, &status), -1);
   ck_assert_int_eq (subproc_wait_for (NULL, 10, &status), -1);
@@ -334,7 +327,7 @@ START_TEST (test_signal_term_ends_child)
       ck_assert_int_eq (WTERMSIG (status), SIGTERM);
       /* Reaped: nothing to signal.  */
       ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), -1);
-      assert_error (cmd, SUBPROC_ERR_STATE);
+      test_assert_error (cmd, SUBPROC_ERR_STATE);
       free (out);
       out = NULL;
       subproc_free (cmd);
@@ -390,7 +383,7 @@ START_TEST (test_signal_zombie_and_reaped)
   ck_assert_int_eq (subproc_pid_wait (pid, &status, false), 0);
   ck_assert_int_eq (status, 3);
   ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   ck_assert_int_eq (subproc_wait (cmd, &status), 0);
   ck_assert_int_eq (status, 3);
   subproc_free (cmd);
@@ -405,9 +398,9 @@ START_TEST (test_signal_invalid)
   subproc_raw_status (cmd);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (subproc_send_signal (cmd, -1), -1);
-  assert_error (cmd, SUBPROC_ERR_INVALID);
+  test_assert_error (cmd, SUBPROC_ERR_INVALID);
   ck_assert_int_eq (subproc_send_signal (cmd, 100000), -1);
-  assert_error (cmd, SUBPROC_ERR_INVALID);
+  test_assert_error (cmd, SUBPROC_ERR_INVALID);
   /* Still running, still signalled through the group.  */
   ck_assert_int_eq (subproc_try_wait (cmd, &status), 0);
   ck_assert_int_eq (subproc_send_signal (cmd, SIGKILL), 0);
@@ -433,9 +426,9 @@ START_TEST (test_signal_win32_mapping)
       ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
       ck_assert_int_eq (subproc_send_signal (cmd, 0), 0);
       ck_assert_int_eq (subproc_send_signal (cmd, SIGINT), -1);
-      assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
+      test_assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
       ck_assert_int_eq (subproc_send_signal (cmd, SIGBREAK), -1);
-      assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
+      test_assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
       ck_assert_int_eq (subproc_try_wait (cmd, &status), 0);
       ck_assert_int_eq (subproc_send_signal (cmd, ends[k]), 0);
       ck_assert_int_eq (subproc_wait (cmd, &status), 0);
@@ -515,7 +508,7 @@ START_TEST (test_grace_zero)
       if (how == 2)
         {
           ck_assert_int_eq (subproc_run (cmd, &status), -1);
-          assert_error (cmd, SUBPROC_ERR_IO);
+          test_assert_error (cmd, SUBPROC_ERR_IO);
         }
       else
         ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
@@ -524,7 +517,7 @@ START_TEST (test_grace_zero)
       else if (how == 1)
         {
           ck_assert_int_eq (subproc_wait (cmd, &status), -1);
-          assert_error (cmd, SUBPROC_ERR_TIMEOUT);
+          test_assert_error (cmd, SUBPROC_ERR_TIMEOUT);
         }
       else if (how == 3)
         subproc_free (cmd);
@@ -557,7 +550,7 @@ START_TEST (test_grace_zero_term_ignored)
   subproc_abort (cmd);
   observe_only (SIGKILL);
   ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   test_close (out);
   subproc_free (cmd);
 }
@@ -580,7 +573,7 @@ START_TEST (test_grace_long)
       else
         {
           ck_assert_int_eq (subproc_wait (cmd, &status), -1);
-          assert_error (cmd, SUBPROC_ERR_TIMEOUT);
+          test_assert_error (cmd, SUBPROC_ERR_TIMEOUT);
         }
       observe_only (SIGTERM);
       subproc_free (cmd);
@@ -618,10 +611,10 @@ START_TEST (test_signal_state_errors)
 {
   subproc_t *cmd = test_helper_cmd ("exit", "0", NULL);
   ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   test_run_ok (cmd);
   ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), -1);
-  assert_error (cmd, SUBPROC_ERR_STATE);
+  test_assert_error (cmd, SUBPROC_ERR_STATE);
   subproc_free (cmd);
   ck_assert_int_eq (subproc_send_signal (NULL, SIGTERM), -1);
 
@@ -654,7 +647,7 @@ START_TEST (test_poll_without_handle)
   subproc_set_output_buffer (cmd, &out);
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   ck_assert_int_eq (subproc_get_handle (cmd, &handle), -1);
-  assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
+  test_assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
   /* Its output can be watched, its end cannot.  */
   ck_assert_int_eq (subproc_get_watches (cmd, w, 8, &timeout), 1);
   ck_assert_int_eq (w[0].events, SUBPROC_WATCH_READ);
@@ -682,7 +675,7 @@ START_TEST (test_poll_without_handle)
   ck_assert_int_eq (subproc_poll (&bare, 1, -1, &ended), 1);
   ck_assert_int_eq (subproc_wait (bare, &status), 0);
   ck_assert_int_eq (subproc_get_watches (bare, w, 8, &timeout), -1);
-  assert_error (bare, SUBPROC_ERR_STATE);
+  test_assert_error (bare, SUBPROC_ERR_STATE);
   sp_backend_test_no_handle = false;
   subproc_free (bare);
   subproc_free (cmd);
