@@ -45,7 +45,6 @@
 #include "posix.h"
 
 #ifdef SP_POSIX_LINUX
-# include <linux/capability.h>
 # include <sys/prctl.h>
 /* From <linux/prctl.h> and <linux/securebits.h>, which not every C
    library's headers bring.  */
@@ -648,12 +647,12 @@ lock_secure_bits (bool strict, bool *set)
 int
 sp_posix_caps (long nr, uint64_t sets[3])
 {
-  struct __user_cap_header_struct hdr;
-  struct __user_cap_data_struct data[2];
+  struct sp_posix_cap_header hdr;
+  struct sp_posix_cap_data data[2];
 
   memset (&hdr, 0, sizeof hdr);
   memset (data, 0, sizeof data);
-  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  hdr.version = SP_POSIX_CAP_VERSION_3;
   hdr.pid = 0;
   for (int i = 0; i < 2; i++)
     {

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #ifdef __linux__
 # include <sys/syscall.h>
@@ -33,6 +34,28 @@
 
 #if defined __linux__ && defined HAVE_SYS_PRCTL_H
 # define SP_POSIX_LINUX 1
+#endif
+
+#ifdef SP_POSIX_LINUX
+/* The capget and capset system calls' arguments, as the kernel defines
+   them (its user-space ABI, which does not change).  Declared here rather
+   than taken from <linux/capability.h>: a C library's headers need not
+   bring the kernel's (musl's do not), and the backend calls the system
+   calls directly, so only the numbers and layouts are needed.  Version 3
+   takes two data words, capabilities 0-31 then 32-63.  */
+# define SP_POSIX_CAP_VERSION_3 0x20080522
+# define SP_POSIX_CAP_SETGID 6
+struct sp_posix_cap_header
+{
+  uint32_t version;
+  int pid;
+};
+struct sp_posix_cap_data
+{
+  uint32_t effective;
+  uint32_t permitted;
+  uint32_t inheritable;
+};
 #endif
 
 /* pidfds: a descriptor that names one process and cannot be confused with

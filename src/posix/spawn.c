@@ -44,10 +44,6 @@
 
 #include "posix.h"
 
-#ifdef SP_POSIX_LINUX
-# include <linux/capability.h>
-#endif
-
 extern char **environ;
 
 
@@ -155,7 +151,7 @@ may_set_groups (void)
 #ifdef SP_POSIX_LINUX
   uint64_t sets[3] = { 0, 0, 0 };
   if (sp_posix_caps (SYS_capget, sets) == 0)
-    return (sets[0] >> CAP_SETGID) & 1;
+    return (sets[0] >> SP_POSIX_CAP_SETGID) & 1;
 #endif
   return geteuid () == 0;
 }
