@@ -21,9 +21,7 @@
 #include "subproc.h"
 
 #ifdef __linux__
-# include <linux/filter.h>
-# include <linux/seccomp.h>
-# include <stddef.h>
+# include <stdint.h>
 # include <sys/prctl.h>
 # include <sys/syscall.h>
 #endif
@@ -339,26 +337,53 @@ START_TEST (test_parent_fds_cloexec)
 END_TEST
 
 #if defined __linux__ && defined SYS_close_range && defined SYS_getdents64
+/* A seccomp filter program, as the kernel defines it (<linux/filter.h>
+   and <linux/seccomp.h>, which not every C library's headers bring: musl's
+   do not).  The instructions used: load the 32-bit word at an offset of
+   the system call's data (the number is at offset 0), jump if equal to a
+   constant, return a constant.  */
+struct test_bpf_insn
+{
+  uint16_t code;
+  uint8_t jt;
+  uint8_t jf;
+  uint32_t k;
+};
+struct test_bpf_prog
+{
+  unsigned short len;
+  struct test_bpf_insn *filter;
+};
+# define TEST_BPF_LD_W_ABS 0x20   /* BPF_LD | BPF_W | BPF_ABS */
+# define TEST_BPF_JEQ_K 0x15      /* BPF_JMP | BPF_JEQ | BPF_K */
+# define TEST_BPF_RET_K 0x06      /* BPF_RET | BPF_K */
+# define TEST_SECCOMP_MODE_FILTER 2
+# define TEST_SECCOMP_RET_ERRNO 0x00050000U
+# define TEST_SECCOMP_RET_ALLOW 0x7fff0000U
+# ifndef PR_SET_SECCOMP
+#  define PR_SET_SECCOMP 22
+# endif
+
 /* Make the system calls NRS fail with ENOSYS in this process and its
    children, as an old kernel or a container's filter would.  */
 static bool
 deny_syscalls (const long *nrs, int n)
 {
-  struct sock_filter f[16];
+  struct test_bpf_insn f[16];
   unsigned short k = 0;
-  f[k++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
-                                          offsetof (struct seccomp_data, nr));
+  f[k++] = (struct test_bpf_insn) { TEST_BPF_LD_W_ABS, 0, 0, 0 };
   for (int j = 0; j < n; j++)
     {
-      f[k++] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K,
-                                              (unsigned int) nrs[j], 0, 1);
-      f[k++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K,
-                                              SECCOMP_RET_ERRNO | ENOSYS);
+      f[k++] = (struct test_bpf_insn) { TEST_BPF_JEQ_K, 0, 1,
+                                        (uint32_t) nrs[j] };
+      f[k++] = (struct test_bpf_insn) { TEST_BPF_RET_K, 0, 0,
+                                        TEST_SECCOMP_RET_ERRNO | ENOSYS };
     }
-  f[k++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-  struct sock_fprog prog = { k, f };
+  f[k++] = (struct test_bpf_insn) { TEST_BPF_RET_K, 0, 0,
+                                    TEST_SECCOMP_RET_ALLOW };
+  struct test_bpf_prog prog = { k, f };
   return prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
-         && prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+         && prctl (PR_SET_SECCOMP, TEST_SECCOMP_MODE_FILTER, &prog) == 0;
 }
 
 /* Without close_range (loops 0, 1), and without getdents64 either (loops

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #ifdef __linux__
-# include <linux/capability.h>
+# include <stdint.h>
 # include <sys/prctl.h>
 # include <sys/syscall.h>
 # ifndef PR_GET_SECUREBITS
@@ -315,19 +315,34 @@ END_TEST
    such a process cannot be made here, 1 otherwise (said on stderr).  */
 enum { CAPS_OK, CAPS_WRONG, CAPS_SKIP = 77 };
 
+/* capset's arguments, as the kernel defines them; not every C library's
+   headers bring <linux/capability.h> (musl's do not).  */
+#define TEST_CAP_VERSION_3 0x20080522
+struct test_cap_header
+{
+  uint32_t version;
+  int pid;
+};
+struct test_cap_data
+{
+  uint32_t effective;
+  uint32_t permitted;
+  uint32_t inheritable;
+};
+
 static int
 uid_alone_with_caps (int path, const char *gid)
 {
   gid_t mine = 4242;
-  struct __user_cap_header_struct hdr;
-  struct __user_cap_data_struct data[2];
+  struct test_cap_header hdr;
+  struct test_cap_data data[2];
 
   if (setgroups (1, &mine) < 0 || prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0
       || setresuid (4321, 4321, 4321) < 0)
     return CAPS_SKIP;
   memset (&hdr, 0, sizeof hdr);
   memset (data, 0, sizeof data);
-  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  hdr.version = TEST_CAP_VERSION_3;
   data[0].effective = data[0].permitted
     = (1U << 6) | (1U << 7); /* CAP_SETGID, CAP_SETUID */
   if (syscall (SYS_capset, &hdr, data) < 0 || geteuid () != 4321)
