@@ -16,7 +16,9 @@ set -eu
 # Native build and tests; man-db and info for installcheck's checks of
 # the installed manuals, abigail-tools for the ABI check, clang for the
 # libFuzzer targets, and GLib, libuv and libpipeline as the peers that
-# make bench compares with (it builds without them).
+# make bench compares with (it builds without them); musl-tools for the
+# musl build, and for the Check it builds (scripts/build-check-musl.sh)
+# dpkg-dev, xz-utils and the archive keyring, as the cross build has.
 native_packages="
   build-essential
   autoconf
@@ -34,6 +36,10 @@ native_packages="
   libglib2.0-dev
   libuv1-dev
   libpipeline-dev
+  musl-tools
+  dpkg-dev
+  xz-utils
+  debian-archive-keyring
 "
 # Windows cross build, tests under Wine, and what scripts/build-check-mingw.sh
 # needs to fetch Debian's Check source package (dpkg-source).
