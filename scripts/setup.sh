@@ -16,9 +16,16 @@ set -eu
 # Native build and tests; man-db and info for installcheck's checks of
 # the installed manuals, abigail-tools for the ABI check, clang for the
 # libFuzzer targets, and GLib, libuv and libpipeline as the peers that
-# make bench compares with (it builds without them).
+# make bench compares with (it builds without them); gcc-multilib for the
+# 32-bit x86 build (gcc -m32), and what scripts/build-check-mingw.sh needs
+# to fetch Debian's Check source package for it and for the Windows builds
+# (dpkg-source).
 native_packages="
   build-essential
+  gcc-multilib
+  dpkg-dev
+  xz-utils
+  debian-archive-keyring
   autoconf
   automake
   libtool
@@ -35,15 +42,12 @@ native_packages="
   libuv1-dev
   libpipeline-dev
 "
-# Windows cross build, tests under Wine, and what scripts/build-check-mingw.sh
-# needs to fetch Debian's Check source package (dpkg-source).
+# Windows cross builds: x86_64, tests under Wine; i686, compile-only.
 cross_packages="
   gcc-mingw-w64-x86-64
+  gcc-mingw-w64-i686
   wine
   wine64
-  dpkg-dev
-  xz-utils
-  debian-archive-keyring
 "
 
 deps_only=no
