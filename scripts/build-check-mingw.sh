@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
-# build-check-mingw.sh: build the Check unit-test library for a mingw-w64
-# host, so that the test suites can be cross-compiled and run under Wine.
+# build-check-mingw.sh: build the Check unit-test library for a host that
+# Debian does not package it for, so that the test suites can be built for
+# that host: a mingw-w64 host (x86_64 or i686, the tests run under Wine),
+# or 32-bit x86 Linux built with the native compiler's -m32 (gcc-multilib),
+# which would otherwise need Debian's i386 architecture enabled in apt.
 #
-# Check is not packaged for mingw, so this fetches Debian's source package
+# Check is not packaged for these hosts, so this fetches Debian's source package
 # for it with apt-get through a private apt configuration (its own
 # sources.list, lists and cache in a temporary directory; /etc/apt is
 # never touched), then configures it for the host, static only, and
 # installs it into a cache directory.  Nothing is rebuilt when that
 # directory already holds a build of the same version.
 #
-# Usage: scripts/build-check-mingw.sh [--force]
+# Usage: scripts/build-check-mingw.sh [--force] [HOST]
+#
+#   HOST  the target triplet (default: $HOST, else x86_64-w64-mingw32),
+#         for instance i686-w64-mingw32, or i686-pc-linux-gnu with
+#         CC='gcc -m32'
 #
 # Environment:
-#   HOST               target triplet (default x86_64-w64-mingw32)
+#   CC                 the compiler (default HOST-gcc)
 #   CHECK_MINGW_PREFIX install prefix (default
-#                      ${XDG_CACHE_HOME:-$HOME/.cache}/libsubproc/check-mingw)
+#                      ${XDG_CACHE_HOME:-$HOME/.cache}/libsubproc/check-mingw
+#                      for x86_64-w64-mingw32, .../check-HOST for another
+#                      host)
 #   DEBIAN_MIRROR      (default http://deb.debian.org/debian)
 #   DEBIAN_SUITE       (default bookworm)
 #
@@ -26,13 +35,16 @@
 #   PKG_CONFIG_LIBDIR=$pc PKG_CONFIG_PATH=$pc \
 #     ./configure --host=x86_64-w64-mingw32
 #
-# Needs: apt-get, dpkg-source (package dpkg-dev), the mingw-w64 cross
-# compiler, make.
+#   pc=$(CC='gcc -m32' scripts/build-check-mingw.sh i686-pc-linux-gnu)
+#   PKG_CONFIG_LIBDIR=$pc PKG_CONFIG_PATH=$pc \
+#     ./configure --host=i686-pc-linux-gnu CC='gcc -m32'
+#
+# Needs: apt-get, dpkg-source (package dpkg-dev), the compiler for the
+# host (mingw-w64, or gcc-multilib), make.
 
 set -euo pipefail
 
 host=${HOST:-x86_64-w64-mingw32}
-prefix=${CHECK_MINGW_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/libsubproc/check-mingw}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=${DEBIAN_SUITE:-bookworm}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -42,9 +54,17 @@ for arg in "$@"; do
   case $arg in
     --force) force=yes ;;
     -h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "$0: unknown argument: $arg" >&2; exit 2 ;;
+    -*) echo "$0: unknown argument: $arg" >&2; exit 2 ;;
+    *) host=$arg ;;
   esac
 done
+
+case $host in
+  x86_64-w64-mingw32) cache_name=check-mingw ;;
+  *) cache_name=check-$host ;;
+esac
+prefix=${CHECK_MINGW_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/libsubproc/$cache_name}
+cc=${CC:-$host-gcc}
 
 log () { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 
@@ -65,13 +85,21 @@ if [ -d "$prefix" ] && [ ! -f "$owned" ] && [ -n "$(ls -A "$prefix")" ]; then
   exit 1
 fi
 
-for tool in apt-get dpkg-source "$host-gcc" make; do
+for tool in apt-get dpkg-source "${cc%% *}" make; do
   command -v "$tool" >/dev/null 2>&1 || {
-    log "missing tool: $tool (install dpkg-dev, mingw-w64, make)"; exit 1; }
+    log "missing tool: $tool (install dpkg-dev, mingw-w64 or gcc-multilib, make)"
+    exit 1; }
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/check-mingw.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/$cache_name.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+
+# The compiler links for the host (gcc -m32 without gcc-multilib does not).
+if ! echo 'int main (void) { return 0; }' \
+     | $cc -x c -o "$work/conftest" - >/dev/null 2>&1; then
+  log "$cc cannot link a program for $host"
+  exit 1
+fi
 
 # A private apt configuration that knows only Debian's source archive.
 aptdir=$work/apt
@@ -101,11 +129,12 @@ dsc=$(ls "$work"/src/check_*.dsc)
 dpkg-source --no-check -x "$dsc" "$work/src/check" >&2
 
 # Static only: the test programs link it into themselves and then need no
-# DLL under Wine.  Subunit is not available for the host.
+# DLL under Wine, nor a library path.  Subunit is not available for the
+# host.
 log "building Check for $host into $prefix"
 mkdir "$work/build"
 cd "$work/build"
-"$work/src/check/configure" --host="$host" --prefix="$prefix" \
+"$work/src/check/configure" --host="$host" --prefix="$prefix" CC="$cc" \
   --enable-static --disable-shared --disable-subunit \
   --disable-build-docs --disable-timeout-tests >&2
 make -j"$(nproc 2>/dev/null || echo 2)" >&2

@@ -17,10 +17,16 @@ set -eu
 # the installed manuals, abigail-tools for the ABI check, clang for the
 # libFuzzer targets, and GLib, libuv and libpipeline as the peers that
 # make bench compares with (it builds without them); musl-tools for the
-# musl build, and for the Check it builds (scripts/build-check-musl.sh)
-# dpkg-dev, xz-utils and the archive keyring, as the cross build has.
+# musl build, gcc-multilib for the 32-bit x86 build (gcc -m32), and what
+# scripts/build-check-musl.sh and scripts/build-check-mingw.sh need to
+# fetch Debian's Check source package for those and for the Windows
+# builds (dpkg-source).
 native_packages="
   build-essential
+  gcc-multilib
+  dpkg-dev
+  xz-utils
+  debian-archive-keyring
   autoconf
   automake
   libtool
@@ -37,19 +43,13 @@ native_packages="
   libuv1-dev
   libpipeline-dev
   musl-tools
-  dpkg-dev
-  xz-utils
-  debian-archive-keyring
 "
-# Windows cross build, tests under Wine, and what scripts/build-check-mingw.sh
-# needs to fetch Debian's Check source package (dpkg-source).
+# Windows cross builds: x86_64, tests under Wine; i686, compile-only.
 cross_packages="
   gcc-mingw-w64-x86-64
+  gcc-mingw-w64-i686
   wine
   wine64
-  dpkg-dev
-  xz-utils
-  debian-archive-keyring
 "
 
 deps_only=no

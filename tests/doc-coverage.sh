@@ -55,6 +55,13 @@ case " $library_names " in
     # Windows: the import library defines one "T" symbol per export.
     implib=lib/.libs/${library_names%% *}
     symbols=$($nm "$implib" | sed -n 's/^[0-9a-fA-F]* T \([A-Za-z_][A-Za-z0-9_]*\)$/\1/p')
+    # 32-bit x86 COFF gives every C name a leading underscore (i686:
+    # _subproc_new for subproc_new); x86_64 and ARM do not.  When every
+    # name has one, it is that decoration: take it off.
+    if [ -n "$symbols" ] \
+       && ! printf '%s\n' "$symbols" | grep -q '^[^_]'; then
+      symbols=$(printf '%s\n' "$symbols" | sed 's/^_//')
+    fi
     ;;
   *)
     shlib=lib/.libs/${library_names%% *}

@@ -10,6 +10,12 @@
  * is left behind.
  */
 
+/* 64-bit file offsets in this program whatever the library was built
+   with, so that large_program can make its file over 2 GiB on a 32-bit
+   system (config.h defines the same where configure enabled large-file
+   support).  */
+#define _FILE_OFFSET_BITS 64
+
 #include <config.h>
 
 #include <errno.h>
@@ -207,6 +213,47 @@ START_TEST (test_exec_failures)
   ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_SPAWN);
   subproc_free (cmd);
   free (garbage);
+}
+END_TEST
+
+/* A program over 2 GiB runs: the program check's stat() must not fail
+   with EOVERFLOW, as it does on a 32-bit system built without large-file
+   support.  The program is a sparse file: a shell script followed by
+   zeros that the shell never reads.  */
+START_TEST (test_large_program)
+{
+  static const char script[] = "#!/bin/sh\necho large\nexit 0\n";
+  const off_t size = (off_t) 3 << 30;
+  char *path = test_tmp_path ("large");
+
+  ck_assert_msg (sizeof (off_t) >= 8, "off_t has %zu bytes",
+                 sizeof (off_t));
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL, 0755);
+  ck_assert_int_ge (fd, 0);
+  ck_assert_int_eq (write (fd, script, sizeof script - 1),
+                    (ssize_t) sizeof script - 1);
+  if (ftruncate (fd, size) < 0)
+    {
+      int err = errno;
+      ck_assert_int_eq (close (fd), 0);
+      ck_assert_int_eq (unlink (path), 0);
+      free (path);
+      printf ("skipped: the file system refuses a sparse file of %lld "
+              "bytes: %s\n", (long long) size, strerror (err));
+      fflush (stdout);
+      return;
+    }
+  ck_assert_int_eq (close (fd), 0);
+  ck_assert_int_eq (chmod (path, 0755), 0);
+
+  subproc_t *cmd = subproc_new (path);
+  if (_i)
+    subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
+  char *out = run_output (cmd, NULL);
+  ck_assert_str_eq (out, "large\n");
+  free (out);
+  ck_assert_int_eq (unlink (path), 0);
+  free (path);
 }
 END_TEST
 
@@ -427,6 +474,7 @@ make_suite (void)
   BOTH_PATHS (s, lookup_in_path);
   BOTH_PATHS (s, lookup_failures);
   BOTH_PATHS (s, exec_failures);
+  BOTH_PATHS (s, large_program);
   BOTH_PATHS (s, argv);
   BOTH_PATHS (s, env);
   BOTH_PATHS (s, cwd);
