@@ -18,7 +18,7 @@ set -eu
 # libFuzzer targets, and GLib, libuv and libpipeline as the peers that
 # make bench compares with (it builds without them); musl-tools for the
 # musl build, gcc-multilib for the 32-bit x86 build (gcc -m32), and what
-# scripts/build-check-musl.sh and scripts/build-check-mingw.sh need to
+# scripts/build-check.sh needs to
 # fetch Debian's Check source package for those and for the Windows
 # builds (dpkg-source).
 native_packages="
