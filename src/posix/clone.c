@@ -197,9 +197,15 @@ spawn_clone (sp_posix_vm_t *a, int *pidfd)
   pid_t pid;
 
   /* CLONE_PIDFD (5.2) gives a pidfd with no window for pid reuse.
-     Older kernels ignore the flag or refuse it.  */
+     Older kernels ignore the flag or refuse it.  A build without pidfds
+     (SP_POSIX_PIDFD) asks for none.  */
   *pidfd = -1;
-  if (a->ctx->spec->may_signal)
+# ifdef SP_POSIX_PIDFD
+  bool want_pidfd = a->ctx->spec->may_signal;
+# else
+  bool want_pidfd = false;
+# endif
+  if (want_pidfd)
     {
       pid = clone (clone_entry, top, flags | CLONE_PIDFD, a, pidfd);
       if (pid < 0 && errno == EINVAL)
