@@ -776,7 +776,11 @@ case_options (int path)
     subproc_set_max_files (cmd, (unsigned int) (nofile.rlim_cur > 4096
                                                 ? 4096
                                                 : nofile.rlim_cur));
+  /* Linux's parent-death signal: other POSIX systems have none, and
+     tests/process checks that they say so.  */
+#if defined _WIN32 || defined SP_POSIX_HAVE_PRCTL
   subproc_kill_on_parent_exit (cmd);
+#endif
   subproc_clear_caps (cmd);
   subproc_allow_cap (cmd, 5 /* CAP_KILL */);
   if (getuid () == 0)

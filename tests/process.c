@@ -415,7 +415,8 @@ START_TEST (test_group_signals_while_leader_unreaped)
 END_TEST
 
 #if defined __linux__ && defined SYS_pidfd_send_signal \
-    && defined SYS_pidfd_open
+    && defined SYS_pidfd_open && defined SP_POSIX_HAVE_PIDFD \
+    && defined SP_POSIX_HAVE_PIDFD_SEND_SIGNAL
 /* A caller's waitpid (-1) can reap a leader in the moment between the
    library's check that it is still there and its group signal: then
    another process may take the group's id.  The observer does both at
@@ -614,6 +615,17 @@ orphan (int i, bool kill_on_exit)
 
 START_TEST (test_kill_on_parent_exit)
 {
+#ifndef SP_POSIX_HAVE_PRCTL
+  /* Linux's parent-death signal, and nothing like it elsewhere.  */
+  subproc_t *cmd = test_helper_on (_i, "exit", "0", NULL);
+  subproc_kill_on_parent_exit (cmd);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  ck_assert_int_eq (subproc_get_error (cmd)->code, SUBPROC_ERR_UNSUPPORTED);
+  ck_assert_ptr_nonnull (strstr (subproc_get_error (cmd)->message,
+                                 "kill_on_parent_exit"));
+  subproc_free (cmd);
+  return;
+#endif
   long pid = orphan (_i, true);
   ck_assert_msg (test_pid_ends_within (pid, 2000), "child %ld outlived its parent",
                  pid);
@@ -763,7 +775,8 @@ make_suite (void)
   BOTH_PATHS (s, group_leader_reaped_by_kernel);
   BOTH_PATHS (s, group_signals_while_leader_unreaped);
 #if defined __linux__ && defined SYS_pidfd_send_signal \
-    && defined SYS_pidfd_open
+    && defined SYS_pidfd_open && defined SP_POSIX_HAVE_PIDFD \
+    && defined SP_POSIX_HAVE_PIDFD_SEND_SIGNAL
   BOTH_PATHS (s, group_id_taken_after_caller_reaped);
 #endif
   BOTH_PATHS (s, kill_on_parent_exit);

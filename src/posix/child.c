@@ -65,7 +65,7 @@
 #ifdef HAVE_LINUX_CLOSE_RANGE_H
 # include <linux/close_range.h>
 #endif
-#if !defined SP_POSIX_LINUX && defined HAVE_SETGROUPS
+#ifdef HAVE_SETGROUPS
 # include <grp.h>
 #endif
 
@@ -103,7 +103,15 @@ reset_signals (void)
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
   sigemptyset (&sa.sa_mask);
-  for (int sig = 1; sig < NSIG; sig++)
+  /* NSIG covers the real-time signals on Linux, but not on every system
+     (on the BSDs it stops at 32): up to the highest real-time signal
+     where there are any.  */
+  int last = NSIG - 1;
+#ifdef SIGRTMAX
+  if (SIGRTMAX > last)
+    last = SIGRTMAX;
+#endif
+  for (int sig = 1; sig <= last; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
       sigaction (sig, &sa, NULL);
   sigemptyset (&empty);
@@ -243,13 +251,13 @@ kept_max (const kept_t *k)
   return max;
 }
 
-#if defined HAVE_CLOSE_RANGE || defined SYS_close_range
+#ifdef SP_POSIX_HAVE_CLOSE_RANGE
 /* Runs in the child between fork and exec: async-signal-safe only
    (signal-safety(7)).  */
 static int
 sys_close_range (unsigned int first, unsigned int last)
 {
-# ifdef HAVE_CLOSE_RANGE
+# if HAVE_DECL_CLOSE_RANGE
   return close_range (first, last, 0);
 # else
   return (int) syscall (SYS_close_range, first, last, 0);
@@ -286,7 +294,7 @@ close_with_close_range (const kept_t *k)
 }
 #endif
 
-#ifdef __linux__
+#ifdef SP_POSIX_HAVE_PROC_SELF_FD
 /* The record of getdents64(2); glibc has no wrapper before 2.30 and
    readdir would allocate.  */
 struct linux_dirent64
@@ -407,11 +415,11 @@ close_other_fds (const sp_posix_child_t *ctx)
   kept_t k;
 
   kept_init (&k, ctx);
-#if defined HAVE_CLOSE_RANGE || defined SYS_close_range
+#ifdef SP_POSIX_HAVE_CLOSE_RANGE
   if (close_with_close_range (&k) == 0)
     return;
 #endif
-#ifdef __linux__
+#ifdef SP_POSIX_HAVE_PROC_SELF_FD
   if (close_with_proc (&k) == 0)
     return;
 #endif
@@ -491,7 +499,7 @@ write_pid_file (const char *path, int *out)
   size_t len = 0;
   char digits[24];
   size_t nd = 0;
-#ifdef __linux__
+#ifdef SP_POSIX_HAVE_SYSCALL
   /* The kernel's word: a C library that caches the pid would not know of
      a fork made by system call (sp_posix_fork).  */
   unsigned long pid = (unsigned long) syscall (SYS_getpid);
@@ -904,7 +912,7 @@ fork_without_handlers (void)
      that skips them, and is async-signal-safe.  */
 #if defined HAVE__FORK
   return _Fork ();
-#elif defined __linux__ && (defined SYS_fork || defined SYS_clone)
+#elif defined SP_POSIX_HAVE_SYSCALL && (defined SYS_fork || defined SYS_clone)
   /* An older C library: the system call itself, which runs no handler
      either.  The C library then does not know it is in a new process
      (its cached thread id is the parent's); nothing done between the

@@ -26,7 +26,7 @@
 
 #include "posix.h"
 
-#if defined __linux__ && defined HAVE_CLONE
+#ifdef SP_POSIX_HAVE_CLONE
 # define SP_SPAWN_CLONE 1
 # ifndef CLONE_PIDFD
 #  define CLONE_PIDFD 0x00001000
@@ -58,7 +58,10 @@ sp_posix_vm_ok (const sp_spec_t *spec)
      that looked at us meanwhile would see the wrong flag.  Dropping
      capabilities leaves the flag alone (the new sets are a subset of
      the old), and so do the secure bits and no_new_privs, so
-     clear_caps and no_new_privs stay on the fast path.  */
+     clear_caps and no_new_privs stay on the fast path.  Without prctl
+     (SP_POSIX_LINUX, posix.h) the ids would change through the C
+     library's setuid and setgid, which on Linux signal every thread of
+     the process to change too: in a CLONE_VM child, the parent's.  */
   return !opt->set_uid && !opt->set_gid;
 #elif defined SP_SPAWN_VFORK
   /* Without raw system calls, changing identity in a child that shares
@@ -103,6 +106,12 @@ static void *stack_cache[STACK_CACHE_SLOTS];
 static bool
 can_share_files (const sp_spec_t *spec, bool mem_report)
 {
+# if !(defined SP_POSIX_HAVE_CLOSE_RANGE && defined SYS_close_range)
+  /* Without close_range the child could not leave our table.  */
+  (void) spec;
+  (void) mem_report;
+  return false;
+# else
   if (!mem_report || spec->n_keep_fds != 0
       || __atomic_load_n (&no_unshare_here, __ATOMIC_RELAXED))
     return false;
@@ -110,6 +119,7 @@ can_share_files (const sp_spec_t *spec, bool mem_report)
     if (spec->stdio[i] >= 0 && spec->stdio[i] != i)
       return false;
   return true;
+# endif
 }
 #endif
 
@@ -141,7 +151,9 @@ clone_entry (void *arg)
     {
       /* Still on the parent's descriptor table: touch nothing until this
          child has its own, made of the parent's 0, 1 and 2 only.  */
+# if defined SP_POSIX_HAVE_CLOSE_RANGE && defined SYS_close_range
       if (syscall (SYS_close_range, 3U, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+# endif
         {
           a->no_unshare = 1;
           _exit (127);
@@ -185,9 +197,15 @@ spawn_clone (sp_posix_vm_t *a, int *pidfd)
   pid_t pid;
 
   /* CLONE_PIDFD (5.2) gives a pidfd with no window for pid reuse.
-     Older kernels ignore the flag or refuse it.  */
+     Older kernels ignore the flag or refuse it.  A build without pidfds
+     (SP_POSIX_PIDFD) asks for none.  */
   *pidfd = -1;
-  if (a->ctx->spec->may_signal)
+# ifdef SP_POSIX_PIDFD
+  bool want_pidfd = a->ctx->spec->may_signal;
+# else
+  bool want_pidfd = false;
+# endif
+  if (want_pidfd)
     {
       pid = clone (clone_entry, top, flags | CLONE_PIDFD, a, pidfd);
       if (pid < 0 && errno == EINVAL)

@@ -46,7 +46,7 @@
    with fork (no child shares our memory) and must see every descriptor
    opened and closed, or it takes a reused number for a race.  */
 
-#if defined __linux__ && !defined SP_POSIX_TSAN
+#if defined SP_POSIX_HAVE_SYSCALL && !defined SP_POSIX_TSAN
 # define SP_RAW_SYSCALLS 1
 #endif
 
@@ -374,7 +374,7 @@ st_set (sp_stream_t *s, char *populated, uintptr_t flags)
    before 5.14).  */
 static int populate_broken;
 
-#if !defined MADV_POPULATE_WRITE && defined __linux__
+#if !defined MADV_POPULATE_WRITE && defined SP_POSIX_HAVE_SYSCALL
 # define MADV_POPULATE_WRITE 23
 #endif
 
@@ -450,7 +450,7 @@ mark_fast (sp_stream_t *s)
 /* ------------------------------------------------------------------ */
 /* Payloads: the bytes the library writes to children.  */
 
-#if defined __linux__ && defined SPLICE_F_NONBLOCK
+#if defined SP_POSIX_HAVE_SPLICE && defined SPLICE_F_NONBLOCK
 /* From this size on, a payload is kept in a mapping of its own whose
    pages stream_transfer hands to the pipe with vmsplice.  */
 # define OWN_PAGES_MIN (4 * 1024 * 1024)

@@ -26,13 +26,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#ifdef __linux__
+#ifdef SP_POSIX_HAVE_SYSCALL
 # include <sys/syscall.h>
 #endif
 
 #include "backend.h"
 
-#if defined __linux__ && defined HAVE_SYS_PRCTL_H
+/* The Linux-specific features come from configure (SP_POSIX_HAVE_*, see
+   configure.ac), never from the system's headers alone, so that a build
+   without them (--disable-linux-specific) takes the portable paths.
+
+   SP_POSIX_LINUX: prctl, the capability sets and the raw identity
+   system calls.  */
+#ifdef SP_POSIX_HAVE_PRCTL
 # define SP_POSIX_LINUX 1
 #endif
 
@@ -60,8 +66,7 @@ struct sp_posix_cap_data
 
 /* pidfds: a descriptor that names one process and cannot be confused with
    a later process that reuses the pid.  */
-#if defined __linux__ && (defined HAVE_PIDFD_OPEN || defined SYS_pidfd_open \
-                          || defined __NR_pidfd_open)
+#ifdef SP_POSIX_HAVE_PIDFD
 # define SP_POSIX_PIDFD 1
 #endif
 

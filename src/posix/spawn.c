@@ -315,7 +315,7 @@ report_fail (sp_fail_t *f, int stage, int err)
 static void
 kill_unreaped (pid_t pid, int pidfd)
 {
-#ifdef SYS_pidfd_send_signal
+#if defined SP_POSIX_HAVE_PIDFD_SEND_SIGNAL && defined SYS_pidfd_send_signal
   if (pidfd >= 0)
     {
       if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0

@@ -55,10 +55,10 @@
 int
 sp_posix_pidfd_open (pid_t pid)
 {
-#if defined HAVE_PIDFD_OPEN && defined HAVE_SYS_PIDFD_H
-  return pidfd_open (pid, 0);
-#elif defined SYS_pidfd_open
+#if defined SP_POSIX_HAVE_PIDFD && defined SYS_pidfd_open
   return (int) syscall (SYS_pidfd_open, pid, 0);
+#elif defined SP_POSIX_HAVE_PIDFD && defined HAVE_SYS_PIDFD_H
+  return pidfd_open (pid, 0);
 #else
   (void) pid;
   errno = ENOSYS;
@@ -407,21 +407,23 @@ sp_backend_exited (sp_proc_t *proc)
   return st != CHILD_RUNNING;
 }
 
+#if defined SP_POSIX_HAVE_PIDFD_SEND_SIGNAL && defined SYS_pidfd_send_signal
 /* pidfd_send_signal's flag for the process group the pidfd's process
    leads (Linux 6.9; include/uapi/linux/pidfd.h).  */
-#ifndef PIDFD_SIGNAL_PROCESS_GROUP
-# define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2)
-#endif
+# ifndef PIDFD_SIGNAL_PROCESS_GROUP
+#  define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2)
+# endif
 
 /* 1 once the kernel refused PIDFD_SIGNAL_PROCESS_GROUP (before 6.9).  */
 static int no_pidfd_group;
+#endif
 
 /* Send SIG through the pidfd of R, to its process or (GROUP) to the
    group it leads: -1 with ENOSYS when that cannot be done.  */
 static int
 pidfd_signal (sp_proc_t *r, bool group, int sig)
 {
-#if defined SYS_pidfd_send_signal
+#if defined SP_POSIX_HAVE_PIDFD_SEND_SIGNAL && defined SYS_pidfd_send_signal
   if (r->pidfd >= 0 && !(group && no_pidfd_group))
     {
       unsigned int flags = group ? PIDFD_SIGNAL_PROCESS_GROUP : 0;
