@@ -141,13 +141,16 @@ update_watches (job_source_t *job)
 static void
 finish_job (job_source_t *job, bool over)
 {
-  if (job->mid_line[1])
-    putchar ('\n');
-  if (job->mid_line[2])
-    fputc ('\n', stderr);
+  /* A line left open, this job's own piece of a long line or another
+     job's, ends before the report of how the job ended; the other job's
+     next piece then gets its prefix again.  */
   for (int stream = 1; stream <= 2; stream++)
-    if (open_line[stream] == job)
-      open_line[stream] = NULL;
+    if (open_line[stream])
+      {
+        fputc ('\n', stream == 2 ? stderr : stdout);
+        open_line[stream]->mid_line[stream] = false;
+        open_line[stream] = NULL;
+      }
 
   int status = 0;
   if (!over)

@@ -107,6 +107,21 @@ print_line (void *opaque, int stream, const char *data, size_t len)
   return 0;
 }
 
+/* End the line a job left open on each stream, so that what is
+   printed next (how a job ended, why it could not start) starts a line
+   of its own; that job's next piece then gets its prefix again.  */
+static void
+end_open_lines (void)
+{
+  for (int stream = 1; stream <= 2; stream++)
+    if (open_line[stream])
+      {
+        fputc ('\n', stream == 2 ? stderr : stdout);
+        open_line[stream]->mid_line[stream] = false;
+        open_line[stream] = NULL;
+      }
+}
+
 /* Split ARGV, from index FIRST on, into commands at each ";" word
    (which becomes the NULL that ends the command before it), each
    NAME PROGRAM [ARG]....  Stores them in a new array in *JOBS and
@@ -153,6 +168,7 @@ start_job (job_t *job, int *worst)
 
   if (subproc_run_async (job->cmd, NULL) < 0)
     {
+      end_open_lines ();
       printf ("%s: %s\n", job->name, subproc_get_error (job->cmd)->message);
       fflush (stdout);
       subproc_free (job->cmd);
@@ -168,14 +184,9 @@ start_job (job_t *job, int *worst)
 static void
 finish_job (job_t *job, int *worst)
 {
-  /* A last line without '\n' was printed as it came: end it.  */
-  if (job->mid_line[1])
-    putchar ('\n');
-  if (job->mid_line[2])
-    fputc ('\n', stderr);
-  for (int stream = 1; stream <= 2; stream++)
-    if (open_line[stream] == job)
-      open_line[stream] = NULL;
+  /* A line left open, this job's own last one or another's piece of a
+     long line, ends before the report of how the job ended.  */
+  end_open_lines ();
 
   int status = 0;
   if (subproc_wait (job->cmd, &status) < 0)
