@@ -32,6 +32,7 @@
 # include <unistd.h>
 #endif
 
+#include "backend.h"
 #include "common.h"
 
 char *test_tmpdir;
@@ -1028,4 +1029,37 @@ test_assert_error (subproc_t *cmd, int code)
   ck_assert_msg (err->code == code, "error %s (%s), not %s",
                  subproc_error_name (err->code), err->message,
                  subproc_error_name (code));
+}
+
+static int observed[TEST_OBSERVED_MAX];
+static int n_observed;
+
+static void
+observe_signal (long id, int sig)
+{
+  (void) id;
+  int i = __atomic_fetch_add (&n_observed, 1, __ATOMIC_ACQ_REL);
+  if (i < TEST_OBSERVED_MAX)
+    __atomic_store_n (&observed[i], sig, __ATOMIC_RELEASE);
+}
+
+void
+test_observe_begin (void)
+{
+  __atomic_store_n (&n_observed, 0, __ATOMIC_RELEASE);
+  sp_backend_signal_observer (observe_signal);
+}
+
+int
+test_observe_end (void)
+{
+  sp_backend_signal_observer (NULL);
+  return __atomic_load_n (&n_observed, __ATOMIC_ACQUIRE);
+}
+
+int
+test_observed (int i)
+{
+  ck_assert_int_lt (i, TEST_OBSERVED_MAX);
+  return __atomic_load_n (&observed[i], __ATOMIC_ACQUIRE);
 }

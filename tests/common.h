@@ -345,4 +345,13 @@ void test_sink_free (test_sink_t *s);
    has instead.  */
 void test_assert_error (subproc_t *cmd, int code);
 
+/* Record the signals that the library sends to children, through the
+   backend's signal observer (it may run on the I/O thread), from
+   test_observe_begin to test_observe_end, which returns how many were
+   sent; the first TEST_OBSERVED_MAX are kept, for test_observed.  */
+#define TEST_OBSERVED_MAX 16
+void test_observe_begin (void);
+int test_observe_end (void);
+int test_observed (int i);
+
 #endif /* SUBPROC_TESTS_COMMON_H */

@@ -641,19 +641,6 @@ START_TEST (test_timeouts)
 END_TEST
 
 #ifndef _WIN32
-/* The signals the library sent, in order.  */
-static int seen[16];
-static int n_seen;
-
-static void
-observe_signal (long id, int sig)
-{
-  (void) id;
-  int i = __atomic_fetch_add (&n_seen, 1, __ATOMIC_ACQ_REL);
-  if (i < 16)
-    __atomic_store_n (&seen[i], sig, __ATOMIC_RELEASE);
-}
-
 /* A line sink that returns VALUE for the line "ready\n".  */
 typedef struct ready_sink
 {
@@ -717,8 +704,7 @@ START_TEST (test_grace_period)
       all[2] = test_helper_on (!_i, "exit", "0", NULL);
       subproc_set_output_sink (all[1], ready_func, &r, SUBPROC_SINK_LINES);
       subproc_set_grace_period (all[1], graces[g]);
-      __atomic_store_n (&n_seen, 0, __ATOMIC_RELEASE);
-      sp_backend_signal_observer (observe_signal);
+      test_observe_begin ();
       for (int i = 0; i < 3; i++)
         {
           ck_assert_msg (subproc_run_async (all[i], NULL) == 0, "%s",
@@ -726,18 +712,16 @@ START_TEST (test_grace_period)
           cmds[i] = all[i];
         }
       poll_all (cmds, 3, collect_grace, all);
-      sp_backend_signal_observer (NULL);
+      int n = test_observe_end ();
       ck_assert (r.ready);
-
-      int n = __atomic_load_n (&n_seen, __ATOMIC_ACQUIRE);
       ck_assert_int_ge (n, 1);
-      ck_assert_int_le (n, 16);
+      ck_assert_int_le (n, TEST_OBSERVED_MAX);
       /* SIGTERM first, then SIGKILL; the wait may signal the zombie
          again, harmlessly.  */
-      int first = __atomic_load_n (&seen[0], __ATOMIC_ACQUIRE);
+      int first = test_observed (0);
       bool killed = false;
       for (int i = 1; i < n; i++)
-        killed |= __atomic_load_n (&seen[i], __ATOMIC_ACQUIRE) == SIGKILL;
+        killed |= test_observed (i) == SIGKILL;
       if (graces[g] > 0)
         {
           ck_assert_msg (first == SIGTERM, "first signal %d", first);
@@ -748,7 +732,7 @@ START_TEST (test_grace_period)
         }
       for (int i = 0; i < n; i++)
         {
-          int sig = __atomic_load_n (&seen[i], __ATOMIC_ACQUIRE);
+          int sig = test_observed (i);
           if (graces[g] == 0)
             ck_assert_msg (sig == SIGKILL, "grace 0: signal %d", sig);
           else

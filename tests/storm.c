@@ -311,11 +311,14 @@ storm_spawns (void)
 #endif
 }
 
-START_TEST (test_storm)
+/* Run FN on STORM_THREADS threads, each told to make PER_THREAD spawns,
+   under the watchdog; fail the test with the first failure of a thread,
+   or if the spawns made are not all those asked for.  */
+static void
+storm_threads_run (void *(*fn) (void *), int per_thread)
 {
   pthread_t tids[STORM_THREADS], watchdog;
-  int fds_before = test_count_open_fds (), total = 0;
-  int64_t start = test_now_ms ();
+  int total = 0;
 
 #ifndef _WIN32
   /* A write to a child that is gone must be an error, not death.  */
@@ -324,18 +327,14 @@ START_TEST (test_storm)
   for (int i = 0; i < STORM_THREADS; i++)
     {
       threads[i].index = i;
-      threads[i].spawns = storm_spawns ();
+      threads[i].spawns = per_thread;
       threads[i].done = 0;
       threads[i].failure[0] = '\0';
     }
   __atomic_store_n (&storm_over, 0, __ATOMIC_RELEASE);
   ck_assert_int_eq (pthread_create (&watchdog, NULL, watchdog_main, NULL), 0);
   for (int i = 0; i < STORM_THREADS; i++)
-    {
-      ck_assert_int_eq (pthread_create (&tids[i], NULL, storm_thread_main,
-                                        &threads[i]),
-                        0);
-    }
+    ck_assert_int_eq (pthread_create (&tids[i], NULL, fn, &threads[i]), 0);
   for (int i = 0; i < STORM_THREADS; i++)
     ck_assert_int_eq (pthread_join (tids[i], NULL), 0);
   __atomic_store_n (&storm_over, 1, __ATOMIC_RELEASE);
@@ -343,10 +342,19 @@ START_TEST (test_storm)
 
   for (int i = 0; i < STORM_THREADS; i++)
     {
-      ck_assert_msg (threads[i].failure[0] == '\0', "%s", threads[i].failure);
+      ck_assert_msg (threads[i].failure[0] == '\0', "%s",
+                     threads[i].failure);
       total += threads[i].done;
     }
-  ck_assert_int_eq (total, STORM_THREADS * storm_spawns ());
+  ck_assert_int_eq (total, STORM_THREADS * per_thread);
+}
+
+START_TEST (test_storm)
+{
+  int fds_before = test_count_open_fds ();
+  int64_t start = test_now_ms ();
+
+  storm_threads_run (storm_thread_main, storm_spawns ());
   printf ("storm: %d threads x %d spawns in %lld ms\n", STORM_THREADS,
           storm_spawns (), (long long) (test_now_ms () - start));
   fflush (stdout);
@@ -521,40 +529,11 @@ storm_poll_thread_main (void *arg)
 
 START_TEST (test_storm_poll)
 {
-  pthread_t tids[STORM_THREADS], watchdog;
-  int total = 0, per_thread;
   int64_t start = test_now_ms ();
 
-#ifndef _WIN32
-  signal (SIGPIPE, SIG_DFL);
-#endif
   poll_children = storm_poll_room ();
-  per_thread = poll_children * storm_poll_rounds ();
-  for (int i = 0; i < STORM_THREADS; i++)
-    {
-      threads[i].index = i;
-      threads[i].spawns = per_thread;
-      threads[i].done = 0;
-      threads[i].failure[0] = '\0';
-    }
-  __atomic_store_n (&storm_over, 0, __ATOMIC_RELEASE);
-  ck_assert_int_eq (pthread_create (&watchdog, NULL, watchdog_main, NULL), 0);
-  for (int i = 0; i < STORM_THREADS; i++)
-    ck_assert_int_eq (pthread_create (&tids[i], NULL, storm_poll_thread_main,
-                                      &threads[i]),
-                      0);
-  for (int i = 0; i < STORM_THREADS; i++)
-    ck_assert_int_eq (pthread_join (tids[i], NULL), 0);
-  __atomic_store_n (&storm_over, 1, __ATOMIC_RELEASE);
-  ck_assert_int_eq (pthread_join (watchdog, NULL), 0);
-
-  for (int i = 0; i < STORM_THREADS; i++)
-    {
-      ck_assert_msg (threads[i].failure[0] == '\0', "%s",
-                     threads[i].failure);
-      total += threads[i].done;
-    }
-  ck_assert_int_eq (total, STORM_THREADS * per_thread);
+  storm_threads_run (storm_poll_thread_main,
+                     poll_children * storm_poll_rounds ());
   printf ("storm: %d threads x %d children x %d rounds through subproc_poll "
           "in %lld ms\n",
           STORM_THREADS, poll_children, storm_poll_rounds (),

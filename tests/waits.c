@@ -444,39 +444,18 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* The grace period.  */
 
-/* The signals the library sent, in order (the observer may run on the
-   I/O thread).  */
-static int seen[8];
-static int n_seen;
-
-static void
-observe_signal (long id, int sig)
-{
-  (void) id;
-  int i = __atomic_fetch_add (&n_seen, 1, __ATOMIC_ACQ_REL);
-  if (i < 8)
-    __atomic_store_n (&seen[i], sig, __ATOMIC_RELEASE);
-}
-
-static void
-observe_start (void)
-{
-  __atomic_store_n (&n_seen, 0, __ATOMIC_RELEASE);
-  sp_backend_signal_observer (observe_signal);
-}
-
-/* Stop observing; assert that SIG, and only SIG, was sent (more than
-   once when the I/O thread stopped the child and the caller's side
-   stopped it again, an unreaped zombie by then).  */
+/* Stop observing the signals sent (test_observe_begin); assert that
+   SIG, and only SIG, was sent (more than once when the I/O thread
+   stopped the child and the caller's side stopped it again, an unreaped
+   zombie by then).  */
 static void
 observe_only (int sig)
 {
-  sp_backend_signal_observer (NULL);
-  int n = __atomic_load_n (&n_seen, __ATOMIC_ACQUIRE);
+  int n = test_observe_end ();
   ck_assert_int_ge (n, 1);
-  ck_assert_int_le (n, 8);
+  ck_assert_int_le (n, TEST_OBSERVED_MAX);
   for (int i = 0; i < n; i++)
-    ck_assert_int_eq (__atomic_load_n (&seen[i], __ATOMIC_ACQUIRE), sig);
+    ck_assert_int_eq (test_observed (i), sig);
 }
 
 #ifndef _WIN32
@@ -504,7 +483,7 @@ START_TEST (test_grace_zero)
           subproc_do_async_io (cmd);
           subproc_set_timeout (cmd, 30);
         }
-      observe_start ();
+      test_observe_begin ();
       if (how == 2)
         {
           ck_assert_int_eq (subproc_run (cmd, &status), -1);
@@ -546,7 +525,7 @@ START_TEST (test_grace_zero_term_ignored)
   ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
   test_read_line (out, line, sizeof line);
   ck_assert_str_eq (line, "ready\n");
-  observe_start ();
+  test_observe_begin ();
   subproc_abort (cmd);
   observe_only (SIGKILL);
   ck_assert_int_eq (subproc_wait (cmd, NULL), -1);
@@ -566,7 +545,7 @@ START_TEST (test_grace_long)
       subproc_set_grace_period (cmd, 600000);
       if (how == 1)
         subproc_set_timeout (cmd, 30);
-      observe_start ();
+      test_observe_begin ();
       ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
       if (how == 0)
         subproc_abort (cmd);
@@ -593,7 +572,7 @@ START_TEST (test_grace_win32)
       subproc_t *cmd = held_child (_i, in);
       subproc_set_grace_period (cmd, graces[k]);
       subproc_raw_status (cmd);
-      observe_start ();
+      test_observe_begin ();
       ck_assert_int_eq (subproc_run_async (cmd, NULL), 0);
       ck_assert_int_eq (subproc_send_signal (cmd, SIGTERM), 0);
       ck_assert_int_eq (subproc_wait (cmd, &status), 0);
