@@ -717,24 +717,43 @@ watch_kind (sp_proc_t *proc)
   return proc->pidfd >= 0 ? WATCH_PIDFD : WATCH_ASK;
 }
 
-int
-sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
-                    sp_fail_t *f)
+/* What one sp_backend_io_wait polls: in the order of the sets, each
+   set's active streams, then its pidfd; and how each set's end is
+   watched.  Small waits use the arrays inside.  */
+typedef struct io_list
 {
   struct pollfd local[16];
-  struct pollfd *pfd = local;
   unsigned char local_kind[16];
-  unsigned char *kind = local_kind;
-  int64_t deadline = timeout_ms < 0 ? -1 : sp_backend_now_ms () + timeout_ms;
-  int ret = -1;
-  size_t total = 0;
-  bool ask = false;
-  bool any_exited = false;
+  struct pollfd *pfd;
+  unsigned char *kind;   /* enum watch_kind of each set */
+  size_t np;
+  bool ask;              /* a set's end must be asked for */
+  bool any_exited;       /* a set's child is known to have ended */
+} io_list_t;
 
-  if (n_sets > sizeof local_kind)
+static void
+io_list_free (io_list_t *l)
+{
+  if (l->pfd != l->local)
+    free (l->pfd);
+  if (l->kind != l->local_kind)
+    free (l->kind);
+}
+
+/* Clear the sets' events and fill L for them.  0, or -1 with *F.  */
+static int
+io_list_build (io_list_t *l, sp_io_set_t *sets, size_t n_sets, sp_fail_t *f)
+{
+  size_t total = 0;
+
+  l->pfd = l->local;
+  l->kind = l->local_kind;
+  l->np = 0;
+  l->ask = l->any_exited = false;
+  if (n_sets > sizeof l->local_kind)
     {
-      kind = sp_malloc (n_sets);
-      if (kind == NULL)
+      l->kind = sp_malloc (n_sets);
+      if (l->kind == NULL)
         return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_IO, NULL);
     }
   for (size_t k = 0; k < n_sets; k++)
@@ -748,32 +767,26 @@ sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
           if (stream_active (&set->streams[i]))
             total++;
         }
-      kind[k] = (unsigned char) watch_kind (set->proc);
-      if (kind[k] == WATCH_PIDFD)
+      l->kind[k] = (unsigned char) watch_kind (set->proc);
+      if (l->kind[k] == WATCH_PIDFD)
         total++;
-      else if (kind[k] == WATCH_REAPED)
-        set->exited = any_exited = true;
-      else if (kind[k] == WATCH_ASK)
-        ask = true;
+      else if (l->kind[k] == WATCH_REAPED)
+        set->exited = l->any_exited = true;
+      else if (l->kind[k] == WATCH_ASK)
+        l->ask = true;
     }
 
-  if (total > sizeof local / sizeof local[0])
+  if (total > sizeof l->local / sizeof l->local[0])
     {
-      pfd = sp_reallocarray (NULL, total, sizeof *pfd);
-      if (pfd == NULL)
+      l->pfd = sp_reallocarray (NULL, total, sizeof *l->pfd);
+      if (l->pfd == NULL)
         {
-          if (kind != local_kind)
-            free (kind);
+          l->pfd = l->local;
+          io_list_free (l);
           return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_IO, NULL);
         }
     }
 
-  /* poll, read, write and sigtimedwait are cancellation points.  */
-  int cancel = sp_posix_nocancel_begin ();
-
-  /* The descriptors in the order of the sets: each set's active streams,
-     then its pidfd.  */
-  size_t np = 0;
   for (size_t k = 0; k < n_sets; k++)
     {
       sp_io_set_t *set = &sets[k];
@@ -781,101 +794,128 @@ sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
       for (size_t i = 0; i < set->n; i++)
         if (stream_active (&set->streams[i]))
           {
-            pfd[np].fd = set->streams[i].fd;
-            pfd[np].events = set->streams[i].writing ? POLLOUT : POLLIN;
-            pfd[np].revents = 0;
-            np++;
+            l->pfd[l->np].fd = set->streams[i].fd;
+            l->pfd[l->np].events = set->streams[i].writing ? POLLOUT : POLLIN;
+            l->pfd[l->np].revents = 0;
+            l->np++;
           }
-      if (kind[k] == WATCH_PIDFD)
+      if (l->kind[k] == WATCH_PIDFD)
         {
-          pfd[np].fd = set->proc->pidfd;
-          pfd[np].events = POLLIN;
-          pfd[np].revents = 0;
-          np++;
+          l->pfd[l->np].fd = set->proc->pidfd;
+          l->pfd[l->np].events = POLLIN;
+          l->pfd[l->np].revents = 0;
+          l->np++;
         }
     }
+  return 0;
+}
 
+/* How long the next poll may wait, until DEADLINE (-1: none).  */
+static int
+io_poll_slice (const io_list_t *l, int64_t deadline)
+{
+  int slice = -1;
+
+  if (deadline >= 0)
+    {
+      int64_t left = deadline - sp_backend_now_ms ();
+      slice = left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int) left;
+    }
+  if (l->ask && (slice < 0 || slice > EXIT_POLL_SLICE_MS))
+    slice = EXIT_POLL_SLICE_MS;
+  if (l->any_exited)
+    slice = 0;
+  return slice;
+}
+
+/* After a poll that returned R: one transfer on each stream that is
+   ready, and the ends of the children noticed.  Returns the number of
+   streams with an event.  */
+static int
+io_take_events (io_list_t *l, sp_io_set_t *sets, size_t n_sets, int r)
+{
+  int events = 0;
+  bool writes = false;
+
+  for (size_t k = 0; k < l->np && r > 0 && !writes; k++)
+    writes = (l->pfd[k].revents & (POLLOUT | POLLERR | POLLHUP))
+             && l->pfd[k].events == POLLOUT;
+  sp_posix_sigpipe_t sig;
+  if (writes)
+    sp_posix_sigpipe_begin (&sig);
+  bool epipe = false;
+  size_t p = 0;
+  for (size_t k = 0; k < n_sets; k++)
+    {
+      sp_io_set_t *set = &sets[k];
+      for (size_t i = 0; i < set->n; i++)
+        {
+          sp_stream_t *s = &set->streams[i];
+          if (!stream_active (s))
+            continue;
+          short revents = l->pfd[p++].revents;
+          if (revents == 0 || s->event != SP_IO_NONE)
+            continue;
+          stream_transfer (s, revents);
+          if (s->event != SP_IO_NONE)
+            {
+              set->events++;
+              events++;
+            }
+          if (s->writing && s->event == SP_IO_EOF)
+            epipe = true;
+        }
+      if (l->kind[k] == WATCH_PIDFD)
+        {
+          if (l->pfd[p++].revents & (POLLIN | POLLHUP))
+            set->exited = l->any_exited = true;
+        }
+      else if (l->kind[k] == WATCH_ASK && !set->exited
+               && sp_backend_exited (set->proc))
+        set->exited = l->any_exited = true;
+    }
+  if (writes)
+    sp_posix_sigpipe_end (&sig, epipe);
+  return events;
+}
+
+int
+sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
+                    sp_fail_t *f)
+{
+  int64_t deadline = timeout_ms < 0 ? -1 : sp_backend_now_ms () + timeout_ms;
+  int ret = -1;
+  io_list_t l;
+
+  if (io_list_build (&l, sets, n_sets, f) < 0)
+    return -1;
+
+  /* poll, read, write and sigtimedwait are cancellation points.  */
+  int cancel = sp_posix_nocancel_begin ();
   for (;;)
     {
-      int slice = -1;
-      if (deadline >= 0)
-        {
-          int64_t left = deadline - sp_backend_now_ms ();
-          slice = left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int) left;
-        }
-      if (ask && (slice < 0 || slice > EXIT_POLL_SLICE_MS))
-        slice = EXIT_POLL_SLICE_MS;
-      if (any_exited)
-        slice = 0;
-
-      int r = poll (pfd, (nfds_t) np, slice);
+      int r = poll (l.pfd, (nfds_t) l.np, io_poll_slice (&l, deadline));
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         {
           sp_fail (f, SUBPROC_ERR_IO, errno, SP_STAGE_IO, NULL);
-          goto out;
+          break;
         }
 
-      int events = 0;
-      bool writes = false;
-      for (size_t k = 0; k < np && r > 0 && !writes; k++)
-        writes = (pfd[k].revents & (POLLOUT | POLLERR | POLLHUP))
-                 && pfd[k].events == POLLOUT;
-      sp_posix_sigpipe_t sig;
-      if (writes)
-        sp_posix_sigpipe_begin (&sig);
-      bool epipe = false;
-      size_t p = 0;
-      for (size_t k = 0; k < n_sets; k++)
-        {
-          sp_io_set_t *set = &sets[k];
-          for (size_t i = 0; i < set->n; i++)
-            {
-              sp_stream_t *s = &set->streams[i];
-              if (!stream_active (s))
-                continue;
-              short revents = pfd[p++].revents;
-              if (revents == 0 || s->event != SP_IO_NONE)
-                continue;
-              stream_transfer (s, revents);
-              if (s->event != SP_IO_NONE)
-                {
-                  set->events++;
-                  events++;
-                }
-              if (s->writing && s->event == SP_IO_EOF)
-                epipe = true;
-            }
-          if (kind[k] == WATCH_PIDFD)
-            {
-              if (pfd[p++].revents & (POLLIN | POLLHUP))
-                set->exited = any_exited = true;
-            }
-          else if (kind[k] == WATCH_ASK && !set->exited
-                   && sp_backend_exited (set->proc))
-            set->exited = any_exited = true;
-        }
-      if (writes)
-        sp_posix_sigpipe_end (&sig, epipe);
-
+      int events = io_take_events (&l, sets, n_sets, r);
       bool time_up = deadline >= 0 && sp_backend_now_ms () >= deadline;
-      if (events > 0 || any_exited || time_up || timeout_ms == 0)
+      if (events > 0 || l.any_exited || time_up || timeout_ms == 0)
         {
           for (size_t k = 0; k < n_sets; k++)
             if (sets[k].exited)
               track_backlog (sets[k].streams, sets[k].n);
           ret = events;
-          goto out;
+          break;
         }
     }
-
-out:
   sp_posix_nocancel_end (cancel);
-  if (pfd != local)
-    free (pfd);
-  if (kind != local_kind)
-    free (kind);
+  io_list_free (&l);
   return ret;
 }
 
