@@ -623,6 +623,26 @@ START_TEST (test_unsupported)
       ck_assert_msg (strstr (e->message, what[k]) != NULL, "%s", e->message);
       subproc_free (cmd);
     }
+
+  /* Of run_alone and run_among, the last call wins.  */
+  for (int k = 0; k < 2; k++)
+    {
+      subproc_t *cmd = test_helper_cmd ("exit", "0", NULL);
+      if (k == 0)
+        {
+          subproc_set_run_among (cmd, 1);
+          subproc_set_run_alone (cmd);
+        }
+      else
+        {
+          subproc_set_run_alone (cmd);
+          subproc_set_run_among (cmd, 1);
+        }
+      ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+      const char *msg = subproc_get_error (cmd)->message;
+      ck_assert_msg (strstr (msg, what[2 + k]) != NULL, "%s", msg);
+      subproc_free (cmd);
+    }
 }
 END_TEST
 #endif
