@@ -78,6 +78,7 @@ dist_man3_MANS = \
 	doc/man/subproc_run.3 \
 	doc/man/subproc_run_async.3 \
 	doc/man/subproc_send_signal.3 \
+	doc/man/subproc_set_apparmor_profile.3 \
 	doc/man/subproc_set_error_buffer.3 \
 	doc/man/subproc_set_error_bytes.3 \
 	doc/man/subproc_set_error_fd.3 \
@@ -100,6 +101,9 @@ dist_man3_MANS = \
 	doc/man/subproc_set_output_sink.3 \
 	doc/man/subproc_set_pid_file.3 \
 	doc/man/subproc_set_pre_exec_hook.3 \
+	doc/man/subproc_set_run_alone.3 \
+	doc/man/subproc_set_run_among.3 \
+	doc/man/subproc_set_selinux_label.3 \
 	doc/man/subproc_set_send_buffer.3 \
 	doc/man/subproc_set_timeout.3 \
 	doc/man/subproc_set_uid.3 \

@@ -100,6 +100,13 @@ typedef struct sp_options
   uint64_t allowed_caps;   /* bit N: keep capability N */
   bool no_new_privs;
 
+  /* subproc_set_selinux_label, subproc_set_apparmor_profile: NULL, or
+     the label; sched_core: SP_SCHED_CORE_*, sched_core_pid for AMONG.  */
+  char *selinux_label;
+  char *apparmor_profile;
+  int sched_core;
+  pid_t sched_core_pid;
+
   bool set_uid, set_gid, set_umask;
   subproc_uid_t uid;
   subproc_gid_t gid;
@@ -114,6 +121,17 @@ typedef struct sp_options
   bool handshake;
   unsigned int grace_ms;   /* from terminate to kill; 0: kill at once */
 } sp_options_t;
+
+enum sp_sched_core
+{
+  SP_SCHED_CORE_NONE = 0,
+  SP_SCHED_CORE_ALONE,   /* a new cookie of its own */
+  SP_SCHED_CORE_AMONG    /* the cookie of sched_core_pid */
+};
+
+/* The longest label or AppArmor command the kernel takes in one write
+   to a /proc attribute: one page, at least 4096 bytes.  */
+#define SP_ATTR_MAX 4096
 
 /* The grace period of a new command, and of subproc_pid_abort.  */
 #define SP_GRACE_MS 500
@@ -154,6 +172,15 @@ typedef struct sp_spec
      limit (subproc_run with no timeout and no buffers): a backend may
      then skip what only those need (the pidfd on Linux).  */
   bool may_signal;
+
+  /* The security attributes, filled by sp_backend_prepare (POSIX): the
+     bytes the child writes for the AppArmor profile ("exec PROFILE",
+     APPARMOR_LEN bytes; NULL: none), and the directory the /proc and
+     /sys paths are taken under ("" but in tests, see
+     sp_backend_test_attr_dir).  */
+  char *apparmor_exec;
+  size_t apparmor_len;
+  const char *attr_root;
 } sp_spec_t;
 
 /* ------------------------------------------------------------------ */
@@ -235,6 +262,15 @@ void sp_backend_signal_observer (void (*fn) (long id, int sig));
    systems), so that the fallback is tested where the system has one.
    Win32 ignores it: a process handle always exists.  */
 extern bool sp_backend_test_no_handle;
+
+/* For tests: when not NULL, a directory that stands for the root of
+   the files that the security options read and write (POSIX): the child
+   writes DIR/proc/thread-self/attr/exec (and the other attribute paths)
+   instead of the kernel's, and whether a module is active is read from
+   DIR/sys/... (DIR/sys/fs/selinux a directory stands for selinuxfs
+   mounted there), so that a test can fake a module and read back the
+   bytes the child wrote.  */
+extern const char *sp_backend_test_attr_dir;
 
 /* Release what the backend holds for PROC (pidfd, handles).  Does not wait;
    a child still running is left to whoever has its pid.  */

@@ -484,6 +484,13 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
       return error_at (cmd, f->stage, f->code, f->sys_errno,
                        "cannot find program '%s'%s%s", prog, sep, sys);
     case SUBPROC_ERR_UNSUPPORTED:
+      /* The platform has the option but this system cannot honour it
+         (a security module not active, a kernel without core
+         scheduling): WHAT says why.  */
+      if ((f->stage == SP_STAGE_SECURITY || f->stage == SP_STAGE_SCHED_CORE)
+          && f->what)
+        return error_at (cmd, f->stage, f->code, f->sys_errno,
+                         "cannot run '%s': %s", prog, f->what);
       return error_at (cmd, f->stage, f->code, f->sys_errno,
                        "cannot run '%s': %s is not supported on this "
                        "platform",

@@ -784,6 +784,8 @@ subproc_free (subproc_t *cmd)
   sp_backend_payload_free (&cmd->input);
   free (cmd->opt.cwd);
   free (cmd->opt.pid_file);
+  free (cmd->opt.selinux_label);
+  free (cmd->opt.apparmor_profile);
   sp_error_clear (cmd);
   free (cmd);
   errno = saved;

@@ -156,7 +156,9 @@ enum subproc_error_code
   X (TOKEN, 26, "making a restricted token")                                \
   X (ENCODING, 27, "converting from UTF-8")                                 \
   X (QUOTING, 28, "quoting an argument")                                    \
-  X (UNSUPPORTED, 29, "checking options")
+  X (UNSUPPORTED, 29, "checking options")                                   \
+  X (SECURITY, 32, "setting the security label")                            \
+  X (SCHED_CORE, 33, "setting core scheduling")
 
 enum subproc_stage
 {
@@ -329,6 +331,59 @@ SUBPROC_API void subproc_allow_cap (subproc_t *cmd, int cap);
    set-group-ID bits and file capabilities are ignored).  It cannot be
    cleared.  Other systems: SUBPROC_ERR_UNSUPPORTED at run time.  */
 SUBPROC_API void subproc_no_new_privs (subproc_t *cmd);
+
+/* Run the program under the SELinux security context LABEL (a raw
+   context such as "system_u:system_r:svirt_t:s0:c1,c2", libvirt's
+   virCommandSetSELinuxLabel): the child writes LABEL and a NUL to its
+   /proc/thread-self/attr/exec (older kernels /proc/self/task/TID/...),
+   as libselinux's setexeccon does, and the kernel applies it at exec.
+   The write comes after the pre-exec hook, the handshake and core
+   scheduling, and before the change of identity, the capabilities and
+   no_new_privs; exec follows the working directory.  A run on a system
+   where SELinux is not active (no selinuxfs at /sys/fs/selinux or
+   /selinux) reports SUBPROC_ERR_UNSUPPORTED at SUBPROC_STAGE_SECURITY;
+   a label the kernel refuses, SUBPROC_ERR_SPAWN at that stage.  LABEL
+   empty, with a control character, or of a page (4096 bytes) or more:
+   SUBPROC_ERR_INVALID.  A second call replaces the first.  Other
+   systems, Win32: SUBPROC_ERR_UNSUPPORTED at run time.
+   Since 0.2.0.  */
+SUBPROC_API void subproc_set_selinux_label (subproc_t *cmd,
+                                            const char *label);
+
+/* Run the program confined by the AppArmor profile PROFILE
+   (libvirt's virCommandSetAppArmorProfile): the child writes
+   "exec PROFILE" (no NUL) to /proc/thread-self/attr/apparmor/exec, or
+   where that does not exist to /proc/thread-self/attr/exec, as
+   libapparmor's aa_change_onexec does; the kernel applies it at exec.
+   Written right after the SELinux label, at the same point.  A run on a
+   system where AppArmor is not active (/sys/module/apparmor/parameters/
+   enabled not "Y", or /sys/kernel/security/lsm without "apparmor")
+   reports SUBPROC_ERR_UNSUPPORTED at SUBPROC_STAGE_SECURITY; a profile
+   the kernel refuses, SUBPROC_ERR_SPAWN there.  PROFILE empty, with a
+   control character or leading or trailing white space (the kernel
+   would strip it), or too long for a page with "exec ":
+   SUBPROC_ERR_INVALID.  A second call replaces the first.  Other
+   systems, Win32: SUBPROC_ERR_UNSUPPORTED at run time.
+   Since 0.2.0.  */
+SUBPROC_API void subproc_set_apparmor_profile (subproc_t *cmd,
+                                               const char *profile);
+
+/* Core scheduling (Linux 5.14, CONFIG_SCHED_CORE), libvirt's
+   virCommandSetRunAlone and virCommandSetRunAmong: the child shares a
+   physical core's hyper-threads only with tasks of the same cookie.
+   run_alone: the child gets a new cookie of its own
+   (prctl PR_SCHED_CORE_CREATE for its thread group); run_among: it takes
+   the cookie of process PID (PR_SCHED_CORE_SHARE_FROM, which needs
+   ptrace read access to PID).  Done in the child before the security
+   label and the change of identity; a run_among PID that is gone fails
+   with SUBPROC_ERR_SPAWN at SUBPROC_STAGE_SCHED_CORE.  The last of the
+   two calls wins.  A kernel without core scheduling (or a machine
+   without SMT) reports SUBPROC_ERR_UNSUPPORTED at
+   SUBPROC_STAGE_SCHED_CORE before anything starts; PID <= 0:
+   SUBPROC_ERR_INVALID.  Other systems, Win32: SUBPROC_ERR_UNSUPPORTED
+   at run time.  Since 0.2.0.  */
+SUBPROC_API void subproc_set_run_alone (subproc_t *cmd);
+SUBPROC_API void subproc_set_run_among (subproc_t *cmd, pid_t pid);
 
 /* Run the child as UID / GID.  From a privileged parent (Linux:
    CAP_SETGID in its effective set, whatever its euid; elsewhere euid 0),

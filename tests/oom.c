@@ -30,6 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+# include <sys/stat.h>
+#endif
 
 #ifdef _WIN32
 # include <fcntl.h>
@@ -821,6 +824,55 @@ case_daemon (int path)
   return code;
 }
 
+#ifdef SP_POSIX_HAVE_PRCTL
+/* An SELinux label and an AppArmor profile, written to a fake tree
+   (sp_backend_test_attr_dir): the copies of the builder calls and the
+   AppArmor command made before the spawn.  */
+static int
+case_security (int path)
+{
+  static const char *const dirs[] = {
+    "proc", "proc/thread-self", "proc/thread-self/attr",
+    "proc/thread-self/attr/apparmor", "sys", "sys/fs", "sys/fs/selinux",
+    "sys/module", "sys/module/apparmor", "sys/module/apparmor/parameters"
+  };
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+    {
+      char *d = test_tmp_path (dirs[i]);
+      ck_assert (mkdir (d, 0755) == 0 || errno == EEXIST);
+      free (d);
+    }
+  char *exec = test_tmp_path ("proc/thread-self/attr/exec");
+  char *aa = test_tmp_path ("proc/thread-self/attr/apparmor/exec");
+  char *enabled = test_tmp_path ("sys/module/apparmor/parameters/enabled");
+  test_write_file (exec, "", 0);
+  test_write_file (aa, "", 0);
+  test_write_file (enabled, "Y", 1);
+  sp_backend_test_attr_dir = test_tmpdir;
+
+  subproc_t *cmd = test_helper_on (path, "exit", "0", NULL);
+  subproc_set_selinux_label (cmd, "u:r:t:s0");
+  subproc_set_apparmor_profile (cmd, "profile");
+  int code = run_free (cmd, NULL);
+  sp_backend_test_attr_dir = NULL;
+  if (code == SUBPROC_ERR_OK)
+    {
+      size_t len;
+      char *text = test_read_file (aa, &len);
+      ck_assert_uint_eq (len, 12);
+      ck_assert_int_eq (memcmp (text, "exec profile", 12), 0);
+      free (text);
+      text = test_read_file (exec, &len);
+      ck_assert_uint_eq (len, 9);
+      free (text);
+    }
+  free (enabled);
+  free (aa);
+  free (exec);
+  return code;
+}
+#endif
+
 /* The report of the exec case's child: the allocation count when its
    hook ran (the exec goes ahead) or when subproc_exec failed.  */
 struct exec_report
@@ -942,6 +994,9 @@ static const oom_case_t cases[] = {
   BOTH (cwd_path, SUBPROC_ERR_OK),
   BOTH (options, SUBPROC_ERR_OK),
   BOTH (daemon, SUBPROC_ERR_OK),
+#ifdef SP_POSIX_HAVE_PRCTL
+  BOTH (security, SUBPROC_ERR_OK),
+#endif
   ONE (exec, SUBPROC_ERR_OK),
 #endif
 };

@@ -1808,6 +1808,86 @@ START_TEST (test_windows_options)
 END_TEST
 #endif
 
+/* --selinux-label, --apparmor-profile, --run-alone, --run-among: the
+   library's checks and messages, status 125 when the run cannot be
+   made.  Where the system can, a real transition is not tried here.  */
+START_TEST (test_security_options)
+{
+  struct result r = run_tool ("--selinux-label=", "HELPER", "exit", "0",
+                              NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "subproc_set_selinux_label: empty label");
+  result_free (&r);
+  r = run_tool ("--apparmor-profile= p", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "white space at either end");
+  result_free (&r);
+  r = run_tool ("--run-among=0", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "0 is not a process id");
+  result_free (&r);
+  r = run_tool ("--run-among=x", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "run-among");
+  result_free (&r);
+
+#if defined __linux__ && defined SP_POSIX_HAVE_PRCTL
+  struct stat st;
+  if (stat ("/sys/fs/selinux", &st) != 0 && stat ("/selinux", &st) != 0)
+    {
+      r = run_tool ("--selinux-label=system_u:system_r:svirt_t:s0", "HELPER",
+                    "exit", "0", NULL);
+      ASSERT_STATUS (r, 125);
+      ASSERT_CONTAINS (r.err, "SELinux is not active on this system");
+      result_free (&r);
+    }
+  if (stat ("/sys/module/apparmor/parameters/enabled", &st) != 0)
+    {
+      r = run_tool ("--apparmor-profile=libvirt-x", "HELPER", "exit", "0",
+                    NULL);
+      ASSERT_STATUS (r, 125);
+      ASSERT_CONTAINS (r.err, "AppArmor is not active on this system");
+      result_free (&r);
+    }
+  /* Where the kernel has core scheduling the child runs; else the run
+     says why not.  */
+  static const char *const sched[] = { "--run-alone", "--run-among=1" };
+  for (int i = 0; i < 2; i++)
+    {
+      r = run_tool (sched[i], "HELPER", "exit", "0", NULL);
+      if (r.status != 0)
+        {
+          ASSERT_STATUS (r, 125);
+          ASSERT_CONTAINS (r.err, "core scheduling");
+        }
+      result_free (&r);
+    }
+#else
+  static const char *const options[][2] = {
+    { "--selinux-label=system_u:system_r:svirt_t:s0", "selinux_label" },
+    { "--apparmor-profile=libvirt-x", "apparmor_profile" },
+    { "--run-alone", "run_alone" },
+    { "--run-among=1", "run_among" },
+    /* The last of the two wins.  */
+    { "--run-alone --run-among=1", "run_among" },
+  };
+  for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+    {
+      const char *opt = options[i][0];
+      if (strchr (opt, ' '))
+        r = run_tool ("--run-alone", "--run-among=1", "HELPER", "exit", "0",
+                      NULL);
+      else
+        r = run_tool (opt, "HELPER", "exit", "0", NULL);
+      ck_assert_msg (r.status == 125, "%s: status %d", opt, r.status);
+      ASSERT_CONTAINS (r.err, "is not supported on this platform");
+      ASSERT_CONTAINS (r.err, options[i][1]);
+      result_free (&r);
+    }
+#endif
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Parallel jobs.  */
 
@@ -2353,6 +2433,7 @@ make_suite (void)
   TEST_CASE (s, unsupported);
   TEST_CASE (s, windows_options);
 #endif
+  TEST_CASE (s, security_options);
   TEST_CASE (s, parallel_grouped);
 #ifndef _WIN32
   TEST_CASE (s, parallel_at_a_time);

@@ -549,6 +549,9 @@ struct options
   int *allow_caps;
   size_t n_allow_caps;
   bool no_new_privs;
+  const char *selinux_label, *apparmor_profile;
+  int run_alone;         /* 0 none, 1 --run-alone, 2 --run-among (last wins) */
+  pid_t run_among;
   int *pass_fds;
   size_t n_pass_fds;
   bool new_process_group;
@@ -589,6 +592,10 @@ enum
   OPT_CLEAR_CAPS,
   OPT_ALLOW_CAP,
   OPT_NO_NEW_PRIVS,
+  OPT_SELINUX_LABEL,
+  OPT_APPARMOR_PROFILE,
+  OPT_RUN_ALONE,
+  OPT_RUN_AMONG,
   OPT_PASS_FD,
   OPT_NEW_PROCESS_GROUP,
   OPT_KILL_ON_PARENT_EXIT,
@@ -628,6 +635,10 @@ static const struct option long_options[] = {
   { "clear-caps", no_argument, NULL, OPT_CLEAR_CAPS },
   { "allow-cap", required_argument, NULL, OPT_ALLOW_CAP },
   { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
+  { "selinux-label", required_argument, NULL, OPT_SELINUX_LABEL },
+  { "apparmor-profile", required_argument, NULL, OPT_APPARMOR_PROFILE },
+  { "run-alone", no_argument, NULL, OPT_RUN_ALONE },
+  { "run-among", required_argument, NULL, OPT_RUN_AMONG },
   { "pass-fd", required_argument, NULL, OPT_PASS_FD },
   { "new-process-group", no_argument, NULL, OPT_NEW_PROCESS_GROUP },
   { "kill-on-parent-exit", no_argument, NULL, OPT_KILL_ON_PARENT_EXIT },
@@ -707,6 +718,12 @@ Process:\n\
       --allow-cap=CAP      drop every capability but CAP (repeatable)\n\
       --no-new-privs       no privileges gained by executing programs\n\
                            (set-user-ID bits, file capabilities)\n\
+      --selinux-label=LABEL  execute in SELinux context LABEL\n\
+      --apparmor-profile=PROFILE  execute confined by AppArmor PROFILE\n\
+      --run-alone          core scheduling: a core-scheduling cookie of\n\
+                           the child's own (no hyper-thread sharing\n\
+                           with other tasks)\n\
+      --run-among=PID      core scheduling: share process PID's cookie\n\
       --pass-fd=N          keep descriptor N open in the child\n\
       --new-process-group  run the child in a process group of its own\n\
       --kill-on-parent-exit  kill the child if this process dies\n\
@@ -888,6 +905,19 @@ process_option (int c, struct options *o)
       break;
     case OPT_NO_NEW_PRIVS:
       o->no_new_privs = true;
+      break;
+    case OPT_SELINUX_LABEL:
+      o->selinux_label = optarg;
+      break;
+    case OPT_APPARMOR_PROFILE:
+      o->apparmor_profile = optarg;
+      break;
+    case OPT_RUN_ALONE:
+      o->run_alone = 1;
+      break;
+    case OPT_RUN_AMONG:
+      o->run_among = (pid_t) number_arg ("run-among", optarg, INT_MAX);
+      o->run_alone = 2;
       break;
     case OPT_PASS_FD:
       {
@@ -1336,6 +1366,14 @@ apply_process_options (subproc_t *cmd, const struct options *o)
     subproc_allow_cap (cmd, o->allow_caps[i]);
   if (o->no_new_privs)
     subproc_no_new_privs (cmd);
+  if (o->selinux_label)
+    subproc_set_selinux_label (cmd, o->selinux_label);
+  if (o->apparmor_profile)
+    subproc_set_apparmor_profile (cmd, o->apparmor_profile);
+  if (o->run_alone == 1)
+    subproc_set_run_alone (cmd);
+  else if (o->run_alone == 2)
+    subproc_set_run_among (cmd, o->run_among);
   for (size_t i = 0; i < o->n_pass_fds; i++)
     subproc_pass_fd (cmd, o->pass_fds[i], 0);
   if (o->new_process_group)

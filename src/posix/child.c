@@ -824,6 +824,19 @@ sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage_out)
   if (opt->handshake && handshake (ctx) < 0)
     goto fail;
 
+  /* Core scheduling and the security label come after the caller's
+     code and before the identity changes: the parent's credentials
+     decide whether the child may take another task's cookie, and
+     AppArmor refuses most profile changes once no_new_privs is set.
+     The label only takes effect at exec, so what follows runs in the
+     parent's domain still.  */
+  stage = sp_posix_sched_core_apply (spec);
+  if (stage != SP_STAGE_NONE)
+    goto fail;
+  stage = sp_posix_security_apply (spec);
+  if (stage != SP_STAGE_NONE)
+    goto fail;
+
   stage = change_identity (spec);
   if (stage != SP_STAGE_NONE)
     goto fail;

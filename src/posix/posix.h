@@ -189,6 +189,20 @@ void sp_posix_vm_plan (sp_posix_vm_t *vm, sp_posix_child_t *ctx,
    without sharing it.  */
 pid_t sp_posix_vm_spawn (sp_posix_vm_t *vm, int *pidfd);
 
+/* security.c.  Check that the system can honour the security label,
+   AppArmor profile and core scheduling of SPEC->opt and fill SPEC's
+   apparmor_exec and attr_root: 0, or -1 with *F (SUBPROC_ERR_UNSUPPORTED
+   where they cannot be).  sp_posix_security_release frees what it
+   made.  */
+int sp_posix_security_prepare (sp_spec_t *spec, sp_fail_t *f);
+void sp_posix_security_release (sp_spec_t *spec);
+
+/* security.c.  In the child: take the core-scheduling cookie, and write
+   the security label and profile for the exec.  SP_STAGE_NONE, or the
+   stage that failed with errno.  Async-signal-safe.  */
+sp_stage_t sp_posix_sched_core_apply (const sp_spec_t *spec);
+sp_stage_t sp_posix_security_apply (const sp_spec_t *spec);
+
 /* child.c.  Report a failure of the child and _exit (127).  */
 void sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)
   __attribute__ ((noreturn));

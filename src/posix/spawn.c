@@ -223,7 +223,9 @@ sp_backend_prepare (sp_spec_t *spec, sp_fail_t *f)
   /* The user database may be read through a socket (NSS modules), with
      cancellation points in the middle.  */
   int cancel = sp_posix_nocancel_begin ();
-  int r = prepare_spec (spec, f);
+  int r = sp_posix_security_prepare (spec, f);
+  if (r == 0)
+    r = prepare_spec (spec, f);
   sp_posix_nocancel_end (cancel);
   return r;
 }
@@ -236,6 +238,7 @@ sp_backend_spec_release (sp_spec_t *spec)
   int saved = errno;
   free (spec->groups);
   spec->groups = NULL;
+  sp_posix_security_release (spec);
   spec->n_groups = 0;
   errno = saved;
 }

@@ -60,6 +60,14 @@ check_spec (const sp_spec_t *spec, sp_fail_t *f)
     what = "max_core_size";
   else if (spec->opt->no_new_privs)
     what = "no_new_privs";
+  else if (spec->opt->selinux_label)
+    what = "selinux_label";
+  else if (spec->opt->apparmor_profile)
+    what = "apparmor_profile";
+  else if (spec->opt->sched_core == SP_SCHED_CORE_ALONE)
+    what = "run_alone";
+  else if (spec->opt->sched_core == SP_SCHED_CORE_AMONG)
+    what = "run_among";
   else if (spec->opt->daemonize && spec->opt->set_max_processes)
     /* The limit belongs to a job, and a daemon is in none.  */
     what = "max_processes for a daemon";
