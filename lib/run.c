@@ -266,8 +266,6 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx, bool capture)
 
   if (setup_fd_streams (cmd, ctx) < 0)
     return -1;
-  if (sp_files_open (cmd, ctx->files, spec->stdio) < 0)
-    return -1;
   if (renew_send_buffers (cmd) < 0)
     return -1;
   if ((capture || sp_capture_wanted (cmd))
@@ -275,6 +273,10 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx, bool capture)
     return -1;
   if (sp_backend_prepare (spec, &f) < 0)
     return sp_error_fail (cmd, &f);
+  /* Last, so that a run refused above (an option the platform cannot
+     honour) has not truncated the caller's file.  */
+  if (sp_files_open (cmd, ctx->files, spec->stdio) < 0)
+    return -1;
   return 0;
 }
 

@@ -312,8 +312,21 @@ START_TEST (test_new_session_unsupported)
   test_assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
   ck_assert_int_eq (subproc_get_error (cmd)->stage,
                     SUBPROC_STAGE_UNSUPPORTED);
-  /* A run error, not a builder error: without it the command runs.  */
   subproc_free (cmd);
+
+  /* Refused before the files are opened: nothing is truncated.  */
+  char *out = test_tmp_path ("out");
+  test_write_file (out, "kept", 4);
+  cmd = test_helper_cmd ("print", "x", NULL);
+  subproc_set_output_file (cmd, out, 0);
+  subproc_new_session (cmd);
+  ck_assert_int_eq (subproc_run (cmd, NULL), -1);
+  test_assert_error (cmd, SUBPROC_ERR_UNSUPPORTED);
+  subproc_free (cmd);
+  char *text = test_read_file (out, NULL);
+  ck_assert_str_eq (text, "kept");
+  free (text);
+  free (out);
 }
 END_TEST
 #else
@@ -723,7 +736,7 @@ make_suite (void)
   BOTH_PATHS (s, argv0);
 #ifdef _WIN32
   TEST_CASE (s, argv0_quote_refused);
-  TEST_CASE (s, new_session_unsupported);
+  TEST_CASE_WITH_TMPDIR (s, new_session_unsupported);
 #else
   BOTH_PATHS (s, argv0_empty);
   BOTH_PATHS (s, new_session);
