@@ -66,6 +66,7 @@ dist_man3_MANS = \
 	doc/man/subproc_new_arg_list.3 \
 	doc/man/subproc_new_args.3 \
 	doc/man/subproc_new_process_group.3 \
+	doc/man/subproc_new_session.3 \
 	doc/man/subproc_new_va_list.3 \
 	doc/man/subproc_no_new_privs.3 \
 	doc/man/subproc_nonblocking_fds.3 \
@@ -79,9 +80,11 @@ dist_man3_MANS = \
 	doc/man/subproc_run_async.3 \
 	doc/man/subproc_send_signal.3 \
 	doc/man/subproc_set_apparmor_profile.3 \
+	doc/man/subproc_set_argv0.3 \
 	doc/man/subproc_set_error_buffer.3 \
 	doc/man/subproc_set_error_bytes.3 \
 	doc/man/subproc_set_error_fd.3 \
+	doc/man/subproc_set_error_file.3 \
 	doc/man/subproc_set_error_func.3 \
 	doc/man/subproc_set_error_sink.3 \
 	doc/man/subproc_set_gid.3 \
@@ -89,6 +92,7 @@ dist_man3_MANS = \
 	doc/man/subproc_set_input_buffer.3 \
 	doc/man/subproc_set_input_bytes.3 \
 	doc/man/subproc_set_input_fd.3 \
+	doc/man/subproc_set_input_file.3 \
 	doc/man/subproc_set_log_func.3 \
 	doc/man/subproc_set_max_core_size.3 \
 	doc/man/subproc_set_max_files.3 \
@@ -98,6 +102,7 @@ dist_man3_MANS = \
 	doc/man/subproc_set_output_buffer.3 \
 	doc/man/subproc_set_output_bytes.3 \
 	doc/man/subproc_set_output_fd.3 \
+	doc/man/subproc_set_output_file.3 \
 	doc/man/subproc_set_output_sink.3 \
 	doc/man/subproc_set_pid_file.3 \
 	doc/man/subproc_set_pre_exec_hook.3 \
@@ -115,6 +120,7 @@ dist_man3_MANS = \
 	doc/man/subproc_t.3 \
 	doc/man/subproc_to_string.3 \
 	doc/man/subproc_uid_t.3 \
+	doc/man/subproc_unset_env.3 \
 	doc/man/subproc_version.3 \
 	doc/man/subproc_try_wait.3 \
 	doc/man/subproc_wait.3 \

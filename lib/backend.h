@@ -117,6 +117,7 @@ typedef struct sp_options
   unsigned int max_processes, max_files;
 
   bool new_process_group;
+  bool new_session;        /* setsid; sets new_process_group too */
   bool kill_on_parent_exit;
   bool handshake;
   unsigned int grace_ms;   /* from terminate to kill; 0: kill at once */
@@ -345,6 +346,12 @@ extern const char *const sp_backend_common_env[];
 int sp_backend_env_name_cmp (const char *a, size_t len_a, const char *b,
                              size_t len_b);
 
+/* A copy of the parent's environment as it is now: a NULL-terminated
+   vector of "NAME=VALUE" strings (Win32: UTF-8, from the process's
+   UTF-16 block, entries such as "=C:=C:\dir" included), each newly
+   allocated (sp_strv_free).  NULL with *F on failure.  */
+char **sp_backend_environ_copy (sp_fail_t *f);
+
 /* Check a string the caller gave (program, argument, environment, path):
    0, or -1 with *F (Win32: invalid UTF-8).  */
 int sp_backend_check_string (const char *s, sp_fail_t *f);
@@ -364,6 +371,20 @@ void sp_backend_close (int fd);
    inheritable), and whatever it referred to before is closed.  0, or -1
    with *F and FROM left open.  */
 int sp_backend_replace_fd (int from, int to, sp_fail_t *f);
+
+/* How sp_backend_open_file opens a file.  */
+enum sp_open_mode
+{
+  SP_OPEN_READ,            /* an existing file, for reading */
+  SP_OPEN_TRUNCATE,        /* for writing, created or truncated */
+  SP_OPEN_APPEND           /* for appending, created if missing */
+};
+
+/* Open PATH (POSIX: mode 0666 less the umask when created) as a
+   descriptor of ours, close-on-exec (not inheritable), above 2, in *FD.
+   0, or -1 with *F (stage SP_STAGE_OPEN, the open's errno).  */
+int sp_backend_open_file (const char *path, enum sp_open_mode mode, int *fd,
+                          sp_fail_t *f);
 
 /* Is FD an open descriptor of this process?  */
 bool sp_backend_fd_is_open (int fd);

@@ -556,7 +556,7 @@ subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
 static bool
 has_input (const subproc_t *cmd)
 {
-  return cmd->input_fd >= 0 || cmd->has_input;
+  return cmd->input_fd >= 0 || cmd->has_input || sp_file_set (cmd, 0);
 }
 
 void
@@ -580,7 +580,8 @@ static bool
 output_free (subproc_t *cmd, int *const *stream_fd,
              const sp_sink_t *stream_sink, const char *func)
 {
-  if (*stream_fd || stream_sink->buf || stream_sink->fn)
+  if (*stream_fd || stream_sink->buf || stream_sink->fn
+      || sp_file_set (cmd, stream_fd == &cmd->output_fd ? 1 : 2))
     {
       sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
                 "%s: the stream of '%s' has a destination already", func,

@@ -382,6 +382,18 @@ static int SUBPROC_PRINTF (5, 6)
 }
 
 int
+sp_error_stage (subproc_t *cmd, sp_stage_t stage, int code, int sys_errno,
+                const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  error_v (cmd, cmd ? cmd->recording : SP_ERROR_BUILD, code, sys_errno, stage,
+           fmt, ap);
+  va_end (ap);
+  return -1;
+}
+
+int
 sp_error_call (subproc_t *cmd, int code, int sys_errno, const char *fmt,
                ...)
 {

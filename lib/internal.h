@@ -56,6 +56,14 @@ typedef struct sp_sink
   unsigned int flags;
 } sp_sink_t;
 
+/* A standard stream of the child from or to a file that the library
+   opens (lib/childopts.c).  */
+typedef struct sp_file
+{
+  char *path;              /* NULL: none */
+  unsigned int flags;      /* SUBPROC_FILE_* */
+} sp_file_t;
+
 enum sp_state
 {
   SP_STATE_NEW = 0,   /* being built, never run */
@@ -110,6 +118,10 @@ struct subproc
 
   bool env_custom;         /* an env call was made: do not inherit */
   sp_strv_t env;           /* NAME=VALUE, one per name */
+  sp_strv_t env_unset;     /* names removed from the inherited
+                              environment (lib/childopts.c) */
+  char *argv0;             /* the child's argv[0]; NULL: args.v[0] */
+  sp_file_t files[3];      /* stdin, stdout, stderr from / to a file */
 
   sp_pass_fd_t *pass_fds;
   size_t n_pass_fds;
@@ -184,6 +196,11 @@ void sp_error_forget_call (subproc_t *cmd);
 /* Does CMD hold an error of its present run?  */
 bool sp_has_run_error (const subproc_t *cmd);
 
+/* sp_error for a failure of a run at STAGE, worded by the caller.  */
+int sp_error_stage (subproc_t *cmd, sp_stage_t stage, int code,
+                    int sys_errno, const char *fmt, ...)
+  SUBPROC_PRINTF (5, 6);
+
 /* Record a backend failure F for CMD, with the command named.  -1.  */
 int sp_error_fail (subproc_t *cmd, const sp_fail_t *f);
 
@@ -220,6 +237,34 @@ const char *sp_stage_name (sp_stage_t stage);
    error of a call in the wrong state, SP_ERROR_CALL: it changed
    nothing, and neither the wait's result nor a later run sees it).  */
 bool sp_building (subproc_t *cmd, const char *func);
+
+/* ------------------------------------------------------------------ */
+/* lib/childopts.c: environment removals, argv[0], files for stdio */
+
+/* Has stream STREAM (0, 1, 2) of CMD a file?  */
+bool sp_file_set (const subproc_t *cmd, int stream);
+
+/* For a run of CMD: in *ENVP a new vector (sp_strv_free it) with the
+   parent's environment less CMD's removed names, when CMD inherits and
+   has some; else NULL.  -1 with the error recorded.  */
+int sp_env_for_run (subproc_t *cmd, char ***envp);
+
+/* For a run of CMD: in *ARGV a new vector of pointers (free() only the
+   vector) that is CMD's arguments with argv0 first, when it has one;
+   else NULL.  -1 with the error recorded.  */
+int sp_argv_for_run (subproc_t *cmd, char ***argv);
+
+/* Open CMD's files for a run: FDS[i] (initially -1) receives the
+   descriptor of stream i, and STDIO[i] the child's source; the two are
+   the same descriptor, or STDIO[2] == STDIO[1] for a shared file.  -1
+   with the error recorded (the files opened so far stay in FDS).  */
+int sp_files_open (subproc_t *cmd, int fds[3], int stdio[3]);
+
+/* Close what sp_files_open opened, and set FDS back to -1.  */
+void sp_files_close (int fds[3]);
+
+/* Free what lib/childopts.c keeps in CMD.  */
+void sp_childopts_free (subproc_t *cmd);
 
 /* ------------------------------------------------------------------ */
 /* lib/strings.c: vectors and buffers */

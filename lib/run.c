@@ -91,6 +91,9 @@ typedef struct spawn_ctx
   int *keep;
   /* Pipes made for output_fd / error_fd = -1: parent ends, child ends.  */
   int out_parent, out_child, err_parent, err_child;
+  char **envp;     /* the inherited environment less removed names */
+  char **argv;     /* the arguments with the child's own argv[0] */
+  int files[3];    /* files opened for the child's 0, 1, 2 */
 } spawn_ctx_t;
 
 static char *const empty_env[] = { NULL };
@@ -101,6 +104,7 @@ ctx_init (spawn_ctx_t *ctx)
   memset (ctx, 0, sizeof *ctx);
   ctx->out_parent = ctx->out_child = -1;
   ctx->err_parent = ctx->err_child = -1;
+  ctx->files[0] = ctx->files[1] = ctx->files[2] = -1;
 }
 
 static void
@@ -109,6 +113,11 @@ ctx_release (spawn_ctx_t *ctx)
   sp_backend_spec_release (&ctx->spec);
   free (ctx->path);
   free (ctx->keep);
+  sp_strv_free (ctx->envp);
+  ctx->envp = NULL;
+  free (ctx->argv);
+  ctx->argv = NULL;
+  sp_files_close (ctx->files);
   /* Child ends are never needed after the spawn.  */
   if (ctx->out_child >= 0)
     sp_backend_close (ctx->out_child);
@@ -238,9 +247,13 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx, bool capture)
 
   spec->opt = &cmd->opt;
   spec->path = ctx->path;
-  spec->argv = cmd->args.v;
+  if (sp_argv_for_run (cmd, &ctx->argv) < 0)
+    return -1;
+  spec->argv = ctx->argv ? ctx->argv : cmd->args.v;
+  if (sp_env_for_run (cmd, &ctx->envp) < 0)
+    return -1;
   spec->envp = cmd->env_custom ? (cmd->env.v ? cmd->env.v : empty_env)
-                               : NULL;
+                               : ctx->envp;
   spec->stdio[0] = spec->stdio[1] = spec->stdio[2] = -1;
 
   ctx->keep = sp_calloc (cmd->n_pass_fds + 1, sizeof *ctx->keep);
@@ -260,6 +273,10 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx, bool capture)
     return -1;
   if (sp_backend_prepare (spec, &f) < 0)
     return sp_error_fail (cmd, &f);
+  /* Last, so that a run refused above (an option the platform cannot
+     honour) has not truncated the caller's file.  */
+  if (sp_files_open (cmd, ctx->files, spec->stdio) < 0)
+    return -1;
   return 0;
 }
 
@@ -781,6 +798,7 @@ subproc_free (subproc_t *cmd)
   free (cmd->pass_fds);
   sp_strv_clear (&cmd->args);
   sp_strv_clear (&cmd->env);
+  sp_childopts_free (cmd);
   sp_backend_payload_free (&cmd->input);
   free (cmd->opt.cwd);
   free (cmd->opt.pid_file);

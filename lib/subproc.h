@@ -157,6 +157,7 @@ enum subproc_error_code
   X (ENCODING, 27, "converting from UTF-8")                                 \
   X (QUOTING, 28, "quoting an argument")                                    \
   X (UNSUPPORTED, 29, "checking options")                                   \
+  X (OPEN, 30, "opening a file")                                            \
   X (SECURITY, 32, "setting the security label")                            \
   X (SCHED_CORE, 33, "setting core scheduling")
 
@@ -249,6 +250,20 @@ SUBPROC_API void subproc_add_arg_set (subproc_t *cmd,
 /* Append the arguments that follow, up to a NULL.  */
 SUBPROC_API void subproc_add_arg_list (subproc_t *cmd, ...) SUBPROC_SENTINEL;
 
+/* Give the child ARG0 (copied) as its argv[0], in place of the program
+   as named at subproc_new: the program is still looked up and run by
+   that name (Python's executable=, Rust's arg0).  On Win32 ARG0 is the
+   first word of the command line, quoted as every argument is (which
+   cannot hold a '"', nor end in a backslash when it has blanks: the
+   run reports SUBPROC_ERR_INVALID), and the resolved program the
+   application that runs; a batch file is given to
+   cmd.exe by its path, and there ARG0 has no effect.  ARG0 may be
+   empty.  subproc_to_string, subproc_write_arg_log and a dry run show
+   the program that runs, not ARG0, so that the line still runs it when
+   pasted into a shell.  A second call replaces the first.  Since
+   0.2.0.  */
+SUBPROC_API void subproc_set_argv0 (subproc_t *cmd, const char *arg0);
+
 /* Return a copy of the arguments without the program name, as a
    NULL-terminated vector in *ARGS; the caller frees each string and the
    vector with free().  Returns the number of arguments, or -1 with the
@@ -259,7 +274,9 @@ SUBPROC_API int subproc_get_arg_list (subproc_t *cmd, char ***args);
 /* Environment                                                        */
 /* Until the first of these calls the child inherits the whole
    environment of the parent.  After it, the child gets only what was
-   added or passed; when a name is added twice, the last one wins.  */
+   added or passed; when a name is added twice, the last one wins.
+   subproc_unset_env removes a name either way, and is not one of these
+   calls: it does not stop inheritance.  */
 
 /* Pass PATH, LD_PRELOAD, LD_LIBRARY_PATH, HOME, USER, LOGNAME and TMPDIR
    when they are set, and set LC_ALL=C.  On Win32 the passed names are
@@ -286,6 +303,21 @@ SUBPROC_API void subproc_add_env_format (subproc_t *cmd, const char *fmt,
 /* Set XDG_DATA_HOME, XDG_CACHE_HOME and XDG_CONFIG_HOME to
    BASEDIR/.local/share, BASEDIR/.cache and BASEDIR/.config.  */
 SUBPROC_API void subproc_add_env_xdg (subproc_t *cmd, const char *basedir);
+
+/* Remove NAME from the child's environment, without changing whether it
+   inherits.  While the environment is inherited (no call above yet),
+   the child gets the parent's environment as it is when the command
+   runs, less every name given here; an inheriting command keeps
+   inheriting.  Once the environment is custom, NAME is removed from
+   what was added before (a later add of NAME sets it again), and the
+   names given while it was inherited no longer matter: a custom
+   environment holds only what was added.  A name the environment does
+   not hold is no error.  Names are compared as the platform does (on
+   Win32 without regard to case).  NAME must be non-empty and contain
+   no '=' (else SUBPROC_ERR_INVALID).  subproc_to_string and a dry run
+   show an inherited environment as nothing, with or without removed
+   names.  Since 0.2.0.  */
+SUBPROC_API void subproc_unset_env (subproc_t *cmd, const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Process options                                                    */
@@ -424,6 +456,22 @@ SUBPROC_API void subproc_set_max_core_size (subproc_t *cmd,
    group.  */
 SUBPROC_API void subproc_new_process_group (subproc_t *cmd);
 
+/* Run the child in a new session (setsid), without daemonizing it:
+   the child is the leader of a new session and of a new process group,
+   whose id is its pid, and has no controlling terminal.  A new session
+   is a new process group: subproc_abort, the timeout, the output limit,
+   subproc_free and subproc_send_signal signal the whole group, as with
+   subproc_new_process_group (which adds nothing to it).  A daemon is
+   in a session of its own already (made by its intermediate, so that
+   it is not the leader and cannot acquire a terminal): for it this
+   changes nothing.  subproc_exec: setsid fails (EPERM, the run reports
+   SUBPROC_ERR_SPAWN at SUBPROC_STAGE_SETSID) when the calling process
+   leads a process group.  Win32 has no sessions of this kind (a new
+   process group there only leaves the console's Ctrl-C group, and the
+   child keeps the console): SUBPROC_ERR_UNSUPPORTED at run time.
+   Since 0.2.0.  */
+SUBPROC_API void subproc_new_session (subproc_t *cmd);
+
 /* Kill the child when the calling process dies (Win32: the job is
    closed).  On Linux this is PR_SET_PDEATHSIG, set after the child's
    user and group ids change (which clears it), and it fires when the
@@ -473,6 +521,42 @@ SUBPROC_API void subproc_set_input_fd (subproc_t *cmd, int fd);
    both: one pipe for both streams.  */
 SUBPROC_API void subproc_set_output_fd (subproc_t *cmd, int *fd);
 SUBPROC_API void subproc_set_error_fd (subproc_t *cmd, int *fd);
+
+/* Flags for subproc_set_output_file and subproc_set_error_file.  */
+enum
+{
+  /* Append to the file (POSIX O_APPEND; Win32 FILE_APPEND_DATA access
+     without FILE_WRITE_DATA: every write goes to the end, even with
+     other writers), creating it if it is missing.  Default: create the
+     file, or truncate it.  */
+  SUBPROC_FILE_APPEND = 1 << 0
+};
+
+/* The child's stdin reads from the file PATH (copied), which must
+   exist; stdout / stderr goes to the file PATH, created (mode 0666 less
+   the umask on POSIX) or truncated, or appended to with
+   SUBPROC_FILE_APPEND.  The library opens the file in the parent when
+   the command runs, every run again (a rerun truncates again), never
+   inheritable by another child (close-on-exec), hands it to the child
+   as its descriptor 0, 1 or 2 and closes its own copy after the spawn.
+   A relative PATH is resolved against the parent's working directory,
+   not the child's.  A file that cannot be opened fails the run with
+   SUBPROC_ERR_SPAWN at SUBPROC_STAGE_OPEN, with the errno of the open
+   (nothing is spawned, nothing is left open), the message naming the
+   stream and the file.  Output and error to the same PATH with the same
+   flags share one open file, as the shell's ">FILE 2>&1" does;
+   different flags or different spellings of the path open it twice.
+   A file takes the place of a descriptor, a buffer or a sink for its
+   stream, as those do between each other: a second destination for a
+   stream (a second file included) is a builder error
+   (SUBPROC_ERR_INVALID).  Unknown FLAGS too.  A dry run opens nothing.
+   Win32: PATH is UTF-8, opened with CreateFileW, shared for reading,
+   writing and deletion.  Since 0.2.0.  */
+SUBPROC_API void subproc_set_input_file (subproc_t *cmd, const char *path);
+SUBPROC_API void subproc_set_output_file (subproc_t *cmd, const char *path,
+                                          unsigned int flags);
+SUBPROC_API void subproc_set_error_file (subproc_t *cmd, const char *path,
+                                         unsigned int flags);
 
 /* Pipes created for subproc_set_output_fd / subproc_set_error_fd are
    non-blocking in the parent.  Win32: PIPE_NOWAIT; _read of an empty pipe

@@ -12,6 +12,7 @@
  * said otherwise, and an unknown subcommand exits with 2.
  *
  *   argv               each argument after the subcommand, NUL after each
+ *   argv0              argv[0] as the helper got it, and a newline
  *   env                each environment entry, NUL after each
  *   getenv NAME...     per name a line: the value, or "(unset)"
  *   cwd                the working directory
@@ -725,6 +726,8 @@ run (const char *sub, int argc, char **argv)
       for (int i = 2; i < argc; i++)
         write_fd (1, argv[i], strlen (argv[i]) + 1);
     }
+  else if (strcmp (sub, "argv0") == 0)
+    printf ("%s\n", argv[0]);
   else if (strcmp (sub, "env") == 0)
     {
       for (char **e = environ; e && *e; e++)

@@ -22,6 +22,7 @@ subproc_tests = \
 	tests/basic \
 	tests/args \
 	tests/env \
+	tests/childopts \
 	tests/errors \
 	tests/tostring \
 	tests/dryrun \

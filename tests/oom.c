@@ -723,6 +723,53 @@ case_run_twice (int path)
   return code;
 }
 
+/* A name removed from the inherited environment and from a custom
+   one, an argv[0] of the child's own, streams from and to files that
+   the library opens (output and error sharing one), a new session
+   (POSIX).  */
+static int
+case_childopts (int path)
+{
+  char *in = test_tmp_path ("oom.in"), *out = test_tmp_path ("oom.out");
+  char *text = NULL;
+  int code;
+
+  test_write_file (in, "in", 2);
+  test_setenv ("SUBPROC_OOM_GONE", "x");
+  subproc_t *cmd = test_helper_on (path, "getenv", "SUBPROC_OOM_GONE",
+                                   NULL);
+  subproc_unset_env (cmd, "SUBPROC_OOM_GONE");
+  subproc_set_argv0 (cmd, "renamed");
+  subproc_set_input_file (cmd, in);
+  subproc_set_output_file (cmd, out, 0);
+  subproc_set_error_file (cmd, out, 0);
+#ifndef _WIN32
+  subproc_new_session (cmd);
+#endif
+  code = run_free (cmd, NULL);
+  if (code == SUBPROC_ERR_OK)
+    {
+      text = test_read_file (out, NULL);
+      ck_assert_str_eq (text, "(unset)\n");
+      free (text);
+      text = NULL;
+
+      cmd = test_helper_on (path, "getenv", "A", "B", NULL);
+      subproc_add_env_pair (cmd, "A", "1");
+      subproc_add_env_pair (cmd, "B", "2");
+      subproc_unset_env (cmd, "A");
+      subproc_set_output_buffer (cmd, &text);
+      code = run_free (cmd, NULL);
+      if (code == SUBPROC_ERR_OK)
+        ck_assert_str_eq (text, "(unset)\n2\n");
+      free (text);
+    }
+  test_unsetenv ("SUBPROC_OOM_GONE");
+  free (in);
+  free (out);
+  return code;
+}
+
 #ifndef _WIN32
 
 /* The working directory, with the program found in PATH.  */
@@ -990,6 +1037,7 @@ static const oom_case_t cases[] = {
   BOTH (not_found, SUBPROC_ERR_NOT_FOUND),
   BOTH (callbacks, SUBPROC_ERR_EXIT_STATUS),
   BOTH (run_twice, SUBPROC_ERR_OK),
+  BOTH (childopts, SUBPROC_ERR_OK),
 #ifndef _WIN32
   BOTH (cwd_path, SUBPROC_ERR_OK),
   BOTH (options, SUBPROC_ERR_OK),

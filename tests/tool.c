@@ -567,6 +567,7 @@ START_TEST (test_help)
     "--limit-nofile=", "--limit-nproc=", "--limit-core=",
     "--limit-memlock=", "--clear-caps", "--allow-cap=", "--no-new-privs",
     "--pass-fd=", "--new-process-group", "--kill-on-parent-exit",
+    "--new-session", "--argv0=", "--append-output=", "--append-error=",
     "--dry-run", "--verbose", "--help", "--version", "--parallel=",
     "--null", "--replace=", "--keep-order", "--progress",
   };
@@ -619,6 +620,9 @@ START_TEST (test_usage_errors)
     { "-P2", "--replace=", "HELPER" },
     { "-P2", "--output-file=out", "HELPER" },
     { "-P2", "--error-file=err", "HELPER" },
+    { "-P2", "--append-output=out", "HELPER" },
+    { "-P2", "--append-error=err", "HELPER" },
+    { "--argv0", NULL },
     { "-P2", "--daemonize", "HELPER" },
     { "-P2", "--pid-file=pid", "HELPER" },
   };
@@ -995,10 +999,67 @@ START_TEST (test_input)
   char *missing = test_tmp_path ("missing");
   r = run_tool ("--input-file", missing, "HELPER", "echo", NULL);
   ASSERT_STATUS (r, 125);
-  ASSERT_CONTAINS (r.err, "subproc: cannot open input file '");
+  ASSERT_CONTAINS (r.err, "opening a file failed: the input file '");
   result_free (&r);
   free (missing);
   free (path);
+}
+END_TEST
+
+/* Appended to, created if missing, and with --merge one file.  */
+START_TEST (test_append_files)
+{
+  char *out = test_tmp_path ("out"), *err = test_tmp_path ("err");
+
+  test_write_file (out, "old\n", 4);
+  struct result r = run_tool ("--append-output", out, "--append-error", err,
+                              "HELPER", "interleave", "1", NULL);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+  r = run_tool ("--append-output", out, "--append-error", err, "HELPER",
+                "interleave", "1", NULL);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+  char *text = test_read_file (out, NULL);
+  ck_assert_str_eq (text, "old\nout 0\nout 0\n");
+  free (text);
+  text = test_read_file (err, NULL);
+  ck_assert_str_eq (text, "err 0\nerr 0\n");
+  free (text);
+
+  r = run_tool ("--merge", "--append-output", out, "HELPER", "interleave",
+                "1", NULL);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+  text = test_read_file (out, NULL);
+  ck_assert_str_eq (text, "old\nout 0\nout 0\nout 0\nerr 0\n");
+  free (text);
+
+  /* The last option for a stream wins.  */
+  r = run_tool ("--append-output", out, "--output-file", out, "HELPER",
+                "print", "x", NULL);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+  text = test_read_file (out, NULL);
+  ck_assert_str_eq (text, "x");
+  free (text);
+  free (out);
+  free (err);
+}
+END_TEST
+
+/* The child's argv[0], and the program that still runs.  */
+START_TEST (test_argv0)
+{
+  struct result r = run_tool ("--argv0=other name", "HELPER", "argv0", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "other name\n");
+  result_free (&r);
+
+  r = run_tool ("--argv0", "x", "-n", "HELPER", "argv0", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, test_helper ());
+  result_free (&r);
 }
 END_TEST
 
@@ -1056,11 +1117,15 @@ START_TEST (test_output_files)
   char *bad = test_tmp_path ("missing/out");
   r = run_tool ("--output-file", bad, "HELPER", "exit", "0", NULL);
   ASSERT_STATUS (r, 125);
-  ASSERT_CONTAINS (r.err, "subproc: cannot open output file '");
+  ASSERT_CONTAINS (r.err, "opening a file failed: the output file '");
   result_free (&r);
   r = run_tool ("--error-file", bad, "HELPER", "exit", "0", NULL);
   ASSERT_STATUS (r, 125);
-  ASSERT_CONTAINS (r.err, "subproc: cannot open error file '");
+  ASSERT_CONTAINS (r.err, "opening a file failed: the error file '");
+  result_free (&r);
+  r = run_tool ("--append-output", bad, "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "opening a file failed: the output file '");
   result_free (&r);
   free (bad);
   free (out);
@@ -1709,6 +1774,30 @@ START_TEST (test_no_new_privs)
 }
 END_TEST
 
+START_TEST (test_new_session)
+{
+  struct result r = run_tool ("--new-session", "HELPER", "pgid", NULL);
+  ASSERT_STATUS (r, 0);
+  char *pid = field (r.out, "pid"), *sid = field (r.out, "sid");
+  char *pgid = field (r.out, "pgid");
+  ck_assert_str_eq (pid, sid);
+  ck_assert_str_eq (pid, pgid);
+  free (pid);
+  free (sid);
+  free (pgid);
+  result_free (&r);
+
+  r = run_tool ("HELPER", "pgid", NULL);
+  ASSERT_STATUS (r, 0);
+  pid = field (r.out, "pid");
+  sid = field (r.out, "sid");
+  ck_assert_str_ne (pid, sid);
+  free (pid);
+  free (sid);
+  result_free (&r);
+}
+END_TEST
+
 START_TEST (test_process_group)
 {
   struct result r = run_tool ("--new-process-group", "HELPER", "pgid", NULL);
@@ -1774,6 +1863,7 @@ START_TEST (test_unsupported)
     { "--limit-core=0", "max_core_size" },
     { "--limit-memlock=1M", "max_memlock" },
     { "--no-new-privs", "no_new_privs" },
+    { "--new-session", "new_session" },
   };
   for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
     {
@@ -2411,6 +2501,8 @@ make_suite (void)
   TEST_CASE_WITH_TMPDIR (s, cwd);
   TEST_CASE_WITH_TMPDIR (s, input);
   TEST_CASE_WITH_TMPDIR (s, output_files);
+  TEST_CASE_WITH_TMPDIR (s, append_files);
+  TEST_CASE (s, argv0);
   TEST_CASE (s, capture);
   TEST_CASE (s, max_output);
   TEST_CASE (s, json);
@@ -2428,6 +2520,7 @@ make_suite (void)
   TEST_CASE (s, caps);
   TEST_CASE (s, no_new_privs);
   TEST_CASE (s, process_group);
+  TEST_CASE (s, new_session);
   TEST_CASE_WITH_TMPDIR (s, kill_on_parent_exit);
 #else
   TEST_CASE (s, unsupported);

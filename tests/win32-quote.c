@@ -227,6 +227,13 @@ START_TEST (test_argv0_with_quote_refused)
   size_t len, bad;
   ck_assert_int_eq (sp_win32_quote_argv (argv, NULL, 0, &len, &bad),
                     SP_WIN32_QUOTE_ARGV0);
+  /* Quoted and ending in a backslash: runtimes disagree on it.  */
+  char *trail[] = { (char *) "a b\\", (char *) "x", NULL };
+  ck_assert_int_eq (sp_win32_quote_argv (trail, NULL, 0, &len, &bad),
+                    SP_WIN32_QUOTE_ARGV0);
+  char *plain[] = { (char *) "ab\\", (char *) "x", NULL };
+  ck_assert_int_eq (sp_win32_quote_argv (plain, NULL, 0, &len, &bad),
+                    SP_WIN32_QUOTE_OK);
 }
 END_TEST
 

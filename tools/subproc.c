@@ -259,28 +259,6 @@ now_seconds (void)
 #endif
 }
 
-/* Whether the variable names of the environment entries A and B (up to
-   '=' or the end) are the same: exactly on POSIX, regardless of ASCII
-   case on Windows, as the system compares them.  */
-static bool
-same_env_name (const char *a, const char *b)
-{
-  for (;; a++, b++)
-    {
-      char x = *a == '=' ? '\0' : *a, y = *b == '=' ? '\0' : *b;
-#ifdef _WIN32
-      if (x >= 'a' && x <= 'z')
-        x = (char) (x - 'a' + 'A');
-      if (y >= 'a' && y <= 'z')
-        y = (char) (y - 'a' + 'A');
-#endif
-      if (x != y)
-        return false;
-      if (x == '\0')
-        return true;
-    }
-}
-
 /* ------------------------------------------------------------------ */
 /* Parsing option values.  */
 
@@ -529,6 +507,7 @@ struct options
   enum stream_mode in, out, err;
   const char *in_arg, *out_arg, *err_arg;
   bool merge;
+  bool out_append, err_append; /* --append-output, --append-error */
   bool capture;
   unsigned long long max_output;
   bool json;
@@ -555,6 +534,8 @@ struct options
   int *pass_fds;
   size_t n_pass_fds;
   bool new_process_group;
+  bool new_session;
+  const char *argv0;
   bool kill_on_parent_exit;
 
   unsigned int parallel; /* jobs at a time; 0: one run, no list */
@@ -574,6 +555,8 @@ enum
   OPT_NULL_INPUT,
   OPT_OUTPUT_FILE,
   OPT_ERROR_FILE,
+  OPT_APPEND_OUTPUT,
+  OPT_APPEND_ERROR,
   OPT_NULL_OUTPUT,
   OPT_NULL_ERROR,
   OPT_MERGE,
@@ -598,6 +581,8 @@ enum
   OPT_RUN_AMONG,
   OPT_PASS_FD,
   OPT_NEW_PROCESS_GROUP,
+  OPT_NEW_SESSION,
+  OPT_ARGV0,
   OPT_KILL_ON_PARENT_EXIT,
   OPT_PROGRESS
 };
@@ -615,6 +600,8 @@ static const struct option long_options[] = {
   { "null-input", no_argument, NULL, OPT_NULL_INPUT },
   { "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
   { "error-file", required_argument, NULL, OPT_ERROR_FILE },
+  { "append-output", required_argument, NULL, OPT_APPEND_OUTPUT },
+  { "append-error", required_argument, NULL, OPT_APPEND_ERROR },
   { "null-output", no_argument, NULL, OPT_NULL_OUTPUT },
   { "null-error", no_argument, NULL, OPT_NULL_ERROR },
   { "merge", no_argument, NULL, OPT_MERGE },
@@ -641,6 +628,8 @@ static const struct option long_options[] = {
   { "run-among", required_argument, NULL, OPT_RUN_AMONG },
   { "pass-fd", required_argument, NULL, OPT_PASS_FD },
   { "new-process-group", no_argument, NULL, OPT_NEW_PROCESS_GROUP },
+  { "new-session", no_argument, NULL, OPT_NEW_SESSION },
+  { "argv0", required_argument, NULL, OPT_ARGV0 },
   { "kill-on-parent-exit", no_argument, NULL, OPT_KILL_ON_PARENT_EXIT },
   { "parallel", required_argument, NULL, 'P' },
   { "null", no_argument, NULL, '0' },
@@ -686,6 +675,10 @@ Standard streams (by default the child shares this process's):\n\
       --null-input         standard input from the null device\n\
       --output-file=FILE   standard output to FILE (created or truncated)\n\
       --error-file=FILE    standard error to FILE (created or truncated)\n\
+      --append-output=FILE standard output appended to FILE (created if\n\
+                           missing)\n\
+      --append-error=FILE  standard error appended to FILE (created if\n\
+                           missing)\n\
       --null-output        standard output to the null device\n\
       --null-error         standard error to the null device\n\
       --merge              standard error goes where standard output goes\n\
@@ -726,6 +719,9 @@ Process:\n\
       --run-among=PID      core scheduling: share process PID's cookie\n\
       --pass-fd=N          keep descriptor N open in the child\n\
       --new-process-group  run the child in a process group of its own\n\
+      --new-session        run the child in a session of its own (setsid)\n\
+      --argv0=NAME         give the child NAME as its argv[0]; PROGRAM is\n\
+                           still what runs\n\
       --kill-on-parent-exit  kill the child if this process dies\n\
 \n\
 Parallel jobs (one job per item read from standard input):\n\
@@ -813,12 +809,16 @@ env_stream_option (int c, struct options *o)
       o->in = STREAM_NULL;
       break;
     case OPT_OUTPUT_FILE:
+    case OPT_APPEND_OUTPUT:
       o->out = STREAM_FILE;
       o->out_arg = optarg;
+      o->out_append = c == OPT_APPEND_OUTPUT;
       break;
     case OPT_ERROR_FILE:
+    case OPT_APPEND_ERROR:
       o->err = STREAM_FILE;
       o->err_arg = optarg;
+      o->err_append = c == OPT_APPEND_ERROR;
       break;
     case OPT_NULL_OUTPUT:
       o->out = STREAM_NULL;
@@ -928,6 +928,12 @@ process_option (int c, struct options *o)
     case OPT_NEW_PROCESS_GROUP:
       o->new_process_group = true;
       break;
+    case OPT_NEW_SESSION:
+      o->new_session = true;
+      break;
+    case OPT_ARGV0:
+      o->argv0 = optarg;
+      break;
     case OPT_KILL_ON_PARENT_EXIT:
       o->kill_on_parent_exit = true;
       break;
@@ -991,9 +997,11 @@ check_parallel (const struct options *o)
      shared by all of them would mix them up, and one pid file cannot
      name many children.  */
   if (o->out == STREAM_FILE)
-    usage_error ("--output-file cannot be used with --parallel");
+    usage_error ("--%s cannot be used with --parallel",
+                 o->out_append ? "append-output" : "output-file");
   if (o->err == STREAM_FILE)
-    usage_error ("--error-file cannot be used with --parallel");
+    usage_error ("--%s cannot be used with --parallel",
+                 o->err_append ? "append-error" : "error-file");
   if (o->daemonize)
     usage_error ("--daemonize cannot be used with --parallel");
   if (o->pid_file)
@@ -1122,18 +1130,9 @@ lookup_group (const char *group)
 extern char **environ;
 #endif
 
-static bool
-is_unset (const struct options *o, const char *entry)
-{
-  for (size_t i = 0; i < o->n_unset; i++)
-    if (same_env_name (o->unset[i], entry))
-      return true;
-  return false;
-}
-
-/* Give CMD this process's environment, less the --unset names.  */
+/* Give CMD this process's environment, as a custom one.  */
 static void
-add_inherited_env (subproc_t *cmd, const struct options *o)
+add_inherited_env (subproc_t *cmd)
 {
 #ifdef _WIN32
   /* The process environment block, which is what children get, in
@@ -1146,15 +1145,14 @@ add_inherited_env (subproc_t *cmd, const struct options *o)
       char *entry = utf8_from_wide (w);
       /* Entries such as "=C:=C:\dir" (the per-drive directories of
          cmd.exe) have no name; the library refuses them.  */
-      if (entry && entry[0] != '=' && strchr (entry, '=')
-          && !is_unset (o, entry))
+      if (entry && entry[0] != '=' && strchr (entry, '='))
         subproc_add_env_string (cmd, entry);
       free (entry);
     }
   FreeEnvironmentStringsW (block);
 #else
   for (char **e = environ; e && *e; e++)
-    if ((*e)[0] != '=' && strchr (*e, '=') && !is_unset (o, *e))
+    if ((*e)[0] != '=' && strchr (*e, '='))
       subproc_add_env_string (cmd, *e);
 #endif
 }
@@ -1176,14 +1174,25 @@ start_custom_env (subproc_t *cmd)
   subproc_add_env_pass (cmd, name);
 }
 
+/* The --unset names leave what is inherited: the library's removal,
+   on this process's environment itself when nothing else changes, or
+   on its copy, before the other options add to it.  */
 static void
 apply_env (subproc_t *cmd, const struct options *o)
 {
-  if (!o->clear_env && o->n_env_ops == 0 && o->n_unset == 0)
-    return;
+  if (!o->clear_env && o->n_env_ops == 0)
+    {
+      for (size_t i = 0; i < o->n_unset; i++)
+        subproc_unset_env (cmd, o->unset[i]);
+      return;
+    }
   start_custom_env (cmd);
   if (!o->clear_env)
-    add_inherited_env (cmd, o);
+    {
+      add_inherited_env (cmd);
+      for (size_t i = 0; i < o->n_unset; i++)
+        subproc_unset_env (cmd, o->unset[i]);
+    }
   for (size_t i = 0; i < o->n_env_ops; i++)
     switch (o->env_ops[i].kind)
       {
@@ -1207,8 +1216,7 @@ apply_env (subproc_t *cmd, const struct options *o)
 /* What the run produced and what it needs kept.  */
 struct streams
 {
-  int in_fd, out_fd, err_fd; /* files opened here, or 0/1/2 */
-  int opened[3];             /* descriptors to close afterwards, or -1 */
+  int out_fd, err_fd;        /* this process's 1 and 2 */
   char *out, *err;           /* captured bytes */
   size_t out_len, err_len;
 };
@@ -1250,14 +1258,13 @@ resolve_streams (struct options *o)
     {
       o->err = o->out;
       o->err_arg = o->out_arg;
+      o->err_append = o->out_append;
     }
 }
 
 static void
 apply_streams (subproc_t *cmd, const struct options *o, struct streams *s)
 {
-  s->opened[0] = s->opened[1] = s->opened[2] = -1;
-  s->in_fd = 0;
   s->out_fd = 1;
   s->err_fd = 2;
 
@@ -1267,8 +1274,9 @@ apply_streams (subproc_t *cmd, const struct options *o, struct streams *s)
       subproc_set_input_fd (cmd, 0);
       break;
     case STREAM_FILE:
-      s->in_fd = s->opened[0] = open_stream (o->in_arg, O_RDONLY, "input");
-      subproc_set_input_fd (cmd, s->in_fd);
+      /* The library opens the files when the command runs, and says
+         which one it could not open.  */
+      subproc_set_input_file (cmd, o->in_arg);
       break;
     case STREAM_STRING:
       subproc_set_input_bytes (cmd, o->in_arg, strlen (o->in_arg));
@@ -1279,15 +1287,14 @@ apply_streams (subproc_t *cmd, const struct options *o, struct streams *s)
       break;
     }
 
-  int flags = O_WRONLY | O_CREAT | O_TRUNC;
   switch (o->out)
     {
     case STREAM_INHERIT:
       subproc_set_output_fd (cmd, &s->out_fd);
       break;
     case STREAM_FILE:
-      s->out_fd = s->opened[1] = open_stream (o->out_arg, flags, "output");
-      subproc_set_output_fd (cmd, &s->out_fd);
+      subproc_set_output_file (cmd, o->out_arg,
+                               o->out_append ? SUBPROC_FILE_APPEND : 0);
       break;
     case STREAM_CAPTURE:
       subproc_set_output_bytes (cmd, &s->out, &s->out_len);
@@ -1305,13 +1312,9 @@ apply_streams (subproc_t *cmd, const struct options *o, struct streams *s)
       subproc_set_error_fd (cmd, o->merge ? &s->out_fd : &s->err_fd);
       break;
     case STREAM_FILE:
-      if (o->merge)
-        subproc_set_error_fd (cmd, &s->out_fd);
-      else
-        {
-          s->err_fd = s->opened[2] = open_stream (o->err_arg, flags, "error");
-          subproc_set_error_fd (cmd, &s->err_fd);
-        }
+      /* With --merge the same file and flags: one open file.  */
+      subproc_set_error_file (cmd, o->err_arg,
+                              o->err_append ? SUBPROC_FILE_APPEND : 0);
       break;
     case STREAM_CAPTURE:
       if (o->merge)
@@ -1378,6 +1381,10 @@ apply_process_options (subproc_t *cmd, const struct options *o)
     subproc_pass_fd (cmd, o->pass_fds[i], 0);
   if (o->new_process_group)
     subproc_new_process_group (cmd);
+  if (o->new_session)
+    subproc_new_session (cmd);
+  if (o->argv0)
+    subproc_set_argv0 (cmd, o->argv0);
   if (o->kill_on_parent_exit)
     subproc_kill_on_parent_exit (cmd);
 }
@@ -2180,10 +2187,6 @@ main (int argc, char **argv)
       interpret_failure (command_error (cmd), &r);
       warn ("%s", r.error->message);
     }
-
-  for (int i = 0; i < 3; i++)
-    if (s.opened[i] >= 0)
-      close_fd (s.opened[i]);
 
   if (o.json)
     print_json (child_argv, &o, &s, &r, elapsed);

@@ -773,9 +773,15 @@ sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage_out)
   if (!ctx->signals_last)
     reset_signals ();
 
-  /* A daemon is in the session its intermediate made.  */
+  /* A daemon is in the session its intermediate made.  A new session
+     is a new process group too, led by the child.  */
   stage = SP_STAGE_SETSID;
-  if (!ctx->daemon && opt->new_process_group && setpgid (0, 0) < 0)
+  if (!ctx->daemon && opt->new_session)
+    {
+      if (setsid () < 0)
+        goto fail;
+    }
+  else if (!ctx->daemon && opt->new_process_group && setpgid (0, 0) < 0)
     goto fail;
 
   stage = SP_STAGE_DUP;

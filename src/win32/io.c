@@ -119,6 +119,12 @@ fd_above_stdio (HANDLE h, int flags)
 }
 
 int
+sp_win32_fd_above_stdio (HANDLE h, int flags)
+{
+  return fd_above_stdio (h, flags);
+}
+
+int
 sp_backend_pipe (int fds[2], sp_fail_t *f)
 {
   HANDLE rd, wr;

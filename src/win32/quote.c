@@ -109,18 +109,24 @@ is_blank (char c)
 
 /* argv[0]: the C runtime reads it with no escapes at all (a '"' only
    toggles quoting and a backslash is always literal), so it can be
-   quoted but never hold a quote.  */
+   quoted but never hold a quote.  Nor, once quoted, end in a
+   backslash: some runtimes (Wine's msvcrt) read the closing '\\"' as an
+   escaped quote, and the rest of the line joins argv[0].  A program's
+   path never ends so; an argv[0] of subproc_set_argv0 might.  */
 static bool
 put_argv0 (sink_t *s, const char *arg)
 {
   bool quote = *arg == '\0';
-  for (const char *p = arg; *p; p++)
+  size_t len = 0;
+  for (const char *p = arg; *p; p++, len++)
     {
       if (*p == '"')
         return false;
       if (is_blank (*p))
         quote = true;
     }
+  if (quote && len > 0 && arg[len - 1] == '\\')
+    return false;
   if (quote)
     put (s, '"');
   put_str (s, arg);

@@ -68,6 +68,10 @@ check_spec (const sp_spec_t *spec, sp_fail_t *f)
     what = "run_alone";
   else if (spec->opt->sched_core == SP_SCHED_CORE_AMONG)
     what = "run_among";
+  else if (spec->opt->new_session)
+    /* No sessions of the POSIX kind: a new process group only leaves
+       the console's Ctrl-C group, and the child keeps the console.  */
+    what = "new_session";
   else if (spec->opt->daemonize && spec->opt->set_max_processes)
     /* The limit belongs to a job, and a daemon is in none.  */
     what = "max_processes for a daemon";
@@ -459,7 +463,8 @@ setup_cmdline (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
       break;
     case SP_WIN32_QUOTE_ARGV0:
       return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_QUOTING,
-                      "'\"' in the program name");
+                      "'\"' in the program name, or a '\\' ending one "
+                      "with blanks");
     case SP_WIN32_QUOTE_SCRIPT:
       return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_QUOTING,
                       "batch file name that cmd.exe cannot be given");

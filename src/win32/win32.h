@@ -66,7 +66,8 @@ char *sp_win32_to_utf8 (const uint16_t *s, size_t len);
 enum sp_win32_quote_status
 {
   SP_WIN32_QUOTE_OK = 0,
-  SP_WIN32_QUOTE_ARGV0,   /* argv[0] contains '"' */
+  SP_WIN32_QUOTE_ARGV0,   /* argv[0] contains '"', or needs quotes and
+                             ends in a backslash */
   SP_WIN32_QUOTE_ARG,     /* a batch argument that cannot be passed safely */
   SP_WIN32_QUOTE_SCRIPT   /* a batch file path that cannot be quoted */
 };
@@ -134,6 +135,10 @@ int sp_win32_errno (DWORD err);
 /* misc.c.  sp_fail with the errno of GetLastError ().  */
 int sp_win32_fail (sp_fail_t *f, int code, sp_stage_t stage,
                    const char *what);
+
+/* io.c.  A C runtime descriptor for H (taken over) numbered above 2,
+   with _open_osfhandle FLAGS; -1 with errno, H closed.  */
+int sp_win32_fd_above_stdio (HANDLE h, int flags);
 
 /* misc.c.  Does NAME hold a ':' anywhere but after a drive letter (an
    alternate data stream, which program names never need)?  */
