@@ -541,6 +541,7 @@ static const struct
 };
 #endif
 
+#ifndef _WIN32
 /* A value of --limit: a size or "unlimited".  */
 static unsigned long long
 rlimit_value_arg (const char *s, size_t len)
@@ -554,6 +555,7 @@ rlimit_value_arg (const char *s, size_t len)
     return SUBPROC_RLIM_INFINITY;
   return size_arg ("limit", buf);
 }
+#endif
 
 /* NAME=SOFT[:HARD], NAME in any case.  */
 static struct rlimit_opt
