@@ -533,7 +533,9 @@ print_hard_limit (const char *name, int resource)
 static void
 print_all_limits (void)
 {
+# ifdef RLIMIT_AS
   print_hard_limit ("as", RLIMIT_AS);
+# endif
   print_hard_limit ("data", RLIMIT_DATA);
   print_hard_limit ("cpu", RLIMIT_CPU);
   print_hard_limit ("stack", RLIMIT_STACK);

@@ -504,7 +504,9 @@ static const struct
   const char *name;
   int resource;
 } rlimit_names[] = {
+# ifdef RLIMIT_AS
   { "as", RLIMIT_AS },
+# endif
   { "core", RLIMIT_CORE },
   { "cpu", RLIMIT_CPU },
   { "data", RLIMIT_DATA },
