@@ -629,14 +629,17 @@ SUBPROC_API void subproc_write_arg_log (subproc_t *cmd, int fd);
 
 /* Report the raw wait status (POSIX: as from waitpid, use WIFEXITED and
    friends; Win32: the process exit code) instead of the exit code; with
-   a STATUS pointer, death by a signal is then not an error.  With STATUS
+   a STATUS pointer, death by a signal is then not an error, except one
+   that a resource limit caused (SUBPROC_ERR_LIMIT, *STATUS still set:
+   see subproc_set_max_cpu_time).  With STATUS
    NULL any non-zero raw status, a signal death included, is an error.  */
 SUBPROC_API void subproc_raw_status (subproc_t *cmd);
 
 /* Run the command and wait for it, performing buffer I/O.  With STATUS
    NULL, a non-zero exit or an abnormal death is an error
-   (SUBPROC_ERR_EXIT_STATUS / SUBPROC_ERR_SIGNALED) that names the command,
-   the status and any captured stderr.  With STATUS, *STATUS receives the
+   (SUBPROC_ERR_EXIT_STATUS / SUBPROC_ERR_SIGNALED, or SUBPROC_ERR_LIMIT
+   when a limit of the command ended it) that names the command, the
+   status and any captured stderr.  With STATUS, *STATUS receives the
    exit code (or raw status).  Returns 0 or -1.  The command runs again
    after it; a run while its child runs is SUBPROC_ERR_STATE.  */
 SUBPROC_API int subproc_run (subproc_t *cmd, int *status);
