@@ -93,8 +93,12 @@ dist_man3_MANS = \
 	doc/man/subproc_set_input_bytes.3 \
 	doc/man/subproc_set_input_fd.3 \
 	doc/man/subproc_set_input_file.3 \
+	doc/man/subproc_set_job_memory_limit.3 \
 	doc/man/subproc_set_log_func.3 \
+	doc/man/subproc_set_max_address_space.3 \
 	doc/man/subproc_set_max_core_size.3 \
+	doc/man/subproc_set_max_cpu_time.3 \
+	doc/man/subproc_set_max_data.3 \
 	doc/man/subproc_set_max_files.3 \
 	doc/man/subproc_set_max_memlock.3 \
 	doc/man/subproc_set_max_output.3 \
@@ -106,6 +110,7 @@ dist_man3_MANS = \
 	doc/man/subproc_set_output_sink.3 \
 	doc/man/subproc_set_pid_file.3 \
 	doc/man/subproc_set_pre_exec_hook.3 \
+	doc/man/subproc_set_rlimit.3 \
 	doc/man/subproc_set_run_alone.3 \
 	doc/man/subproc_set_run_among.3 \
 	doc/man/subproc_set_selinux_label.3 \

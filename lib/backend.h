@@ -87,6 +87,54 @@ int sp_fail (sp_fail_t *f, int code, int sys_errno, sp_stage_t stage,
    in lib/subproc.h, in its setter, and in each backend: nothing copies
    them.  */
 
+/* The limits the builder calls name, whatever the system calls them.  */
+typedef enum sp_limit
+{
+  SP_LIMIT_NONE = 0,
+  SP_LIMIT_MEMLOCK,   /* RLIMIT_MEMLOCK */
+  SP_LIMIT_PROCESSES, /* RLIMIT_NPROC; Win32: the job's active processes */
+  SP_LIMIT_FILES,     /* RLIMIT_NOFILE */
+  SP_LIMIT_CORE,      /* RLIMIT_CORE */
+  SP_LIMIT_AS,        /* RLIMIT_AS; Win32: the per-process memory */
+  SP_LIMIT_DATA,      /* RLIMIT_DATA; Win32: the per-process memory */
+  SP_LIMIT_CPU,       /* RLIMIT_CPU; Win32: the per-process user time */
+  SP_LIMIT_FSIZE      /* RLIMIT_FSIZE (only named when it ends a child) */
+} sp_limit_t;
+
+/* One resource limit of the child.  RESOURCE is the system's RLIMIT_*
+   number (from subproc_set_rlimit, or sp_backend_rlimit_resource of a
+   builder call), or minus an sp_limit_t that the system has no rlimit
+   for (every one on Win32).  */
+typedef struct sp_rlimit
+{
+  int resource;
+  unsigned long long soft, hard;  /* SUBPROC_RLIM_INFINITY: none */
+} sp_rlimit_t;
+
+/* Room for every resource: distinct ones only, a later setting replaces
+   an earlier one.  */
+#define SP_MAX_RLIMITS 32
+
+/* The hard CPU limit of subproc_set_max_cpu_time is this many seconds
+   above the soft one: SIGXCPU first, SIGKILL after.  */
+#define SP_CPU_MARGIN 1
+
+/* The number under which the system knows WHICH: its RLIMIT_* number,
+   or -WHICH when it has none (always on Win32).  */
+int sp_backend_rlimit_resource (sp_limit_t which);
+
+/* Can RESOURCE (>= 0) be a resource limit here?  False only when the
+   system says it is not (POSIX, with RLIM_NLIMITS); true when it cannot
+   tell (the spawn finds out).  */
+bool sp_backend_rlimit_known (int resource);
+
+/* What ended a child, when a limit did.  */
+typedef struct sp_limit_hit
+{
+  sp_limit_t which;          /* SP_LIMIT_NONE: no limit */
+  unsigned long long value;  /* the limit, in its unit (s, bytes) */
+} sp_limit_hit_t;
+
 typedef struct sp_options
 {
   char *cwd;               /* NULL: the parent's */
@@ -112,9 +160,12 @@ typedef struct sp_options
   subproc_gid_t gid;
   int umask;
 
-  bool set_max_memlock, set_max_processes, set_max_files, set_max_core;
-  unsigned long long max_memlock, max_core;
-  unsigned int max_processes, max_files;
+  /* Resource limits, one per resource, in the order they were last
+     set (so that the child applies them in that order).  */
+  sp_rlimit_t rlimits[SP_MAX_RLIMITS];
+  size_t n_rlimits;
+  bool set_job_memory;     /* Win32 JOB_OBJECT_LIMIT_JOB_MEMORY */
+  unsigned long long job_memory;
 
   bool new_process_group;
   bool new_session;        /* setsid; sets new_process_group too */
@@ -133,6 +184,10 @@ enum sp_sched_core
 /* The longest label or AppArmor command the kernel takes in one write
    to a /proc attribute: one page, at least 4096 bytes.  */
 #define SP_ATTR_MAX 4096
+
+/* The limit of OPT for RESOURCE, or NULL when none is set
+   (lib/command.c).  */
+const sp_rlimit_t *sp_rlimit_find (const sp_options_t *opt, int resource);
 
 /* The grace period of a new command, and of subproc_pid_abort.  */
 #define SP_GRACE_MS 500
@@ -224,6 +279,17 @@ int sp_backend_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
    time is up, -1 on error.  EINTR is handled inside.  */
 int sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
                      sp_fail_t *f);
+
+/* The child of PROC has just been reaped (sp_backend_wait gave RAW):
+   did a limit of OPT end it?  Fills *HIT (SP_LIMIT_NONE when not, or
+   when the system cannot tell).  POSIX: SIGXCPU under a CPU limit, or
+   SIGKILL with the CPU time used at the reap (wait4's rusage) at or
+   past the soft CPU limit (a child that survived SIGXCPU, killed at the
+   hard one); SIGXFSZ under a file size limit.  Win32: an
+   exit code of ERROR_NOT_ENOUGH_QUOTA or STATUS_QUOTA_EXCEEDED with the
+   user time at or past the per-process time limit.  */
+void sp_backend_limit_ended (sp_proc_t *proc, const sp_options_t *opt,
+                             int raw, sp_limit_hit_t *hit);
 
 /* Wait up to TIMEOUT_MS (-1: forever) for the child to end, without
    reaping it: 1 once it has ended (or has been reaped, or is lost), 0

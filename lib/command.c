@@ -352,40 +352,138 @@ subproc_set_umask (subproc_t *cmd, int mask)
   cmd->opt.umask = mask;
 }
 
+/* Set RESOURCE's limit in CMD: the earlier setting of the same
+   resource, if any, goes, and this one is applied last.  */
+static void
+set_rlimit (subproc_t *cmd, const char *func, int resource,
+            unsigned long long soft, unsigned long long hard)
+{
+  sp_options_t *opt = &cmd->opt;
+  size_t i;
+
+  for (i = 0; i < opt->n_rlimits; i++)
+    if (opt->rlimits[i].resource == resource)
+      break;
+  if (i < opt->n_rlimits)
+    {
+      memmove (&opt->rlimits[i], &opt->rlimits[i + 1],
+               (opt->n_rlimits - i - 1) * sizeof opt->rlimits[0]);
+      opt->n_rlimits--;
+    }
+  if (opt->n_rlimits == SP_MAX_RLIMITS)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "%s: more than %d distinct resource limits", func,
+                SP_MAX_RLIMITS);
+      return;
+    }
+  opt->rlimits[opt->n_rlimits].resource = resource;
+  opt->rlimits[opt->n_rlimits].soft = soft;
+  opt->rlimits[opt->n_rlimits].hard = hard;
+  opt->n_rlimits++;
+}
+
+static void
+set_limit (subproc_t *cmd, const char *func, sp_limit_t which,
+           unsigned long long soft, unsigned long long hard)
+{
+  if (building (cmd))
+    set_rlimit (cmd, func, sp_backend_rlimit_resource (which), soft, hard);
+}
+
+const sp_rlimit_t *
+sp_rlimit_find (const sp_options_t *opt, int resource)
+{
+  for (size_t i = 0; i < opt->n_rlimits; i++)
+    if (opt->rlimits[i].resource == resource)
+      return &opt->rlimits[i];
+  return NULL;
+}
+
 void
 subproc_set_max_memlock (subproc_t *cmd, unsigned long long bytes)
 {
-  if (!building (cmd))
-    return;
-  cmd->opt.set_max_memlock = true;
-  cmd->opt.max_memlock = bytes;
+  set_limit (cmd, __func__, SP_LIMIT_MEMLOCK, bytes, bytes);
 }
 
 void
 subproc_set_max_processes (subproc_t *cmd, unsigned int procs)
 {
-  if (!building (cmd))
-    return;
-  cmd->opt.set_max_processes = true;
-  cmd->opt.max_processes = procs;
+  set_limit (cmd, __func__, SP_LIMIT_PROCESSES, procs, procs);
 }
 
 void
 subproc_set_max_files (subproc_t *cmd, unsigned int files)
 {
-  if (!building (cmd))
-    return;
-  cmd->opt.set_max_files = true;
-  cmd->opt.max_files = files;
+  set_limit (cmd, __func__, SP_LIMIT_FILES, files, files);
 }
 
 void
 subproc_set_max_core_size (subproc_t *cmd, unsigned long long bytes)
 {
+  set_limit (cmd, __func__, SP_LIMIT_CORE, bytes, bytes);
+}
+
+void
+subproc_set_rlimit (subproc_t *cmd, int resource, unsigned long long soft,
+                    unsigned long long hard)
+{
   if (!building (cmd))
     return;
-  cmd->opt.set_max_core = true;
-  cmd->opt.max_core = bytes;
+  if (resource < 0 || !sp_backend_rlimit_known (resource))
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "%s: %d is not a resource limit of this system", __func__,
+                resource);
+      return;
+    }
+  if (soft > hard)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "%s: soft limit %llu above hard limit %llu", __func__, soft,
+                hard);
+      return;
+    }
+  set_rlimit (cmd, __func__, resource, soft, hard);
+}
+
+void
+subproc_set_max_address_space (subproc_t *cmd, unsigned long long bytes)
+{
+  set_limit (cmd, __func__, SP_LIMIT_AS, bytes, bytes);
+}
+
+void
+subproc_set_max_data (subproc_t *cmd, unsigned long long bytes)
+{
+  set_limit (cmd, __func__, SP_LIMIT_DATA, bytes, bytes);
+}
+
+void
+subproc_set_job_memory_limit (subproc_t *cmd, unsigned long long bytes)
+{
+  if (!building (cmd))
+    return;
+  cmd->opt.set_job_memory = true;
+  cmd->opt.job_memory = bytes;
+}
+
+void
+subproc_set_max_cpu_time (subproc_t *cmd, unsigned long long seconds)
+{
+  if (!building (cmd))
+    return;
+  if (seconds == 0)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "%s: a CPU time limit of 0 s lets nothing run", __func__);
+      return;
+    }
+  /* The hard limit stays below "infinity", which would mean none.  */
+  unsigned long long hard = seconds < SUBPROC_RLIM_INFINITY - SP_CPU_MARGIN
+                              ? seconds + SP_CPU_MARGIN
+                              : SUBPROC_RLIM_INFINITY - 1;
+  set_limit (cmd, __func__, SP_LIMIT_CPU, seconds, hard);
 }
 
 void

@@ -159,6 +159,7 @@ struct subproc
   bool pid_given;          /* the caller took the pid: do not kill at free */
   bool reaped;
   int raw_status_value;
+  sp_limit_hit_t limit_hit; /* the limit that ended the reaped child */
   int64_t deadline;        /* sp_backend_now_ms () value; 0: none */
   struct sp_capture *capture; /* the engine's state, while it has any */
   bool dry_run;            /* ran in dry-run mode */

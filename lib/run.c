@@ -401,6 +401,27 @@ status_error (subproc_t *cmd, bool exited, bool exception, int value)
   return ret;
 }
 
+/* Word the end of a child that a limit stopped.  */
+static int
+limit_error (subproc_t *cmd)
+{
+  char *line = describe (cmd);
+  const char *name = line ? line : cmd->args.v[0];
+  unsigned long long v = cmd->limit_hit.value;
+  int ret;
+
+  if (cmd->limit_hit.which == SP_LIMIT_CPU)
+    ret = sp_error (cmd, SUBPROC_ERR_LIMIT, 0,
+                    "child process (%s) exceeded its CPU time limit of "
+                    "%llu s", name, v);
+  else
+    ret = sp_error (cmd, SUBPROC_ERR_LIMIT, 0,
+                    "child process (%s) exceeded its file size limit of "
+                    "%llu bytes", name, v);
+  free (line);
+  return ret;
+}
+
 /* Interpret the reaped status for subproc_run / subproc_wait.  */
 static int
 finish_status (subproc_t *cmd, int raw, int *status)
@@ -408,6 +429,15 @@ finish_status (subproc_t *cmd, int raw, int *status)
   int value;
   bool exited = sp_backend_status_exited (raw, &value) == 1;
 
+  /* A limit's kill is an error even where a signal is not: the caller
+     asked for the limit and learns that it ended the child, with the
+     raw status if it asked for that too.  */
+  if (cmd->limit_hit.which != SP_LIMIT_NONE)
+    {
+      if (cmd->raw_status && status)
+        *status = raw;
+      return limit_error (cmd);
+    }
   if (cmd->raw_status && status)
     {
       *status = raw;
@@ -465,6 +495,7 @@ begin_run (subproc_t *cmd, enum sp_error_kind *before)
   cmd->pid_given = false;
   cmd->reaped = false;
   cmd->raw_status_value = 0;
+  cmd->limit_hit.which = SP_LIMIT_NONE;
   cmd->deadline = 0;
   cmd->dry_run = false;
   cmd->handshake_held = false;

@@ -112,7 +112,8 @@ typedef gid_t subproc_gid_t;
   X (IO, 9, "input/output error")                                           \
   X (HOOK, 10, "pre-exec hook failed")                                      \
   X (UNSUPPORTED, 11, "not supported on this platform")                     \
-  X (SYSTEM, 12, "system call failed")
+  X (SYSTEM, 12, "system call failed")                                      \
+  X (LIMIT, 13, "child stopped by a resource limit")
 
 enum subproc_error_code
 {
@@ -432,8 +433,9 @@ SUBPROC_API void subproc_set_gid (subproc_t *cmd, subproc_gid_t gid);
 SUBPROC_API void subproc_set_umask (subproc_t *cmd, int mask);
 
 /* Resource limits of the child (RLIMIT_MEMLOCK in bytes, RLIMIT_NPROC,
-   RLIMIT_NOFILE, RLIMIT_CORE in bytes).  Win32: only max_processes is
-   supported (a job object limit on active processes; not for a daemon,
+   RLIMIT_NOFILE, RLIMIT_CORE in bytes), soft and hard limit alike; the
+   last setting of a resource wins (see subproc_set_rlimit).  Win32: only
+   max_processes is supported (a job object limit on active processes; not for a daemon,
    which is in no job); the others report
    SUBPROC_ERR_UNSUPPORTED at run time.  */
 SUBPROC_API void subproc_set_max_memlock (subproc_t *cmd,
@@ -443,6 +445,58 @@ SUBPROC_API void subproc_set_max_processes (subproc_t *cmd,
 SUBPROC_API void subproc_set_max_files (subproc_t *cmd, unsigned int files);
 SUBPROC_API void subproc_set_max_core_size (subproc_t *cmd,
                                             unsigned long long bytes);
+
+/* "No limit", for subproc_set_rlimit (the system's RLIM_INFINITY).
+   Since 0.2.0.  */
+#define SUBPROC_RLIM_INFINITY (~0ULL)
+
+/* Set the child's resource limit RESOURCE (an RLIMIT_* number of
+   <sys/resource.h>) to SOFT and HARD (SUBPROC_RLIM_INFINITY: none), as
+   setrlimit does in the child before exec.  The four calls above and the
+   three below set the same limits: the last setting of a resource wins.
+   SOFT above HARD, or a negative RESOURCE, is SUBPROC_ERR_INVALID at
+   once; a RESOURCE the system does not know is SUBPROC_ERR_INVALID at
+   once where the library can tell (RLIM_NLIMITS), else the run fails at
+   SUBPROC_STAGE_RLIMIT; so does a limit the child may not raise to.
+   Win32: SUBPROC_ERR_UNSUPPORTED at run time.  Since 0.2.0.  */
+SUBPROC_API void subproc_set_rlimit (subproc_t *cmd, int resource,
+                                     unsigned long long soft,
+                                     unsigned long long hard);
+
+/* The most memory the child may map (POSIX RLIMIT_AS), in bytes; on
+   Win32 the job's per-process memory limit (JOB_OBJECT_LIMIT_PROCESS_
+   MEMORY: the memory each process of the tree may commit).  A child
+   that goes past it sees its allocations fail: it ends with its own
+   exit status (or a signal of its own), which the run reports as for
+   any other child.  Since 0.2.0.  */
+SUBPROC_API void subproc_set_max_address_space (subproc_t *cmd,
+                                                unsigned long long bytes);
+
+/* The most data (heap and private writable mappings) the child may have
+   (POSIX RLIMIT_DATA), in bytes.  Win32: the same per-process memory
+   limit as subproc_set_max_address_space (the smaller of the two when
+   both are set).  Since 0.2.0.  */
+SUBPROC_API void subproc_set_max_data (subproc_t *cmd,
+                                       unsigned long long bytes);
+
+/* The most memory the whole tree of the child may commit together: on
+   Win32 the job memory limit (JOB_OBJECT_LIMIT_JOB_MEMORY), not for a
+   daemon, which is in no job.  POSIX: SUBPROC_ERR_UNSUPPORTED at run
+   time (a control group does this there: subproc_set_cgroup).
+   Since 0.2.0.  */
+SUBPROC_API void subproc_set_job_memory_limit (subproc_t *cmd,
+                                               unsigned long long bytes);
+
+/* The most CPU time the child may use, in seconds (not 0, which is
+   SUBPROC_ERR_INVALID).  POSIX: RLIMIT_CPU with a soft limit of SECONDS
+   and a hard one of SECONDS + 1: SIGXCPU at SECONDS, SIGKILL a second of
+   CPU later for a child that survives it.  Win32: the job's per-process
+   user-time limit (JOB_OBJECT_LIMIT_PROCESS_TIME; not for a daemon).
+   A child ended by it makes the run fail with SUBPROC_ERR_LIMIT, as does
+   one killed by SIGXFSZ under an RLIMIT_FSIZE of subproc_set_rlimit (see
+   the manual for how the library tells).  Since 0.2.0.  */
+SUBPROC_API void subproc_set_max_cpu_time (subproc_t *cmd,
+                                           unsigned long long seconds);
 
 /* Run the child in a new process group (POSIX) so that subproc_abort and
    timeouts signal the whole group, SIGKILL last, while the leader is
@@ -714,14 +768,17 @@ SUBPROC_API void subproc_write_arg_log (subproc_t *cmd, int fd);
 
 /* Report the raw wait status (POSIX: as from waitpid, use WIFEXITED and
    friends; Win32: the process exit code) instead of the exit code; with
-   a STATUS pointer, death by a signal is then not an error.  With STATUS
+   a STATUS pointer, death by a signal is then not an error, except one
+   that a resource limit caused (SUBPROC_ERR_LIMIT, *STATUS still set:
+   see subproc_set_max_cpu_time).  With STATUS
    NULL any non-zero raw status, a signal death included, is an error.  */
 SUBPROC_API void subproc_raw_status (subproc_t *cmd);
 
 /* Run the command and wait for it, performing buffer I/O.  With STATUS
    NULL, a non-zero exit or an abnormal death is an error
-   (SUBPROC_ERR_EXIT_STATUS / SUBPROC_ERR_SIGNALED) that names the command,
-   the status and any captured stderr.  With STATUS, *STATUS receives the
+   (SUBPROC_ERR_EXIT_STATUS / SUBPROC_ERR_SIGNALED, or SUBPROC_ERR_LIMIT
+   when a limit of the command ended it) that names the command, the
+   status and any captured stderr.  With STATUS, *STATUS receives the
    exit code (or raw status).  Returns 0 or -1.  The command runs again
    after it; a run while its child runs is SUBPROC_ERR_STATE.  */
 SUBPROC_API int subproc_run (subproc_t *cmd, int *status);

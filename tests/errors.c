@@ -47,7 +47,7 @@ START_TEST (test_table)
 #undef CODE_
   };
   size_t n = sizeof codes / sizeof codes[0];
-  ck_assert_uint_eq (n, 13);
+  ck_assert_uint_eq (n, 14);
   for (size_t i = 0; i < n; i++)
     {
       ck_assert_ptr_nonnull (subproc_error_name (codes[i]));
@@ -91,6 +91,11 @@ START_TEST (test_null_command)
   subproc_set_max_processes (NULL, 1);
   subproc_set_max_files (NULL, 1);
   subproc_set_max_core_size (NULL, 1);
+  subproc_set_rlimit (NULL, 0, 1, 1);
+  subproc_set_max_address_space (NULL, 1);
+  subproc_set_max_data (NULL, 1);
+  subproc_set_job_memory_limit (NULL, 1);
+  subproc_set_max_cpu_time (NULL, 1);
   subproc_new_process_group (NULL);
   subproc_kill_on_parent_exit (NULL);
   subproc_set_timeout (NULL, 1);

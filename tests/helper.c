@@ -77,6 +77,16 @@
  *   dribble            stdin to stdout, one write per byte
  *   consume-then-fd N  read stdin to EOF, copy descriptor N to stdout
  *                      until EOF, then print the stdin byte count
+ *   limits             NAME=SOFT:HARD for as, data, cpu, stack, nofile,
+ *                      core, fsize (and memlock, nproc where they exist),
+ *                      "unlimited" for none (POSIX)
+ *   alloc MIB STEP     allocate MIB MiB in steps of STEP MiB, touching
+ *                      every page; print "allocated N of MIB MiB" (N how
+ *                      far it got) and exit 0, or 3 if a step failed
+ *   spin S             use S seconds of CPU time (user time on Windows),
+ *                      print "spun" and exit 0
+ *   spin-ignore-xcpu S  the same with SIGXCPU ignored (POSIX)
+ *   write-file PATH N  write N bytes of the pattern to PATH (created)
  */
 
 #ifdef HAVE_CONFIG_H
@@ -504,6 +514,43 @@ print_rlimits (void)
   print_limit ("core", RLIMIT_CORE);
 }
 
+static void
+print_hard_limit (const char *name, int resource)
+{
+  struct rlimit rl;
+  if (getrlimit (resource, &rl) < 0)
+    die ("getrlimit");
+  printf ("%s=", name);
+  if (rl.rlim_cur == RLIM_INFINITY)
+    printf ("unlimited:");
+  else
+    printf ("%llu:", (unsigned long long) rl.rlim_cur);
+  if (rl.rlim_max == RLIM_INFINITY)
+    printf ("unlimited\n");
+  else
+    printf ("%llu\n", (unsigned long long) rl.rlim_max);
+}
+
+static void
+print_all_limits (void)
+{
+# ifdef RLIMIT_AS
+  print_hard_limit ("as", RLIMIT_AS);
+# endif
+  print_hard_limit ("data", RLIMIT_DATA);
+  print_hard_limit ("cpu", RLIMIT_CPU);
+  print_hard_limit ("stack", RLIMIT_STACK);
+  print_hard_limit ("nofile", RLIMIT_NOFILE);
+  print_hard_limit ("core", RLIMIT_CORE);
+  print_hard_limit ("fsize", RLIMIT_FSIZE);
+# ifdef RLIMIT_MEMLOCK
+  print_hard_limit ("memlock", RLIMIT_MEMLOCK);
+# endif
+# ifdef RLIMIT_NPROC
+  print_hard_limit ("nproc", RLIMIT_NPROC);
+# endif
+}
+
 /* In a sanitizer build the helper itself is instrumented, and the
    sanitizer's runtime installs handlers for these before main runs: they
    say nothing about what the library left the child.  */
@@ -716,6 +763,59 @@ write_both (unsigned long long n)
     }
 }
 
+/* Allocate MIB MiB in steps of STEP MiB, touching every page so that
+   the memory is really committed.  */
+static int
+alloc_steps (unsigned long long mib, unsigned long long step)
+{
+  unsigned long long got = 0;
+  if (step == 0)
+    step = 1;
+  while (got < mib)
+    {
+      size_t len = (size_t) (step << 20);
+      char *p = malloc (len);
+      if (p == NULL)
+        break;
+      for (size_t i = 0; i < len; i += 4096)
+        p[i] = (char) i;
+      got += step;
+      /* Kept: the point is to hold it all at once.  */
+    }
+  printf ("allocated %llu of %llu MiB\n", got, mib);
+  return got >= mib ? 0 : 3;
+}
+
+/* The CPU time used so far, in milliseconds (user time on Windows, which
+   is what a job's time limit counts).  */
+static unsigned long long
+cpu_ms (void)
+{
+#ifdef _WIN32
+  FILETIME c, e, k, u;
+  if (!GetProcessTimes (GetCurrentProcess (), &c, &e, &k, &u))
+    return 0;
+  return (((unsigned long long) u.dwHighDateTime << 32) | u.dwLowDateTime)
+         / 10000ULL;
+#else
+  struct timespec ts;
+  if (clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+    die ("clock_gettime");
+  return (unsigned long long) ts.tv_sec * 1000ULL
+         + (unsigned long long) ts.tv_nsec / 1000000ULL;
+#endif
+}
+
+static void
+spin (unsigned long long seconds)
+{
+  volatile unsigned long long x = 0;
+  while (cpu_ms () < seconds * 1000ULL)
+    for (int i = 0; i < 100000; i++)
+      x += (unsigned long long) i;
+  printf ("spun\n");
+}
+
 static int
 run (const char *sub, int argc, char **argv)
 {
@@ -787,6 +887,13 @@ run (const char *sub, int argc, char **argv)
             (long) getppid (), (long) getpgid (0), (long) getsid (0));
   else if (strcmp (sub, "rlimits") == 0)
     print_rlimits ();
+  else if (strcmp (sub, "limits") == 0)
+    print_all_limits ();
+  else if (strcmp (sub, "spin-ignore-xcpu") == 0)
+    {
+      signal (SIGXCPU, SIG_IGN);
+      spin ((unsigned long long) num_arg (argc, argv, 2));
+    }
   else if (strcmp (sub, "sigs") == 0)
     print_sigs ();
 #endif
@@ -925,6 +1032,31 @@ run (const char *sub, int argc, char **argv)
         write_fd (1, &c, 1);
       if (r < 0)
         die ("read");
+    }
+  else if (strcmp (sub, "alloc") == 0)
+    return alloc_steps ((unsigned long long) num_arg (argc, argv, 2),
+                        (unsigned long long) num_arg (argc, argv, 3));
+  else if (strcmp (sub, "spin") == 0)
+    spin ((unsigned long long) num_arg (argc, argv, 2));
+  else if (strcmp (sub, "write-file") == 0)
+    {
+      if (argc < 4)
+        usage ("write-file PATH N");
+      FILE *f = fopen (argv[2], "wb");
+      if (f == NULL)
+        die (argv[2]);
+      static char buf[CHUNK];
+      unsigned long long n = (unsigned long long) num_arg (argc, argv, 3);
+      for (unsigned long long off = 0; off < n;)
+        {
+          size_t len = n - off > CHUNK ? CHUNK : (size_t) (n - off);
+          pattern (buf, len, off);
+          if (fwrite (buf, 1, len, f) != len || fflush (f) != 0)
+            die ("write");
+          off += len;
+        }
+      if (fclose (f) != 0)
+        die ("close");
     }
   else if (strcmp (sub, "consume-then-fd") == 0)
     {

@@ -17,7 +17,9 @@
 # spawns from many threads (tests/storm), the caller's calls against the
 # library's I/O thread at a deadline (tests/race); the hostile-input
 # matrix (tests/hostile), its platform-specific rows chosen inside; the
-# subproc command (tests/tool), run with the helper child as PROGRAM.
+# subproc command (tests/tool), run with the helper child as PROGRAM;
+# resource limits and the report of the one that ended a child
+# (tests/limits).
 subproc_tests = \
 	tests/basic \
 	tests/args \
@@ -37,6 +39,7 @@ subproc_tests = \
 	tests/race \
 	tests/hostile \
 	tests/security \
+	tests/limits \
 	tests/tool
 
 # Suites for the POSIX backend only; tests/signals: the caller's signal

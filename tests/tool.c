@@ -39,6 +39,16 @@
 #include "common.h"
 #include "subproc.h"
 
+/* An instrumented helper reserves terabytes of address space before
+   main: it cannot start under an address-space limit.  */
+#if defined __SANITIZE_ADDRESS__
+# define SANITIZED_MEMORY 1
+#elif defined __has_feature
+# if __has_feature (address_sanitizer)
+#  define SANITIZED_MEMORY 1
+# endif
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Running the command.  */
 
@@ -480,7 +490,8 @@ check_members (const jv_t *o)
 {
   static const char *const keys[] = {
     "program", "argv", "exit_status", "signal", "timed_out",
-    "output_limit_exceeded", "elapsed", "stdout", "stdout_base64",
+    "output_limit_exceeded", "limit_exceeded", "elapsed", "stdout",
+    "stdout_base64",
     "stderr", "stderr_base64", "error", "status",
   };
   size_t k = 0;
@@ -1717,6 +1728,81 @@ START_TEST (test_rlimits)
 }
 END_TEST
 
+/* --limit, --limit-as, --limit-cpu, --memory-limit, and the report of
+   the limit that ended the child.  */
+START_TEST (test_resource_limits)
+{
+  struct result r = run_tool ("--limit", "nofile=50:60", "--limit",
+                              "STACK=4M:8M", "--limit-cpu=5", "HELPER",
+                              "limits", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "nofile=50:60\n");
+  ASSERT_CONTAINS (r.out, "stack=4194304:8388608\n");
+  ASSERT_CONTAINS (r.out, "cpu=5:6\n");
+  result_free (&r);
+
+  /* The last setting of a resource wins, whichever option made it.  */
+  r = run_tool ("--limit-nofile=40", "--limit", "nofile=30:35", "HELPER",
+                "limits", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "nofile=30:35\n");
+  result_free (&r);
+
+#  ifndef SANITIZED_MEMORY
+  r = run_tool ("--limit-as=1T", "HELPER", "limits", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "as=1099511627776:1099511627776\n");
+  result_free (&r);
+  /* No job here: the address space.  */
+  r = run_tool ("--memory-limit=2T", "HELPER", "limits", NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.out, "as=2199023255552:2199023255552\n");
+  result_free (&r);
+#  endif
+
+  /* A child the CPU limit ends: its death's status, and the library's
+     message naming the limit.  */
+  r = run_tool ("--limit-cpu=1", "--timeout=120", "HELPER", "spin", "60",
+                NULL);
+  ASSERT_STATUS (r, 128 + SIGXCPU);
+  ASSERT_CONTAINS (r.err, "exceeded its CPU time limit of 1 s");
+  result_free (&r);
+  r = run_tool ("--json", "--limit", "cpu=1:2", "--timeout=120", "HELPER",
+                "spin", "60", NULL);
+  ASSERT_STATUS (r, 128 + SIGXCPU);
+  jv_t o = jparse (r.out);
+  check_members (&o);
+  ck_assert (jbool (&o, "limit_exceeded"));
+  ck_assert (!jbool (&o, "timed_out"));
+  ck_assert_int_eq (jint (&o, "signal"), SIGXCPU);
+  ck_assert_str_eq (jstr (jget (&o, "error"), "code"), "SUBPROC_ERR_LIMIT");
+  ck_assert_int_eq (jint (&o, "status"), 128 + SIGXCPU);
+  jv_clear (&o);
+  result_free (&r);
+
+  /* Bad values are the command's usage errors.  */
+  static const char *const bad[][2] = {
+    { "bogus=1", "unknown resource 'bogus'" },
+    { "nofile", "is not NAME=SOFT[:HARD]" },
+    { "=5", "is not NAME=SOFT[:HARD]" },
+    { "nofile=10:5", "soft limit of 'nofile=10:5' is above the hard one" },
+    { "nofile=ten", "'ten' is not a size" },
+    { "nofile=5:", "'' is not a size" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      r = run_tool ("--limit", bad[i][0], "HELPER", "exit", "0", NULL);
+      ASSERT_STATUS (r, 125);
+      ASSERT_CONTAINS (r.err, bad[i][1]);
+      result_free (&r);
+    }
+  r = run_tool ("--limit-cpu=0", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "--limit-cpu");
+  result_free (&r);
+}
+END_TEST
+
 START_TEST (test_caps)
 {
 # if !defined __linux__ || !defined SP_POSIX_HAVE_PRCTL
@@ -1874,6 +1960,22 @@ START_TEST (test_unsupported)
       ASSERT_CONTAINS (r.err, options[i][1]);
       result_free (&r);
     }
+}
+END_TEST
+
+/* The job limits are taken (Wine enforces none of them); --limit is
+   refused, there being no resource limits.  */
+START_TEST (test_windows_limits)
+{
+  struct result r = run_tool ("--limit-cpu=30", "--limit-as=1G",
+                              "--memory-limit=2G", "HELPER", "exit", "4",
+                              NULL);
+  ASSERT_STATUS (r, 4);
+  result_free (&r);
+  r = run_tool ("--limit", "nofile=5", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "this system has no resource limits");
+  result_free (&r);
 }
 END_TEST
 
@@ -2517,6 +2619,7 @@ make_suite (void)
   TEST_CASE (s, umask);
   TEST_CASE (s, ids);
   TEST_CASE (s, rlimits);
+  TEST_CASE (s, resource_limits);
   TEST_CASE (s, caps);
   TEST_CASE (s, no_new_privs);
   TEST_CASE (s, process_group);
@@ -2524,6 +2627,7 @@ make_suite (void)
   TEST_CASE_WITH_TMPDIR (s, kill_on_parent_exit);
 #else
   TEST_CASE (s, unsupported);
+  TEST_CASE (s, windows_limits);
   TEST_CASE (s, windows_options);
 #endif
   TEST_CASE (s, security_options);

@@ -48,6 +48,7 @@
 #else
 # include <grp.h>
 # include <pwd.h>
+# include <sys/resource.h>
 # include <sys/wait.h>
 # include <unistd.h>
 #endif
@@ -467,6 +468,112 @@ cap_arg (const char *s)
   return -1;
 }
 
+/* A resource limit of --limit NAME=SOFT[:HARD].  */
+struct rlimit_opt
+{
+  int resource;
+  unsigned long long soft, hard;
+};
+
+#ifndef _WIN32
+/* The resource limits of this system by name, without "RLIMIT_".  */
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimit_names[] = {
+# ifdef RLIMIT_AS
+  { "as", RLIMIT_AS },
+# endif
+  { "core", RLIMIT_CORE },
+  { "cpu", RLIMIT_CPU },
+  { "data", RLIMIT_DATA },
+  { "fsize", RLIMIT_FSIZE },
+  { "nofile", RLIMIT_NOFILE },
+  { "stack", RLIMIT_STACK },
+# ifdef RLIMIT_LOCKS
+  { "locks", RLIMIT_LOCKS },
+# endif
+# ifdef RLIMIT_MEMLOCK
+  { "memlock", RLIMIT_MEMLOCK },
+# endif
+# ifdef RLIMIT_MSGQUEUE
+  { "msgqueue", RLIMIT_MSGQUEUE },
+# endif
+# ifdef RLIMIT_NICE
+  { "nice", RLIMIT_NICE },
+# endif
+# ifdef RLIMIT_NPROC
+  { "nproc", RLIMIT_NPROC },
+# endif
+# ifdef RLIMIT_RSS
+  { "rss", RLIMIT_RSS },
+# endif
+# ifdef RLIMIT_RTPRIO
+  { "rtprio", RLIMIT_RTPRIO },
+# endif
+# ifdef RLIMIT_RTTIME
+  { "rttime", RLIMIT_RTTIME },
+# endif
+# ifdef RLIMIT_SIGPENDING
+  { "sigpending", RLIMIT_SIGPENDING },
+# endif
+};
+#endif
+
+#ifndef _WIN32
+/* A value of --limit: a size or "unlimited".  */
+static unsigned long long
+rlimit_value_arg (const char *s, size_t len)
+{
+  char buf[64];
+  if (len >= sizeof buf)
+    usage_error ("--limit: '%.*s' is not a size", (int) len, s);
+  memcpy (buf, s, len);
+  buf[len] = '\0';
+  if (same_ascii_nocase (buf, "unlimited"))
+    return SUBPROC_RLIM_INFINITY;
+  return size_arg ("limit", buf);
+}
+#endif
+
+/* NAME=SOFT[:HARD], NAME in any case.  */
+static struct rlimit_opt
+rlimit_arg (const char *s)
+{
+  struct rlimit_opt l = { 0, 0, 0 };
+  const char *eq = strchr (s, '=');
+  if (eq == NULL || eq == s)
+    usage_error ("--limit: '%s' is not NAME=SOFT[:HARD]", s);
+#ifdef _WIN32
+  usage_error ("--limit: this system has no resource limits (--limit-as, "
+               "--limit-cpu and --memory-limit are job limits)");
+#else
+  size_t n = (size_t) (eq - s);
+  size_t i;
+  for (i = 0; i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+    {
+      const char *name = rlimit_names[i].name;
+      size_t k;
+      for (k = 0; k < n && name[k]; k++)
+        if ((s[k] | 0x20) != name[k])
+          break;
+      if (k == n && name[k] == '\0')
+        break;
+    }
+  if (i == sizeof rlimit_names / sizeof rlimit_names[0])
+    usage_error ("--limit: unknown resource '%.*s'", (int) n, s);
+  l.resource = rlimit_names[i].resource;
+  const char *v = eq + 1;
+  const char *colon = strchr (v, ':');
+  l.soft = rlimit_value_arg (v, colon ? (size_t) (colon - v) : strlen (v));
+  l.hard = colon ? rlimit_value_arg (colon + 1, strlen (colon + 1)) : l.soft;
+  if (l.soft > l.hard)
+    usage_error ("--limit: the soft limit of '%s' is above the hard one", s);
+#endif
+  return l;
+}
+
 /* ------------------------------------------------------------------ */
 /* The options.  */
 
@@ -524,6 +631,10 @@ struct options
   bool set_nofile, set_nproc, set_core, set_memlock;
   unsigned int nofile, nproc;
   unsigned long long core, memlock;
+  bool set_as, set_cpu, set_memory;
+  unsigned long long as, cpu, memory;
+  struct rlimit_opt *rlimits;  /* --limit NAME=SOFT[:HARD] */
+  size_t n_rlimits;
   bool clear_caps;
   int *allow_caps;
   size_t n_allow_caps;
@@ -572,6 +683,10 @@ enum
   OPT_LIMIT_NPROC,
   OPT_LIMIT_CORE,
   OPT_LIMIT_MEMLOCK,
+  OPT_LIMIT_AS,
+  OPT_LIMIT_CPU,
+  OPT_LIMIT,
+  OPT_MEMORY_LIMIT,
   OPT_CLEAR_CAPS,
   OPT_ALLOW_CAP,
   OPT_NO_NEW_PRIVS,
@@ -619,6 +734,10 @@ static const struct option long_options[] = {
   { "limit-nproc", required_argument, NULL, OPT_LIMIT_NPROC },
   { "limit-core", required_argument, NULL, OPT_LIMIT_CORE },
   { "limit-memlock", required_argument, NULL, OPT_LIMIT_MEMLOCK },
+  { "limit-as", required_argument, NULL, OPT_LIMIT_AS },
+  { "limit-cpu", required_argument, NULL, OPT_LIMIT_CPU },
+  { "limit", required_argument, NULL, OPT_LIMIT },
+  { "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
   { "clear-caps", no_argument, NULL, OPT_CLEAR_CAPS },
   { "allow-cap", required_argument, NULL, OPT_ALLOW_CAP },
   { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
@@ -707,6 +826,14 @@ Process:\n\
       --limit-nproc=N      at most N processes\n\
       --limit-core=SIZE    core files of at most SIZE bytes\n\
       --limit-memlock=SIZE at most SIZE bytes of locked memory\n\
+      --limit-as=SIZE      at most SIZE bytes of address space (Win32:\n\
+                           of memory committed by each process)\n\
+      --limit-cpu=SECONDS  at most SECONDS of CPU time (Win32: user time)\n\
+      --limit NAME=SOFT[:HARD]  set resource limit NAME (nofile, stack,\n\
+                           ...: RLIMIT_NAME) to SOFT and HARD (default:\n\
+                           SOFT); a size or \"unlimited\" (POSIX only)\n\
+      --memory-limit=SIZE  at most SIZE bytes of memory: Win32 for the\n\
+                           whole tree (the job), POSIX as --limit-as\n\
       --clear-caps         drop every capability\n\
       --allow-cap=CAP      drop every capability but CAP (repeatable)\n\
       --no-new-privs       no privileges gained by executing programs\n\
@@ -892,6 +1019,26 @@ process_option (int c, struct options *o)
     case OPT_LIMIT_MEMLOCK:
       o->memlock = size_arg ("limit-memlock", optarg);
       o->set_memlock = true;
+      break;
+    case OPT_LIMIT_AS:
+      o->as = size_arg ("limit-as", optarg);
+      o->set_as = true;
+      break;
+    case OPT_LIMIT_CPU:
+      o->cpu = number_arg ("limit-cpu", optarg, ULLONG_MAX);
+      if (o->cpu == 0)
+        usage_error ("--limit-cpu: 0 seconds lets nothing run");
+      o->set_cpu = true;
+      break;
+    case OPT_LIMIT:
+      {
+        struct rlimit_opt l = rlimit_arg (optarg);
+        APPEND (o->rlimits, o->n_rlimits, l);
+      }
+      break;
+    case OPT_MEMORY_LIMIT:
+      o->memory = size_arg ("memory-limit", optarg);
+      o->set_memory = true;
       break;
     case OPT_CLEAR_CAPS:
       o->clear_caps = true;
@@ -1363,6 +1510,23 @@ apply_process_options (subproc_t *cmd, const struct options *o)
     subproc_set_max_core_size (cmd, o->core);
   if (o->set_memlock)
     subproc_set_max_memlock (cmd, o->memlock);
+  if (o->set_as)
+    subproc_set_max_address_space (cmd, o->as);
+  if (o->set_cpu)
+    subproc_set_max_cpu_time (cmd, o->cpu);
+  for (size_t i = 0; i < o->n_rlimits; i++)
+    subproc_set_rlimit (cmd, o->rlimits[i].resource, o->rlimits[i].soft,
+                        o->rlimits[i].hard);
+  if (o->set_memory)
+    {
+#ifdef _WIN32
+      subproc_set_job_memory_limit (cmd, o->memory);
+#else
+      /* No job here: the nearest is each process's address space (a
+         control group would hold the tree).  */
+      subproc_set_max_address_space (cmd, o->memory);
+#endif
+    }
   if (o->clear_caps)
     subproc_clear_caps (cmd);
   for (size_t i = 0; i < o->n_allow_caps; i++)
@@ -1400,6 +1564,7 @@ struct outcome
   int signal;          /* 0: none */
   bool timed_out;
   bool output_limit;
+  bool limit;          /* a resource limit ended the child */
   const subproc_error_t *error;
   int tool_status;
 };
@@ -1431,6 +1596,12 @@ interpret_failure (const subproc_error_t *err, struct outcome *r)
                                                   : EXIT_CANNOT_RUN;
       else
         r->tool_status = EXIT_TOOL_FAILED;
+      break;
+    case SUBPROC_ERR_LIMIT:
+      /* The child died of the limit: its status (a signal's 128 + N, as
+         for any death by a signal) follows, from interpret_status.  */
+      r->limit = true;
+      r->tool_status = EXIT_TOOL_FAILED;
       break;
     case SUBPROC_ERR_IO:
       r->output_limit = err->sys_errno == EFBIG;
@@ -1484,6 +1655,7 @@ print_json (char *const *argv, const struct options *o,
   buf_printf (&b, ",\"timed_out\":%s,\"output_limit_exceeded\":%s",
               r->timed_out ? "true" : "false",
               r->output_limit ? "true" : "false");
+  buf_printf (&b, ",\"limit_exceeded\":%s", r->limit ? "true" : "false");
   buf_printf (&b, ",\"elapsed\":%.6f", elapsed);
   json_stream (&b, "stdout", o->out == STREAM_CAPTURE, s->out, s->out_len);
   json_stream (&b, "stderr", o->err == STREAM_CAPTURE && !o->merge, s->err,
@@ -1932,7 +2104,11 @@ collect_job (struct pool *p, size_t slot)
   if (subproc_wait (j->cmd, &raw) == 0)
     interpret_status (raw, &j->r);
   else
-    interpret_failure (command_error (j->cmd), &j->r);
+    {
+      interpret_failure (command_error (j->cmd), &j->r);
+      if (j->r.error->code == SUBPROC_ERR_LIMIT)
+        interpret_status (raw, &j->r);
+    }
   p->slots[slot] = NULL;
   p->running--;
   job_ended (p, i);
@@ -2117,6 +2293,7 @@ options_free (struct options *o)
   free (o->unset);
   free (o->allow_caps);
   free (o->pass_fds);
+  free (o->rlimits);
 }
 
 int
@@ -2185,6 +2362,8 @@ main (int argc, char **argv)
   else
     {
       interpret_failure (command_error (cmd), &r);
+      if (r.error->code == SUBPROC_ERR_LIMIT)
+        interpret_status (raw, &r);
       warn ("%s", r.error->message);
     }
 

@@ -538,34 +538,28 @@ fail:;
   return -1;
 }
 
-/* Runs in the child between fork and exec: async-signal-safe only
-   (signal-safety(7)).  */
-static int
-set_limit (int resource, unsigned long long value)
+/* The system's value for V (SUBPROC_RLIM_INFINITY: none).  The spawn
+   checked that every value fits (sp_posix_check_rlimits).  */
+static rlim_t
+rlim_value (unsigned long long v)
 {
-  struct rlimit rl;
-  rl.rlim_cur = rl.rlim_max = (rlim_t) value;
-  return setrlimit (resource, &rl);
+  return v == SUBPROC_RLIM_INFINITY ? RLIM_INFINITY : (rlim_t) v;
 }
 
 /* Runs in the child between fork and exec: async-signal-safe only
-   (signal-safety(7)).  */
+   (signal-safety(7)).  The limits in the order they were set, so that
+   the last setting of each resource is the one applied.  */
 static int
 set_limits (const sp_options_t *opt)
 {
-#ifdef RLIMIT_MEMLOCK
-  if (opt->set_max_memlock && set_limit (RLIMIT_MEMLOCK, opt->max_memlock))
-    return -1;
-#endif
-#ifdef RLIMIT_NPROC
-  if (opt->set_max_processes
-      && set_limit (RLIMIT_NPROC, opt->max_processes) < 0)
-    return -1;
-#endif
-  if (opt->set_max_files && set_limit (RLIMIT_NOFILE, opt->max_files) < 0)
-    return -1;
-  if (opt->set_max_core && set_limit (RLIMIT_CORE, opt->max_core) < 0)
-    return -1;
+  for (size_t i = 0; i < opt->n_rlimits; i++)
+    {
+      struct rlimit rl;
+      rl.rlim_cur = rlim_value (opt->rlimits[i].soft);
+      rl.rlim_max = rlim_value (opt->rlimits[i].hard);
+      if (setrlimit (opt->rlimits[i].resource, &rl) < 0)
+        return -1;
+    }
   return 0;
 }
 

@@ -90,6 +90,8 @@ struct sp_proc
   int pidfd;          /* -1: none (old kernel, not Linux, reaped) */
   bool reaped;        /* the status below is valid */
   int status;         /* waitpid status once reaped */
+  bool have_cpu;      /* CPU_US is known (the reap had wait4) */
+  unsigned long long cpu_us; /* user + system CPU time at the reap */
   int lost_errno;     /* non-zero: the child cannot be waited for (ECHILD) */
   /* The handshake and the report of failures that happen after it: the
      read end of the error pipe, the read end of "ready", the write end of

@@ -39,6 +39,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,9 +157,89 @@ may_set_groups (void)
   return geteuid () == 0;
 }
 
+int
+sp_backend_rlimit_resource (sp_limit_t which)
+{
+  switch (which)
+    {
+#ifdef RLIMIT_MEMLOCK
+    case SP_LIMIT_MEMLOCK:
+      return RLIMIT_MEMLOCK;
+#endif
+#ifdef RLIMIT_NPROC
+    case SP_LIMIT_PROCESSES:
+      return RLIMIT_NPROC;
+#endif
+    case SP_LIMIT_FILES:
+      return RLIMIT_NOFILE;
+    case SP_LIMIT_CORE:
+      return RLIMIT_CORE;
+#ifdef RLIMIT_AS
+    case SP_LIMIT_AS:
+      return RLIMIT_AS;
+#endif
+    case SP_LIMIT_DATA:
+      return RLIMIT_DATA;
+    case SP_LIMIT_CPU:
+      return RLIMIT_CPU;
+    case SP_LIMIT_FSIZE:
+      return RLIMIT_FSIZE;
+    default:
+      return -(int) which;
+    }
+}
+
+bool
+sp_backend_rlimit_known (int resource)
+{
+#ifdef RLIM_NLIMITS
+  return resource >= 0 && resource < RLIM_NLIMITS;
+#else
+  return resource >= 0;
+#endif
+}
+
+/* The limits of SPEC: each one the system has, with values it can
+   hold.  */
+static int
+check_rlimits (const sp_spec_t *spec, sp_fail_t *f)
+{
+  static const char *const names[] = {
+    [SP_LIMIT_MEMLOCK] = "max_memlock", [SP_LIMIT_PROCESSES] = "max_processes",
+    [SP_LIMIT_AS] = "max_address_space",
+  };
+  const sp_options_t *opt = spec->opt;
+
+  for (size_t i = 0; i < opt->n_rlimits; i++)
+    {
+      const sp_rlimit_t *l = &opt->rlimits[i];
+      if (l->resource < 0)
+        {
+          int which = -l->resource;
+          const char *what = (size_t) which < sizeof names / sizeof names[0]
+                               && names[which] ? names[which] : "rlimit";
+          return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
+                          SP_STAGE_UNSUPPORTED, what);
+        }
+      unsigned long long v[2] = { l->soft, l->hard };
+      for (int j = 0; j < 2; j++)
+        if (v[j] != SUBPROC_RLIM_INFINITY
+            && ((unsigned long long) (rlim_t) v[j] != v[j]
+                || (rlim_t) v[j] == RLIM_INFINITY))
+          return sp_fail (f, SUBPROC_ERR_INVALID, EOVERFLOW,
+                          SP_STAGE_RLIMIT, NULL);
+    }
+  if (opt->set_job_memory)
+    return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS, SP_STAGE_UNSUPPORTED,
+                    "job_memory_limit");
+  return 0;
+}
+
 static int
 prepare_spec (sp_spec_t *spec, sp_fail_t *f)
 {
+  if (check_rlimits (spec, f) < 0)
+    return -1;
 #ifndef SP_POSIX_LINUX
   if (spec->opt->kill_on_parent_exit)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,

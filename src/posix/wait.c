@@ -42,6 +42,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -228,7 +229,18 @@ reap_locked (sp_proc_t *r)
       if (st == CHILD_GONE)
         return -1;
     }
+#ifdef HAVE_WAIT4
+  /* wait4 for the CPU time the child used, which tells whether its CPU
+     limit killed it (sp_backend_limit_ended).  */
+  struct rusage ru;
+  int cancel = sp_posix_nocancel_begin ();
+  pid_t p;
+  while ((p = wait4 (r->pid, &status, WNOHANG, &ru)) < 0 && errno == EINTR)
+    ;
+  sp_posix_nocancel_end (cancel);
+#else
   pid_t p = sp_posix_waitpid (r->pid, &status, WNOHANG);
+#endif
   if (p < 0)
     {
       r->lost_errno = errno;
@@ -238,7 +250,55 @@ reap_locked (sp_proc_t *r)
     return 0;
   r->reaped = true;
   r->status = status;
+#ifdef HAVE_WAIT4
+  r->have_cpu = true;
+  r->cpu_us = ((unsigned long long) ru.ru_utime.tv_sec
+               + (unsigned long long) ru.ru_stime.tv_sec) * 1000000ULL
+              + (unsigned long long) ru.ru_utime.tv_usec
+              + (unsigned long long) ru.ru_stime.tv_usec;
+#endif
   return 1;
+}
+
+void
+sp_backend_limit_ended (sp_proc_t *proc, const sp_options_t *opt, int raw,
+                        sp_limit_hit_t *hit)
+{
+  hit->which = SP_LIMIT_NONE;
+  hit->value = 0;
+  if (!WIFSIGNALED (raw))
+    return;
+  int sig = WTERMSIG (raw);
+  const sp_rlimit_t *cpu = sp_rlimit_find (opt, RLIMIT_CPU);
+  const sp_rlimit_t *fsize = sp_rlimit_find (opt, RLIMIT_FSIZE);
+
+  if (cpu && cpu->soft != SUBPROC_RLIM_INFINITY)
+    {
+      /* SIGXCPU comes from the soft limit.  SIGKILL comes from the hard
+         one, or from anyone else: it counts for a child that has used
+         at least the soft limit's time, so that it was sent SIGXCPU
+         and survived it.  The hard limit itself cannot be compared:
+         the time the kernel counts against the limit and the time
+         wait4 reports differ (by a sixth, on a virtual machine), and
+         a child killed at 2 s of the one may show 1.75 s of the
+         other.  */
+      sp_proc_t *r = record (proc);
+      pthread_mutex_lock (&lock);
+      bool past_soft = r->have_cpu && cpu->hard != SUBPROC_RLIM_INFINITY
+                       && r->cpu_us / 1000000ULL >= cpu->soft;
+      pthread_mutex_unlock (&lock);
+      if (sig == SIGXCPU || (sig == SIGKILL && past_soft))
+        {
+          hit->which = SP_LIMIT_CPU;
+          hit->value = cpu->soft;
+          return;
+        }
+    }
+  if (fsize && fsize->soft != SUBPROC_RLIM_INFINITY && sig == SIGXFSZ)
+    {
+      hit->which = SP_LIMIT_FSIZE;
+      hit->value = fsize->soft;
+    }
 }
 
 int

@@ -569,3 +569,17 @@ out:
     CloseHandle (token);
   return restricted;
 }
+
+int
+sp_backend_rlimit_resource (sp_limit_t which)
+{
+  /* No rlimits here: the job limits go by the builder call's name.  */
+  return -(int) which;
+}
+
+bool
+sp_backend_rlimit_known (int resource)
+{
+  /* Nothing to tell it by; every rlimit is refused at the run.  */
+  return resource >= 0;
+}

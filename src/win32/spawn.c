@@ -38,8 +38,39 @@
 /* ------------------------------------------------------------------ */
 /* Preparation.  */
 
+/* The limits of OPT that this platform cannot honour, or NULL: every
+   rlimit of subproc_set_rlimit, and those of the builder calls but the
+   ones a job has; a daemon is in no job, so none of those either.  */
+static const char *
+check_limits (const sp_options_t *opt)
+{
+  static const char *const names[] = {
+    [SP_LIMIT_MEMLOCK] = "max_memlock",
+    [SP_LIMIT_PROCESSES] = "max_processes for a daemon",
+    [SP_LIMIT_FILES] = "max_files",
+    [SP_LIMIT_CORE] = "max_core_size",
+    [SP_LIMIT_AS] = "max_address_space for a daemon",
+    [SP_LIMIT_DATA] = "max_data for a daemon",
+    [SP_LIMIT_CPU] = "max_cpu_time for a daemon",
+  };
+
+  for (size_t i = 0; i < opt->n_rlimits; i++)
+    {
+      int which = -opt->rlimits[i].resource;
+      if (which <= 0 || (size_t) which >= sizeof names / sizeof names[0])
+        return "rlimit";
+      bool job = which == SP_LIMIT_PROCESSES || which == SP_LIMIT_AS
+                 || which == SP_LIMIT_DATA || which == SP_LIMIT_CPU;
+      if (!job || opt->daemonize)
+        return names[which];
+    }
+  if (opt->set_job_memory && opt->daemonize)
+    return "job_memory_limit for a daemon";
+  return NULL;
+}
+
 /* Check the options that this platform cannot honour (uid, gid, umask,
-   rlimits but max_processes): 0 or -1 with *F
+   rlimits but those of a job): 0 or -1 with *F
    (SUBPROC_ERR_UNSUPPORTED).  */
 static int
 check_spec (const sp_spec_t *spec, sp_fail_t *f)
@@ -52,12 +83,6 @@ check_spec (const sp_spec_t *spec, sp_fail_t *f)
     what = "gid";
   else if (spec->opt->set_umask)
     what = "umask";
-  else if (spec->opt->set_max_memlock)
-    what = "max_memlock";
-  else if (spec->opt->set_max_files)
-    what = "max_files";
-  else if (spec->opt->set_max_core)
-    what = "max_core_size";
   else if (spec->opt->no_new_privs)
     what = "no_new_privs";
   else if (spec->opt->selinux_label)
@@ -72,9 +97,8 @@ check_spec (const sp_spec_t *spec, sp_fail_t *f)
     /* No sessions of the POSIX kind: a new process group only leaves
        the console's Ctrl-C group, and the child keeps the console.  */
     what = "new_session";
-  else if (spec->opt->daemonize && spec->opt->set_max_processes)
-    /* The limit belongs to a job, and a daemon is in none.  */
-    what = "max_processes for a daemon";
+  else
+    what = check_limits (spec->opt);
   if (what)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
                     SP_STAGE_UNSUPPORTED, what);
@@ -638,14 +662,45 @@ setup_job (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
   if (spec->opt->kill_on_parent_exit)
     info.BasicLimitInformation.LimitFlags
       |= JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-  if (spec->opt->set_max_processes)
+  const sp_rlimit_t *l;
+  if ((l = sp_rlimit_find (spec->opt, -SP_LIMIT_PROCESSES)))
     {
       /* The child counts: with 0, not even the child could run, while
          RLIMIT_NPROC 0 still lets it exec.  */
       info.BasicLimitInformation.LimitFlags
         |= JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
       info.BasicLimitInformation.ActiveProcessLimit
-        = spec->opt->max_processes ? spec->opt->max_processes : 1;
+        = l->soft == 0 ? 1 : l->soft > 0xffffffffULL ? 0xffffffffUL
+                                                      : (DWORD) l->soft;
+    }
+  /* Address space and data are one thing here: the memory a process
+     commits.  The smaller wins.  */
+  unsigned long long mem = SUBPROC_RLIM_INFINITY;
+  if ((l = sp_rlimit_find (spec->opt, -SP_LIMIT_AS)))
+    mem = l->soft;
+  if ((l = sp_rlimit_find (spec->opt, -SP_LIMIT_DATA)) && l->soft < mem)
+    mem = l->soft;
+  if (mem != SUBPROC_RLIM_INFINITY)
+    {
+      info.BasicLimitInformation.LimitFlags
+        |= JOB_OBJECT_LIMIT_PROCESS_MEMORY;
+      info.ProcessMemoryLimit = mem > SIZE_MAX ? SIZE_MAX : (SIZE_T) mem;
+    }
+  if (spec->opt->set_job_memory)
+    {
+      info.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_JOB_MEMORY;
+      info.JobMemoryLimit = spec->opt->job_memory > SIZE_MAX
+                              ? SIZE_MAX
+                              : (SIZE_T) spec->opt->job_memory;
+    }
+  if ((l = sp_rlimit_find (spec->opt, -SP_LIMIT_CPU)))
+    {
+      /* Seconds to 100 ns ticks; only user time counts here.  */
+      info.BasicLimitInformation.LimitFlags
+        |= JOB_OBJECT_LIMIT_PROCESS_TIME;
+      info.BasicLimitInformation.PerProcessUserTimeLimit.QuadPart
+        = l->soft > 922337203685ULL ? INT64_MAX
+                                    : (LONGLONG) (l->soft * 10000000ULL);
     }
   if (!SetInformationJobObject (s->job, JobObjectExtendedLimitInformation,
                                 &info, sizeof info))
@@ -900,7 +955,8 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
       /* Old systems cannot nest jobs.  Without the options that need
          the job, the child can still run: stopping it then ends only
          the child, not its descendants.  */
-      if (spec->opt->kill_on_parent_exit || spec->opt->set_max_processes)
+      if (spec->opt->kill_on_parent_exit || spec->opt->n_rlimits
+          || spec->opt->set_job_memory)
         {
           sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_JOB, NULL);
           goto fail;

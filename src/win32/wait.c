@@ -423,3 +423,30 @@ sp_backend_status_encode (int exit_code)
 {
   return exit_code;
 }
+
+void
+sp_backend_limit_ended (sp_proc_t *proc, const sp_options_t *opt, int raw,
+                        sp_limit_hit_t *hit)
+{
+  hit->which = SP_LIMIT_NONE;
+  hit->value = 0;
+  const sp_rlimit_t *cpu = sp_rlimit_find (opt, -SP_LIMIT_CPU);
+  if (cpu == NULL || proc == NULL || proc->process == NULL)
+    return;
+  /* The system ends a process over its time limit with one of these
+     codes; a process that used that much user time and ended with one
+     was ended by the limit (a process cannot run past it).  */
+  DWORD code = (DWORD) raw;
+  if (code != ERROR_NOT_ENOUGH_QUOTA && code != 0xC0000044UL)
+    return;
+  FILETIME created, exited, kernel, user;
+  if (!GetProcessTimes (proc->process, &created, &exited, &kernel, &user))
+    return;
+  unsigned long long ticks
+    = ((unsigned long long) user.dwHighDateTime << 32) | user.dwLowDateTime;
+  if (ticks / 10000000ULL >= cpu->soft)
+    {
+      hit->which = SP_LIMIT_CPU;
+      hit->value = cpu->soft;
+    }
+}
