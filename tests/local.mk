@@ -35,6 +35,7 @@ subproc_tests = \
 	tests/storm \
 	tests/race \
 	tests/hostile \
+	tests/remap \
 	tests/tool
 
 # Suites for the POSIX backend only; tests/signals: the caller's signal

@@ -551,6 +551,11 @@ struct options
   bool no_new_privs;
   int *pass_fds;
   size_t n_pass_fds;
+  int *pass_fd_as;       /* pairs: descriptor, then its number */
+  size_t n_pass_fd_as;
+  bool set_nice;
+  int nice;
+  bool no_window;
   bool new_process_group;
   bool kill_on_parent_exit;
 
@@ -590,6 +595,9 @@ enum
   OPT_ALLOW_CAP,
   OPT_NO_NEW_PRIVS,
   OPT_PASS_FD,
+  OPT_PASS_FD_AS,
+  OPT_NICE,
+  OPT_NO_WINDOW,
   OPT_NEW_PROCESS_GROUP,
   OPT_KILL_ON_PARENT_EXIT,
   OPT_PROGRESS
@@ -629,6 +637,9 @@ static const struct option long_options[] = {
   { "allow-cap", required_argument, NULL, OPT_ALLOW_CAP },
   { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
   { "pass-fd", required_argument, NULL, OPT_PASS_FD },
+  { "pass-fd-as", required_argument, NULL, OPT_PASS_FD_AS },
+  { "nice", required_argument, NULL, OPT_NICE },
+  { "no-window", no_argument, NULL, OPT_NO_WINDOW },
   { "new-process-group", no_argument, NULL, OPT_NEW_PROCESS_GROUP },
   { "kill-on-parent-exit", no_argument, NULL, OPT_KILL_ON_PARENT_EXIT },
   { "parallel", required_argument, NULL, 'P' },
@@ -708,6 +719,10 @@ Process:\n\
       --no-new-privs       no privileges gained by executing programs\n\
                            (set-user-ID bits, file capabilities)\n\
       --pass-fd=N          keep descriptor N open in the child\n\
+      --pass-fd-as=N:M     give descriptor N to the child as descriptor M\n\
+      --nice=N             add N (-20 to 19) to the child's nice value\n\
+                           (Win32: a priority class)\n\
+      --no-window          Win32: no console window for the child\n\
       --new-process-group  run the child in a process group of its own\n\
       --kill-on-parent-exit  kill the child if this process dies\n\
 \n\
@@ -894,6 +909,34 @@ process_option (int c, struct options *o)
         int fd = (int) number_arg ("pass-fd", optarg, INT_MAX);
         APPEND (o->pass_fds, o->n_pass_fds, fd);
       }
+      break;
+    case OPT_PASS_FD_AS:
+      {
+        char *colon = strchr (optarg, ':');
+        if (colon == NULL)
+          usage_error ("--pass-fd-as: '%s' is not N:M", optarg);
+        *colon = '\0';
+        int fd = (int) number_arg ("pass-fd-as", optarg, INT_MAX);
+        int target = (int) number_arg ("pass-fd-as", colon + 1, INT_MAX);
+        *colon = ':';
+        APPEND (o->pass_fd_as, o->n_pass_fd_as, fd);
+        APPEND (o->pass_fd_as, o->n_pass_fd_as, target);
+      }
+      break;
+    case OPT_NICE:
+      {
+        char *end;
+        errno = 0;
+        long n = strtol (optarg, &end, 10);
+        if (errno || end == optarg || *end || n < -20 || n > 19)
+          usage_error ("--nice: '%s' is not a number from -20 to 19",
+                       optarg);
+        o->set_nice = true;
+        o->nice = (int) n;
+      }
+      break;
+    case OPT_NO_WINDOW:
+      o->no_window = true;
       break;
     case OPT_NEW_PROCESS_GROUP:
       o->new_process_group = true;
@@ -1338,6 +1381,12 @@ apply_process_options (subproc_t *cmd, const struct options *o)
     subproc_no_new_privs (cmd);
   for (size_t i = 0; i < o->n_pass_fds; i++)
     subproc_pass_fd (cmd, o->pass_fds[i], 0);
+  for (size_t i = 0; i + 1 < o->n_pass_fd_as; i += 2)
+    subproc_pass_fd_as (cmd, o->pass_fd_as[i], o->pass_fd_as[i + 1], 0);
+  if (o->set_nice)
+    subproc_set_priority (cmd, o->nice);
+  if (o->no_window)
+    subproc_set_creation_flags (cmd, SUBPROC_WIN32_NO_WINDOW);
   if (o->new_process_group)
     subproc_new_process_group (cmd);
   if (o->kill_on_parent_exit)
@@ -2072,6 +2121,7 @@ options_free (struct options *o)
   free (o->unset);
   free (o->allow_caps);
   free (o->pass_fds);
+  free (o->pass_fd_as);
 }
 
 int
