@@ -478,6 +478,31 @@ START_TEST (test_exec)
   expect_fd (p[0], "90\n91\n");
 }
 END_TEST
+
+/* A daemon gets its mappings too, although its intermediate makes a
+   pipe of its own after the numbers were chosen.  */
+START_TEST (test_daemon)
+{
+  int p[2];
+  enum { N = 8 };
+
+  ck_assert_int_eq (pipe (p), 0);
+  int low = lowest_free ();
+  subproc_t *cmd = tags_cmd (0);
+  add_tags (cmd, low, N);
+  for (int i = 0; i < N; i++)
+    subproc_pass_fd_as (cmd, p[1], low + i, SUBPROC_PASS_FD_CLOSE_PARENT);
+  subproc_daemonize (cmd);
+  test_run_ok (cmd);
+  subproc_free (cmd);
+  char want[256] = "";
+  for (int i = 0; i < N; i++)
+    snprintf (want + strlen (want), sizeof want - strlen (want), "%d\n",
+              low + i);
+  /* End of file once the daemon has exited.  */
+  expect_fd (p[0], want);
+}
+END_TEST
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -829,6 +854,7 @@ make_suite (void)
   BOTH_PATHS (s, target_too_large);
 #ifndef _WIN32
   TEST_CASE (s, exec);
+  TEST_CASE (s, daemon);
 #endif
   TEST_CASE (s, priority_range);
 #ifndef _WIN32
