@@ -222,6 +222,24 @@ raise_to (long *max, int fd)
     *max = fd;
 }
 
+/* A descriptor of the backend's own, *FD, that is a target moves to the
+   lowest free number from FLOOR up, close-on-exec.  The keep list holds
+   the targets (spawn.c), and the backend's descriptors are never among
+   the caller's kept ones.  */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
+static int
+move_own (const sp_posix_child_t *ctx, int *fd, int floor)
+{
+  if (*fd <= 2 || !sorted_has (ctx->keep_sorted, ctx->n_keep, *fd))
+    return 0;
+  int moved = fcntl (*fd, F_DUPFD_CLOEXEC, floor);
+  if (moved < 0)
+    return -1;
+  *fd = moved;
+  return 0;
+}
+
 /* Copy every source above the numbers in play, and move the backend's
    own descriptors off the targets; *BASE receives the first copy's
    number.  */
@@ -259,18 +277,12 @@ remap_begin (sp_posix_child_t *ctx, int *base)
       if (errno != EINTR)
         return -1;
 
-  /* The keep list holds the targets (spawn.c), and the backend's own
-     descriptors are never among the caller's kept ones.  */
-  int *own[4] = { &ctx->err_fd, &ctx->ready_fd, &ctx->go_fd,
-                  &ctx->notify_fd };
-  for (size_t i = 0; i < 4; i++)
-    if (*own[i] > 2 && sorted_has (ctx->keep_sorted, ctx->n_keep, *own[i]))
-      {
-        int moved = fcntl (*own[i], F_DUPFD_CLOEXEC, *base + (int) n);
-        if (moved < 0)
-          return -1;
-        *own[i] = moved;
-      }
+  int floor = *base + (int) n;
+  if (move_own (ctx, &ctx->err_fd, floor) < 0
+      || move_own (ctx, &ctx->ready_fd, floor) < 0
+      || move_own (ctx, &ctx->go_fd, floor) < 0
+      || move_own (ctx, &ctx->notify_fd, floor) < 0)
+    return -1;
   return 0;
 }
 
