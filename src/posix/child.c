@@ -216,24 +216,24 @@ sorted_has (const int *v, size_t n, int fd)
 /* Runs in the child between fork and exec: async-signal-safe only
    (signal-safety(7)).  */
 static void
-raise_to (long *max, int fd)
+raise_to (long long *max, int fd)
 {
   if (fd > *max)
     *max = fd;
 }
 
 /* A descriptor of the backend's own, *FD, that is a target moves to the
-   lowest free number from FLOOR up, close-on-exec.  The keep list holds
+   lowest free number from ABOVE up, close-on-exec.  The keep list holds
    the targets (spawn.c), and the backend's descriptors are never among
    the caller's kept ones.  */
 /* Runs in the child between fork and exec: async-signal-safe only
    (signal-safety(7)).  */
 static int
-move_own (const sp_posix_child_t *ctx, int *fd, int floor)
+move_own (const sp_posix_child_t *ctx, int *fd, int above)
 {
   if (*fd <= 2 || !sorted_has (ctx->keep_sorted, ctx->n_keep, *fd))
     return 0;
-  int moved = fcntl (*fd, F_DUPFD_CLOEXEC, floor);
+  int moved = fcntl (*fd, F_DUPFD_CLOEXEC, above);
   if (moved < 0)
     return -1;
   *fd = moved;
@@ -242,7 +242,7 @@ move_own (const sp_posix_child_t *ctx, int *fd, int floor)
 
 /* Copy every source above the numbers in play, and move the backend's
    own descriptors off the targets; *BASE receives the first copy's
-   number.  */
+   number.  On failure no copy is left (and *BASE is unchanged).  */
 /* Runs in the child between fork and exec: async-signal-safe only
    (signal-safety(7)).  */
 static int
@@ -250,7 +250,7 @@ remap_begin (sp_posix_child_t *ctx, int *base)
 {
   const sp_spec_t *spec = ctx->spec;
   size_t n = spec->n_fd_maps;
-  long max = 2;
+  long long max = 2;
 
   if (n == 0)
     return 0;
@@ -265,25 +265,35 @@ remap_begin (sp_posix_child_t *ctx, int *base)
   raise_to (&max, ctx->ready_fd);
   raise_to (&max, ctx->go_fd);
   raise_to (&max, ctx->notify_fd);
-  if (max + 1 + (long) n > (long) INT_MAX)
+  if (max + 1 + (long long) n > INT_MAX)
     {
       errno = EBADF;
       return -1;
     }
-  *base = (int) max + 1;
+  int first = (int) max + 1;
+  size_t made = 0;
 
-  for (size_t i = 0; i < n; i++)
-    while (dup2 (spec->fd_maps[i].source, *base + (int) i) < 0)
+  for (; made < n; made++)
+    while (dup2 (spec->fd_maps[made].source, first + (int) made) < 0)
       if (errno != EINTR)
-        return -1;
+        goto fail;
 
-  int floor = *base + (int) n;
-  if (move_own (ctx, &ctx->err_fd, floor) < 0
-      || move_own (ctx, &ctx->ready_fd, floor) < 0
-      || move_own (ctx, &ctx->go_fd, floor) < 0
-      || move_own (ctx, &ctx->notify_fd, floor) < 0)
-    return -1;
+  int above = first + (int) n;
+  if (move_own (ctx, &ctx->err_fd, above) < 0
+      || move_own (ctx, &ctx->ready_fd, above) < 0
+      || move_own (ctx, &ctx->go_fd, above) < 0
+      || move_own (ctx, &ctx->notify_fd, above) < 0)
+    goto fail;
+  *base = first;
   return 0;
+
+fail:;
+  /* subproc_exec goes on in this process after a failure.  */
+  int err = errno;
+  for (size_t i = 0; i < made; i++)
+    sp_posix_sys_close (first + (int) i);
+  errno = err;
+  return -1;
 }
 
 /* Put each copy of remap_begin under its target.  */
