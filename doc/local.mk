@@ -71,6 +71,7 @@ dist_man3_MANS = \
 	doc/man/subproc_no_new_privs.3 \
 	doc/man/subproc_nonblocking_fds.3 \
 	doc/man/subproc_pass_fd.3 \
+	doc/man/subproc_pass_fd_as.3 \
 	doc/man/subproc_pid_abort.3 \
 	doc/man/subproc_pid_wait.3 \
 	doc/man/subproc_poll.3 \
@@ -118,6 +119,8 @@ dist_man3_MANS = \
 	doc/man/subproc_set_timeout.3 \
 	doc/man/subproc_set_uid.3 \
 	doc/man/subproc_set_umask.3 \
+	doc/man/subproc_set_priority.3 \
+	doc/man/subproc_set_creation_flags.3 \
 	doc/man/subproc_set_working_directory.3 \
 	doc/man/subproc_sink_func.3 \
 	doc/man/subproc_stage_name.3 \

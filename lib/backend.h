@@ -172,6 +172,10 @@ typedef struct sp_options
   bool kill_on_parent_exit;
   bool handshake;
   unsigned int grace_ms;   /* from terminate to kill; 0: kill at once */
+
+  bool set_priority;
+  int nice_increment;      /* -20..19 (subproc_set_priority) */
+  unsigned int creation_flags; /* SUBPROC_WIN32_*, checked */
 } sp_options_t;
 
 enum sp_sched_core
@@ -197,6 +201,13 @@ const sp_rlimit_t *sp_rlimit_find (const sp_options_t *opt, int resource);
    everything in it is allocated already, so a POSIX backend can use it
    between fork and exec without allocating.  */
 
+/* One descriptor given to the child under another number.  */
+typedef struct sp_fd_map
+{
+  int source;              /* the parent's descriptor */
+  int target;              /* its number in the child */
+} sp_fd_map_t;
+
 typedef struct sp_spec
 {
   const sp_options_t *opt; /* the command's options */
@@ -213,6 +224,13 @@ typedef struct sp_spec
      buffers).  All other descriptors are closed in the child.  */
   const int *keep_fds;
   size_t n_keep_fds;
+  /* Descriptors given under another number (subproc_pass_fd_as): in
+     the child TARGET refers to what the parent's SOURCE refers to.
+     Sources are open and above 2; targets are above 2, distinct, never
+     in KEEP_FDS, and may be anything in the parent (a source of another
+     mapping, a descriptor of the backend's).  */
+  const sp_fd_map_t *fd_maps;
+  size_t n_fd_maps;
 
   /* The identity of this run, resolved from OPT by sp_backend_prepare
      (they may change with the user database): the group the child

@@ -494,6 +494,52 @@ subproc_new_process_group (subproc_t *cmd)
 }
 
 void
+subproc_set_priority (subproc_t *cmd, int nice_increment)
+{
+  if (!building (cmd))
+    return;
+  if (nice_increment < -20 || nice_increment > 19)
+    {
+      sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                "%s: %d is not a nice increment (-20 to 19)", __func__,
+                nice_increment);
+      return;
+    }
+  cmd->opt.set_priority = true;
+  cmd->opt.nice_increment = nice_increment;
+}
+
+void
+subproc_set_creation_flags (subproc_t *cmd, unsigned int flags)
+{
+  const unsigned int known
+    = SUBPROC_WIN32_NO_WINDOW | SUBPROC_WIN32_NEW_CONSOLE
+      | SUBPROC_WIN32_DETACHED | SUBPROC_WIN32_DEFAULT_ERROR_MODE;
+  const unsigned int consoles
+    = SUBPROC_WIN32_NEW_CONSOLE | SUBPROC_WIN32_DETACHED;
+
+  if (!building (cmd))
+    return;
+  if (flags & ~known)
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "%s: unknown flags %#x for '%s'", __func__, flags & ~known,
+              cmd->args.v[0]);
+  else if ((flags & consoles) == consoles)
+    /* CreateProcess refuses the two together.  */
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "%s: '%s' cannot have a new console and no console at once",
+              __func__, cmd->args.v[0]);
+  else if ((flags & SUBPROC_WIN32_NO_WINDOW) && (flags & consoles))
+    /* CreateProcess would ignore CREATE_NO_WINDOW.  */
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "%s: SUBPROC_WIN32_NO_WINDOW for '%s' means nothing with a "
+              "new console or without a console",
+              __func__, cmd->args.v[0]);
+  else
+    cmd->opt.creation_flags = flags;
+}
+
+void
 subproc_kill_on_parent_exit (subproc_t *cmd)
 {
   if (building (cmd))
@@ -552,11 +598,12 @@ subproc_require_handshake (subproc_t *cmd)
 /* ------------------------------------------------------------------ */
 /* Descriptors.  */
 
+/* The entry that gives the child its descriptor TARGET, or NULL.  */
 static sp_pass_fd_t *
-find_pass_fd (subproc_t *cmd, int fd)
+find_target (subproc_t *cmd, int target)
 {
   for (size_t i = 0; i < cmd->n_pass_fds; i++)
-    if (cmd->pass_fds[i].fd == fd)
+    if (cmd->pass_fds[i].target == target)
       return &cmd->pass_fds[i];
   return NULL;
 }
@@ -571,22 +618,39 @@ is_send_fd (const subproc_t *cmd, int fd)
   return false;
 }
 
-/* Record FD as passed; -1 on ENOMEM.  */
+/* Results of add_pass_fd besides 0.  */
+#define PASS_NOMEM (-1)
+#define PASS_TAKEN (-2)
+
+/* Record FD as given to the child under TARGET: 0, PASS_NOMEM, or
+   PASS_TAKEN when the child's TARGET already gets another descriptor
+   (*HOLDER).  */
 static int
-add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
+add_pass_fd (subproc_t *cmd, int fd, int target, unsigned int flags,
+             int *holder)
 {
   /* A send buffer's read end is passed already, and the command closes
      it at free, never after a run: CLOSE_PARENT changes nothing.  */
   if (is_send_fd (cmd, fd))
-    return 0;
-  sp_pass_fd_t *p = find_pass_fd (cmd, fd);
+    {
+      if (target == fd)
+        return 0;
+      flags &= ~(unsigned int) SUBPROC_PASS_FD_CLOSE_PARENT;
+    }
+  sp_pass_fd_t *p = find_target (cmd, target);
   if (p && p->closed)
     {
-      /* A run closed the descriptor passed under this number: this is a
+      /* A run closed the descriptor given under this number: this is a
          new one.  */
+      p->fd = fd;
       p->flags = flags;
       p->closed = false;
       return 0;
+    }
+  if (p && p->fd != fd)
+    {
+      *holder = p->fd;
+      return PASS_TAKEN;
     }
   if (p)
     {
@@ -595,29 +659,40 @@ add_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
     }
   p = sp_reallocarray (cmd->pass_fds, cmd->n_pass_fds + 1, sizeof *p);
   if (p == NULL)
-    return -1;
+    return PASS_NOMEM;
   cmd->pass_fds = p;
   cmd->pass_fds[cmd->n_pass_fds].fd = fd;
+  cmd->pass_fds[cmd->n_pass_fds].target = target;
   cmd->pass_fds[cmd->n_pass_fds].flags = flags;
   cmd->pass_fds[cmd->n_pass_fds].closed = false;
   cmd->n_pass_fds++;
   return 0;
 }
 
-/* Does CMD hold FD to close it (an earlier subproc_pass_fd with
-   CLOSE_PARENT, not closed by a run yet, or a send buffer's read end)?
-   Then only CMD closes it, once.  */
+/* Does CMD hold FD to close it (an earlier subproc_pass_fd or
+   subproc_pass_fd_as with CLOSE_PARENT, not closed by a run yet, or a
+   send buffer's read end)?  Then only CMD closes it, once.  */
 static bool
 owns_fd (subproc_t *cmd, int fd)
 {
-  if (cmd && is_send_fd (cmd, fd))
+  if (cmd == NULL)
+    return false;
+  if (is_send_fd (cmd, fd))
     return true;
-  sp_pass_fd_t *p = cmd ? find_pass_fd (cmd, fd) : NULL;
-  return p && (p->flags & SUBPROC_PASS_FD_CLOSE_PARENT) && !p->closed;
+  for (size_t i = 0; i < cmd->n_pass_fds; i++)
+    {
+      const sp_pass_fd_t *p = &cmd->pass_fds[i];
+      if (p->fd == fd && (p->flags & SUBPROC_PASS_FD_CLOSE_PARENT)
+          && !p->closed)
+        return true;
+    }
+  return false;
 }
 
-void
-subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
+/* subproc_pass_fd and subproc_pass_fd_as.  */
+static void
+pass_fd (subproc_t *cmd, int fd, int target, unsigned int flags,
+         const char *func)
 {
   /* A refused call with CLOSE_PARENT closes FD at once: the command took
      it over and will not spawn with it.  Unless the command holds it
@@ -625,8 +700,9 @@ subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
      would hit whatever reused the number.  */
   bool close_now = (flags & SUBPROC_PASS_FD_CLOSE_PARENT) != 0 && fd > 2
                    && !owns_fd (cmd, fd);
+  int r, holder = -1;
 
-  if (!building (cmd))
+  if (!sp_building (cmd, func))
     {
       if (close_now)
         sp_backend_close (fd);
@@ -634,21 +710,43 @@ subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
     }
   if (flags & ~(unsigned int) SUBPROC_PASS_FD_CLOSE_PARENT)
     sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL, "%s: unknown flags %#x",
-              __func__, flags);
+              func, flags);
   else if (fd <= 2)
     sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
               "%s: descriptor %d cannot be passed (use "
               "subproc_set_input_fd / output_fd / error_fd for 0, 1, 2)",
-              __func__, fd);
+              func, fd);
+  else if (target <= 2)
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "%s: descriptor %d cannot be given as %d (use "
+              "subproc_set_input_fd / output_fd / error_fd for 0, 1, 2)",
+              func, fd, target);
   else if (!sp_backend_fd_is_open (fd))
     sp_error (cmd, SUBPROC_ERR_INVALID, EBADF, "%s: descriptor %d is not open",
-              __func__, fd);
-  else if (add_pass_fd (cmd, fd, flags) == 0)
+              func, fd);
+  else if ((r = add_pass_fd (cmd, fd, target, flags, &holder)) == 0)
     return;
+  else if (r == PASS_TAKEN)
+    sp_error (cmd, SUBPROC_ERR_INVALID, EINVAL,
+              "%s: descriptor %d of '%s' is given descriptor %d already, "
+              "not %d",
+              func, target, cmd->args.v[0], holder, fd);
   else
     sp_error_nomem (cmd);
   if (close_now)
     sp_backend_close (fd);
+}
+
+void
+subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags)
+{
+  pass_fd (cmd, fd, fd, flags, __func__);
+}
+
+void
+subproc_pass_fd_as (subproc_t *cmd, int fd, int target, unsigned int flags)
+{
+  pass_fd (cmd, fd, target, flags, __func__);
 }
 
 static bool
@@ -865,6 +963,27 @@ subproc_set_error_bytes (subproc_t *cmd, char **buf, size_t *len)
             len, __func__);
 }
 
+/* A pipe for a send buffer whose read end is not a number that
+   subproc_pass_fd_as gives the child already (a target need not be open
+   in the parent, so a new descriptor may take its number).  A pipe that
+   lands there is held open while the next one is made, so that each try
+   takes new numbers, and closed once one fits: as many tries as there
+   are targets at most.  */
+static int
+send_pipe (subproc_t *cmd, int fds[2], sp_fail_t *f)
+{
+  if (sp_backend_pipe (fds, f) < 0)
+    return -1;
+  sp_pass_fd_t *p = find_target (cmd, fds[0]);
+  if (p == NULL || p->closed)
+    return 0;
+  int held[2] = { fds[0], fds[1] };
+  int r = send_pipe (cmd, fds, f);
+  sp_backend_close (held[0]);
+  sp_backend_close (held[1]);
+  return r;
+}
+
 int
 subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
 {
@@ -887,7 +1006,7 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
 
   int fds[2];
   sp_fail_t f;
-  if (sp_backend_pipe (fds, &f) < 0)
+  if (send_pipe (cmd, fds, &f) < 0)
     {
       sp_backend_payload_free (&copy);
       return sp_error (cmd, f.code, f.sys_errno,
@@ -898,7 +1017,8 @@ subproc_set_send_buffer (subproc_t *cmd, const void *data, size_t len)
      keeps it until free: a later run puts the read end of a new pipe
      under the same number, which the caller has put on the command line
      already.  */
-  if (add_pass_fd (cmd, fds[0], 0) < 0)
+  int holder;
+  if (add_pass_fd (cmd, fds[0], fds[0], 0, &holder) < 0)
     {
       sp_backend_close (fds[0]);
       sp_backend_close (fds[1]);

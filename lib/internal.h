@@ -25,9 +25,12 @@ typedef struct sp_strv
   size_t cap;
 } sp_strv_t;
 
+/* A descriptor for the child: FD of the parent under the number TARGET
+   (equal to FD for subproc_pass_fd).  Each TARGET appears once.  */
 typedef struct sp_pass_fd
 {
   int fd;
+  int target;
   unsigned int flags;
   /* CLOSE_PARENT: closed after a spawn.  The number is not ours any more:
      a later run refuses to pass it until it is passed again.  */

@@ -42,7 +42,7 @@ check_consumed (subproc_t *cmd)
                        "with SUBPROC_PASS_FD_CLOSE_PARENT and closed after "
                        "an earlier run; pass a descriptor under that number "
                        "again first",
-                       prog, cmd->pass_fds[i].fd);
+                       prog, cmd->pass_fds[i].target);
   return 0;
 }
 
@@ -89,6 +89,7 @@ typedef struct spawn_ctx
   sp_spec_t spec;
   char *path;
   int *keep;
+  sp_fd_map_t *maps;
   /* Pipes made for output_fd / error_fd = -1: parent ends, child ends.  */
   int out_parent, out_child, err_parent, err_child;
   char **envp;     /* the inherited environment less removed names */
@@ -118,6 +119,7 @@ ctx_release (spawn_ctx_t *ctx)
   free (ctx->argv);
   ctx->argv = NULL;
   sp_files_close (ctx->files);
+  free (ctx->maps);
   /* Child ends are never needed after the spawn.  */
   if (ctx->out_child >= 0)
     sp_backend_close (ctx->out_child);
@@ -256,13 +258,37 @@ build_spec (subproc_t *cmd, spawn_ctx_t *ctx, bool capture)
                                : ctx->envp;
   spec->stdio[0] = spec->stdio[1] = spec->stdio[2] = -1;
 
-  ctx->keep = sp_calloc (cmd->n_pass_fds + 1, sizeof *ctx->keep);
+  /* Descriptors under their own number, and those under another
+     (subproc_pass_fd_as).  */
+  size_t n_keep = 0, n_maps = 0;
+  for (size_t i = 0; i < cmd->n_pass_fds; i++)
+    if (cmd->pass_fds[i].target != cmd->pass_fds[i].fd)
+      n_maps++;
+  ctx->keep = sp_calloc (cmd->n_pass_fds - n_maps + 1, sizeof *ctx->keep);
   if (ctx->keep == NULL)
     return sp_error_nomem (cmd);
+  if (n_maps)
+    {
+      ctx->maps = sp_calloc (n_maps, sizeof *ctx->maps);
+      if (ctx->maps == NULL)
+        return sp_error_nomem (cmd);
+    }
+  n_maps = 0;
   for (size_t i = 0; i < cmd->n_pass_fds; i++)
-    ctx->keep[i] = cmd->pass_fds[i].fd;
+    {
+      const sp_pass_fd_t *p = &cmd->pass_fds[i];
+      if (p->target == p->fd)
+        ctx->keep[n_keep++] = p->fd;
+      else
+        {
+          ctx->maps[n_maps].source = p->fd;
+          ctx->maps[n_maps++].target = p->target;
+        }
+    }
   spec->keep_fds = ctx->keep;
-  spec->n_keep_fds = cmd->n_pass_fds;
+  spec->n_keep_fds = n_keep;
+  spec->fd_maps = ctx->maps;
+  spec->n_fd_maps = n_maps;
 
   if (setup_fd_streams (cmd, ctx) < 0)
     return -1;
@@ -290,8 +316,13 @@ close_parent_fds (subproc_t *cmd)
     if ((cmd->pass_fds[i].flags & SUBPROC_PASS_FD_CLOSE_PARENT)
         && !cmd->pass_fds[i].closed)
       {
-        sp_backend_close (cmd->pass_fds[i].fd);
-        cmd->pass_fds[i].closed = true;
+        int fd = cmd->pass_fds[i].fd;
+        sp_backend_close (fd);
+        /* The number is not ours any more, for every child number it
+           was given under (subproc_pass_fd_as).  */
+        for (size_t j = 0; j < cmd->n_pass_fds; j++)
+          if (cmd->pass_fds[j].fd == fd)
+            cmd->pass_fds[j].closed = true;
       }
 }
 

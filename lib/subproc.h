@@ -159,6 +159,7 @@ enum subproc_error_code
   X (QUOTING, 28, "quoting an argument")                                    \
   X (UNSUPPORTED, 29, "checking options")                                   \
   X (OPEN, 30, "opening a file")                                            \
+  X (PRIORITY, 31, "setting the priority")                                  \
   X (SECURITY, 32, "setting the security label")                            \
   X (SCHED_CORE, 33, "setting core scheduling")
 
@@ -196,6 +197,23 @@ enum
      that far.  A later run then fails until the number is passed
      again.  */
   SUBPROC_PASS_FD_CLOSE_PARENT = 1 << 0
+};
+
+/* Flags for subproc_set_creation_flags: Win32 process creation options,
+   each the CreateProcess flag of the same name (since 0.2.0).  */
+enum
+{
+  /* CREATE_NO_WINDOW: a console program gets a console without a window
+     (started from a GUI program, it would otherwise open one).  */
+  SUBPROC_WIN32_NO_WINDOW = 1 << 0,
+  /* CREATE_NEW_CONSOLE: a console of its own (a new window) instead of
+     the caller's.  */
+  SUBPROC_WIN32_NEW_CONSOLE = 1 << 1,
+  /* DETACHED_PROCESS: no console at all.  */
+  SUBPROC_WIN32_DETACHED = 1 << 2,
+  /* CREATE_DEFAULT_ERROR_MODE: the system's default error mode instead
+     of the caller's (SetErrorMode).  */
+  SUBPROC_WIN32_DEFAULT_ERROR_MODE = 1 << 3
 };
 
 /* Levels given to the log callback.  */
@@ -526,6 +544,38 @@ SUBPROC_API void subproc_new_process_group (subproc_t *cmd);
    Since 0.2.0.  */
 SUBPROC_API void subproc_new_session (subproc_t *cmd);
 
+/* Run the child at a lower (or higher) scheduling priority, as
+   nice (NICE_INCREMENT) in the child would: POSIX adds NICE_INCREMENT,
+   -20 to 19, to the nice value the child inherits (the result is kept
+   within the system's range), with getpriority and setpriority.  A
+   negative increment needs privilege (Linux: CAP_SYS_NICE, or an
+   RLIMIT_NICE that allows it); without it the run fails with
+   SUBPROC_ERR_SPAWN, stage SUBPROC_STAGE_PRIORITY, errno EACCES or
+   EPERM.  Win32 has priority classes, not nice values: the increment
+   picks one for CreateProcess, whatever the caller's own class: 15 to
+   19 IDLE_PRIORITY_CLASS, 5 to 14 BELOW_NORMAL_PRIORITY_CLASS, -4 to 4
+   NORMAL_PRIORITY_CLASS, -14 to -5 ABOVE_NORMAL_PRIORITY_CLASS, -20 to
+   -15 HIGH_PRIORITY_CLASS (never REALTIME_PRIORITY_CLASS).  An
+   increment outside -20..19 is a builder error (SUBPROC_ERR_INVALID).
+   Since 0.2.0.  */
+SUBPROC_API void subproc_set_priority (subproc_t *cmd, int nice_increment);
+
+/* Win32 process creation options: FLAGS is a set of SUBPROC_WIN32_*
+   bits, given to CreateProcess as the flags of the same names (it
+   replaces the set of an earlier call; 0 asks for none).  Unknown bits,
+   SUBPROC_WIN32_NEW_CONSOLE with SUBPROC_WIN32_DETACHED (which Windows
+   refuses), and SUBPROC_WIN32_NO_WINDOW with either of them (which
+   Windows would ignore) are builder errors (SUBPROC_ERR_INVALID); so is,
+   at the run, SUBPROC_WIN32_NEW_CONSOLE or SUBPROC_WIN32_NO_WINDOW for a
+   daemon, which is always detached.  The standard handles stay the
+   library's (NUL, the descriptors and pipes of the command) even with a
+   new console.  With SUBPROC_WIN32_NEW_CONSOLE or
+   SUBPROC_WIN32_DETACHED the library does not add the CREATE_NO_WINDOW
+   it gives console children of a GUI program.  On POSIX a non-zero set
+   reports SUBPROC_ERR_UNSUPPORTED at run time.  Since 0.2.0.  */
+SUBPROC_API void subproc_set_creation_flags (subproc_t *cmd,
+                                             unsigned int flags);
+
 /* Kill the child when the calling process dies (Win32: the job is
    closed).  On Linux this is PR_SET_PDEATHSIG, set after the child's
    user and group ids change (which clears it), and it fires when the
@@ -564,6 +614,31 @@ SUBPROC_API void subproc_set_timeout (subproc_t *cmd, unsigned int ms);
    a C runtime descriptor; its handle is inherited and the number survives
    in C runtime children.  */
 SUBPROC_API void subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags);
+
+/* Give descriptor FD to the child as descriptor TARGET: in the child
+   TARGET refers to what FD refers to in the parent, open across exec,
+   while FD itself is closed there (unless it is passed too).  FD follows
+   the rules of subproc_pass_fd (greater than 2, open; the flags, the
+   closing with SUBPROC_PASS_FD_CLOSE_PARENT, the later run), and stays
+   as it was in the parent (close-on-exec or not).  TARGET must be
+   greater than 2 (SUBPROC_ERR_INVALID: the child's 0, 1 and 2 are set
+   with subproc_set_input_fd, output_fd and error_fd); TARGET equal to FD
+   is subproc_pass_fd.  Each number of the child gets one descriptor: a
+   TARGET that another call gives a different descriptor, or that is the
+   number of a descriptor passed with subproc_pass_fd or of a send
+   buffer, is a builder error (SUBPROC_ERR_INVALID), unless a run has
+   closed that descriptor (SUBPROC_PASS_FD_CLOSE_PARENT): then the new
+   one takes its place.  One FD may go to several targets, and be passed
+   under its own number too.  Any mapping works, chains and cycles (3 to
+   4 and 4 to 3) included, and a target may be a number the library uses
+   for itself in the parent or before the exec.  POSIX needs room for
+   one more descriptor per mapping above the highest number in play,
+   else the run fails with SUBPROC_ERR_SPAWN, stage SUBPROC_STAGE_DUP
+   (EBADF).  On Win32 FD is a C runtime descriptor and TARGET a slot of
+   the table the C runtime gives its children: a C runtime child finds
+   the handle under TARGET.  Since 0.2.0.  */
+SUBPROC_API void subproc_pass_fd_as (subproc_t *cmd, int fd, int target,
+                                     unsigned int flags);
 
 /* The child's stdin reads from FD (the caller keeps it).  */
 SUBPROC_API void subproc_set_input_fd (subproc_t *cmd, int fd);

@@ -22,6 +22,10 @@
  *   in-job             "job=yes" or "job=no"
  *   privileges         the number of privileges in the process token
  *   console            "console=yes" or "console=no"
+ *   priority           "class=" and the name of the priority class
+ *                      (IDLE, BELOW_NORMAL, NORMAL, ABOVE_NORMAL, HIGH,
+ *                      REALTIME) or its value in hex
+ *   error-mode         "errormode=0x..." (GetErrorMode)
  */
 
 #ifdef HAVE_CONFIG_H
@@ -237,6 +241,27 @@ helper_win32_main (const char *sub, int argc, char **argv)
     return in_job ();
   if (strcmp (sub, "privileges") == 0)
     return privileges ();
+  if (strcmp (sub, "priority") == 0)
+    {
+      DWORD c = GetPriorityClass (GetCurrentProcess ());
+      const char *name = c == IDLE_PRIORITY_CLASS           ? "IDLE"
+                         : c == BELOW_NORMAL_PRIORITY_CLASS ? "BELOW_NORMAL"
+                         : c == NORMAL_PRIORITY_CLASS       ? "NORMAL"
+                         : c == ABOVE_NORMAL_PRIORITY_CLASS ? "ABOVE_NORMAL"
+                         : c == HIGH_PRIORITY_CLASS         ? "HIGH"
+                         : c == REALTIME_PRIORITY_CLASS     ? "REALTIME"
+                                                            : NULL;
+      if (name)
+        printf ("class=%s\n", name);
+      else
+        printf ("class=%#lx\n", (unsigned long) c);
+      return 0;
+    }
+  if (strcmp (sub, "error-mode") == 0)
+    {
+      printf ("errormode=%#x\n", (unsigned int) GetErrorMode ());
+      return 0;
+    }
   if (strcmp (sub, "console") == 0)
     {
       printf ("console=%s\n", GetConsoleCP () != 0 ? "yes" : "no");

@@ -20,6 +20,10 @@
  *   fds                open descriptors above 2, one per line, ascending
  *   fd-read N          copy descriptor N to stdout until EOF
  *   fd-write N TEXT    write TEXT to descriptor N
+ *   fd-tags N...       write "N\n" to each descriptor N given, so that
+ *                      the reader of a pipe learns under which number the
+ *                      helper had it
+ *   nice               (POSIX) "nice=N", the helper's nice value
  *   ids                uid=, gid=, euid=, egid=, suid=, sgid= (saved ids,
  *                      Linux), groups= (POSIX)
  *   caps               the Cap* and NoNewPrivs lines of /proc/self/status,
@@ -873,7 +877,21 @@ run (const char *sub, int argc, char **argv)
         usage ("fd-write N TEXT");
       write_str ((int) num_arg (argc, argv, 2), argv[3]);
     }
+  else if (strcmp (sub, "fd-tags") == 0)
+    for (int i = 2; i < argc; i++)
+      {
+        snprintf (line, sizeof line, "%d\n", (int) num_arg (argc, argv, i));
+        write_str ((int) num_arg (argc, argv, i), line);
+      }
 #ifndef _WIN32
+  else if (strcmp (sub, "nice") == 0)
+    {
+      errno = 0;
+      int n = getpriority (PRIO_PROCESS, 0);
+      if (n == -1 && errno != 0)
+        die ("getpriority");
+      printf ("nice=%d\n", n);
+    }
   else if (strcmp (sub, "ids") == 0)
     print_ids ();
   else if (strcmp (sub, "caps") == 0)

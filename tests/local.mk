@@ -40,6 +40,7 @@ subproc_tests = \
 	tests/hostile \
 	tests/security \
 	tests/limits \
+	tests/remap \
 	tests/tool
 
 # Suites for the POSIX backend only; tests/signals: the caller's signal

@@ -457,6 +457,46 @@ case_pass_fds (int path)
 }
 
 /* Pipes made by the library for output_fd / error_fd = -1.  */
+/* Descriptors under other numbers: a cycle, with CLOSE_PARENT, and a
+   send buffer beside them.  */
+static int
+case_pass_fd_as (int path)
+{
+  int a[2], b[2], code;
+  char *got;
+
+  ck_assert_int_eq (pipe (a), 0);
+  ck_assert_int_eq (pipe (b), 0);
+  char na[16], nb[16];
+  snprintf (na, sizeof na, "%d", a[1]);
+  snprintf (nb, sizeof nb, "%d", b[1]);
+  subproc_t *cmd = test_helper_on (path, "fd-tags", na, nb, NULL);
+  subproc_pass_fd_as (cmd, a[1], b[1], SUBPROC_PASS_FD_CLOSE_PARENT);
+  subproc_pass_fd_as (cmd, b[1], a[1], SUBPROC_PASS_FD_CLOSE_PARENT);
+  subproc_set_send_buffer (cmd, "x", 1);
+  subproc_set_priority (cmd, 1);
+  code = run_free (cmd, NULL);
+  got = test_read_fd (a[0]);
+  test_close (a[0]);
+  if (code == SUBPROC_ERR_OK)
+    {
+      char want[20];
+      snprintf (want, sizeof want, "%d\n", b[1]);
+      ck_assert_str_eq (got, want);
+    }
+  free (got);
+  got = test_read_fd (b[0]);
+  test_close (b[0]);
+  if (code == SUBPROC_ERR_OK)
+    {
+      char want[20];
+      snprintf (want, sizeof want, "%d\n", a[1]);
+      ck_assert_str_eq (got, want);
+    }
+  free (got);
+  return code;
+}
+
 static int
 case_fd_pipes (int path)
 {
@@ -1025,6 +1065,7 @@ static const oom_case_t cases[] = {
   BOTH (send_buffers, SUBPROC_ERR_OK),
   BOTH (send_buffer_rerun, SUBPROC_ERR_OK),
   BOTH (pass_fds, SUBPROC_ERR_OK),
+  BOTH (pass_fd_as, SUBPROC_ERR_OK),
   BOTH (fd_pipes, SUBPROC_ERR_OK),
   BOTH (async_io, SUBPROC_ERR_OK),
   BOTH (pid_wait, SUBPROC_ERR_OK),

@@ -579,6 +579,7 @@ START_TEST (test_help)
     "--limit-memlock=", "--clear-caps", "--allow-cap=", "--no-new-privs",
     "--pass-fd=", "--new-process-group", "--kill-on-parent-exit",
     "--new-session", "--argv0=", "--append-output=", "--append-error=",
+    "--pass-fd-as=", "--nice=", "--no-window",
     "--dry-run", "--verbose", "--help", "--version", "--parallel=",
     "--null", "--replace=", "--keep-order", "--progress",
   };
@@ -621,6 +622,12 @@ START_TEST (test_usage_errors)
     { "--allow-cap=no_such_cap", "HELPER", NULL },
     { "--allow-cap=64", "HELPER", NULL },
     { "--pass-fd=x", "HELPER", NULL },
+    { "--pass-fd-as=3", "HELPER", NULL },
+    { "--pass-fd-as=x:4", "HELPER", NULL },
+    { "--pass-fd-as=3:", "HELPER", NULL },
+    { "--nice=20", "HELPER", NULL },
+    { "--nice=-21", "HELPER", NULL },
+    { "--nice=x", "HELPER", NULL },
     { "--parallel=0", "HELPER", NULL },
     { "--parallel=1025", "HELPER", NULL },
     { "-P", "x", "HELPER" },
@@ -1567,6 +1574,71 @@ START_TEST (test_pass_fd)
   ASSERT_CONTAINS (r.err, "subproc_pass_fd: descriptor 1 cannot be passed");
   result_free (&r);
   free (path);
+}
+END_TEST
+
+/* --pass-fd-as: the tool's descriptor reaches the helper under the
+   number asked for.  */
+START_TEST (test_pass_fd_as)
+{
+  char *path = test_tmp_path ("passed");
+  int fd = test_open_write (path);
+  char arg[32];
+  snprintf (arg, sizeof arg, "--pass-fd-as=%d:57", fd);
+
+  subproc_t *cmd = tool_cmd (arg, test_helper (), "fd-write", "57",
+                             "under another number", NULL);
+  subproc_pass_fd (cmd, fd, SUBPROC_PASS_FD_CLOSE_PARENT);
+  struct result r = run_cmd (cmd, NULL, 0);
+  ASSERT_STATUS (r, 0);
+  result_free (&r);
+  char *text = test_read_file (path, NULL);
+  ck_assert_str_eq (text, "under another number");
+  free (text);
+  free (path);
+
+  r = run_tool ("--pass-fd-as=5:1", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "cannot be given as 1");
+  result_free (&r);
+}
+END_TEST
+
+/* --nice: the child's nice value (POSIX), its priority class (Win32).  */
+START_TEST (test_nice)
+{
+#ifdef _WIN32
+  struct result r = run_tool ("--nice=10", "HELPER", "priority", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "class=BELOW_NORMAL\n");
+#else
+  errno = 0;
+  int base = getpriority (PRIO_PROCESS, 0);
+  ck_assert (base != -1 || errno == 0);
+  int want = base + 3 > 19 ? 19 : base + 3;
+  char line[32];
+  snprintf (line, sizeof line, "nice=%d\n", want);
+  struct result r = run_tool ("--nice=3", "HELPER", "nice", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, line);
+#endif
+  result_free (&r);
+}
+END_TEST
+
+/* --no-window: Win32 only.  */
+START_TEST (test_no_window)
+{
+  struct result r = run_tool ("--no-window", "HELPER", "console", NULL);
+#ifdef _WIN32
+  /* A console without a window.  */
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "console=yes\n");
+#else
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "creation_flags is not supported on this platform");
+#endif
+  result_free (&r);
 }
 END_TEST
 
@@ -2615,6 +2687,9 @@ make_suite (void)
   TEST_CASE_WITH_TMPDIR (s, pid_file);
   TEST_CASE_WITH_TMPDIR (s, daemonize);
   TEST_CASE_WITH_TMPDIR (s, pass_fd);
+  TEST_CASE_WITH_TMPDIR (s, pass_fd_as);
+  TEST_CASE (s, nice);
+  TEST_CASE (s, no_window);
 #ifndef _WIN32
   TEST_CASE (s, umask);
   TEST_CASE (s, ids);

@@ -644,6 +644,11 @@ struct options
   pid_t run_among;
   int *pass_fds;
   size_t n_pass_fds;
+  int *pass_fd_as;       /* pairs: descriptor, then its number */
+  size_t n_pass_fd_as;
+  bool set_nice;
+  int nice;
+  bool no_window;
   bool new_process_group;
   bool new_session;
   const char *argv0;
@@ -695,6 +700,9 @@ enum
   OPT_RUN_ALONE,
   OPT_RUN_AMONG,
   OPT_PASS_FD,
+  OPT_PASS_FD_AS,
+  OPT_NICE,
+  OPT_NO_WINDOW,
   OPT_NEW_PROCESS_GROUP,
   OPT_NEW_SESSION,
   OPT_ARGV0,
@@ -746,6 +754,9 @@ static const struct option long_options[] = {
   { "run-alone", no_argument, NULL, OPT_RUN_ALONE },
   { "run-among", required_argument, NULL, OPT_RUN_AMONG },
   { "pass-fd", required_argument, NULL, OPT_PASS_FD },
+  { "pass-fd-as", required_argument, NULL, OPT_PASS_FD_AS },
+  { "nice", required_argument, NULL, OPT_NICE },
+  { "no-window", no_argument, NULL, OPT_NO_WINDOW },
   { "new-process-group", no_argument, NULL, OPT_NEW_PROCESS_GROUP },
   { "new-session", no_argument, NULL, OPT_NEW_SESSION },
   { "argv0", required_argument, NULL, OPT_ARGV0 },
@@ -845,6 +856,10 @@ Process:\n\
                            with other tasks)\n\
       --run-among=PID      core scheduling: share process PID's cookie\n\
       --pass-fd=N          keep descriptor N open in the child\n\
+      --pass-fd-as=N:M     give descriptor N to the child as descriptor M\n\
+      --nice=N             add N (-20 to 19) to the child's nice value\n\
+                           (Win32: a priority class)\n\
+      --no-window          Win32: no console window for the child\n\
       --new-process-group  run the child in a process group of its own\n\
       --new-session        run the child in a session of its own (setsid)\n\
       --argv0=NAME         give the child NAME as its argv[0]; PROGRAM is\n\
@@ -1071,6 +1086,34 @@ process_option (int c, struct options *o)
         int fd = (int) number_arg ("pass-fd", optarg, INT_MAX);
         APPEND (o->pass_fds, o->n_pass_fds, fd);
       }
+      break;
+    case OPT_PASS_FD_AS:
+      {
+        char *colon = strchr (optarg, ':');
+        if (colon == NULL)
+          usage_error ("--pass-fd-as: '%s' is not N:M", optarg);
+        *colon = '\0';
+        int fd = (int) number_arg ("pass-fd-as", optarg, INT_MAX);
+        int target = (int) number_arg ("pass-fd-as", colon + 1, INT_MAX);
+        *colon = ':';
+        APPEND (o->pass_fd_as, o->n_pass_fd_as, fd);
+        APPEND (o->pass_fd_as, o->n_pass_fd_as, target);
+      }
+      break;
+    case OPT_NICE:
+      {
+        char *end;
+        errno = 0;
+        long n = strtol (optarg, &end, 10);
+        if (errno || end == optarg || *end || n < -20 || n > 19)
+          usage_error ("--nice: '%s' is not a number from -20 to 19",
+                       optarg);
+        o->set_nice = true;
+        o->nice = (int) n;
+      }
+      break;
+    case OPT_NO_WINDOW:
+      o->no_window = true;
       break;
     case OPT_NEW_PROCESS_GROUP:
       o->new_process_group = true;
@@ -1543,6 +1586,12 @@ apply_process_options (subproc_t *cmd, const struct options *o)
     subproc_set_run_among (cmd, o->run_among);
   for (size_t i = 0; i < o->n_pass_fds; i++)
     subproc_pass_fd (cmd, o->pass_fds[i], 0);
+  for (size_t i = 0; i + 1 < o->n_pass_fd_as; i += 2)
+    subproc_pass_fd_as (cmd, o->pass_fd_as[i], o->pass_fd_as[i + 1], 0);
+  if (o->set_nice)
+    subproc_set_priority (cmd, o->nice);
+  if (o->no_window)
+    subproc_set_creation_flags (cmd, SUBPROC_WIN32_NO_WINDOW);
   if (o->new_process_group)
     subproc_new_process_group (cmd);
   if (o->new_session)
@@ -2294,6 +2343,7 @@ options_free (struct options *o)
   free (o->allow_caps);
   free (o->pass_fds);
   free (o->rlimits);
+  free (o->pass_fd_as);
 }
 
 int

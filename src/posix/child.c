@@ -34,6 +34,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -179,6 +180,134 @@ arrange_stdio (const sp_posix_child_t *ctx)
               return -1;
         }
     }
+  return 0;
+}
+
+/* Descriptors under other numbers (subproc_pass_fd_as), in two steps
+   around arrange_stdio, so that any mapping works (chains, cycles, a
+   target that is a source, a descriptor of the backend's or a stdio
+   source) without memory: first every source is copied to BASE + I,
+   above every number in play (the sources, the targets, the kept
+   descriptors, the stdio sources, the backend's own), where nothing can
+   be overwritten that the child needs; then each copy goes to its
+   target.  The copies are not close-on-exec; close_other_fds closes
+   them, as it does the sources that are not kept.  */
+
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
+static bool
+sorted_has (const int *v, size_t n, int fd)
+{
+  size_t lo = 0, hi = n;
+
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (v[mid] == fd)
+        return true;
+      if (v[mid] < fd)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return false;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
+static void
+raise_to (long long *max, int fd)
+{
+  if (fd > *max)
+    *max = fd;
+}
+
+/* A descriptor of the backend's own, *FD, that is a target moves to the
+   lowest free number from ABOVE up, close-on-exec.  The keep list holds
+   the targets (spawn.c), and the backend's descriptors are never among
+   the caller's kept ones.  */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
+static int
+move_own (const sp_posix_child_t *ctx, int *fd, int above)
+{
+  if (*fd <= 2 || !sorted_has (ctx->keep_sorted, ctx->n_keep, *fd))
+    return 0;
+  int moved = fcntl (*fd, F_DUPFD_CLOEXEC, above);
+  if (moved < 0)
+    return -1;
+  *fd = moved;
+  return 0;
+}
+
+/* Copy every source above the numbers in play, and move the backend's
+   own descriptors off the targets; *BASE receives the first copy's
+   number.  On failure no copy is left (and *BASE is unchanged).  */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
+static int
+remap_begin (sp_posix_child_t *ctx, int *base)
+{
+  const sp_spec_t *spec = ctx->spec;
+  size_t n = spec->n_fd_maps;
+  long long max = 2;
+
+  if (n == 0)
+    return 0;
+  for (int i = 0; i < 3; i++)
+    raise_to (&max, spec->stdio[i]);
+  if (ctx->n_keep)
+    raise_to (&max, ctx->keep_sorted[ctx->n_keep - 1]);
+  for (size_t i = 0; i < n; i++)
+    raise_to (&max, spec->fd_maps[i].source);
+  raise_to (&max, ctx->null_fd);
+  raise_to (&max, ctx->err_fd);
+  raise_to (&max, ctx->ready_fd);
+  raise_to (&max, ctx->go_fd);
+  raise_to (&max, ctx->notify_fd);
+  if (max + 1 + (long long) n > INT_MAX)
+    {
+      errno = EBADF;
+      return -1;
+    }
+  int first = (int) max + 1;
+  size_t made = 0;
+
+  for (; made < n; made++)
+    while (dup2 (spec->fd_maps[made].source, first + (int) made) < 0)
+      if (errno != EINTR)
+        goto fail;
+
+  int above = first + (int) n;
+  if (move_own (ctx, &ctx->err_fd, above) < 0
+      || move_own (ctx, &ctx->ready_fd, above) < 0
+      || move_own (ctx, &ctx->go_fd, above) < 0
+      || move_own (ctx, &ctx->notify_fd, above) < 0)
+    goto fail;
+  *base = first;
+  return 0;
+
+fail:;
+  /* subproc_exec goes on in this process after a failure.  */
+  int err = errno;
+  for (size_t i = 0; i < made; i++)
+    sp_posix_sys_close (first + (int) i);
+  errno = err;
+  return -1;
+}
+
+/* Put each copy of remap_begin under its target.  */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
+static int
+remap_finish (const sp_posix_child_t *ctx, int base)
+{
+  const sp_spec_t *spec = ctx->spec;
+
+  for (size_t i = 0; i < spec->n_fd_maps; i++)
+    while (dup2 (base + (int) i, spec->fd_maps[i].target) < 0)
+      if (errno != EINTR)
+        return -1;
   return 0;
 }
 
@@ -563,6 +692,21 @@ set_limits (const sp_options_t *opt)
   return 0;
 }
 
+/* nice (INCREMENT), with an unambiguous error: getpriority may return
+   -1 as a value.  Like setrlimit, these two are bare system calls.  */
+/* Runs in the child between fork and exec: async-signal-safe only
+   (signal-safety(7)).  */
+static int
+set_priority (int increment)
+{
+  errno = 0;
+  int cur = getpriority (PRIO_PROCESS, 0);
+  if (cur == -1 && errno != 0)
+    return -1;
+  /* The system keeps the value within its range.  */
+  return setpriority (PRIO_PROCESS, 0, cur + increment);
+}
+
 /* Runs in the child between fork and exec: async-signal-safe only
    (signal-safety(7)).  */
 static int
@@ -756,12 +900,17 @@ change_identity (const sp_spec_t *spec)
 /* Runs in the child between fork and exec: async-signal-safe only
    (signal-safety(7)).  */
 int
-sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage_out)
+sp_posix_child_run (sp_posix_child_t *ctx_in, sp_stage_t *stage_out)
 {
+  /* A copy on the child's stack, which remap_begin may change: CTX_IN
+     may be the parent's memory (vfork).  */
+  sp_posix_child_t local = *ctx_in;
+  sp_posix_child_t *ctx = &local;
   const sp_spec_t *spec = ctx->spec;
   const sp_options_t *opt = spec->opt;
   const char *cwd = ctx->daemon ? "/" : opt->cwd;
   int pid_fd = -1;
+  int remap_base = -1;
   sp_stage_t stage;
 
   if (!ctx->signals_last)
@@ -779,10 +928,16 @@ sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage_out)
     goto fail;
 
   stage = SP_STAGE_DUP;
+  if (remap_begin (ctx, &remap_base) < 0)
+    goto fail;
   if (arrange_stdio (ctx) < 0)
+    goto fail;
+  if (remap_base >= 0 && remap_finish (ctx, remap_base) < 0)
     goto fail;
   if (!ctx->own_table)
     close_other_fds (ctx);
+  /* The copies of remap_begin went with the others.  */
+  remap_base = -1;
   for (size_t i = 0; i < ctx->n_keep; i++)
     if (ctx->keep_sorted[i] > 2 && clear_cloexec (ctx->keep_sorted[i]) < 0)
       goto fail;
@@ -803,6 +958,11 @@ sp_posix_child_run (sp_posix_child_t *ctx, sp_stage_t *stage_out)
     umask ((mode_t) opt->umask);
   stage = SP_STAGE_RLIMIT;
   if (set_limits (opt) < 0)
+    goto fail;
+  /* Before the identity changes: an increment below 0 may need the
+     parent's privilege.  */
+  stage = SP_STAGE_PRIORITY;
+  if (opt->set_priority && set_priority (opt->nice_increment) < 0)
     goto fail;
 
   /* The descriptors are closed before the hook, as libvirt does, so
@@ -880,6 +1040,9 @@ fail:;
     sp_posix_child_fail (ctx, stage, err);
   if (pid_fd >= 0)
     sp_posix_sys_close (pid_fd);
+  /* subproc_exec goes on in this process: no copy stays behind.  */
+  for (size_t i = 0; remap_base >= 0 && i < spec->n_fd_maps; i++)
+    sp_posix_sys_close (remap_base + (int) i);
   *stage_out = stage;
   errno = err;
   return -1;

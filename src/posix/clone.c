@@ -112,7 +112,7 @@ can_share_files (const sp_spec_t *spec, bool mem_report)
   (void) mem_report;
   return false;
 # else
-  if (!mem_report || spec->n_keep_fds != 0
+  if (!mem_report || spec->n_keep_fds != 0 || spec->n_fd_maps != 0
       || __atomic_load_n (&no_unshare_here, __ATOMIC_RELAXED))
     return false;
   for (int i = 0; i < 3; i++)

@@ -248,6 +248,9 @@ prepare_spec (sp_spec_t *spec, sp_fail_t *f)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
                     SP_STAGE_UNSUPPORTED, "no_new_privs");
 #endif
+  if (spec->opt->creation_flags)
+    return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
+                    SP_STAGE_UNSUPPORTED, "creation_flags");
   if (spec->opt->daemonize && spec->opt->handshake)
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_HANDSHAKE,
                     "daemonize");
@@ -346,15 +349,21 @@ ctx_init (sp_posix_child_t *ctx, const sp_spec_t *spec, bool open_null,
   ctx->n_keep = spec->n_keep_fds;
   *sorted = NULL;
 
-  if (spec->n_keep_fds > 1)
+  /* The targets of subproc_pass_fd_as are kept as well (child.c puts
+     them in place before it closes the rest).  */
+  size_t total = spec->n_keep_fds + spec->n_fd_maps;
+  if (total > 1 || spec->n_fd_maps > 0)
     {
-      int *s = sp_reallocarray (NULL, spec->n_keep_fds, sizeof *s);
+      int *s = sp_reallocarray (NULL, total, sizeof *s);
       if (s == NULL)
         return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_NONE, NULL);
-      memcpy (s, spec->keep_fds, spec->n_keep_fds * sizeof *s);
-      qsort (s, spec->n_keep_fds, sizeof *s, cmp_int);
+      if (spec->n_keep_fds)
+        memcpy (s, spec->keep_fds, spec->n_keep_fds * sizeof *s);
+      for (size_t i = 0; i < spec->n_fd_maps; i++)
+        s[spec->n_keep_fds + i] = spec->fd_maps[i].target;
+      qsort (s, total, sizeof *s, cmp_int);
       size_t n = 1;
-      for (size_t i = 1; i < spec->n_keep_fds; i++)
+      for (size_t i = 1; i < total; i++)
         if (s[i] != s[n - 1])
           s[n++] = s[i];
       ctx->keep_sorted = s;

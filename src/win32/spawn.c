@@ -102,6 +102,13 @@ check_spec (const sp_spec_t *spec, sp_fail_t *f)
   if (what)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
                     SP_STAGE_UNSUPPORTED, what);
+  /* A daemon is detached (DETACHED_PROCESS): a new console, or one
+     without a window, contradicts that.  */
+  if (spec->opt->daemonize
+      && (spec->opt->creation_flags
+          & (SUBPROC_WIN32_NEW_CONSOLE | SUBPROC_WIN32_NO_WINDOW)))
+    return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_UNSUPPORTED,
+                    "a console for a daemon");
   return 0;
 }
 
@@ -343,15 +350,27 @@ null_device (spawn_t *s, sp_fail_t *f)
    children (what _spawn fills in STARTUPINFO.lpReserved2): an int N,
    then N flag bytes, then N handles, packed.  Descriptors 0 to 2 are
    left out (no FOPEN): the child's runtime then takes the standard
-   handles of STARTUPINFO for them, in its usual text mode.  */
+   handles of STARTUPINFO for them, in its usual text mode.  KEEP holds
+   the handles of SPEC's keep_fds, then those of its fd_maps, which go to
+   the slots of their targets: the table is made from nothing, so any
+   mapping (a chain, a cycle) needs no ordering.  */
 static int
 crt_table (spawn_t *s, const sp_spec_t *spec, const HANDLE *keep,
            sp_fail_t *f)
 {
+  size_t n = spec->n_keep_fds + spec->n_fd_maps;
   int count = 0;
-  for (size_t i = 0; i < spec->n_keep_fds; i++)
-    if (spec->keep_fds[i] + 1 > count)
-      count = spec->keep_fds[i] + 1;
+  for (size_t i = 0; i < n; i++)
+    {
+      int slot = i < spec->n_keep_fds
+                   ? spec->keep_fds[i]
+                   : spec->fd_maps[i - spec->n_keep_fds].target;
+      if (slot >= 0xFFFF)
+        return sp_fail (f, SUBPROC_ERR_INVALID, EBADF, SP_STAGE_DUP,
+                        "descriptor number too large to pass");
+      if (slot + 1 > count)
+        count = slot + 1;
+    }
   if (count == 0)
     return 0;
 
@@ -372,9 +391,11 @@ crt_table (spawn_t *s, const sp_spec_t *spec, const HANDLE *keep,
       HANDLE h = INVALID_HANDLE_VALUE;
       memcpy (handles + (size_t) fd * sizeof h, &h, sizeof h);
     }
-  for (size_t i = 0; i < spec->n_keep_fds; i++)
+  for (size_t i = 0; i < n; i++)
     {
-      int fd = spec->keep_fds[i];
+      int fd = i < spec->n_keep_fds
+                 ? spec->keep_fds[i]
+                 : spec->fd_maps[i - spec->n_keep_fds].target;
       if (fd < 3)
         continue;
       unsigned char fl = CRT_FOPEN;
@@ -402,12 +423,13 @@ static int
 setup_handles (spawn_t *s, const sp_spec_t *spec, STARTUPINFOEXW *si,
                sp_fail_t *f)
 {
-  size_t max = 3 + spec->n_keep_fds + 2;
+  size_t n_keep = spec->n_keep_fds + spec->n_fd_maps;
+  size_t max = 3 + n_keep + 2;
   HANDLE *keep = NULL;
 
   s->dups = sp_calloc (max, sizeof *s->dups);
   s->list = sp_calloc (max, sizeof *s->list);
-  keep = sp_calloc (spec->n_keep_fds + 1, sizeof *keep);
+  keep = sp_calloc (n_keep + 1, sizeof *keep);
   if (s->dups == NULL || s->list == NULL || keep == NULL)
     {
       free (keep);
@@ -421,9 +443,14 @@ setup_handles (spawn_t *s, const sp_spec_t *spec, STARTUPINFOEXW *si,
       if (s->std[i] == NULL)
         goto fail;
     }
-  for (size_t i = 0; i < spec->n_keep_fds; i++)
+  /* A source given to several numbers gets a duplicate for each, so
+     that the list names every handle once.  */
+  for (size_t i = 0; i < n_keep; i++)
     {
-      keep[i] = dup_fd (s, spec->keep_fds[i], f);
+      int fd = i < spec->n_keep_fds
+                 ? spec->keep_fds[i]
+                 : spec->fd_maps[i - spec->n_keep_fds].source;
+      keep[i] = dup_fd (s, fd, f);
       if (keep[i] == NULL)
         goto fail;
     }
@@ -809,19 +836,65 @@ setup_cwd (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
   return 0;
 }
 
-/* Create the child suspended, with the creation flags SPEC asks for.  */
+/* The priority class for the nice increment of subproc_set_priority
+   (documented in lib/subproc.h); never REALTIME_PRIORITY_CLASS, which
+   can starve the system.  */
+static DWORD
+priority_class (int increment)
+{
+  if (increment >= 15)
+    return IDLE_PRIORITY_CLASS;
+  if (increment >= 5)
+    return BELOW_NORMAL_PRIORITY_CLASS;
+  if (increment > -5)
+    return NORMAL_PRIORITY_CLASS;
+  if (increment > -15)
+    return ABOVE_NORMAL_PRIORITY_CLASS;
+  return HIGH_PRIORITY_CLASS;
+}
+
+/* The CreateProcess flags of subproc_set_creation_flags.  */
+static DWORD
+caller_creation_flags (unsigned int flags)
+{
+  DWORD r = 0;
+  if (flags & SUBPROC_WIN32_NO_WINDOW)
+    r |= CREATE_NO_WINDOW;
+  if (flags & SUBPROC_WIN32_NEW_CONSOLE)
+    r |= CREATE_NEW_CONSOLE;
+  if (flags & SUBPROC_WIN32_DETACHED)
+    r |= DETACHED_PROCESS;
+  if (flags & SUBPROC_WIN32_DEFAULT_ERROR_MODE)
+    r |= CREATE_DEFAULT_ERROR_MODE;
+  return r;
+}
+
+/* Create the child suspended, with the creation flags SPEC asks for.
+   The library's own are always there: CREATE_SUSPENDED (the job, the
+   pid file and the hook come before the child runs),
+   CREATE_UNICODE_ENVIRONMENT (the block is UTF-16) and
+   EXTENDED_STARTUPINFO_PRESENT (the handle list); CREATE_NEW_PROCESS_GROUP
+   for subproc_new_process_group and a daemon, which is also
+   DETACHED_PROCESS and CREATE_BREAKAWAY_FROM_JOB.  */
 static int
 create_suspended (spawn_t *s, const sp_spec_t *spec, STARTUPINFOEXW *si,
                   sp_fail_t *f)
 {
   DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_SUSPENDED
                 | EXTENDED_STARTUPINFO_PRESENT;
+  unsigned int asked = spec->opt->creation_flags;
+  flags |= caller_creation_flags (asked);
+  if (spec->opt->set_priority)
+    flags |= priority_class (spec->opt->nice_increment);
   if (spec->opt->new_process_group)
     flags |= CREATE_NEW_PROCESS_GROUP;
   if (spec->opt->daemonize)
     flags |= DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP
              | CREATE_BREAKAWAY_FROM_JOB;
-  else if (want_hidden_console ())
+  /* CREATE_NO_WINDOW is ignored with a console of the caller's choosing
+     (a new one, or none).  */
+  else if (!(asked & (SUBPROC_WIN32_NEW_CONSOLE | SUBPROC_WIN32_DETACHED))
+           && want_hidden_console ())
     flags |= CREATE_NO_WINDOW;
 
   for (;;)
@@ -859,6 +932,20 @@ create_suspended (spawn_t *s, const sp_spec_t *spec, STARTUPINFOEXW *si,
         }
       return sp_fail (f, SUBPROC_ERR_SPAWN, sys_errno, stage, NULL);
     }
+}
+
+/* The priority class was given to CreateProcess; Wine (checked with
+   8.0) ignores that flag, but honours SetPriorityClass on the child,
+   which is still suspended here.  */
+static int
+check_priority (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
+{
+  DWORD want = priority_class (spec->opt->nice_increment);
+  if (GetPriorityClass (s->pi.hProcess) == want)
+    return 0;
+  if (!SetPriorityClass (s->pi.hProcess, want))
+    return sp_win32_fail (f, SUBPROC_ERR_SPAWN, SP_STAGE_PRIORITY, NULL);
+  return 0;
 }
 
 /* Let the child run (with a handshake: keep it suspended) and hand it
@@ -964,6 +1051,9 @@ do_spawn (const sp_spec_t *spec, sp_proc_t **proc, pid_t *pid,
       CloseHandle (s.job);
       s.job = NULL;
     }
+
+  if (spec->opt->set_priority && check_priority (&s, spec, f) < 0)
+    goto fail;
 
   if (spec->opt->hook)
     {
