@@ -53,6 +53,7 @@ reaped (subproc_t *cmd, int raw)
 {
   cmd->raw_status_value = raw;
   cmd->reaped = true;
+  sp_usage_record (cmd);
   sp_backend_release (cmd->proc);
   cmd->proc = NULL;
   /* Reaped here, the pid means nothing to subproc_pid_wait any more.  */

@@ -35,7 +35,8 @@ subproc_tests = \
 	tests/storm \
 	tests/race \
 	tests/hostile \
-	tests/tool
+	tests/tool \
+	tests/usage
 
 # Suites for the POSIX backend only; tests/signals: the caller's signal
 # dispositions and a signal storm.

@@ -850,7 +850,10 @@ sp_backend_io_wait (sp_io_set_t *sets, size_t n_sets, int timeout_ms,
           if (kind[k] == WATCH_PIDFD)
             {
               if (pfd[p++].revents & (POLLIN | POLLHUP))
-                set->exited = any_exited = true;
+                {
+                  set->exited = any_exited = true;
+                  sp_posix_proc_end_seen (set->proc);
+                }
             }
           else if (kind[k] == WATCH_ASK && !set->exited
                    && sp_backend_exited (set->proc))
