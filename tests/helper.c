@@ -708,10 +708,11 @@ static void
 burn (long ms, long mib)
 {
   volatile unsigned long sum = 0;
+  char *p = NULL;
   if (mib > 0)
     {
       size_t n = (size_t) mib << 20;
-      char *p = malloc (n);
+      p = malloc (n);
       if (p == NULL)
         die ("malloc");
       memset (p, 1, n);
@@ -720,6 +721,7 @@ burn (long ms, long mib)
   while (own_user_ms () < ms)
     for (unsigned long i = 0; i < 1000000; i++)
       sum += i;
+  free (p);
 }
 
 /* Start a grandchild that burns MS ms and wait until it has ended,
