@@ -77,6 +77,8 @@ enum method
   M_UV_LOOP,         /* figure 6: one libuv loop */
   M_GLIB_LOOP,       /* figure 6: GLib's main loop */
   M_RAW_POLL,        /* figure 6: posix_spawn + poll by hand (baseline) */
+  M_VFORK_WAIT4,     /* figure 7: raw vfork, reaped with wait4's rusage */
+  M_SUBPROC_USAGE,   /* figure 7: subproc_run + subproc_get_usage */
   M_COUNT
 };
 
@@ -228,6 +230,11 @@ void fig_threads (void);
 void fig_many (void);
 int many_probe_main (int m, int total, int par);
 int idle_probe_main (long want);
+
+/* fig-usage.c; the two methods of figure 7 for run_task.  */
+void fig_usage (void);
+int op_vfork_wait4 (const task_t *t, char *why);
+int op_subproc_usage (const task_t *t, char *why);
 
 /* ------------------------------------------------------------------ */
 /* report.c.  */

@@ -21,6 +21,7 @@ bench_bench_SOURCES = \
 	bench/fig-capture.c \
 	bench/fig-threads.c \
 	bench/fig-many.c \
+	bench/fig-usage.c \
 	bench/report.c
 bench_bench_CPPFLAGS = $(AM_CPPFLAGS)
 bench_bench_CFLAGS = $(WARN_CFLAGS) $(PTHREAD_CFLAGS)

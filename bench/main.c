@@ -26,7 +26,10 @@
  *     CPU time of the process and of its children, peak threads and peak
  *     RSS, each run in a fresh process (--many-probe); and 10,000 idle
  *     children tracked by subproc_poll: the library's memory per child
- *     and the delay from a child's exit to its report (--idle-probe).
+ *     and the delay from a child's exit to its report (--idle-probe);
+ *  7. the cost of a child's usage: raw vfork reaped with waitpid against
+ *     wait4 with its rusage, and subproc_run without and with
+ *     subproc_get_usage (bench/fig-usage.c).
  *
  * Besides raw vfork (the baseline), posix_spawn and fork, figures 1-3
  * have "raw vfork, safe setup": the steps the library's rules require of
@@ -337,6 +340,8 @@ main (int argc, char **argv)
     fig_threads ();
   if (wanted (6))
     fig_many ();
+  if (wanted (7))
+    fig_usage ();
   bool have_big = opt.big_mb > opt.small_mb && (wanted (1) || wanted (2));
   if (have_big)
     {

@@ -122,6 +122,7 @@ const char *const method_name[M_COUNT] = {
   "raw vfork, safe setup",
   "libsubproc subproc_poll", "libsubproc, threads", "libuv, one loop",
   "GLib main loop",    "raw posix_spawn+poll",
+  "raw vfork, wait4",  "libsubproc + usage",
 };
 
 const char *const method_key[M_COUNT] = {
@@ -130,6 +131,7 @@ const char *const method_key[M_COUNT] = {
   "raw_prefaulted", "raw_vfork_safe",
   "libsubproc_poll", "libsubproc_threads", "libuv_loop", "glib_main_loop",
   "raw_posix_spawn_poll",
+  "raw_vfork_wait4", "libsubproc_usage",
 };
 
 bool
@@ -699,6 +701,10 @@ run_task (int m, const task_t *t, char *why)
       return op_raw (m, t, why);
     case M_SUBPROC:
       return op_subproc (t, why);
+    case M_VFORK_WAIT4:
+      return op_vfork_wait4 (t, why);
+    case M_SUBPROC_USAGE:
+      return op_subproc_usage (t, why);
 #ifdef BENCH_HAVE_GLIB
     case M_GLIB:
       return op_glib (t, why);

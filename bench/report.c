@@ -157,6 +157,27 @@ evaluate (const char *small, const char *big)
   add_target ("input+output at once / output alone (libsubproc)",
               r && r->ratio > 0 ? r->ratio : -1, true, 1.3);
 
+  /* Figure 7: informational, asking for usage against not.  */
+  t = add_target ("usage: wait4 with rusage / waitpid (raw vfork)",
+                  ratio_of (value_of (7, "static child: waitpid vs wait4",
+                                      M_VFORK_WAIT4),
+                            value_of (7, "static child: waitpid vs wait4",
+                                      M_VFORK)),
+                  true, -1);
+  copy_str (t->detail, sizeof t->detail,
+            "what recording the rusage costs the kernel");
+  t = add_target ("usage: subproc_run + get_usage / subproc_run",
+                  ratio_of (value_of (7,
+                                      "static child: usage not asked vs "
+                                      "asked",
+                                      M_SUBPROC_USAGE),
+                            value_of (7,
+                                      "static child: usage not asked vs "
+                                      "asked",
+                                      M_SUBPROC)),
+                  true, -1);
+  copy_str (t->detail, sizeof t->detail, "what asking costs");
+
   /* Figure 6.  */
   snprintf (w, sizeof w, "%d children, %d at once: wall", opt.many,
             opt.many_at);

@@ -55,6 +55,7 @@ dist_man3_MANS = \
 	doc/man/subproc_get_arg_list.3 \
 	doc/man/subproc_get_error.3 \
 	doc/man/subproc_get_handle.3 \
+	doc/man/subproc_get_usage.3 \
 	doc/man/subproc_get_watches.3 \
 	doc/man/subproc_gid_t.3 \
 	doc/man/subproc_handle_t.3 \
@@ -129,6 +130,7 @@ dist_man3_MANS = \
 	doc/man/subproc_to_string.3 \
 	doc/man/subproc_uid_t.3 \
 	doc/man/subproc_unset_env.3 \
+	doc/man/subproc_usage_t.3 \
 	doc/man/subproc_version.3 \
 	doc/man/subproc_try_wait.3 \
 	doc/man/subproc_wait.3 \

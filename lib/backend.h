@@ -309,6 +309,15 @@ int sp_backend_wait (sp_proc_t *proc, int timeout_ms, int *raw_status,
 void sp_backend_limit_ended (sp_proc_t *proc, const sp_options_t *opt,
                              int raw, sp_limit_hit_t *hit);
 
+/* What the child of PROC used, for its owner once sp_backend_wait has
+   returned 1 and before sp_backend_release: fills every field of *U but
+   SIZE, with the KNOWN bits of what the system told (POSIX: the rusage
+   the reap recorded, so nothing is asked of the system here; Win32: the
+   job's accounting and the process's own figures, asked now).  0, or -1
+   with *F: SUBPROC_ERR_UNSUPPORTED when there is no child to account
+   for (a daemon on Win32).  */
+int sp_backend_usage (sp_proc_t *proc, subproc_usage_t *u, sp_fail_t *f);
+
 /* Wait up to TIMEOUT_MS (-1: forever) for the child to end, without
    reaping it: 1 once it has ended (or has been reaped, or is lost), 0
    if it is still running when the time is up.  */

@@ -166,6 +166,11 @@ struct subproc
   int64_t deadline;        /* sp_backend_now_ms () value; 0: none */
   struct sp_capture *capture; /* the engine's state, while it has any */
   bool dry_run;            /* ran in dry-run mode */
+  /* What the child of the last run used, recorded at its reap
+     (lib/usage.c): valid with USAGE_KNOWN; USAGE_UNSUPPORTED when the
+     backend had none to give.  */
+  subproc_usage_t usage;
+  bool usage_known, usage_unsupported;
 };
 
 /* ------------------------------------------------------------------ */
@@ -421,6 +426,16 @@ int sp_sinks_fill (subproc_t *cmd, const char *out, size_t out_len,
 
 /* The captured error output so far (for error messages), or NULL.  */
 const char *sp_capture_stderr (const subproc_t *cmd);
+
+/* ------------------------------------------------------------------ */
+/* lib/usage.c */
+
+/* The child of CMD has just been reaped (CMD->proc not yet released):
+   record what it used.  Never fails visibly.  */
+void sp_usage_record (subproc_t *cmd);
+
+/* A run of CMD starts: no usage until its child is reaped.  */
+void sp_usage_forget (subproc_t *cmd);
 
 /* ------------------------------------------------------------------ */
 /* lib/engine.c */

@@ -55,6 +55,7 @@ reaped (subproc_t *cmd, int raw)
   cmd->reaped = true;
   /* Asked now: what tells it (the CPU time used) goes with the proc.  */
   sp_backend_limit_ended (cmd->proc, &cmd->opt, raw, &cmd->limit_hit);
+  sp_usage_record (cmd);
   sp_backend_release (cmd->proc);
   cmd->proc = NULL;
   /* Reaped here, the pid means nothing to subproc_pid_wait any more.  */

@@ -530,6 +530,7 @@ begin_run (subproc_t *cmd, enum sp_error_kind *before)
   cmd->deadline = 0;
   cmd->dry_run = false;
   cmd->handshake_held = false;
+  sp_usage_forget (cmd);
   *before = sp_error_recording (cmd, SP_ERROR_RUN);
   return 0;
 }

@@ -46,6 +46,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -989,6 +990,68 @@ SUBPROC_API int subproc_advance (subproc_t *cmd);
    subproc_try_wait.  */
 SUBPROC_API int subproc_poll (subproc_t *const *cmds, size_t n,
                               int timeout_ms, size_t *ended);
+
+/* ------------------------------------------------------------------ */
+/* Resource usage                                                     */
+
+/* Bits of subproc_usage_t.known: the fields the system told.  A field
+   whose bit is clear holds 0.  */
+enum
+{
+  SUBPROC_USAGE_USER_TIME = 1 << 0,
+  SUBPROC_USAGE_SYSTEM_TIME = 1 << 1,
+  SUBPROC_USAGE_WALL_TIME = 1 << 2,
+  SUBPROC_USAGE_MAX_RSS = 1 << 3,
+  SUBPROC_USAGE_PAGE_FAULTS = 1 << 4,
+  SUBPROC_USAGE_MINOR_FAULTS = 1 << 5,
+  SUBPROC_USAGE_MAJOR_FAULTS = 1 << 6,
+  SUBPROC_USAGE_VOLUNTARY_SWITCHES = 1 << 7,
+  SUBPROC_USAGE_INVOLUNTARY_SWITCHES = 1 << 8,
+  SUBPROC_USAGE_PROCESSES = 1 << 9,
+  SUBPROC_USAGE_PEAK_COMMIT = 1 << 10
+};
+
+/* What the child of a run used.  The caller sets SIZE to
+   sizeof (subproc_usage_t) before the call: a later version may add
+   fields at the end (and bits to KNOWN), and fills only what SIZE says
+   the caller has room for.  Since 0.2.0.  */
+typedef struct subproc_usage
+{
+  size_t size;                   /* set by the caller */
+  uint64_t known;                /* SUBPROC_USAGE_* bits */
+  int64_t user_time_us;          /* CPU time in user mode */
+  int64_t system_time_us;        /* CPU time in the kernel */
+  int64_t wall_time_us;          /* from the spawn to the end */
+  uint64_t max_rss;              /* peak resident memory, bytes */
+  uint64_t page_faults;          /* all page faults (minor + major) */
+  uint64_t minor_faults;         /* served without I/O */
+  uint64_t major_faults;         /* that needed I/O */
+  uint64_t voluntary_switches;   /* context switches: waits */
+  uint64_t involuntary_switches; /* context switches: preempted */
+  uint64_t processes;            /* Win32: processes the job held */
+  uint64_t peak_commit;          /* Win32: peak memory the job
+                                    committed, bytes */
+} subproc_usage_t;
+
+/* What the child of the last run of CMD used, in *USAGE (USAGE->size
+   set by the caller), once the run is over and its child reaped:
+   after subproc_run, subproc_wait, subproc_abort, or a subproc_try_wait
+   or subproc_wait_for that returned 1 (also when the run failed, say by
+   a timeout, after its child was reaped).  POSIX: the child's own
+   rusage from its reap, which counts the descendants it waited for and
+   no others; Win32: the job's accounting, which counts the whole tree,
+   and the child's own peak working set.  The KNOWN bits say which
+   fields the system told.  After a dry run: 0, every field 0 and every
+   bit set (nothing ran, nothing was used).  Returns 0 or -1:
+   SUBPROC_ERR_INVALID for USAGE NULL or a SIZE too small;
+   SUBPROC_ERR_STATE before any run, while the child runs, after a spawn
+   that failed and when the child could not be reaped;
+   SUBPROC_ERR_UNSUPPORTED for a daemonized command on Win32 (POSIX
+   reports the intermediate process's usage).  A child reaped with
+   subproc_pid_wait has none to give, unless its command still held it
+   (then the command's own wait gives it).  The failure does not take
+   the place of the error of the last run.  Since 0.2.0.  */
+SUBPROC_API int subproc_get_usage (subproc_t *cmd, subproc_usage_t *usage);
 
 /* Stop a child started with subproc_run_async: terminate it (SIGTERM, or
    the whole process group with subproc_new_process_group; the job on

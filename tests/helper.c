@@ -91,6 +91,12 @@
  *                      print "spun" and exit 0
  *   spin-ignore-xcpu S  the same with SIGXCPU ignored (POSIX)
  *   write-file PATH N  write N bytes of the pattern to PATH (created)
+ *   burn MS [MIB]      write MIB MiB of memory (default 0), then spin
+ *                      until the helper's own user CPU time reaches MS
+ *   burn-grandchild MS wait|nowait  start a grandchild that burns MS
+ *                      and wait until it has ended: reaping it (wait),
+ *                      or without reaping it (nowait: POSIX waitid with
+ *                      WNOWAIT; the same as wait on Windows)
  */
 
 #ifdef HAVE_CONFIG_H
@@ -119,6 +125,7 @@
 # include <grp.h>
 # include <poll.h>
 # include <sys/resource.h>
+# include <sys/wait.h>
 # include <time.h>
 # include <unistd.h>
 # ifdef __linux__
@@ -723,6 +730,86 @@ start_self (const char *sub, const char *arg)
 /* ------------------------------------------------------------------ */
 /* The subcommands.  */
 
+/* The helper's own user CPU time, in milliseconds.  */
+static long
+own_user_ms (void)
+{
+#ifdef _WIN32
+  FILETIME created, exited, kernel, user;
+  ULARGE_INTEGER v;
+  if (!GetProcessTimes (GetCurrentProcess (), &created, &exited, &kernel,
+                        &user))
+    die ("GetProcessTimes");
+  v.LowPart = user.dwLowDateTime;
+  v.HighPart = user.dwHighDateTime;
+  return (long) (v.QuadPart / 10000);
+#else
+  struct rusage ru;
+  if (getrusage (RUSAGE_SELF, &ru) < 0)
+    die ("getrusage");
+  return (long) ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000;
+#endif
+}
+
+/* Spin until the helper has spent MS ms of CPU time in user mode, after
+   writing every byte of MIB MiB (so that they are resident).  Between
+   two looks at the clock, about a millisecond of arithmetic: asking the
+   clock is a system call (under Wine one to its server), which would
+   count as system time instead.  */
+static void
+burn (long ms, long mib)
+{
+  volatile unsigned long sum = 0;
+  char *p = NULL;
+  if (mib > 0)
+    {
+      size_t n = (size_t) mib << 20;
+      p = malloc (n);
+      if (p == NULL)
+        die ("malloc");
+      memset (p, 1, n);
+      sum += (unsigned char) p[n - 1];
+    }
+  while (own_user_ms () < ms)
+    for (unsigned long i = 0; i < 1000000; i++)
+      sum += i;
+  free (p);
+}
+
+/* Start a grandchild that burns MS ms and wait until it has ended,
+   reaping it or (REAP false, POSIX) leaving it a zombie.  */
+static void
+burn_grandchild (long ms, bool reap)
+{
+#ifdef _WIN32
+  char path[MAX_PATH], arg[32];
+  (void) reap;
+  snprintf (arg, sizeof arg, "%ld", ms);
+  if (GetModuleFileNameA (NULL, path, sizeof path) == 0)
+    die ("GetModuleFileName");
+  intptr_t h = _spawnl (_P_NOWAIT, path, "subproc-helper", "burn", arg,
+                        NULL);
+  if (h == -1)
+    die ("_spawnl");
+  WaitForSingleObject ((HANDLE) h, INFINITE);
+#else
+  fflush (stdout);
+  pid_t pid = fork ();
+  if (pid < 0)
+    die ("fork");
+  if (pid == 0)
+    {
+      burn (ms, 0);
+      _exit (0);
+    }
+  siginfo_t si;
+  int status;
+  if (reap ? waitpid (pid, &status, 0) != pid
+           : waitid (P_PID, (id_t) pid, &si, WEXITED | WNOWAIT) != 0)
+    die ("wait");
+#endif
+}
+
 static void
 echo_and_err (unsigned long long n)
 {
@@ -1076,6 +1163,11 @@ run (const char *sub, int argc, char **argv)
       if (fclose (f) != 0)
         die ("close");
     }
+  else if (strcmp (sub, "burn") == 0)
+    burn (num_arg (argc, argv, 2), argc > 3 ? num_arg (argc, argv, 3) : 0);
+  else if (strcmp (sub, "burn-grandchild") == 0)
+    burn_grandchild (num_arg (argc, argv, 2),
+                     argc > 3 && strcmp (argv[3], "wait") == 0);
   else if (strcmp (sub, "consume-then-fd") == 0)
     {
       unsigned long long n = copy_fd (0, -1);

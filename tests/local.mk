@@ -41,7 +41,8 @@ subproc_tests = \
 	tests/security \
 	tests/limits \
 	tests/remap \
-	tests/tool
+	tests/tool \
+	tests/usage
 
 # Suites for the POSIX backend only; tests/signals: the caller's signal
 # dispositions and a signal storm.

@@ -490,7 +490,7 @@ check_members (const jv_t *o)
 {
   static const char *const keys[] = {
     "program", "argv", "exit_status", "signal", "timed_out",
-    "output_limit_exceeded", "limit_exceeded", "elapsed", "stdout",
+    "output_limit_exceeded", "limit_exceeded", "elapsed", "usage", "stdout",
     "stdout_base64",
     "stderr", "stderr_base64", "error", "status",
   };
@@ -581,7 +581,7 @@ START_TEST (test_help)
     "--new-session", "--argv0=", "--append-output=", "--append-error=",
     "--pass-fd-as=", "--nice=", "--no-window",
     "--dry-run", "--verbose", "--help", "--version", "--parallel=",
-    "--null", "--replace=", "--keep-order", "--progress",
+    "--null", "--replace=", "--keep-order", "--progress", "--time",
   };
   struct result r = run_tool ("--help", NULL);
   ASSERT_STATUS (r, 0);
@@ -1264,6 +1264,108 @@ START_TEST (test_json)
   ck_assert (jnull (&o, "stdout"));
   ck_assert_str_eq (jstr (&o, "stderr"), "err 0\n");
   jv_clear (&o);
+  result_free (&r);
+}
+END_TEST
+
+/* The child's usage, in the object: every field, null where the system
+   did not tell; null without a child.  */
+START_TEST (test_json_usage)
+{
+  static const char *const keys[] = {
+    "user_time", "system_time", "wall_time", "max_rss", "page_faults",
+    "minor_faults", "major_faults", "voluntary_switches",
+    "involuntary_switches", "processes", "peak_commit",
+  };
+  struct result r = run_tool ("--json", "HELPER", "burn", "200", "16", NULL);
+  ASSERT_STATUS (r, 0);
+  jv_t o = jparse (r.out);
+  check_members (&o);
+  const jv_t *u = jget (&o, "usage");
+  ck_assert_int_eq (u->type, J_OBJECT);
+  ck_assert_uint_eq (u->n, sizeof keys / sizeof keys[0]);
+  for (size_t i = 0; i < u->n; i++)
+    {
+      ck_assert_str_eq (u->keys[i], keys[i]);
+      ck_assert (u->items[i].type == J_NULL
+                 || (u->items[i].type == J_NUMBER && u->items[i].num >= 0));
+    }
+  /* The wall time is always known; it took the 0.2 s of CPU at least.  */
+  ck_assert (jget (u, "wall_time")->num >= 0.16);
+  if (!jnull (u, "user_time"))
+    ck_assert (jget (u, "user_time")->num >= 0.16
+               && jget (u, "user_time")->num < 4);
+  if (!jnull (u, "max_rss"))
+    ck_assert (jget (u, "max_rss")->num >= 16.0 * 1024 * 1024);
+#if !defined _WIN32 && defined HAVE_WAIT4
+  ck_assert (!jnull (u, "user_time") && !jnull (u, "minor_faults"));
+  ck_assert (jnull (u, "processes"));
+#elif defined _WIN32
+  ck_assert_int_eq (jint (u, "processes"), 1);
+#endif
+  jv_clear (&o);
+  result_free (&r);
+
+  /* No child, no usage.  */
+  r = run_tool ("--json", "subproc-no-such-program-anywhere", NULL);
+  ASSERT_STATUS (r, 127);
+  o = jparse (r.out);
+  ck_assert (jnull (&o, "usage"));
+  jv_clear (&o);
+  result_free (&r);
+}
+END_TEST
+
+/* --time: what the child used, on standard error after its end, in the
+   manner of GNU time; per job with -P.  */
+START_TEST (test_time)
+{
+  struct result r = run_tool ("--time", "HELPER", "print", "hi", NULL);
+  ASSERT_STATUS (r, 0);
+  ck_assert_str_eq (r.out, "hi");
+  ASSERT_CONTAINS (r.err, "subproc: elapsed 0:");
+#if !defined _WIN32 && defined HAVE_WAIT4
+  ASSERT_CONTAINS (r.err, ", user 0.");
+  ASSERT_CONTAINS (r.err, ", system 0.");
+  ASSERT_CONTAINS (r.err, "\nsubproc: max resident ");
+  ASSERT_CONTAINS (r.err, " KiB, page faults ");
+  ASSERT_CONTAINS (r.err, " minor + 0 major, context switches ");
+  ASSERT_CONTAINS (r.err, " involuntary\n");
+#elif defined _WIN32
+  ASSERT_CONTAINS (r.err, "processes 1");
+#endif
+  /* Two lines (one, with the wall time alone), nothing else.  */
+  size_t lines = 0;
+  for (const char *c = r.err; *c; c++)
+    lines += *c == '\n';
+#if !defined _WIN32 && !defined HAVE_WAIT4
+  ck_assert_uint_eq (lines, 1);
+#else
+  ck_assert_uint_eq (lines, 2);
+#endif
+  ck_assert (r.err[strlen (r.err) - 1] == '\n');
+  result_free (&r);
+
+  /* A failed run whose child was reaped still has it; its status stays
+     the command's.  */
+  r = run_tool ("--time", "--timeout=0.1", "HELPER", "sleep-forever",
+                NULL);
+  ASSERT_STATUS (r, 124);
+  ASSERT_CONTAINS (r.err, "subproc: elapsed 0:");
+  result_free (&r);
+
+  /* Nothing to say without a child: only the error.  */
+  r = run_tool ("--time", "subproc-no-such-program-anywhere", NULL);
+  ASSERT_STATUS (r, 127);
+  ck_assert_ptr_null (strstr (r.err, "elapsed"));
+  result_free (&r);
+
+  /* Per job.  */
+  r = run_tool_input ("0\n0\n", "--time", "-P", "2", "-k", "HELPER", "exit",
+                      NULL);
+  ASSERT_STATUS (r, 0);
+  ASSERT_CONTAINS (r.err, "subproc: job 1: elapsed 0:");
+  ASSERT_CONTAINS (r.err, "subproc: job 2: elapsed 0:");
   result_free (&r);
 }
 END_TEST
@@ -2681,6 +2783,8 @@ make_suite (void)
   TEST_CASE (s, max_output);
   TEST_CASE (s, json);
   TEST_CASE (s, json_failures);
+  TEST_CASE (s, json_usage);
+  TEST_CASE (s, time);
   TEST_CASE_WITH_TMPDIR (s, json_bytes);
   TEST_CASE_WITH_TMPDIR (s, dry_run);
   TEST_CASE (s, verbose);

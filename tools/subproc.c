@@ -618,6 +618,7 @@ struct options
   bool capture;
   unsigned long long max_output;
   bool json;
+  bool time;
   bool dry_run;
   bool verbose;
 
@@ -707,7 +708,8 @@ enum
   OPT_NEW_SESSION,
   OPT_ARGV0,
   OPT_KILL_ON_PARENT_EXIT,
-  OPT_PROGRESS
+  OPT_PROGRESS,
+  OPT_TIME
 };
 
 static const struct option long_options[] = {
@@ -731,6 +733,7 @@ static const struct option long_options[] = {
   { "capture", no_argument, NULL, OPT_CAPTURE },
   { "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
   { "json", no_argument, NULL, 'j' },
+  { "time", no_argument, NULL, OPT_TIME },
   { "timeout", required_argument, NULL, 't' },
   { "grace", required_argument, NULL, OPT_GRACE },
   { "daemonize", no_argument, NULL, OPT_DAEMONIZE },
@@ -820,6 +823,8 @@ Standard streams (by default the child shares this process's):\n\
   -j, --json               print one JSON object with the outcome and the\n\
                            captured output; implies --capture for the\n\
                            streams not sent elsewhere\n\
+      --time               when the child has ended, write what it used\n\
+                           (times, memory, faults) to standard error\n\
 \n\
 Process:\n\
   -t, --timeout=DURATION   stop the child after DURATION seconds (a\n\
@@ -1212,6 +1217,9 @@ parse_options (int argc, char **argv, struct options *o)
         {
         case 'j':
           o->json = true;
+          break;
+        case OPT_TIME:
+          o->time = true;
           break;
         case 't':
           o->timeout_ms = duration_arg ("timeout", optarg);
@@ -1616,7 +1624,164 @@ struct outcome
   bool limit;          /* a resource limit ended the child */
   const subproc_error_t *error;
   int tool_status;
+  bool have_usage;     /* the child was reaped: USAGE holds what it used */
+  subproc_usage_t usage;
 };
+
+/* What the child of CMD's run used, if it was reaped.  */
+static void
+record_usage (subproc_t *cmd, struct outcome *r)
+{
+  r->usage.size = sizeof r->usage;
+  r->have_usage = subproc_get_usage (cmd, &r->usage) == 0;
+}
+
+/* The fields of the usage: JSON key, bit, and whether it is a time (in
+   microseconds, shown in seconds).  */
+static const struct
+{
+  const char *key;
+  uint64_t bit;
+  size_t offset;
+  bool time;
+} usage_fields[] = {
+#define USAGE_FIELD(key, bit, member, time)                                  \
+  { key, bit, offsetof (subproc_usage_t, member), time }
+  USAGE_FIELD ("user_time", SUBPROC_USAGE_USER_TIME, user_time_us, true),
+  USAGE_FIELD ("system_time", SUBPROC_USAGE_SYSTEM_TIME, system_time_us,
+               true),
+  USAGE_FIELD ("wall_time", SUBPROC_USAGE_WALL_TIME, wall_time_us, true),
+  USAGE_FIELD ("max_rss", SUBPROC_USAGE_MAX_RSS, max_rss, false),
+  USAGE_FIELD ("page_faults", SUBPROC_USAGE_PAGE_FAULTS, page_faults, false),
+  USAGE_FIELD ("minor_faults", SUBPROC_USAGE_MINOR_FAULTS, minor_faults,
+               false),
+  USAGE_FIELD ("major_faults", SUBPROC_USAGE_MAJOR_FAULTS, major_faults,
+               false),
+  USAGE_FIELD ("voluntary_switches", SUBPROC_USAGE_VOLUNTARY_SWITCHES,
+               voluntary_switches, false),
+  USAGE_FIELD ("involuntary_switches", SUBPROC_USAGE_INVOLUNTARY_SWITCHES,
+               involuntary_switches, false),
+  USAGE_FIELD ("processes", SUBPROC_USAGE_PROCESSES, processes, false),
+  USAGE_FIELD ("peak_commit", SUBPROC_USAGE_PEAK_COMMIT, peak_commit, false),
+#undef USAGE_FIELD
+};
+
+/* --json's "usage": an object with every field (null when the system did
+   not tell), or null when the child was not reaped.  */
+static void
+json_usage (buf_t *b, const struct outcome *r)
+{
+  if (!r->have_usage)
+    {
+      buf_str (b, ",\"usage\":null");
+      return;
+    }
+  buf_str (b, ",\"usage\":{");
+  for (size_t i = 0; i < sizeof usage_fields / sizeof usage_fields[0]; i++)
+    {
+      uint64_t v;
+      memcpy (&v, (const char *) &r->usage + usage_fields[i].offset,
+              sizeof v);
+      buf_printf (b, "%s\"%s\":", i ? "," : "", usage_fields[i].key);
+      if (!(r->usage.known & usage_fields[i].bit))
+        buf_str (b, "null");
+      else if (usage_fields[i].time)
+        buf_printf (b, "%lld.%06lld", (long long) (v / 1000000),
+                    (long long) (v % 1000000));
+      else
+        buf_printf (b, "%llu", (unsigned long long) v);
+    }
+  buf_str (b, "}");
+}
+
+/* Append a piece of --time's report, "NAME VALUE" or nothing when the
+   field of BIT is unknown.  */
+static void
+time_piece (buf_t *b, const subproc_usage_t *u, uint64_t bit,
+            const char *fmt, ...) SUBPROC_PRINTF (4, 5);
+
+static void
+time_piece (buf_t *b, const subproc_usage_t *u, uint64_t bit,
+            const char *fmt, ...)
+{
+  char piece[128];
+  va_list ap;
+  if (!(u->known & bit))
+    return;
+  va_start (ap, fmt);
+  vsnprintf (piece, sizeof piece, fmt, ap);
+  va_end (ap);
+  char last = b->len ? b->data[b->len - 1] : '\n';
+  buf_str (b, last != ' ' && last != '\n' ? ", " : "");
+  buf_str (b, piece);
+}
+
+/* --time: what the child used, in the manner of GNU time, on standard
+   error: "subproc: elapsed M:SS.CC, user S.CC s, system S.CC s, CPU P%",
+   then a line with the memory, faults, switches and processes the
+   system told; with -P, "job N: " after "subproc: " (PREFIX).  */
+static void
+print_time (const char *prefix, const struct outcome *r)
+{
+  const subproc_usage_t *u = &r->usage;
+  buf_t b = { 0 };
+
+  /* No child was reaped (it could not be started): the error said
+     why.  */
+  if (!r->have_usage)
+    return;
+  buf_printf (&b, "%s: %s%s", program_name, prefix, *prefix ? ": " : "");
+  int64_t wall = u->wall_time_us;
+  time_piece (&b, u, SUBPROC_USAGE_WALL_TIME, "elapsed %lld:%02lld.%02lld",
+              (long long) (wall / 60000000),
+              (long long) (wall / 1000000 % 60),
+              (long long) (wall / 10000 % 100));
+  time_piece (&b, u, SUBPROC_USAGE_USER_TIME, "user %lld.%02lld s",
+              (long long) (u->user_time_us / 1000000),
+              (long long) (u->user_time_us / 10000 % 100));
+  time_piece (&b, u, SUBPROC_USAGE_SYSTEM_TIME, "system %lld.%02lld s",
+              (long long) (u->system_time_us / 1000000),
+              (long long) (u->system_time_us / 10000 % 100));
+  if ((u->known & SUBPROC_USAGE_WALL_TIME) && wall > 0)
+    time_piece (&b, u, SUBPROC_USAGE_USER_TIME, "CPU %lld%%",
+                (long long) ((u->user_time_us + u->system_time_us) * 100
+                             / wall));
+  buf_str (&b, "\n");
+  size_t first = b.len;
+  time_piece (&b, u, SUBPROC_USAGE_MAX_RSS, "max resident %llu KiB",
+              (unsigned long long) (u->max_rss / 1024));
+  if (u->known & SUBPROC_USAGE_MINOR_FAULTS)
+    time_piece (&b, u, SUBPROC_USAGE_MAJOR_FAULTS,
+                "page faults %llu minor + %llu major",
+                (unsigned long long) u->minor_faults,
+                (unsigned long long) u->major_faults);
+  else
+    time_piece (&b, u, SUBPROC_USAGE_PAGE_FAULTS, "page faults %llu",
+                (unsigned long long) u->page_faults);
+  time_piece (&b, u, SUBPROC_USAGE_VOLUNTARY_SWITCHES,
+              "context switches %llu voluntary + %llu involuntary",
+              (unsigned long long) u->voluntary_switches,
+              (unsigned long long) u->involuntary_switches);
+  time_piece (&b, u, SUBPROC_USAGE_PROCESSES, "processes %llu",
+              (unsigned long long) u->processes);
+  time_piece (&b, u, SUBPROC_USAGE_PEAK_COMMIT, "peak commit %llu KiB",
+              (unsigned long long) (u->peak_commit / 1024));
+  if (b.len > first)
+    {
+      /* The second line has the same prefix as the first.  */
+      buf_t line = { 0 };
+      buf_printf (&line, "%s: %s%s", program_name, prefix,
+                  *prefix ? ": " : "");
+      buf_add (&line, b.data + first, b.len - first);
+      b.len = first;
+      buf_add (&b, line.data, line.len);
+      buf_str (&b, "\n");
+      free (line.data);
+    }
+  if (!write_all (2, b.data, b.len))
+    warn ("cannot write the usage: %s", strerror (errno));
+  free (b.data);
+}
 
 static void
 interpret_failure (const subproc_error_t *err, struct outcome *r)
@@ -1706,6 +1871,7 @@ print_json (char *const *argv, const struct options *o,
               r->output_limit ? "true" : "false");
   buf_printf (&b, ",\"limit_exceeded\":%s", r->limit ? "true" : "false");
   buf_printf (&b, ",\"elapsed\":%.6f", elapsed);
+  json_usage (&b, r);
   json_stream (&b, "stdout", o->out == STREAM_CAPTURE, s->out, s->out_len);
   json_stream (&b, "stderr", o->err == STREAM_CAPTURE && !o->merge, s->err,
                s->err_len);
@@ -2035,6 +2201,12 @@ write_job (struct pool *p, size_t i)
   progress_erase (p);
   if (j->r.error)
     warn ("job %zu (%s): %s", i + 1, p->items.v[i], j->r.error->message);
+  if (p->o->time)
+    {
+      char prefix[32];
+      snprintf (prefix, sizeof prefix, "job %zu", i + 1);
+      print_time (prefix, &j->r);
+    }
   if (p->o->json)
     print_json (job_argv (p, i), p->o, &j->s, &j->r, j->elapsed);
   else
@@ -2158,6 +2330,7 @@ collect_job (struct pool *p, size_t slot)
       if (j->r.error->code == SUBPROC_ERR_LIMIT)
         interpret_status (raw, &j->r);
     }
+  record_usage (j->cmd, &j->r);
   p->slots[slot] = NULL;
   p->running--;
   job_ended (p, i);
@@ -2407,6 +2580,7 @@ main (int argc, char **argv)
   double start = now_seconds ();
   int ret = subproc_run (cmd, &raw);
   double elapsed = now_seconds () - start;
+  record_usage (cmd, &r);
   if (ret == 0)
     interpret_status (raw, &r);
   else
@@ -2417,6 +2591,8 @@ main (int argc, char **argv)
       warn ("%s", r.error->message);
     }
 
+  if (o.time)
+    print_time ("", &r);
   if (o.json)
     print_json (child_argv, &o, &s, &r, elapsed);
   else

@@ -868,7 +868,10 @@ io_take_events (io_list_t *l, sp_io_set_t *sets, size_t n_sets, int r)
       if (l->kind[k] == WATCH_PIDFD)
         {
           if (l->pfd[p++].revents & (POLLIN | POLLHUP))
-            set->exited = l->any_exited = true;
+            {
+              set->exited = l->any_exited = true;
+              sp_posix_proc_end_seen (set->proc);
+            }
         }
       else if (l->kind[k] == WATCH_ASK && !set->exited
                && sp_backend_exited (set->proc))

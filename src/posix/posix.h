@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #ifdef SP_POSIX_HAVE_SYSCALL
 # include <sys/syscall.h>
@@ -90,9 +91,14 @@ struct sp_proc
   int pidfd;          /* -1: none (old kernel, not Linux, reaped) */
   bool reaped;        /* the status below is valid */
   int status;         /* waitpid status once reaped */
-  bool have_cpu;      /* CPU_US is known (the reap had wait4) */
-  unsigned long long cpu_us; /* user + system CPU time at the reap */
   int lost_errno;     /* non-zero: the child cannot be waited for (ECHILD) */
+  /* What the child used: the rusage of its reap (with HAVE_RU), and the
+     CLOCK_MONOTONIC microseconds of its spawn and of the first moment
+     the library saw it had ended (0: not yet).  */
+  struct rusage ru;
+  bool have_ru;
+  int64_t spawn_us;
+  int64_t end_us;
   /* The handshake and the report of failures that happen after it: the
      read end of the error pipe, the read end of "ready", the write end of
      "go".  -1 when not in use.  */
@@ -290,6 +296,19 @@ int sp_posix_pidfd_open (pid_t pid);
    child reported one, 0 at EOF without a report (exec succeeded), -1 on
    a read error (errno).  */
 int sp_posix_read_report (int fd, sp_posix_report_t *rep);
+
+/* wait.c.  CLOCK_MONOTONIC in microseconds, for the wall time of a
+   child.  */
+int64_t sp_posix_now_us (void);
+
+/* wait.c.  The I/O wait saw the child of PROC end (its pidfd became
+   readable): the end of its wall time, unless an earlier look saw it.  */
+void sp_posix_proc_end_seen (sp_proc_t *proc);
+
+/* wait.c.  waitpid for PID, retried on EINTR, with the rusage of the
+   child in *RU where the system gives it (*HAVE_RU).  */
+pid_t sp_posix_wait4 (pid_t pid, int *status, int flags, struct rusage *ru,
+                      bool *have_ru);
 
 /* wait.c.  waitpid for PID, retried on EINTR.  */
 pid_t sp_posix_waitpid (pid_t pid, int *status, int flags);

@@ -619,10 +619,11 @@ spawn_hand_over (spawn_t *s, const sp_spec_t *spec, sp_proc_t *proc)
       /* The intermediate has exited (the error pipe closed once the
          daemon executed); its status is the command's.  */
       int status;
-      if (sp_posix_waitpid (s->pid, &status, 0) < 0)
+      if (sp_posix_wait4 (s->pid, &status, 0, &proc->ru, &proc->have_ru) < 0)
         proc->lost_errno = errno;
       else
         {
+          proc->end_us = sp_posix_now_us ();
           proc->reaped = true;
           proc->status = status;
         }
@@ -650,6 +651,8 @@ spawn_child (const sp_spec_t *spec, sp_proc_t **procp, pid_t *pidp,
   if (proc == NULL)
     return sp_fail (f, SUBPROC_ERR_NOMEM, ENOMEM, SP_STAGE_NONE, NULL);
   proc->pidfd = proc->err_fd = proc->ready_fd = proc->go_fd = -1;
+  /* The wall time counts from just before the fork.  */
+  proc->spawn_us = sp_posix_now_us ();
 
   spawn_init (&s);
   int ret = sp_posix_vm_ok (spec) ? spawn_fast (&s, spec, f)

@@ -78,6 +78,36 @@ sp_posix_waitpid (pid_t pid, int *status, int flags)
   return r;
 }
 
+pid_t
+sp_posix_wait4 (pid_t pid, int *status, int flags, struct rusage *ru,
+                bool *have_ru)
+{
+#ifdef HAVE_WAIT4
+  /* The rusage of this child alone (and of the descendants it waited
+     for), in the same system call as the reap: recording it costs
+     nothing.  getrusage (RUSAGE_CHILDREN) would sum every child.  */
+  pid_t r;
+  int cancel = sp_posix_nocancel_begin ();
+  while ((r = wait4 (pid, status, flags, ru)) < 0 && errno == EINTR)
+    ;
+  sp_posix_nocancel_end (cancel);
+  *have_ru = r > 0;
+  return r;
+#else
+  (void) ru;
+  *have_ru = false;
+  return sp_posix_waitpid (pid, status, flags);
+#endif
+}
+
+int64_t
+sp_posix_now_us (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* waitid, retried on EINTR, never acting on a cancellation request.  */
 static int
 waitid_nocancel (idtype_t type, id_t id, siginfo_t *si, int options)
@@ -164,6 +194,24 @@ record (sp_proc_t *proc)
 # define SP_P_PIDFD ((idtype_t) 3)
 #endif
 
+/* Under the lock: the child of R has ended, as far as the library can
+   tell now; the first time ends its wall time.  */
+static void
+end_seen_locked (sp_proc_t *r)
+{
+  if (r->end_us == 0)
+    r->end_us = sp_posix_now_us ();
+}
+
+void
+sp_posix_proc_end_seen (sp_proc_t *proc)
+{
+  sp_proc_t *r = record (proc);
+  pthread_mutex_lock (&lock);
+  end_seen_locked (r);
+  pthread_mutex_unlock (&lock);
+}
+
 /* Where the child of record R stands.  */
 enum child_state
 {
@@ -205,7 +253,10 @@ state_locked (sp_proc_t *r)
       r->lost_errno = ECHILD;
       return CHILD_GONE;
     }
-  return si.si_pid != 0 ? CHILD_ENDED : CHILD_RUNNING;
+  if (si.si_pid == 0)
+    return CHILD_RUNNING;
+  end_seen_locked (r);
+  return CHILD_ENDED;
 }
 
 /* Under the lock: reap the child of R if it has ended.  1 reaped (or
@@ -229,18 +280,7 @@ reap_locked (sp_proc_t *r)
       if (st == CHILD_GONE)
         return -1;
     }
-#ifdef HAVE_WAIT4
-  /* wait4 for the CPU time the child used, which tells whether its CPU
-     limit killed it (sp_backend_limit_ended).  */
-  struct rusage ru;
-  int cancel = sp_posix_nocancel_begin ();
-  pid_t p;
-  while ((p = wait4 (r->pid, &status, WNOHANG, &ru)) < 0 && errno == EINTR)
-    ;
-  sp_posix_nocancel_end (cancel);
-#else
-  pid_t p = sp_posix_waitpid (r->pid, &status, WNOHANG);
-#endif
+  pid_t p = sp_posix_wait4 (r->pid, &status, WNOHANG, &r->ru, &r->have_ru);
   if (p < 0)
     {
       r->lost_errno = errno;
@@ -248,16 +288,16 @@ reap_locked (sp_proc_t *r)
     }
   if (p == 0)
     return 0;
+  end_seen_locked (r);
   r->reaped = true;
   r->status = status;
-#ifdef HAVE_WAIT4
-  r->have_cpu = true;
-  r->cpu_us = ((unsigned long long) ru.ru_utime.tv_sec
-               + (unsigned long long) ru.ru_stime.tv_sec) * 1000000ULL
-              + (unsigned long long) ru.ru_utime.tv_usec
-              + (unsigned long long) ru.ru_stime.tv_usec;
-#endif
   return 1;
+}
+
+static int64_t
+timeval_us (const struct timeval *tv)
+{
+  return (int64_t) tv->tv_sec * 1000000 + tv->tv_usec;
 }
 
 void
@@ -284,8 +324,11 @@ sp_backend_limit_ended (sp_proc_t *proc, const sp_options_t *opt, int raw,
          other.  */
       sp_proc_t *r = record (proc);
       pthread_mutex_lock (&lock);
-      bool past_soft = r->have_cpu && cpu->hard != SUBPROC_RLIM_INFINITY
-                       && r->cpu_us / 1000000ULL >= cpu->soft;
+      bool past_soft = r->have_ru && cpu->hard != SUBPROC_RLIM_INFINITY
+                       && (unsigned long long) (timeval_us (&r->ru.ru_utime)
+                                                + timeval_us (&r->ru.ru_stime))
+                              / 1000000ULL
+                            >= cpu->soft;
       pthread_mutex_unlock (&lock);
       if (sig == SIGXCPU || (sig == SIGKILL && past_soft))
         {
@@ -865,4 +908,45 @@ sp_backend_handshake_abandon (sp_proc_t *proc)
   /* Without "go" the held child fails with SP_STAGE_HANDSHAKE and exits;
      it says so on the error pipe, which sp_backend_wait reads.  */
   close_fd (&proc->go_fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Usage.  */
+
+int
+sp_backend_usage (sp_proc_t *proc, subproc_usage_t *u, sp_fail_t *f)
+{
+  sp_proc_t *r = record (proc);
+
+  (void) f;
+  memset (u, 0, sizeof *u);
+  pthread_mutex_lock (&lock);
+  if (r->spawn_us && r->end_us >= r->spawn_us)
+    {
+      u->wall_time_us = r->end_us - r->spawn_us;
+      u->known |= SUBPROC_USAGE_WALL_TIME;
+    }
+  if (r->have_ru)
+    {
+      const struct rusage *ru = &r->ru;
+      u->user_time_us = timeval_us (&ru->ru_utime);
+      u->system_time_us = timeval_us (&ru->ru_stime);
+#ifdef __APPLE__
+      u->max_rss = (uint64_t) ru->ru_maxrss;            /* bytes there */
+#else
+      u->max_rss = (uint64_t) ru->ru_maxrss * 1024;     /* KiB */
+#endif
+      u->minor_faults = (uint64_t) ru->ru_minflt;
+      u->major_faults = (uint64_t) ru->ru_majflt;
+      u->page_faults = u->minor_faults + u->major_faults;
+      u->voluntary_switches = (uint64_t) ru->ru_nvcsw;
+      u->involuntary_switches = (uint64_t) ru->ru_nivcsw;
+      u->known |= SUBPROC_USAGE_USER_TIME | SUBPROC_USAGE_SYSTEM_TIME
+                  | SUBPROC_USAGE_MAX_RSS | SUBPROC_USAGE_PAGE_FAULTS
+                  | SUBPROC_USAGE_MINOR_FAULTS | SUBPROC_USAGE_MAJOR_FAULTS
+                  | SUBPROC_USAGE_VOLUNTARY_SWITCHES
+                  | SUBPROC_USAGE_INVOLUNTARY_SWITCHES;
+    }
+  pthread_mutex_unlock (&lock);
+  return 0;
 }
