@@ -78,6 +78,7 @@ dist_man3_MANS = \
 	doc/man/subproc_run.3 \
 	doc/man/subproc_run_async.3 \
 	doc/man/subproc_send_signal.3 \
+	doc/man/subproc_set_cgroup.3 \
 	doc/man/subproc_set_error_buffer.3 \
 	doc/man/subproc_set_error_bytes.3 \
 	doc/man/subproc_set_error_fd.3 \

@@ -109,6 +109,8 @@ typedef struct sp_options
   unsigned long long max_memlock, max_core;
   unsigned int max_processes, max_files;
 
+  char *cgroup;            /* NULL: the parent's cgroup */
+
   bool new_process_group;
   bool kill_on_parent_exit;
   bool handshake;
@@ -235,6 +237,21 @@ void sp_backend_signal_observer (void (*fn) (long id, int sig));
    systems), so that the fallback is tested where the system has one.
    Win32 ignores it: a process handle always exists.  */
 extern bool sp_backend_test_no_handle;
+
+/* For tests: when true, a child of subproc_set_cgroup is never made
+   with clone3 (CLONE_INTO_CGROUP) but moves itself into the cgroup, as
+   on kernels before 5.7, so that the fallback is tested where the
+   kernel has clone3.  Win32 and systems without cgroups ignore it.  */
+extern bool sp_backend_test_no_clone_into_cgroup;
+
+/* After the owner reaped PROC's child with RAW_STATUS: did the
+   out-of-memory killer of its cgroup (subproc_set_cgroup) end it?  1
+   when the child died of SIGKILL and the cgroup counted an OOM kill
+   since the spawn, with *MEMORY_MAX the cgroup's memory.max in bytes
+   (UINT64_MAX: "max", or unreadable); 0 otherwise, and always where
+   the platform has no cgroups.  */
+int sp_backend_limit_hit (sp_proc_t *proc, int raw_status,
+                          uint64_t *memory_max);
 
 /* Release what the backend holds for PROC (pidfd, handles).  Does not wait;
    a child still running is left to whoever has its pid.  */

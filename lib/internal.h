@@ -147,6 +147,8 @@ struct subproc
   bool pid_given;          /* the caller took the pid: do not kill at free */
   bool reaped;
   int raw_status_value;
+  bool limit_hit;          /* the cgroup's OOM killer ended the child */
+  uint64_t limit_memory_max; /* its memory.max then (UINT64_MAX: none) */
   int64_t deadline;        /* sp_backend_now_ms () value; 0: none */
   struct sp_capture *capture; /* the engine's state, while it has any */
   bool dry_run;            /* ran in dry-run mode */

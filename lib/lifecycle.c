@@ -53,6 +53,9 @@ reaped (subproc_t *cmd, int raw)
 {
   cmd->raw_status_value = raw;
   cmd->reaped = true;
+  cmd->limit_hit = sp_backend_limit_hit (cmd->proc, raw,
+                                         &cmd->limit_memory_max)
+                   == 1;
   sp_backend_release (cmd->proc);
   cmd->proc = NULL;
   /* Reaped here, the pid means nothing to subproc_pid_wait any more.  */

@@ -367,7 +367,27 @@ status_error (subproc_t *cmd, bool exited, bool exception, int value)
   const char *sep = err_len ? ": " : "";
   int ret;
 
-  if (exited)
+  if (!exited && cmd->limit_hit)
+    {
+      /* The cgroup counted an OOM kill while the child ran: see
+         subproc_set_cgroup for why this is a guess.  */
+      if (cmd->limit_memory_max == UINT64_MAX)
+        ret = sp_error (cmd, SUBPROC_ERR_LIMIT, 0,
+                        "child process (%s) killed by signal %d: the "
+                        "out-of-memory killer of cgroup %s (memory.max "
+                        "max) stopped it%s%.*s",
+                        name, value, cmd->opt.cgroup, sep, (int) err_len,
+                        err ? err : "");
+      else
+        ret = sp_error (cmd, SUBPROC_ERR_LIMIT, 0,
+                        "child process (%s) killed by signal %d: the "
+                        "out-of-memory killer of cgroup %s (memory.max "
+                        "%llu bytes) stopped it%s%.*s",
+                        name, value, cmd->opt.cgroup,
+                        (unsigned long long) cmd->limit_memory_max, sep,
+                        (int) err_len, err ? err : "");
+    }
+  else if (exited)
     ret = sp_error (cmd, SUBPROC_ERR_EXIT_STATUS, 0,
                     "child process (%s) exited with status %d%s%.*s", name,
                     value, sep, (int) err_len, err ? err : "");
@@ -784,6 +804,7 @@ subproc_free (subproc_t *cmd)
   sp_backend_payload_free (&cmd->input);
   free (cmd->opt.cwd);
   free (cmd->opt.pid_file);
+  free (cmd->opt.cgroup);
   sp_error_clear (cmd);
   free (cmd);
   errno = saved;

@@ -112,7 +112,8 @@ typedef gid_t subproc_gid_t;
   X (IO, 9, "input/output error")                                           \
   X (HOOK, 10, "pre-exec hook failed")                                      \
   X (UNSUPPORTED, 11, "not supported on this platform")                     \
-  X (SYSTEM, 12, "system call failed")
+  X (SYSTEM, 12, "system call failed")                                      \
+  X (LIMIT, 13, "child stopped by a resource limit")
 
 enum subproc_error_code
 {
@@ -156,7 +157,8 @@ enum subproc_error_code
   X (TOKEN, 26, "making a restricted token")                                \
   X (ENCODING, 27, "converting from UTF-8")                                 \
   X (QUOTING, 28, "quoting an argument")                                    \
-  X (UNSUPPORTED, 29, "checking options")
+  X (UNSUPPORTED, 29, "checking options")                                   \
+  X (CGROUP, 34, "entering the cgroup")
 
 enum subproc_stage
 {
@@ -356,6 +358,37 @@ SUBPROC_API void subproc_set_max_processes (subproc_t *cmd,
 SUBPROC_API void subproc_set_max_files (subproc_t *cmd, unsigned int files);
 SUBPROC_API void subproc_set_max_core_size (subproc_t *cmd,
                                             unsigned long long bytes);
+
+/* Start the child inside the cgroup v2 directory DIR (copied), for
+   example /sys/fs/cgroup/my.slice/job1, so that the memory.max, cpu.max
+   and pids.max set there apply to the child and to everything it
+   starts.  A relative DIR is taken from the parent's working directory
+   when the command runs.  Linux: where the kernel has clone3 with
+   CLONE_INTO_CGROUP (5.7), the child is created inside the cgroup and
+   runs no instruction outside it (on x86-64 without copying the
+   parent's memory; on other processors, and with what needs a fork
+   anyway, as a fork-like copy whose cost grows with the parent's
+   memory).  Elsewhere (an older kernel, a seccomp filter that
+   refuses clone3, valgrind) the child moves itself in by writing to
+   DIR/cgroup.procs, opened by the parent beforehand, as the first
+   thing it does: before the pre-exec hook, the handshake and the exec.
+   A directory that cannot be opened, is not in a cgroup2 file system,
+   or refuses the process (EBUSY: it has controllers enabled in its
+   cgroup.subtree_control, and only a cgroup without them can hold
+   processes; EACCES; EOPNOTSUPP: a cgroup below a threaded one that is
+   not threaded itself) fails the run with
+   SUBPROC_ERR_SPAWN at SUBPROC_STAGE_CGROUP, the message naming DIR.
+   When the child dies of SIGKILL and the oom_kill counter of
+   DIR/memory.events grew since the spawn, the run reports
+   SUBPROC_ERR_LIMIT, the message giving the cgroup's memory.max: the
+   cgroup's out-of-memory killer ended it.  The counter is the
+   cgroup's, not the child's: with other processes in the same cgroup
+   (the child's own children among them) that is a good guess, not a
+   proof.  With subproc_exec the calling process itself moves in (and
+   stays there if a later step fails).
+   Other systems and Win32: SUBPROC_ERR_UNSUPPORTED at run time.  Since
+   0.2.0.  */
+SUBPROC_API void subproc_set_cgroup (subproc_t *cmd, const char *dir);
 
 /* Run the child in a new process group (POSIX) so that subproc_abort and
    timeouts signal the whole group, SIGKILL last, while the leader is

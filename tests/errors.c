@@ -47,7 +47,7 @@ START_TEST (test_table)
 #undef CODE_
   };
   size_t n = sizeof codes / sizeof codes[0];
-  ck_assert_uint_eq (n, 13);
+  ck_assert_uint_eq (n, 14);
   for (size_t i = 0; i < n; i++)
     {
       ck_assert_ptr_nonnull (subproc_error_name (codes[i]));
@@ -471,10 +471,14 @@ START_TEST (test_stage_table)
 #undef STAGE_
   };
   size_t n = sizeof stages / sizeof stages[0];
-  ck_assert_uint_eq (n, 30);
+  /* Numbered from 0 in the order of the table; a number that a build
+     does not use may be skipped.  */
+  ck_assert_uint_ge (n, 31);
+  ck_assert_int_eq (stages[0], 0);
+  ck_assert_int_eq (SUBPROC_STAGE_CGROUP, 34);
   for (size_t i = 0; i < n; i++)
     {
-      ck_assert_int_eq (stages[i], (int) i);
+      ck_assert (i == 0 || stages[i] > stages[i - 1]);
       const char *name = subproc_stage_name (stages[i]);
       ck_assert_ptr_nonnull (name);
       ck_assert_int_eq (strncmp (name, "SUBPROC_STAGE_", 14), 0);
@@ -485,7 +489,7 @@ START_TEST (test_stage_table)
   ck_assert_str_eq (subproc_stage_name (SUBPROC_STAGE_CHDIR),
                     "SUBPROC_STAGE_CHDIR");
   ck_assert_ptr_null (subproc_stage_name (-1));
-  ck_assert_ptr_null (subproc_stage_name ((int) n));
+  ck_assert_ptr_null (subproc_stage_name (stages[n - 1] + 1));
 }
 END_TEST
 

@@ -16,7 +16,9 @@
 # and load: every allocation failing in turn (tests/oom), a storm of
 # spawns from many threads (tests/storm), the caller's calls against the
 # library's I/O thread at a deadline (tests/race); the hostile-input
-# matrix (tests/hostile), its platform-specific rows chosen inside; the
+# matrix (tests/hostile), its platform-specific rows chosen inside; a
+# child started inside a cgroup (tests/cgroup: Linux, elsewhere the
+# report that the platform cannot); the
 # subproc command (tests/tool), run with the helper child as PROGRAM.
 subproc_tests = \
 	tests/basic \
@@ -35,6 +37,7 @@ subproc_tests = \
 	tests/storm \
 	tests/race \
 	tests/hostile \
+	tests/cgroup \
 	tests/tool
 
 # Suites for the POSIX backend only; tests/signals: the caller's signal

@@ -553,6 +553,7 @@ struct options
   size_t n_pass_fds;
   bool new_process_group;
   bool kill_on_parent_exit;
+  const char *cgroup;
 
   unsigned int parallel; /* jobs at a time; 0: one run, no list */
   const char *replace;   /* --replace: where in PROGRAM ARGs the item goes */
@@ -592,6 +593,7 @@ enum
   OPT_PASS_FD,
   OPT_NEW_PROCESS_GROUP,
   OPT_KILL_ON_PARENT_EXIT,
+  OPT_CGROUP,
   OPT_PROGRESS
 };
 
@@ -631,6 +633,7 @@ static const struct option long_options[] = {
   { "pass-fd", required_argument, NULL, OPT_PASS_FD },
   { "new-process-group", no_argument, NULL, OPT_NEW_PROCESS_GROUP },
   { "kill-on-parent-exit", no_argument, NULL, OPT_KILL_ON_PARENT_EXIT },
+  { "cgroup", required_argument, NULL, OPT_CGROUP },
   { "parallel", required_argument, NULL, 'P' },
   { "null", no_argument, NULL, '0' },
   { "replace", required_argument, NULL, 'I' },
@@ -710,6 +713,8 @@ Process:\n\
       --pass-fd=N          keep descriptor N open in the child\n\
       --new-process-group  run the child in a process group of its own\n\
       --kill-on-parent-exit  kill the child if this process dies\n\
+      --cgroup=DIR         start the child inside the cgroup v2\n\
+                           directory DIR (Linux)\n\
 \n\
 Parallel jobs (one job per item read from standard input):\n\
   -P, --parallel=N         run PROGRAM with ARGs and the item as one more\n\
@@ -900,6 +905,9 @@ process_option (int c, struct options *o)
       break;
     case OPT_KILL_ON_PARENT_EXIT:
       o->kill_on_parent_exit = true;
+      break;
+    case OPT_CGROUP:
+      o->cgroup = optarg;
       break;
     default:
       return false;
@@ -1342,6 +1350,8 @@ apply_process_options (subproc_t *cmd, const struct options *o)
     subproc_new_process_group (cmd);
   if (o->kill_on_parent_exit)
     subproc_kill_on_parent_exit (cmd);
+  if (o->cgroup)
+    subproc_set_cgroup (cmd, o->cgroup);
 }
 
 /* ------------------------------------------------------------------ */

@@ -60,6 +60,8 @@ check_spec (const sp_spec_t *spec, sp_fail_t *f)
     what = "max_core_size";
   else if (spec->opt->no_new_privs)
     what = "no_new_privs";
+  else if (spec->opt->cgroup)
+    what = "cgroup";
   else if (spec->opt->daemonize && spec->opt->set_max_processes)
     /* The limit belongs to a job, and a daemon is in none.  */
     what = "max_processes for a daemon";
