@@ -83,6 +83,7 @@ dist_man3_MANS = \
 	doc/man/subproc_send_signal.3 \
 	doc/man/subproc_set_apparmor_profile.3 \
 	doc/man/subproc_set_argv0.3 \
+	doc/man/subproc_set_cgroup.3 \
 	doc/man/subproc_set_error_buffer.3 \
 	doc/man/subproc_set_error_bytes.3 \
 	doc/man/subproc_set_error_fd.3 \

@@ -98,7 +98,9 @@ typedef enum sp_limit
   SP_LIMIT_AS,        /* RLIMIT_AS; Win32: the per-process memory */
   SP_LIMIT_DATA,      /* RLIMIT_DATA; Win32: the per-process memory */
   SP_LIMIT_CPU,       /* RLIMIT_CPU; Win32: the per-process user time */
-  SP_LIMIT_FSIZE      /* RLIMIT_FSIZE (only named when it ends a child) */
+  SP_LIMIT_FSIZE,     /* RLIMIT_FSIZE (only named when it ends a child) */
+  SP_LIMIT_CGROUP_MEMORY /* the memory.max of subproc_set_cgroup's
+                            cgroup (only named when it ends a child) */
 } sp_limit_t;
 
 /* One resource limit of the child.  RESOURCE is the system's RLIMIT_*
@@ -166,6 +168,8 @@ typedef struct sp_options
   size_t n_rlimits;
   bool set_job_memory;     /* Win32 JOB_OBJECT_LIMIT_JOB_MEMORY */
   unsigned long long job_memory;
+
+  char *cgroup;            /* NULL: the parent's cgroup */
 
   bool new_process_group;
   bool new_session;        /* setsid; sets new_process_group too */
@@ -365,6 +369,21 @@ extern bool sp_backend_test_no_handle;
    mounted there), so that a test can fake a module and read back the
    bytes the child wrote.  */
 extern const char *sp_backend_test_attr_dir;
+
+/* For tests: when true, a child of subproc_set_cgroup is never made
+   with clone3 (CLONE_INTO_CGROUP) but moves itself into the cgroup, as
+   on kernels before 5.7, so that the fallback is tested where the
+   kernel has clone3.  Win32 and systems without cgroups ignore it.  */
+extern bool sp_backend_test_no_clone_into_cgroup;
+
+/* After the owner reaped PROC's child with RAW_STATUS: did the
+   out-of-memory killer of its cgroup (subproc_set_cgroup) end it?  1
+   when the child died of SIGKILL and the cgroup counted an OOM kill
+   since the spawn, with *MEMORY_MAX the cgroup's memory.max in bytes
+   (UINT64_MAX: "max", or unreadable); 0 otherwise, and always where
+   the platform has no cgroups.  */
+int sp_backend_limit_hit (sp_proc_t *proc, int raw_status,
+                          uint64_t *memory_max);
 
 /* Release what the backend holds for PROC (pidfd, handles).  Does not wait;
    a child still running is left to whoever has its pid.  */

@@ -280,6 +280,13 @@ subproc_set_working_directory (subproc_t *cmd, const char *dir)
 }
 
 void
+subproc_set_cgroup (subproc_t *cmd, const char *dir)
+{
+  if (building (cmd))
+    set_string (cmd, &cmd->opt.cgroup, dir, __func__);
+}
+
+void
 subproc_clear_caps (subproc_t *cmd)
 {
   if (building (cmd))

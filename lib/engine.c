@@ -25,6 +25,7 @@
 
 /* Read by the backends (lib/backend.h).  */
 bool sp_backend_test_no_handle;
+bool sp_backend_test_no_clone_into_cgroup;
 
 /* Sets kept on the stack; more are allocated.  */
 #define LOCAL_SETS 16

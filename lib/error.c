@@ -490,6 +490,25 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
                        "cannot run '%s': looking up user id %llu failed%s%s",
                        prog, uid, sep, sys);
     }
+  if (f->stage == SP_STAGE_CGROUP && f->code != SUBPROC_ERR_UNSUPPORTED)
+    {
+      /* The directory, and what the kernel's refusal means.  */
+      const char *dir = cmd && cmd->opt.cgroup ? cmd->opt.cgroup : "";
+      const char *why = f->what ? f->what : sys;
+      const char *hint = "";
+      if (f->what == NULL && f->sys_errno == EBUSY)
+        hint = " (it has controllers enabled in its cgroup.subtree_control: "
+               "only a cgroup without them can hold processes)";
+#ifdef EOPNOTSUPP
+      if (f->what == NULL && f->sys_errno == EOPNOTSUPP)
+        hint = " (its cgroup.type is \"domain invalid\": below a threaded "
+               "cgroup, only a threaded one can hold processes)";
+#endif
+      return error_at (cmd, f->stage, f->code, f->sys_errno,
+                       "cannot run '%s': entering the cgroup %s failed: "
+                       "%s%s",
+                       prog, dir, why, hint);
+    }
   switch (f->code)
     {
     case SUBPROC_ERR_NOT_FOUND:

@@ -55,6 +55,13 @@ reaped (subproc_t *cmd, int raw)
   cmd->reaped = true;
   /* Asked now: what tells it (the CPU time used) goes with the proc.  */
   sp_backend_limit_ended (cmd->proc, &cmd->opt, raw, &cmd->limit_hit);
+  uint64_t memory_max;
+  if (cmd->limit_hit.which == SP_LIMIT_NONE
+      && sp_backend_limit_hit (cmd->proc, raw, &memory_max) == 1)
+    {
+      cmd->limit_hit.which = SP_LIMIT_CGROUP_MEMORY;
+      cmd->limit_hit.value = memory_max;
+    }
   sp_usage_record (cmd);
   sp_backend_release (cmd->proc);
   cmd->proc = NULL;

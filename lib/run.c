@@ -445,10 +445,22 @@ limit_error (subproc_t *cmd)
     ret = sp_error (cmd, SUBPROC_ERR_LIMIT, 0,
                     "child process (%s) exceeded its CPU time limit of "
                     "%llu s", name, v);
-  else
+  else if (cmd->limit_hit.which == SP_LIMIT_FSIZE)
     ret = sp_error (cmd, SUBPROC_ERR_LIMIT, 0,
                     "child process (%s) exceeded its file size limit of "
                     "%llu bytes", name, v);
+  /* The cgroup counted an OOM kill while the child ran: see
+     subproc_set_cgroup for why this is a guess.  */
+  else if (v == UINT64_MAX)
+    ret = sp_error (cmd, SUBPROC_ERR_LIMIT, 0,
+                    "child process (%s) killed by the out-of-memory "
+                    "killer of cgroup %s (memory.max max)",
+                    name, cmd->opt.cgroup);
+  else
+    ret = sp_error (cmd, SUBPROC_ERR_LIMIT, 0,
+                    "child process (%s) killed by the out-of-memory "
+                    "killer of cgroup %s (memory.max %llu bytes)",
+                    name, cmd->opt.cgroup, v);
   free (line);
   return ret;
 }
@@ -867,6 +879,7 @@ subproc_free (subproc_t *cmd)
   free (cmd->opt.pid_file);
   free (cmd->opt.selinux_label);
   free (cmd->opt.apparmor_profile);
+  free (cmd->opt.cgroup);
   sp_error_clear (cmd);
   free (cmd);
   errno = saved;

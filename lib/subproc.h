@@ -162,7 +162,8 @@ enum subproc_error_code
   X (OPEN, 30, "opening a file")                                            \
   X (PRIORITY, 31, "setting the priority")                                  \
   X (SECURITY, 32, "setting the security label")                            \
-  X (SCHED_CORE, 33, "setting core scheduling")
+  X (SCHED_CORE, 33, "setting core scheduling")\
+  X (CGROUP, 34, "entering the cgroup")
 
 enum subproc_stage
 {
@@ -516,6 +517,37 @@ SUBPROC_API void subproc_set_job_memory_limit (subproc_t *cmd,
    the manual for how the library tells).  Since 0.2.0.  */
 SUBPROC_API void subproc_set_max_cpu_time (subproc_t *cmd,
                                            unsigned long long seconds);
+
+/* Start the child inside the cgroup v2 directory DIR (copied), for
+   example /sys/fs/cgroup/my.slice/job1, so that the memory.max, cpu.max
+   and pids.max set there apply to the child and to everything it
+   starts.  A relative DIR is taken from the parent's working directory
+   when the command runs.  Linux: where the kernel has clone3 with
+   CLONE_INTO_CGROUP (5.7), the child is created inside the cgroup and
+   runs no instruction outside it (on x86-64 without copying the
+   parent's memory; on other processors, and with what needs a fork
+   anyway, as a fork-like copy whose cost grows with the parent's
+   memory).  Elsewhere (an older kernel, a seccomp filter that
+   refuses clone3, valgrind) the child moves itself in by writing to
+   DIR/cgroup.procs, opened by the parent beforehand, as the first
+   thing it does: before the pre-exec hook, the handshake and the exec.
+   A directory that cannot be opened, is not in a cgroup2 file system,
+   or refuses the process (EBUSY: it has controllers enabled in its
+   cgroup.subtree_control, and only a cgroup without them can hold
+   processes; EACCES; EOPNOTSUPP: a cgroup below a threaded one that is
+   not threaded itself) fails the run with
+   SUBPROC_ERR_SPAWN at SUBPROC_STAGE_CGROUP, the message naming DIR.
+   When the child dies of SIGKILL and the oom_kill counter of
+   DIR/memory.events grew since the spawn, the run reports
+   SUBPROC_ERR_LIMIT, the message giving the cgroup's memory.max: the
+   cgroup's out-of-memory killer ended it.  The counter is the
+   cgroup's, not the child's: with other processes in the same cgroup
+   (the child's own children among them) that is a good guess, not a
+   proof.  With subproc_exec the calling process itself moves in (and
+   stays there if a later step fails).
+   Other systems and Win32: SUBPROC_ERR_UNSUPPORTED at run time.  Since
+   0.2.0.  */
+SUBPROC_API void subproc_set_cgroup (subproc_t *cmd, const char *dir);
 
 /* Run the child in a new process group (POSIX) so that subproc_abort and
    timeouts signal the whole group, SIGKILL last, while the leader is

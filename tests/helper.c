@@ -97,6 +97,9 @@
  *                      and wait until it has ended: reaping it (wait),
  *                      or without reaping it (nowait: POSIX waitid with
  *                      WNOWAIT; the same as wait on Windows)
+ *   cgroup             (POSIX) /proc/self/cgroup, read as the first thing
+ *                      main does
+ *   touch-mib N        allocate and touch N MiB, print "touched N MiB"
  */
 
 #ifdef HAVE_CONFIG_H
@@ -1168,6 +1171,24 @@ run (const char *sub, int argc, char **argv)
   else if (strcmp (sub, "burn-grandchild") == 0)
     burn_grandchild (num_arg (argc, argv, 2),
                      argc > 3 && strcmp (argv[3], "wait") == 0);
+  else if (strcmp (sub, "cgroup") == 0)
+    /* Printed by main before anything else.  */
+    ;
+  else if (strcmp (sub, "touch-mib") == 0)
+    {
+      /* Allocate and touch N MiB, a page at a time, one MiB per block,
+         then say so.  */
+      long n = num_arg (argc, argv, 2);
+      for (long i = 0; i < n; i++)
+        {
+          volatile char *p = malloc (1 << 20);
+          if (p == NULL)
+            die ("malloc");
+          for (long off = 0; off < (1 << 20); off += 4096)
+            p[off] = 1;
+        }
+      printf ("touched %ld MiB\n", n);
+    }
   else if (strcmp (sub, "consume-then-fd") == 0)
     {
       unsigned long long n = copy_fd (0, -1);
@@ -1200,6 +1221,17 @@ main (int argc, char **argv)
 #endif
   if (argc < 2)
     usage ("usage: subproc-helper SUBCOMMAND [ARGS]");
+#ifndef _WIN32
+  /* The cgroup of the child as it starts, before anything else runs.  */
+  if (strcmp (argv[1], "cgroup") == 0)
+    {
+      int fd = open ("/proc/self/cgroup", O_RDONLY);
+      if (fd < 0)
+        die ("/proc/self/cgroup");
+      copy_fd (fd, 1);
+      close (fd);
+    }
+#endif
 #ifndef _WIN32
   /* A closed pipe is an error to report, not a reason to die; "sigs"
      reports the dispositions as they came.  */

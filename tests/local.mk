@@ -16,7 +16,9 @@
 # and load: every allocation failing in turn (tests/oom), a storm of
 # spawns from many threads (tests/storm), the caller's calls against the
 # library's I/O thread at a deadline (tests/race); the hostile-input
-# matrix (tests/hostile), its platform-specific rows chosen inside; the
+# matrix (tests/hostile), its platform-specific rows chosen inside; a
+# child started inside a cgroup (tests/cgroup: Linux, elsewhere the
+# report that the platform cannot); the
 # subproc command (tests/tool), run with the helper child as PROGRAM;
 # resource limits and the report of the one that ended a child
 # (tests/limits).
@@ -41,6 +43,7 @@ subproc_tests = \
 	tests/security \
 	tests/limits \
 	tests/remap \
+	tests/cgroup \
 	tests/tool \
 	tests/usage
 

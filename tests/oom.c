@@ -110,6 +110,7 @@ case_builder (int path)
   subproc_add_env_pair (cmd, "A", "one");
   subproc_set_pid_file (cmd, "/nonexistent/pid");
   subproc_set_working_directory (cmd, "/nonexistent");
+  subproc_set_cgroup (cmd, "/nonexistent/cgroup");
   subproc_set_timeout (cmd, 1000);
   subproc_set_max_output (cmd, 100);
   subproc_set_input_bytes (cmd, "in\0put", 6);

@@ -580,6 +580,7 @@ START_TEST (test_help)
     "--pass-fd=", "--new-process-group", "--kill-on-parent-exit",
     "--new-session", "--argv0=", "--append-output=", "--append-error=",
     "--pass-fd-as=", "--nice=", "--no-window",
+    "--cgroup=",
     "--dry-run", "--verbose", "--help", "--version", "--parallel=",
     "--null", "--replace=", "--keep-order", "--progress", "--time",
   };
@@ -2109,7 +2110,33 @@ START_TEST (test_kill_on_parent_exit)
 }
 END_TEST
 
-#else /* _WIN32 */
+#endif /* _WIN32 */
+
+/* --cgroup: a directory the library cannot enter is its error, 125;
+   where there are no cgroups, the library says so.  */
+START_TEST (test_cgroup)
+{
+#if defined SP_POSIX_HAVE_CGROUP
+  struct result r = run_tool ("--cgroup=/nonexistent/cgroup", "HELPER",
+                              "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "entering the cgroup /nonexistent/cgroup failed");
+  result_free (&r);
+  r = run_tool ("--cgroup=/", "HELPER", "exit", "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "not a directory of the cgroup2 file system");
+  result_free (&r);
+#else
+  struct result r = run_tool ("--cgroup=/sys/fs/cgroup/x", "HELPER", "exit",
+                              "0", NULL);
+  ASSERT_STATUS (r, 125);
+  ASSERT_CONTAINS (r.err, "cgroup is not supported on this platform");
+  result_free (&r);
+#endif
+}
+END_TEST
+
+#ifdef _WIN32
 
 /* What Windows cannot do is reported with the library's message, 125.  */
 START_TEST (test_unsupported)
@@ -2810,6 +2837,7 @@ make_suite (void)
   TEST_CASE (s, windows_options);
 #endif
   TEST_CASE (s, security_options);
+  TEST_CASE (s, cgroup);
   TEST_CASE (s, parallel_grouped);
 #ifndef _WIN32
   TEST_CASE (s, parallel_at_a_time);

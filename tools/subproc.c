@@ -654,6 +654,7 @@ struct options
   bool new_session;
   const char *argv0;
   bool kill_on_parent_exit;
+  const char *cgroup;
 
   unsigned int parallel; /* jobs at a time; 0: one run, no list */
   const char *replace;   /* --replace: where in PROGRAM ARGs the item goes */
@@ -708,6 +709,7 @@ enum
   OPT_NEW_SESSION,
   OPT_ARGV0,
   OPT_KILL_ON_PARENT_EXIT,
+  OPT_CGROUP,
   OPT_PROGRESS,
   OPT_TIME
 };
@@ -764,6 +766,7 @@ static const struct option long_options[] = {
   { "new-session", no_argument, NULL, OPT_NEW_SESSION },
   { "argv0", required_argument, NULL, OPT_ARGV0 },
   { "kill-on-parent-exit", no_argument, NULL, OPT_KILL_ON_PARENT_EXIT },
+  { "cgroup", required_argument, NULL, OPT_CGROUP },
   { "parallel", required_argument, NULL, 'P' },
   { "null", no_argument, NULL, '0' },
   { "replace", required_argument, NULL, 'I' },
@@ -870,6 +873,8 @@ Process:\n\
       --argv0=NAME         give the child NAME as its argv[0]; PROGRAM is\n\
                            still what runs\n\
       --kill-on-parent-exit  kill the child if this process dies\n\
+      --cgroup=DIR         start the child inside the cgroup v2\n\
+                           directory DIR (Linux)\n\
 \n\
 Parallel jobs (one job per item read from standard input):\n\
   -P, --parallel=N         run PROGRAM with ARGs and the item as one more\n\
@@ -1131,6 +1136,9 @@ process_option (int c, struct options *o)
       break;
     case OPT_KILL_ON_PARENT_EXIT:
       o->kill_on_parent_exit = true;
+      break;
+    case OPT_CGROUP:
+      o->cgroup = optarg;
       break;
     default:
       return false;
@@ -1608,6 +1616,8 @@ apply_process_options (subproc_t *cmd, const struct options *o)
     subproc_set_argv0 (cmd, o->argv0);
   if (o->kill_on_parent_exit)
     subproc_kill_on_parent_exit (cmd);
+  if (o->cgroup)
+    subproc_set_cgroup (cmd, o->cgroup);
 }
 
 /* ------------------------------------------------------------------ */

@@ -913,6 +913,13 @@ sp_posix_child_run (sp_posix_child_t *ctx_in, sp_stage_t *stage_out)
   int remap_base = -1;
   sp_stage_t stage;
 
+  /* Into the cgroup first, so that nothing below (the caller's hook
+     among it) runs outside; a daemon's intermediate moved already.  */
+  stage = SP_STAGE_CGROUP;
+  if (!ctx->daemon && ctx->cgroup_fd >= 0
+      && sp_posix_cgroup_enter (ctx->cgroup_fd) < 0)
+    goto fail;
+
   if (!ctx->signals_last)
     reset_signals ();
 
@@ -1120,6 +1127,8 @@ sp_posix_daemon_intermediate (sp_posix_child_t *ctx)
   int notify[2];
   char c;
 
+  if (ctx->cgroup_fd >= 0 && sp_posix_cgroup_enter (ctx->cgroup_fd) < 0)
+    sp_posix_child_fail (ctx, SP_STAGE_CGROUP, errno);
   if (setsid () < 0)
     sp_posix_child_fail (ctx, SP_STAGE_SETSID, errno);
   if (sp_posix_pipe (notify) < 0)

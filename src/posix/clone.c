@@ -44,6 +44,12 @@ sp_posix_vm_ok (const sp_spec_t *spec)
   const sp_options_t *opt = spec->opt;
   if (opt->hook || opt->daemonize || opt->handshake)
     return false;
+#ifndef SP_POSIX_CLONE3_VM
+  /* Without the first instructions of a clone3 child that shares our
+     memory, a cgroup child is made by clone3 as a copy (cgroup.c).  */
+  if (opt->cgroup)
+    return false;
+#endif
 #if defined SP_POSIX_TSAN
   /* See SP_POSIX_TSAN in posix.h.  */
   return false;
@@ -112,7 +118,9 @@ can_share_files (const sp_spec_t *spec, bool mem_report)
   (void) mem_report;
   return false;
 # else
+  /* A child that moves itself into a cgroup needs our cgroup.procs.  */
   if (!mem_report || spec->n_keep_fds != 0 || spec->n_fd_maps != 0
+      || spec->opt->cgroup
       || __atomic_load_n (&no_unshare_here, __ATOMIC_RELAXED))
     return false;
   for (int i = 0; i < 3; i++)
@@ -205,7 +213,26 @@ spawn_clone (sp_posix_vm_t *a, int *pidfd)
 # else
   bool want_pidfd = false;
 # endif
-  if (want_pidfd)
+  pid = -1;
+  bool done = false;
+# ifdef SP_POSIX_CLONE3_VM
+  /* Born inside the cgroup (cgroup.c); a refusal, or no memory for the
+     child, is the answer.  */
+  if (a->cg)
+    {
+      pid = sp_posix_cgroup_clone_vm (a->cg, a->share_files, stack,
+                                      CLONE_STACK_SIZE, clone_entry, a,
+                                      want_pidfd ? pidfd : NULL,
+                                      &a->cg_refused);
+      done = pid >= 0 || errno != ENOSYS;
+    }
+# endif
+  /* Where the kernel cannot, the child moves itself.  */
+  if (a->cg && !done)
+    a->ctx->cgroup_fd = a->cg->procs_fd;
+  if (done)
+    ;
+  else if (want_pidfd)
     {
       pid = clone (clone_entry, top, flags | CLONE_PIDFD, a, pidfd);
       if (pid < 0 && errno == EINVAL)

@@ -114,6 +114,13 @@ struct sp_proc
   bool handed;           /* in that table */
   bool orphan;           /* the command let go; freed with the last view */
   unsigned int views;    /* views that point here */
+  /* subproc_set_cgroup, for the OOM report (cgroup.c): the directory
+     (O_PATH), its memory.events, and memory.events' oom_kill at the
+     spawn.  CGROUP false (a view, no memory controller): none.  */
+  bool cgroup;
+  int cg_dir_fd;
+  int cg_events_fd;
+  uint64_t cg_oom_kills;
 };
 
 /* What the child needs, prepared by the parent before the fork.  It lives
@@ -139,6 +146,9 @@ typedef struct sp_posix_child
      subproc_exec keeps the caller's handlers in case the setup fails
      (and the memory report's child, which returns like it, does too).  */
   bool signals_last;
+  int cgroup_fd;           /* subproc_set_cgroup without clone3: the
+                              cgroup.procs the child writes itself into
+                              first, or -1 */
   bool daemon;             /* this is the daemon of a daemonize */
   bool own_table;          /* the child's descriptor table holds only 0, 1,
                               2 and close-on-exec ones of its own (spawn.c,
@@ -179,6 +189,10 @@ typedef struct sp_posix_vm
   volatile int stage;      /* memory report: SP_STAGE_NONE, or where */
   volatile int err;
   volatile int no_unshare; /* the kernel cannot CLOSE_RANGE_UNSHARE */
+  /* subproc_set_cgroup: the cgroup, opened; NULL: none.  REFUSED: it
+     would not take the child (errno says why).  */
+  const struct sp_posix_cgroup *cg;
+  bool cg_refused;
 } sp_posix_vm_t;
 
 /* clone.c.  May SPEC's child take the fast path?  */
@@ -210,6 +224,63 @@ void sp_posix_security_release (sp_spec_t *spec);
    stage that failed with errno.  Async-signal-safe.  */
 sp_stage_t sp_posix_sched_core_apply (const sp_spec_t *spec);
 sp_stage_t sp_posix_security_apply (const sp_spec_t *spec);
+
+/* cgroup.c.  The cgroup of subproc_set_cgroup, opened by the parent
+   before the spawn.  */
+typedef struct sp_posix_cgroup sp_posix_cgroup_t;
+struct sp_posix_cgroup
+{
+  int dir_fd;          /* the directory (O_PATH), or -1 */
+  int procs_fd;        /* its cgroup.procs, for writing, or -1 */
+  int events_fd;       /* its memory.events, or -1 (no memory
+                          controller there) */
+  uint64_t oom_kills;  /* memory.events' oom_kill when opened */
+};
+
+/* cgroup.c.  Empty *CG; close what it holds.  */
+void sp_posix_cgroup_init (sp_posix_cgroup_t *cg);
+void sp_posix_cgroup_close (sp_posix_cgroup_t *cg);
+
+/* cgroup.c.  Open DIR into *CG and check that it is a cgroup v2
+   directory whose cgroup.procs we may write: 0, or -1 with *F
+   (SP_STAGE_CGROUP).  */
+int sp_posix_cgroup_open (sp_posix_cgroup_t *cg, const char *dir,
+                          sp_fail_t *f);
+
+/* cgroup.c.  Fork a child that starts inside CG: with clone3
+   (CLONE_INTO_CGROUP, and CLONE_PIDFD into *PIDFD when the spawn may
+   signal), else with sp_posix_fork and CTX->cgroup_fd set, so that the
+   child moves itself.  As fork: the pid, 0 in the child, -1 with errno
+   and *REFUSED when the cgroup would not take the child.  */
+pid_t sp_posix_cgroup_fork (const sp_posix_cgroup_t *cg,
+                            sp_posix_child_t *ctx, int *pidfd,
+                            bool *refused);
+
+/* cgroup.c.  clone3 of a child that shares our memory (CLONE_VM |
+   CLONE_VFORK, and CLONE_FILES with SHARE_FILES) and is born inside
+   CG, running FN (ARG) on STACK (STACK_SIZE bytes): x86-64 only, where
+   the child's first instructions can be written (SP_POSIX_CLONE3_VM).
+   The pid, or -1 with errno: ENOSYS when the kernel cannot (or the test
+   hook says so), and the caller clones as usual with the child moving
+   itself; *REFUSED when the cgroup would not take the child.  *PIDFD:
+   as in sp_posix_cgroup_fork.  */
+#if defined SP_POSIX_HAVE_CLONE3 && defined SYS_clone3 && defined SYS_exit \
+  && defined __x86_64__ && defined __GNUC__
+# define SP_POSIX_CLONE3_VM 1
+pid_t sp_posix_cgroup_clone_vm (const sp_posix_cgroup_t *cg,
+                                bool share_files, void *stack,
+                                size_t stack_size, int (*fn) (void *),
+                                void *arg, int *pidfd, bool *refused);
+#endif
+
+/* cgroup.c.  In the child: move into the cgroup of PROCS_FD.  0, or -1
+   with errno.  Async-signal-safe.  */
+int sp_posix_cgroup_enter (int procs_fd);
+
+/* cgroup.c.  Give PROC what the OOM report needs from *CG (which keeps
+   the rest), and release it.  */
+void sp_posix_cgroup_hand_over (sp_posix_cgroup_t *cg, sp_proc_t *proc);
+void sp_posix_cgroup_release (sp_proc_t *proc);
 
 /* child.c.  Report a failure of the child and _exit (127).  */
 void sp_posix_child_fail (sp_posix_child_t *ctx, sp_stage_t stage, int err)

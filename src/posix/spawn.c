@@ -251,6 +251,11 @@ prepare_spec (sp_spec_t *spec, sp_fail_t *f)
   if (spec->opt->creation_flags)
     return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
                     SP_STAGE_UNSUPPORTED, "creation_flags");
+#ifndef SP_POSIX_HAVE_CGROUP
+  if (spec->opt->cgroup)
+    return sp_fail (f, SUBPROC_ERR_UNSUPPORTED, ENOSYS,
+                    SP_STAGE_UNSUPPORTED, "cgroup");
+#endif
   if (spec->opt->daemonize && spec->opt->handshake)
     return sp_fail (f, SUBPROC_ERR_INVALID, EINVAL, SP_STAGE_HANDSHAKE,
                     "daemonize");
@@ -343,7 +348,7 @@ ctx_init (sp_posix_child_t *ctx, const sp_spec_t *spec, bool open_null,
   memset (ctx, 0, sizeof *ctx);
   ctx->spec = spec;
   ctx->null_fd = ctx->err_fd = ctx->ready_fd = ctx->go_fd = -1;
-  ctx->notify_fd = -1;
+  ctx->notify_fd = ctx->cgroup_fd = -1;
   ctx->envp = spec->envp ? spec->envp : environ;
   ctx->keep_sorted = spec->keep_fds;
   ctx->n_keep = spec->n_keep_fds;
@@ -434,6 +439,7 @@ typedef struct spawn
   int go_w;      /* handshake: write end of "go", or -1 */
   int pidfd;
   pid_t pid;
+  sp_posix_cgroup_t cg; /* subproc_set_cgroup */
 } spawn_t;
 
 static void
@@ -442,7 +448,8 @@ spawn_init (spawn_t *s)
   memset (s, 0, sizeof *s);
   s->err_r = s->ready_r = s->go_w = s->pidfd = -1;
   s->ctx.null_fd = s->ctx.err_fd = s->ctx.ready_fd = s->ctx.go_fd = -1;
-  s->ctx.notify_fd = -1;
+  s->ctx.notify_fd = s->ctx.cgroup_fd = -1;
+  sp_posix_cgroup_init (&s->cg);
 }
 
 static void
@@ -456,6 +463,7 @@ spawn_cleanup (spawn_t *s)
   close_fd (&s->ctx.go_fd);
   close_fd (&s->ctx.null_fd);
   close_fd (&s->pidfd);
+  sp_posix_cgroup_close (&s->cg);
   free (s->sorted);
 }
 
@@ -539,7 +547,12 @@ spawn_fast (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
   sigset_t old;
   int status;
 
+  if (spec->opt->cgroup
+      && sp_posix_cgroup_open (&s->cg, spec->opt->cgroup, f) < 0)
+    return -1;
   sp_posix_vm_plan (&vm, &s->ctx, spec);
+  if (spec->opt->cgroup)
+    vm.cg = &s->cg;
   /* Without the memory report, the report goes over a pipe: it works
      whatever the kernel or a tool such as valgrind (which runs a
      CLONE_VM child as a copy) makes of the fast path.  A child that
@@ -555,6 +568,11 @@ spawn_fast (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
   if (vm.null_failed)
     return sp_fail (f, SUBPROC_ERR_SPAWN, fork_err, SP_STAGE_DUP,
                     "/dev/null");
+  if (vm.cg_refused)
+    {
+      spawn_started (s, pid, fork_err, f);
+      return sp_fail (f, SUBPROC_ERR_SPAWN, fork_err, SP_STAGE_CGROUP, NULL);
+    }
   if (spawn_started (s, pid, fork_err, f) < 0)
     return -1;
   if (!vm.mem_report)
@@ -567,13 +585,17 @@ spawn_fast (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
 
 /* The fork path, for what cannot run in a child that shares our memory
    and stops us: a pre-exec hook, a handshake, a daemon, a change of
-   identity (see sp_posix_vm_ok).  */
+   identity (see sp_posix_vm_ok), a cgroup (see cgroup.c).  */
 static int
 spawn_fork (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
 {
   int fds[2];
   sigset_t old;
+  bool refused = false;
 
+  if (spec->opt->cgroup
+      && sp_posix_cgroup_open (&s->cg, spec->opt->cgroup, f) < 0)
+    return -1;
   if (spawn_begin (s, spec, true, true, f) < 0)
     return -1;
   if (spec->opt->handshake)
@@ -589,7 +611,9 @@ spawn_fork (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
     }
 
   block_signals (&old);
-  pid_t pid = sp_posix_fork ();
+  pid_t pid = spec->opt->cgroup
+                ? sp_posix_cgroup_fork (&s->cg, &s->ctx, &s->pidfd, &refused)
+                : sp_posix_fork ();
   if (pid == 0)
     {
       sp_stage_t stage;
@@ -600,6 +624,11 @@ spawn_fork (spawn_t *s, const sp_spec_t *spec, sp_fail_t *f)
     }
   int fork_err = errno;
   pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (refused)
+    {
+      spawn_started (s, pid, fork_err, f);
+      return sp_fail (f, SUBPROC_ERR_SPAWN, fork_err, SP_STAGE_CGROUP, NULL);
+    }
   if (spawn_started (s, pid, fork_err, f) < 0)
     return -1;
   /* With a handshake the report is read by sp_backend_handshake_wait
@@ -633,6 +662,7 @@ spawn_hand_over (spawn_t *s, const sp_spec_t *spec, sp_proc_t *proc)
     s->pidfd = sp_posix_pidfd_open (s->pid);
   if (sp_backend_test_no_handle)
     close_fd (&s->pidfd);
+  sp_posix_cgroup_hand_over (&s->cg, proc);
   proc->pidfd = s->pidfd;
   proc->err_fd = s->err_r;
   proc->ready_fd = s->ready_r;
@@ -702,9 +732,24 @@ sp_backend_exec (const sp_spec_t *spec, sp_fail_t *f)
     }
   ctx.fail_returns = ctx.signals_last = true;
   ctx.parent_pid = getppid ();
+  /* The calling process moves itself into the cgroup, as a child
+     without clone3 does.  */
+  sp_posix_cgroup_t cg;
+  sp_posix_cgroup_init (&cg);
+  if (spec->opt->cgroup
+      && sp_posix_cgroup_open (&cg, spec->opt->cgroup, f) < 0)
+    {
+      sp_posix_cgroup_close (&cg);
+      close_fd (&ctx.null_fd);
+      free (sorted);
+      sp_posix_nocancel_end (cancel);
+      return -1;
+    }
+  ctx.cgroup_fd = cg.procs_fd;
 
   sp_posix_child_run (&ctx, &stage);
   int err = errno;
+  sp_posix_cgroup_close (&cg);
   close_fd (&ctx.null_fd);
   free (sorted);
   sp_posix_nocancel_end (cancel);

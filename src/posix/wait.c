@@ -680,6 +680,7 @@ sp_backend_release (sp_proc_t *proc)
   close_fd (&proc->err_fd);
   close_fd (&proc->ready_fd);
   close_fd (&proc->go_fd);
+  sp_posix_cgroup_release (proc);
   pthread_mutex_lock (&lock);
   if (proc->shared)
     {

@@ -97,6 +97,8 @@ check_spec (const sp_spec_t *spec, sp_fail_t *f)
     /* No sessions of the POSIX kind: a new process group only leaves
        the console's Ctrl-C group, and the child keeps the console.  */
     what = "new_session";
+  else if (spec->opt->cgroup)
+    what = "cgroup";
   else
     what = check_limits (spec->opt);
   if (what)

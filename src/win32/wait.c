@@ -238,6 +238,16 @@ keep_job (HANDLE job)
   ReleaseSRWLockExclusive (&kept_lock);
 }
 
+int
+sp_backend_limit_hit (sp_proc_t *proc, int raw_status, uint64_t *memory_max)
+{
+  /* No cgroups here (subproc_set_cgroup is refused).  */
+  (void) proc;
+  (void) raw_status;
+  (void) memory_max;
+  return 0;
+}
+
 void
 sp_backend_release (sp_proc_t *proc)
 {
