@@ -24,6 +24,7 @@ subproc_tests = \
 	tests/env \
 	tests/errors \
 	tests/tostring \
+	tests/text \
 	tests/dryrun \
 	tests/capture \
 	tests/inout \
