@@ -571,8 +571,8 @@ typedef int (*subproc_regex_func) (void *opaque, size_t ngroups,
    above the groups of expression I: SUBPROC_ERR_INVALID, the message
    naming the expression and, for a bad one, regerror's text; nothing is
    run, and that error belongs to the call alone (the command runs
-   again as it was).  Returns 0 or -1.  Win32: gnulib's regcomp and
-   regexec.  Since 0.2.0.  */
+   again as it was).  Returns 0 or -1.  Win32 (and musl): gnulib's
+   regcomp and regexec, built in.  Since 0.2.0.  */
 SUBPROC_API int subproc_run_regex (subproc_t *cmd, size_t nregex,
                                    const char *const *regex,
                                    const size_t *ngroups, const char *prefix,

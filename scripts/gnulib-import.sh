@@ -17,8 +17,8 @@
 #                          make check under valgrind
 #   regex                  regcomp / regexec for subproc_run_regex
 #                          (lib/parse.c) where the system has no regex.h
-#                          (mingw-w64); where it has a working one (glibc,
-#                          musl) configure keeps the system's and libgnu
+#                          (mingw-w64) or no GNU regex (musl); with glibc
+#                          configure keeps the system's and libgnu
 #                          carries only the small helpers regex.h needs
 #
 # regex is the one module with C sources.  Only lib/parse.c is built with
