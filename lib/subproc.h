@@ -422,7 +422,8 @@ SUBPROC_API void subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags);
    that a run closed (SUBPROC_PASS_FD_CLOSE_PARENT) is not passed any
    more and takes no place until it is passed again.  For protocols that
    number the descriptors a child gets, such as LISTEN_FDS of socket
-   activation (whose descriptors are 3 + the position).  -1 with
+   activation (whose descriptors are 3 + the position, once passed under
+   those numbers).  -1 with
    SUBPROC_ERR_INVALID (EBADF) when FD is not passed (an error of the
    call alone: the command is unchanged).  Since 0.2.0.  */
 SUBPROC_API int subproc_get_pass_fd_index (subproc_t *cmd, int fd);
