@@ -54,7 +54,10 @@ dist_man3_MANS = \
 	doc/man/subproc_free.3 \
 	doc/man/subproc_get_arg_list.3 \
 	doc/man/subproc_get_error.3 \
+	doc/man/subproc_get_gid.3 \
 	doc/man/subproc_get_handle.3 \
+	doc/man/subproc_get_pass_fd_index.3 \
+	doc/man/subproc_get_uid.3 \
 	doc/man/subproc_get_usage.3 \
 	doc/man/subproc_get_watches.3 \
 	doc/man/subproc_gid_t.3 \
@@ -71,15 +74,19 @@ dist_man3_MANS = \
 	doc/man/subproc_new_va_list.3 \
 	doc/man/subproc_no_new_privs.3 \
 	doc/man/subproc_nonblocking_fds.3 \
+	doc/man/subproc_nul_func.3 \
 	doc/man/subproc_pass_fd.3 \
 	doc/man/subproc_pass_fd_as.3 \
 	doc/man/subproc_pid_abort.3 \
 	doc/man/subproc_pid_wait.3 \
 	doc/man/subproc_poll.3 \
 	doc/man/subproc_raw_status.3 \
+	doc/man/subproc_regex_func.3 \
 	doc/man/subproc_require_handshake.3 \
 	doc/man/subproc_run.3 \
 	doc/man/subproc_run_async.3 \
+	doc/man/subproc_run_nul.3 \
+	doc/man/subproc_run_regex.3 \
 	doc/man/subproc_send_signal.3 \
 	doc/man/subproc_set_apparmor_profile.3 \
 	doc/man/subproc_set_argv0.3 \
@@ -129,6 +136,7 @@ dist_man3_MANS = \
 	doc/man/subproc_strerror.3 \
 	doc/man/subproc_t.3 \
 	doc/man/subproc_to_string.3 \
+	doc/man/subproc_to_string_full.3 \
 	doc/man/subproc_uid_t.3 \
 	doc/man/subproc_unset_env.3 \
 	doc/man/subproc_usage_t.3 \

@@ -298,6 +298,9 @@ int sp_shell_quote (sp_buf_t *out, const char *word);
    separated by one space; QUOTE: shell-quoted (to_string), else verbatim
    (write_arg_log).  */
 int sp_format_command (const subproc_t *cmd, bool quote, sp_buf_t *out);
+/* The same with the SUBPROC_STRING_* FLAGS of subproc_to_string_full.  */
+int sp_format_command_full (const subproc_t *cmd, bool quote,
+                            unsigned int flags, sp_buf_t *out);
 
 /* ------------------------------------------------------------------ */
 /* lib/dryrun.c */

@@ -449,6 +449,15 @@ SUBPROC_API void subproc_set_run_among (subproc_t *cmd, pid_t pid);
 SUBPROC_API void subproc_set_uid (subproc_t *cmd, subproc_uid_t uid);
 SUBPROC_API void subproc_set_gid (subproc_t *cmd, subproc_gid_t gid);
 
+/* The user / group id that subproc_set_uid / subproc_set_gid gave CMD:
+   1 with *UID / *GID set to it, 0 when none was given (*UID / *GID
+   receives -1, the "no change" value of chown), -1 with the error for a
+   NULL pointer or a command with a builder error (*UID / *GID -1).  On
+   Win32 the value is kept too, although the run reports
+   SUBPROC_ERR_UNSUPPORTED.  Since 0.2.0.  */
+SUBPROC_API int subproc_get_uid (subproc_t *cmd, subproc_uid_t *uid);
+SUBPROC_API int subproc_get_gid (subproc_t *cmd, subproc_gid_t *gid);
+
 /* Set the child's umask (0 is a valid mask).  Win32: unsupported.  */
 SUBPROC_API void subproc_set_umask (subproc_t *cmd, int mask);
 
@@ -673,6 +682,17 @@ SUBPROC_API void subproc_pass_fd (subproc_t *cmd, int fd, unsigned int flags);
 SUBPROC_API void subproc_pass_fd_as (subproc_t *cmd, int fd, int target,
                                      unsigned int flags);
 
+/* The position of FD among the descriptors CMD passes (subproc_pass_fd),
+   in the order they were first passed: 0 for the first.  A descriptor
+   that a run closed (SUBPROC_PASS_FD_CLOSE_PARENT) is not passed any
+   more and takes no place until it is passed again.  For protocols that
+   number the descriptors a child gets, such as LISTEN_FDS of socket
+   activation (whose descriptors are 3 + the position, once passed under
+   those numbers).  -1 with
+   SUBPROC_ERR_INVALID (EBADF) when FD is not passed (an error of the
+   call alone: the command is unchanged).  Since 0.2.0.  */
+SUBPROC_API int subproc_get_pass_fd_index (subproc_t *cmd, int fd);
+
 /* The child's stdin reads from FD (the caller keeps it).  */
 SUBPROC_API void subproc_set_input_fd (subproc_t *cmd, int fd);
 
@@ -818,6 +838,73 @@ SUBPROC_API void subproc_set_output_sink (subproc_t *cmd,
 SUBPROC_API void subproc_set_error_sink (subproc_t *cmd, subproc_sink_func fn,
                                          void *opaque, unsigned int flags);
 
+/* ------------------------------------------------------------------ */
+/* Parsing the output as it arrives                                   */
+
+/* Called by subproc_run_regex each time the whole series of expressions
+   has matched: NGROUPS strings in GROUPS (the groups of the first
+   expression, then those of the second, ...), each NUL-terminated, or
+   NULL for a group that took no part in its match.  The strings and the
+   array belong to the library and are valid during the call only (copy
+   what is kept).  A return of 0 goes on; any other value stops the
+   child, as a sink's does.  Since 0.2.0.  */
+typedef int (*subproc_regex_func) (void *opaque, size_t ngroups,
+                                   const char *const *groups);
+
+/* Run CMD as subproc_run does (STATUS and the exit status rules are
+   those of subproc_run) and match its stdout, line by line as it
+   arrives (an output sink with SUBPROC_SINK_LINES, set for this run
+   only), against the series of NREGEX POSIX extended regular
+   expressions REGEX: expression 0 is tried on each line until one
+   matches, then expression 1 on the lines that follow (a line it does
+   not match is skipped), and so on; once the last one has matched, FN
+   gets the groups of the whole series, and the series starts again at
+   expression 0.  NGROUPS[I] is how many groups of expression I (the
+   first ones, from group 1) are passed; NGROUPS NULL: all of each.
+   PREFIX (NULL: none) is taken off the start of every line that has it
+   before matching.  A line is matched without its end ("\n" or
+   "\r\n"); a NUL byte ends what the expressions see of it; a line
+   longer than SUBPROC_SINK_LINE_MAX is matched whole.  FN runs while the
+   child runs: a run that fails in the end (an exit status) may have
+   called it.  FN returning non-zero stops the child and fails the run
+   with SUBPROC_ERR_IO (ECANCELED).  CMD's stdout must have no other
+   destination, else SUBPROC_ERR_INVALID.  A bad expression (one that
+   regcomp refuses), NREGEX 0, a NULL expression or FN, or NGROUPS[I]
+   above the groups of expression I: SUBPROC_ERR_INVALID, the message
+   naming the expression and, for a bad one, regerror's text; nothing is
+   run, and that error belongs to the call alone (the command runs
+   again as it was).  Returns 0 or -1.  Win32 (and musl): gnulib's
+   regcomp and regexec, built in.  Since 0.2.0.  */
+SUBPROC_API int subproc_run_regex (subproc_t *cmd, size_t nregex,
+                                   const char *const *regex,
+                                   const size_t *ngroups, const char *prefix,
+                                   subproc_regex_func fn, void *opaque,
+                                   int *status);
+
+/* Called by subproc_run_nul with each record: NFIELDS strings in FIELDS,
+   each NUL-terminated (a field may hold no byte).  NFIELDS is the
+   number of columns, except for a last record that the output cut short.
+   The strings and the array belong to the library and are valid during
+   the call only.  A return of 0 goes on; any other value stops the
+   child, as a sink's does.  Since 0.2.0.  */
+typedef int (*subproc_nul_func) (void *opaque, size_t nfields,
+                                 const char *const *fields);
+
+/* Run CMD as subproc_run does (STATUS and the exit status rules are
+   those of subproc_run) and split its stdout, as it arrives (an output
+   sink, set for this run only), into fields, each ended by a NUL byte
+   (as find -print0 or xargs -0 write them), and the fields into records
+   of NCOLUMNS, each given to FN.  Output that does not end with a NUL
+   has a last field all the same, and a last record with fewer fields is
+   given as it is; no output, no call.  FN returning non-zero stops the
+   child and fails the run with SUBPROC_ERR_IO (ECANCELED).  CMD's stdout
+   must have no other destination, else SUBPROC_ERR_INVALID; NCOLUMNS 0
+   or FN NULL: SUBPROC_ERR_INVALID, nothing is run, and that error
+   belongs to the call alone.  Returns 0 or -1.  Since 0.2.0.  */
+SUBPROC_API int subproc_run_nul (subproc_t *cmd, size_t ncolumns,
+                                 subproc_nul_func fn, void *opaque,
+                                 int *status);
+
 /* Let subproc_run_async run the buffer I/O on a thread of the library's;
    subproc_wait joins it.  The thread stops a child that passes the
    timeout or the output limit, but never reaps it and never frees what
@@ -865,6 +952,29 @@ SUBPROC_API int subproc_handshake_notify (subproc_t *cmd);
    so that pasting the line into sh runs exactly this argv.  The caller
    frees the result with free().  NULL, with the error, on failure.  */
 SUBPROC_API char *subproc_to_string (subproc_t *cmd);
+
+/* Flags for subproc_to_string_full.  */
+enum
+{
+  /* Put each environment assignment, the program and each option on a
+     line of its own, the lines joined by " \\" and a newline (a
+     continuation, which sh reads as a blank): an argument that starts
+     with '-' begins a line, and the one argument that follows it stays
+     on its line; every other argument has a line of its own.  For logs
+     and generated scripts.  */
+  SUBPROC_STRING_LINE_BREAKS = 1 << 0,
+  /* Show the program by its base name (what follows its last '/', and
+     '\\' on Win32), as a command found through PATH.  */
+  SUBPROC_STRING_STRIP_PATH = 1 << 1
+};
+
+/* subproc_to_string with FLAGS (0 gives the same line).  The text still
+   runs exactly this argv when pasted into sh (with STRIP_PATH: the
+   program PATH finds under that name).  Unknown flags:
+   SUBPROC_ERR_INVALID, NULL, and the command is left as it was.  Since
+   0.2.0.  */
+SUBPROC_API char *subproc_to_string_full (subproc_t *cmd,
+                                          unsigned int flags);
 
 /* Write the environment, program and arguments, unquoted and separated
    by single spaces, then a newline, to FD.  Errors are recorded in the

@@ -118,11 +118,55 @@ shell_quote_env (sp_buf_t *out, const char *entry)
 static const char env_prefix[] = "env --";
 static const char env_sh_prefix[] = "sh -c '\"$0\" \"$@\"'";
 
+/* The program's name as shown: with SUBPROC_STRING_STRIP_PATH, what
+   follows its last directory separator ('/', and '\\' on Win32), unless
+   that is nothing (a name ending in a separator is shown whole).  */
+static const char *
+shown_program (const char *program, unsigned int flags)
+{
+  if (!(flags & SUBPROC_STRING_STRIP_PATH))
+    return program;
+  const char *base = program;
+  for (const char *p = program; *p; p++)
+    if (*p == '/'
+#if defined _WIN32 && !defined __CYGWIN__
+        || *p == '\\'
+#endif
+       )
+      base = p + 1;
+  return *base ? base : program;
+}
+
+/* Does argument I of CMD begin a line of its own with
+   SUBPROC_STRING_LINE_BREAKS?  An option (an argument that starts with
+   '-') does, and so does every argument that does not follow an option:
+   the one value after an option stays on the option's line.  */
+static bool
+arg_starts_line (const subproc_t *cmd, size_t i)
+{
+  if (i == 0 || cmd->args.v[i][0] == '-')
+    return true;
+  return i == 1 || cmd->args.v[i - 1][0] != '-';
+}
+
+/* The separator before an element: one space, or with BREAK a
+   backslash-newline continuation, which sh reads as no separator at all,
+   after the space.  */
+static int
+separate (sp_buf_t *out, bool brk)
+{
+  return brk ? sp_buf_append (out, " \\\n", 3)
+             : sp_buf_append (out, " ", 1);
+}
+
 int
-sp_format_command (const subproc_t *cmd, bool quote, sp_buf_t *out)
+sp_format_command_full (const subproc_t *cmd, bool quote, unsigned int flags,
+                        sp_buf_t *out)
 {
   bool first = true;
   bool via_env = false;
+  bool lines = (flags & SUBPROC_STRING_LINE_BREAKS) != 0;
+  const char *program = shown_program (cmd->args.v[0], flags);
   for (size_t i = 0; quote && i < cmd->env.n; i++)
     if (!shell_name (cmd->env.v[i]))
       via_env = true;
@@ -134,7 +178,7 @@ sp_format_command (const subproc_t *cmd, bool quote, sp_buf_t *out)
     }
   for (size_t i = 0; i < cmd->env.n; i++, first = false)
     {
-      if (!first && sp_buf_append (out, " ", 1) < 0)
+      if (!first && separate (out, lines) < 0)
         return -1;
       int r = via_env  ? shell_quote (out, cmd->env.v[i], false)
               : quote ? shell_quote_env (out, cmd->env.v[i])
@@ -142,18 +186,19 @@ sp_format_command (const subproc_t *cmd, bool quote, sp_buf_t *out)
       if (r < 0)
         return -1;
     }
-  if (via_env && strchr (cmd->args.v[0], '='))
+  if (via_env && strchr (program, '='))
     {
-      if (sp_buf_append (out, " ", 1) < 0
+      if (separate (out, lines) < 0
           || sp_buf_append_str (out, env_sh_prefix) < 0)
         return -1;
     }
   for (size_t i = 0; i < cmd->args.n; i++, first = false)
     {
-      if (!first && sp_buf_append (out, " ", 1) < 0)
+      if (!first && separate (out, lines && arg_starts_line (cmd, i)) < 0)
         return -1;
-      int r = quote ? shell_quote (out, cmd->args.v[i], i == 0)
-                    : sp_buf_append_str (out, cmd->args.v[i]);
+      const char *word = i == 0 ? program : cmd->args.v[i];
+      int r = quote ? shell_quote (out, word, i == 0)
+                    : sp_buf_append_str (out, word);
       if (r < 0)
         return -1;
     }
@@ -161,22 +206,43 @@ sp_format_command (const subproc_t *cmd, bool quote, sp_buf_t *out)
   return sp_buf_reserve (out, 0);
 }
 
+int
+sp_format_command (const subproc_t *cmd, bool quote, sp_buf_t *out)
+{
+  return sp_format_command_full (cmd, quote, 0, out);
+}
+
 char *
-subproc_to_string (subproc_t *cmd)
+subproc_to_string_full (subproc_t *cmd, unsigned int flags)
 {
   if (sp_has_error (cmd))
     {
       sp_error_raise (cmd);
       return NULL;
     }
+  unsigned int known = SUBPROC_STRING_LINE_BREAKS | SUBPROC_STRING_STRIP_PATH;
+  if (flags & ~known)
+    {
+      /* A call that changed nothing: the command stays usable.  */
+      sp_error_call (cmd, SUBPROC_ERR_INVALID, EINVAL,
+                     "%s: unknown flags %#x for '%s'", __func__,
+                     flags & ~known, cmd->args.v[0]);
+      return NULL;
+    }
   sp_buf_t out = { 0 };
-  if (sp_format_command (cmd, true, &out) < 0)
+  if (sp_format_command_full (cmd, true, flags, &out) < 0)
     {
       sp_buf_clear (&out);
       sp_error_nomem (cmd);
       return NULL;
     }
   return sp_buf_steal (&out, NULL);
+}
+
+char *
+subproc_to_string (subproc_t *cmd)
+{
+  return subproc_to_string_full (cmd, 0);
 }
 
 void

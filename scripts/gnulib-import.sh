@@ -15,10 +15,18 @@
 #                          so that only SUBPROC_API symbols are exported
 #   valgrind-tests         gl_VALGRIND_TESTS: --enable-valgrind-tests runs
 #                          make check under valgrind
+#   regex                  regcomp / regexec for subproc_run_regex
+#                          (lib/parse.c) where the system has no regex.h
+#                          (mingw-w64) or no GNU regex (musl); with glibc
+#                          configure keeps the system's and libgnu
+#                          carries only the small helpers regex.h needs
 #
-# None of these has C sources: gnulib/lib/libgnu.la holds only gnulib's
-# dummy.c until a module with code is added.  Never add a module that can
-# exit the process (xalloc, error, ...): the library must only report.
+# regex is the one module with C sources.  Only lib/parse.c is built with
+# gnulib/lib in its include path (Makefile.am), and libgnu's objects are
+# compiled hidden, so that no gnulib symbol is exported by the library.
+# Never add a module that can exit the process (xalloc, error, ...): the
+# library must only report.  The import also writes gnulib/tests/, which
+# is not used: remove it.
 
 set -eu
 
@@ -42,4 +50,7 @@ ${GNULIB_TOOL:-gnulib-tool} --import \
   manywarnings \
   warnings \
   lib-symbol-visibility \
-  valgrind-tests
+  valgrind-tests \
+  regex
+
+rm -rf gnulib/tests

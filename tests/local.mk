@@ -29,6 +29,7 @@ subproc_tests = \
 	tests/childopts \
 	tests/errors \
 	tests/tostring \
+	tests/text \
 	tests/dryrun \
 	tests/capture \
 	tests/inout \

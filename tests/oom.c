@@ -811,6 +811,81 @@ case_childopts (int path)
   return code;
 }
 
+/* subproc_to_string_full with every flag, the getters.  */
+static int
+case_to_string_full (int path)
+{
+  subproc_t *cmd = subproc_new_arg_list ("/bin/prog", "-a", "v w", NULL);
+  subproc_uid_t uid;
+  char *line;
+
+  (void) path;
+  subproc_add_env_pair (cmd, "A-B", "1");
+  subproc_set_uid (cmd, 7);
+  line = subproc_to_string_full (cmd, SUBPROC_STRING_LINE_BREAKS
+                                        | SUBPROC_STRING_STRIP_PATH);
+  if (line == NULL)
+    {
+      int code = last_code ();
+      subproc_free (cmd);
+      return code;
+    }
+  ck_assert_str_eq (line, "env -- \\\nA-B=1 \\\nprog \\\n-a 'v w'");
+  free (line);
+  ck_assert_int_eq (subproc_get_uid (cmd, &uid), 1);
+  ck_assert (uid == 7);
+  subproc_free (cmd);
+  return SUBPROC_ERR_OK;
+}
+
+/* What the parsers' callbacks got, joined.  */
+static int
+oom_collect (void *opaque, size_t n, const char *const *v)
+{
+  char *text = opaque;
+  for (size_t i = 0; i < n; i++)
+    {
+      strcat (text, v[i] ? v[i] : "-");
+      strcat (text, i + 1 < n ? "|" : ";");
+    }
+  return 0;
+}
+
+/* subproc_run_regex: a series of two expressions.  */
+static int
+case_run_regex (int path)
+{
+  const char *re[] = { "^n=(.*)$", "^s=([0-9]+)(x)?$" };
+  char text[256] = "";
+  subproc_t *cmd = test_helper_on (path, "print", "n=a\ns=1\nn=b\ns=22\n",
+                                   NULL);
+  int code = SUBPROC_ERR_OK;
+
+  if (subproc_run_regex (cmd, 2, re, NULL, NULL, oom_collect, text, NULL)
+      < 0)
+    code = last_code ();
+  else
+    ck_assert_str_eq (text, "a|1|-;b|22|-;");
+  subproc_free (cmd);
+  return code;
+}
+
+/* subproc_run_nul: records of two fields.  */
+static int
+case_run_nul (int path)
+{
+  char text[256] = "";
+  subproc_t *cmd = test_helper_on (path, "argv", "a", "", "c", NULL);
+  int code = SUBPROC_ERR_OK;
+
+  if (subproc_run_nul (cmd, 2, oom_collect, text, NULL) < 0)
+    code = last_code ();
+  else
+    ck_assert_str_eq (text, "a|;c;");
+  subproc_free (cmd);
+  return code;
+}
+
 #ifndef _WIN32
 
 /* The working directory, with the program found in PATH.  */
@@ -1080,6 +1155,9 @@ static const oom_case_t cases[] = {
   BOTH (callbacks, SUBPROC_ERR_EXIT_STATUS),
   BOTH (run_twice, SUBPROC_ERR_OK),
   BOTH (childopts, SUBPROC_ERR_OK),
+  ONE (to_string_full, SUBPROC_ERR_OK),
+  BOTH (run_regex, SUBPROC_ERR_OK),
+  BOTH (run_nul, SUBPROC_ERR_OK),
 #ifndef _WIN32
   BOTH (cwd_path, SUBPROC_ERR_OK),
   BOTH (options, SUBPROC_ERR_OK),

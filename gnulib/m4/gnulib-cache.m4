@@ -43,6 +43,7 @@
 #  --no-vc-files \
 #  lib-symbol-visibility \
 #  manywarnings \
+#  regex \
 #  valgrind-tests \
 #  warnings
 
@@ -51,6 +52,7 @@ gl_LOCAL_DIR([])
 gl_MODULES([
   lib-symbol-visibility
   manywarnings
+  regex
   valgrind-tests
   warnings
 ])
