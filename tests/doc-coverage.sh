@@ -19,7 +19,9 @@
 #    manual and is named in a man page; every enum tag is in both;
 #  - every man page names itself in its NAME section, or is a .so link
 #    to a page that does, and is listed in dist_man3_MANS (so installed);
-#    the pages render without groff warnings.
+#    the pages render without groff warnings;
+#  - every subproc_ name of the manual's libvirt correspondence table
+#    is an exported function or a type of the header.
 # A name missing anywhere makes it fail, listing what is missing.
 
 set -u
@@ -156,6 +158,16 @@ for page in "$mandir"/*.3; do
     warnings=$(LC_ALL=C groff -man -ww -z "$page" 2>&1)
     [ -z "$warnings" ] || miss "doc/man/$name.3 renders with warnings: $warnings"
   fi
+done
+
+# ------------------------------------------------------------------
+# The libvirt correspondence table names only what exists.
+
+table=$(sed -n '/^@node libvirt correspondence$/,/^@node /p' "$texi")
+[ -n "$table" ] || miss "doc/libsubproc.texi has no node libvirt correspondence"
+for name in $(printf '%s\n' "$table" | grep -o 'subproc_[a-z0-9_]*' | sort -u); do
+  printf '%s\n' $symbols $types | grep -Fxq -- "$name" \
+    || miss "$name: in the libvirt correspondence table, but not a function or type of the library"
 done
 
 echo "$nsymbols exported functions, $(printf '%s\n' $types | grep -c .) types," \
