@@ -368,19 +368,6 @@ sp_error (subproc_t *cmd, int code, int sys_errno, const char *fmt, ...)
   return -1;
 }
 
-/* sp_error for a failure at STAGE.  */
-static int SUBPROC_PRINTF (5, 6)
-    error_at (subproc_t *cmd, sp_stage_t stage, int code, int sys_errno,
-              const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  error_v (cmd, cmd ? cmd->recording : SP_ERROR_BUILD, code, sys_errno, stage,
-           fmt, ap);
-  va_end (ap);
-  return -1;
-}
-
 int
 sp_error_stage (subproc_t *cmd, sp_stage_t stage, int code, int sys_errno,
                 const char *fmt, ...)
@@ -481,14 +468,15 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
     {
       unsigned long long uid = cmd ? (unsigned long long) cmd->opt.uid : 0;
       if (f->code == SUBPROC_ERR_INVALID)
-        return error_at (cmd, f->stage, f->code, f->sys_errno,
-                         "cannot run '%s': user id %llu has no entry in "
-                         "the user database, so its group is unknown: "
-                         "give one with subproc_set_gid",
-                         prog, uid);
-      return error_at (cmd, f->stage, f->code, f->sys_errno,
-                       "cannot run '%s': looking up user id %llu failed%s%s",
-                       prog, uid, sep, sys);
+        return sp_error_stage (cmd, f->stage, f->code, f->sys_errno,
+                               "cannot run '%s': user id %llu has no entry in "
+                               "the user database, so its group is unknown: "
+                               "give one with subproc_set_gid",
+                               prog, uid);
+      return sp_error_stage (cmd, f->stage, f->code, f->sys_errno,
+                             "cannot run '%s': looking up user id %llu "
+                             "failed%s%s",
+                             prog, uid, sep, sys);
     }
   if (f->stage == SP_STAGE_CGROUP && f->code != SUBPROC_ERR_UNSUPPORTED)
     {
@@ -504,36 +492,36 @@ sp_error_fail (subproc_t *cmd, const sp_fail_t *f)
         hint = " (its cgroup.type is \"domain invalid\": below a threaded "
                "cgroup, only a threaded one can hold processes)";
 #endif
-      return error_at (cmd, f->stage, f->code, f->sys_errno,
-                       "cannot run '%s': entering the cgroup %s failed: "
-                       "%s%s",
-                       prog, dir, why, hint);
+      return sp_error_stage (cmd, f->stage, f->code, f->sys_errno,
+                             "cannot run '%s': entering the cgroup %s failed: "
+                             "%s%s",
+                             prog, dir, why, hint);
     }
   switch (f->code)
     {
     case SUBPROC_ERR_NOT_FOUND:
-      return error_at (cmd, f->stage, f->code, f->sys_errno,
-                       "cannot find program '%s'%s%s", prog, sep, sys);
+      return sp_error_stage (cmd, f->stage, f->code, f->sys_errno,
+                             "cannot find program '%s'%s%s", prog, sep, sys);
     case SUBPROC_ERR_UNSUPPORTED:
       /* The platform has the option but this system cannot honour it
          (a security module not active, a kernel without core
          scheduling): WHAT says why.  */
       if ((f->stage == SP_STAGE_SECURITY || f->stage == SP_STAGE_SCHED_CORE)
           && f->what)
-        return error_at (cmd, f->stage, f->code, f->sys_errno,
-                         "cannot run '%s': %s", prog, f->what);
-      return error_at (cmd, f->stage, f->code, f->sys_errno,
-                       "cannot run '%s': %s is not supported on this "
-                       "platform",
-                       prog, f->what ? f->what : "an option");
+        return sp_error_stage (cmd, f->stage, f->code, f->sys_errno,
+                               "cannot run '%s': %s", prog, f->what);
+      return sp_error_stage (cmd, f->stage, f->code, f->sys_errno,
+                             "cannot run '%s': %s is not supported on this "
+                             "platform",
+                             prog, f->what ? f->what : "an option");
     case SUBPROC_ERR_HOOK:
-      return error_at (cmd, f->stage, f->code, f->sys_errno,
-                       "cannot run '%s': the pre-exec hook failed%s%s", prog,
-                       sep, sys);
+      return sp_error_stage (cmd, f->stage, f->code, f->sys_errno,
+                             "cannot run '%s': the pre-exec hook failed%s%s",
+                             prog, sep, sys);
     default:
-      return error_at (cmd, f->stage, f->code, f->sys_errno,
-                       "cannot run '%s': %s%s%s%s failed%s%s", prog,
-                       sp_stage_name (f->stage), what ? " (" : "",
-                       what ? what : "", what ? ")" : "", sep, sys);
+      return sp_error_stage (cmd, f->stage, f->code, f->sys_errno,
+                             "cannot run '%s': %s%s%s%s failed%s%s", prog,
+                             sp_stage_name (f->stage), what ? " (" : "",
+                             what ? what : "", what ? ")" : "", sep, sys);
     }
 }

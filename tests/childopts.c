@@ -24,22 +24,6 @@
 #include "common.h"
 #include "subproc.h"
 
-/* Run CMD, which must succeed, free it and return its output (*LEN: its
-   length, if LEN is not NULL).  */
-static char *
-run_output (subproc_t *cmd, size_t *len)
-{
-  char *out = NULL;
-  size_t n = 0;
-  subproc_set_output_bytes (cmd, &out, &n);
-  ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
-                 subproc_get_error (cmd)->message);
-  subproc_free (cmd);
-  if (len)
-    *len = n;
-  return out;
-}
-
 /* Does the NUL-separated list OUT (LEN bytes) hold ENTRY?  */
 static bool
 has_entry (const char *out, size_t len, const char *entry)
@@ -84,11 +68,11 @@ START_TEST (test_unset_inherited)
 
   /* Everything else is there, as without the removal.  */
   size_t len;
-  out = run_output (test_helper_on (_i, "env", NULL), &len);
+  out = test_run_output (test_helper_on (_i, "env", NULL), &len);
   cmd = test_helper_on (_i, "env", NULL);
   subproc_unset_env (cmd, "SUBPROC_CO_A");
   size_t len2;
-  char *out2 = run_output (cmd, &len2);
+  char *out2 = test_run_output (cmd, &len2);
   ck_assert (has_entry (out, len, "SUBPROC_CO_A=a"));
   ck_assert (!has_entry (out2, len2, "SUBPROC_CO_A=a"));
   ck_assert (has_entry (out2, len2, "SUBPROC_CO_B=changed"));
@@ -120,7 +104,7 @@ START_TEST (test_unset_custom)
   ck_assert_ptr_nonnull (strstr (line, "B=2 D=4 "));
   ck_assert_ptr_eq (strstr (line, "B=2 D=4 "), line);
   free (line);
-  char *out = run_output (cmd, NULL);
+  char *out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "(unset)\n2\n(unset)\n");
   free (out);
 
@@ -132,7 +116,7 @@ START_TEST (test_unset_custom)
   subproc_add_env_pair (cmd, "A", "1");
   subproc_unset_env (cmd, "A");
   subproc_add_env_pair (cmd, "A", "again");
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "again\ntwo\n(unset)\n");
   free (out);
 
@@ -144,7 +128,7 @@ START_TEST (test_unset_custom)
   subproc_add_env_pair (cmd, "Z", "3");
   subproc_unset_env (cmd, "Y");
   size_t len;
-  out = run_output (cmd, &len);
+  out = test_run_output (cmd, &len);
   ck_assert_uint_eq (len, 8);
   ck_assert_mem_eq (out, "X=1\0Z=3\0", 8);
   free (out);
@@ -159,7 +143,7 @@ START_TEST (test_unset_case)
   test_setenv ("SUBPROC_CO_CASE", "v");
   subproc_t *cmd = test_helper_cmd ("getenv", "SUBPROC_CO_CASE", NULL);
   subproc_unset_env (cmd, "subproc_co_Case");
-  char *out = run_output (cmd, NULL);
+  char *out = test_run_output (cmd, NULL);
 #ifdef _WIN32
   ck_assert_str_eq (out, "(unset)\n");
 #else
@@ -170,7 +154,7 @@ START_TEST (test_unset_case)
   cmd = test_helper_cmd ("getenv", "SUBPROC_CO_CASE", NULL);
   subproc_add_env_pair (cmd, "SUBPROC_CO_CASE", "w");
   subproc_unset_env (cmd, "Subproc_Co_Case");
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
 #ifdef _WIN32
   ck_assert_str_eq (out, "(unset)\n");
 #else
@@ -225,7 +209,7 @@ START_TEST (test_argv0)
   ck_assert_ptr_nonnull (line);
   ck_assert_ptr_null (strstr (line, "my name"));
   free (line);
-  char *out = run_output (cmd, NULL);
+  char *out = test_run_output (cmd, NULL);
   ck_assert_uint_eq (strlen (out), strlen (name) + 1);
   ck_assert_mem_eq (out, name, strlen (name));
   free (out);
@@ -241,11 +225,11 @@ START_TEST (test_argv0)
   subproc_free (cmd);
   cmd = test_helper_on (_i, "argv0", NULL);
   subproc_set_argv0 (cmd, "unspaced\\");
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "unspaced\\\n");
   free (out);
 #else
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "spaced name\\\n");
   free (out);
 #endif
@@ -254,13 +238,13 @@ START_TEST (test_argv0)
   cmd = test_helper_on (_i, "argv", "x", "", "z", NULL);
   subproc_set_argv0 (cmd, "other");
   size_t len;
-  out = run_output (cmd, &len);
+  out = test_run_output (cmd, &len);
   ck_assert_uint_eq (len, 5);
   ck_assert_mem_eq (out, "x\0\0z\0", 5);
   free (out);
 
   /* Without it, the program as named.  */
-  out = run_output (test_helper_cmd ("argv0", NULL), NULL);
+  out = test_run_output (test_helper_cmd ("argv0", NULL), NULL);
   char *want = malloc (strlen (test_helper ()) + 2);
   ck_assert_ptr_nonnull (want);
   sprintf (want, "%s\n", test_helper ());
@@ -293,7 +277,7 @@ START_TEST (test_argv0_empty)
 {
   subproc_t *cmd = test_helper_on (_i, "argv0", NULL);
   subproc_set_argv0 (cmd, "");
-  char *out = run_output (cmd, NULL);
+  char *out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "\n");
   free (out);
 }
@@ -343,7 +327,7 @@ START_TEST (test_new_session)
 {
   subproc_t *cmd = test_helper_on (_i, "pgid", NULL);
   subproc_new_session (cmd);
-  char *out = run_output (cmd, NULL);
+  char *out = test_run_output (cmd, NULL);
   long pid = pgid_field (out, "pid=");
   ck_assert_int_eq (pgid_field (out, "\nsid="), pid);
   ck_assert_int_eq (pgid_field (out, "\npgid="), pid);
@@ -353,14 +337,14 @@ START_TEST (test_new_session)
   cmd = test_helper_on (_i, "pgid", NULL);
   subproc_new_process_group (cmd);
   subproc_new_session (cmd);
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
   pid = pgid_field (out, "pid=");
   ck_assert_int_eq (pgid_field (out, "\nsid="), pid);
   ck_assert_int_eq (pgid_field (out, "\npgid="), pid);
   free (out);
 
   /* Without: the parent's session.  */
-  out = run_output (test_helper_on (_i, "pgid", NULL), NULL);
+  out = test_run_output (test_helper_on (_i, "pgid", NULL), NULL);
   ck_assert_int_eq (pgid_field (out, "\nsid="), (long) getsid (0));
   free (out);
 }

@@ -1063,3 +1063,17 @@ test_observed (int i)
   ck_assert_int_lt (i, TEST_OBSERVED_MAX);
   return __atomic_load_n (&observed[i], __ATOMIC_ACQUIRE);
 }
+
+char *
+test_run_output (subproc_t *cmd, size_t *len)
+{
+  char *out = NULL;
+  size_t n = 0;
+  subproc_set_output_bytes (cmd, &out, &n);
+  ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
+                 subproc_get_error (cmd)->message);
+  subproc_free (cmd);
+  if (len)
+    *len = n;
+  return out;
+}

@@ -345,6 +345,22 @@ void test_sink_free (test_sink_t *s);
    has instead.  */
 void test_assert_error (subproc_t *cmd, int code);
 
+/* Run CMD, which must succeed, free it and return its output (*LEN: its
+   length, if LEN is not NULL).  */
+char *test_run_output (subproc_t *cmd, size_t *len);
+
+/* Defined in a build with AddressSanitizer, whose instrumented helper
+   reserves terabytes of address space for its shadow memory before
+   main: a limit on address space or data stops it before it runs at
+   all, whatever the library does.  */
+#if defined __SANITIZE_ADDRESS__
+# define TEST_SANITIZED_MEMORY 1
+#elif defined __has_feature
+# if __has_feature (address_sanitizer)
+#  define TEST_SANITIZED_MEMORY 1
+# endif
+#endif
+
 /* Record the signals that the library sends to children, through the
    backend's signal observer (it may run on the I/O thread), from
    test_observe_begin to test_observe_end, which returns how many were

@@ -33,17 +33,6 @@
    is not enforced makes it matter.  */
 #define GUARD_MS 120000
 
-/* An instrumented helper reserves terabytes of address space for its
-   shadow memory before main: a limit on address space or data stops it
-   before it runs at all, whatever the library does.  */
-#if defined __SANITIZE_ADDRESS__
-# define SANITIZED_MEMORY 1
-#elif defined __has_feature
-# if __has_feature (address_sanitizer)
-#  define SANITIZED_MEMORY 1
-# endif
-#endif
-
 #ifdef _WIN32
 /* Wine accepts the job limits but enforces none of them (memory, time),
    and says nothing of it: the tests there check what it does do.  */
@@ -168,7 +157,7 @@ END_TEST
 START_TEST (test_memory)
 {
   static const char *const what[] = { "address space", "data" };
-#ifdef SANITIZED_MEMORY
+#ifdef TEST_SANITIZED_MEMORY
   return;
 #endif
   if (test_skip_under_valgrind ("valgrind maps beyond any memory limit"))
@@ -330,13 +319,13 @@ START_TEST (test_rlimit_seen)
   /* The builder calls, through the same list.  */
   cmd = test_helper_on (_i, "limits", NULL);
   subproc_set_max_cpu_time (cmd, 5);
-#ifndef SANITIZED_MEMORY
+#ifndef TEST_SANITIZED_MEMORY
   subproc_set_max_address_space (cmd, 1ULL << 40);
   subproc_set_max_data (cmd, 1ULL << 39);
 #endif
   out = run_output (cmd, NULL);
   ck_assert_msg (strstr (out, "cpu=5:6\n"), "%s", out);
-#ifndef SANITIZED_MEMORY
+#ifndef TEST_SANITIZED_MEMORY
   ck_assert_msg (strstr (out, "as=1099511627776:1099511627776\n"), "%s", out);
   ck_assert_msg (strstr (out, "data=549755813888:549755813888\n"), "%s", out);
 #endif

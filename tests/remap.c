@@ -765,16 +765,6 @@ under_wine (void)
   return ntdll && GetProcAddress (ntdll, "wine_get_version") != NULL;
 }
 
-static char *
-run_output (subproc_t *cmd)
-{
-  char *out = NULL;
-  subproc_set_output_buffer (cmd, &out);
-  test_run_ok (cmd);
-  subproc_free (cmd);
-  return out;
-}
-
 /* What the child sees of each flag, as far as it shows under Wine too:
    no console when detached, the standard handles still the library's
    (the output is captured) whatever the console, the default error mode
@@ -783,7 +773,7 @@ START_TEST (test_creation_flags_seen)
 {
   subproc_t *cmd = test_helper_cmd ("console", NULL);
   subproc_set_creation_flags (cmd, SUBPROC_WIN32_DETACHED);
-  char *out = run_output (cmd);
+  char *out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "console=no\n");
   free (out);
 
@@ -791,7 +781,7 @@ START_TEST (test_creation_flags_seen)
      even with a console of the child's own.  */
   cmd = test_helper_cmd ("console", NULL);
   subproc_set_creation_flags (cmd, SUBPROC_WIN32_NEW_CONSOLE);
-  out = run_output (cmd);
+  out = test_run_output (cmd, NULL);
   if (under_wine ())
     ck_assert (strcmp (out, "console=yes\n") == 0
                || strcmp (out, "console=no\n") == 0);
@@ -801,16 +791,16 @@ START_TEST (test_creation_flags_seen)
 
   cmd = test_helper_cmd ("console", NULL);
   subproc_set_creation_flags (cmd, SUBPROC_WIN32_NO_WINDOW);
-  out = run_output (cmd);
+  out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "console=yes\n");
   free (out);
 
   UINT old = SetErrorMode (SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
   cmd = test_helper_cmd ("error-mode", NULL);
-  char *inherited = run_output (cmd);
+  char *inherited = test_run_output (cmd, NULL);
   cmd = test_helper_cmd ("error-mode", NULL);
   subproc_set_creation_flags (cmd, SUBPROC_WIN32_DEFAULT_ERROR_MODE);
-  char *dflt = run_output (cmd);
+  char *dflt = test_run_output (cmd, NULL);
   SetErrorMode (old);
   unsigned int mode_inherited, mode_default;
   ck_assert_int_eq (sscanf (inherited, "errormode=%x", &mode_inherited), 1);

@@ -29,22 +29,6 @@
 #include "common.h"
 #include "subproc.h"
 
-/* Run CMD, which must succeed, free it, and return its stdout (*LEN
-   bytes).  */
-static char *
-run_output (subproc_t *cmd, size_t *len)
-{
-  char *out = NULL;
-  size_t n = 0;
-  subproc_set_output_bytes (cmd, &out, &n);
-  ck_assert_msg (subproc_run (cmd, NULL) == 0, "%s",
-                 subproc_get_error (cmd)->message);
-  subproc_free (cmd);
-  if (len)
-    *len = n;
-  return out;
-}
-
 /* Run CMD, which must fail with CODE and ERRNO_WANT (0: any).  */
 static void
 run_fails (subproc_t *cmd, int code, int errno_want)
@@ -91,7 +75,7 @@ make_file (const char *name, const char *text, mode_t mode)
 
 START_TEST (test_runs_both_paths)
 {
-  char *out = run_output (test_helper_on (_i, "print", "hi", NULL), NULL);
+  char *out = test_run_output (test_helper_on (_i, "print", "hi", NULL), NULL);
   ck_assert_str_eq (out, "hi");
   free (out);
 }
@@ -108,7 +92,7 @@ START_TEST (test_lookup_in_path)
   cmd = subproc_new_arg_list (helper_base (), "print", "found", NULL);
   if (_i)
     subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
-  char *out = run_output (cmd, NULL);
+  char *out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "found");
   free (out);
 
@@ -118,7 +102,7 @@ START_TEST (test_lookup_in_path)
   test_setenv ("PATH", "/nonexistent::/also-not");
   cmd = subproc_new_arg_list (helper_base (), "cwd", NULL);
   subproc_set_working_directory (cmd, "/");
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "/\n");
   free (out);
 
@@ -130,7 +114,7 @@ START_TEST (test_lookup_in_path)
   strcat (path, helper_base ());
   cmd = subproc_new_arg_list (path, "print", "relative", NULL);
   subproc_set_working_directory (cmd, "/");
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "relative");
   free (out);
   free (path);
@@ -249,7 +233,7 @@ START_TEST (test_large_program)
   subproc_t *cmd = subproc_new (path);
   if (_i)
     subproc_set_pre_exec_hook (cmd, test_noop_hook, NULL);
-  char *out = run_output (cmd, NULL);
+  char *out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "large\n");
   free (out);
   ck_assert_int_eq (unlink (path), 0);
@@ -267,7 +251,7 @@ START_TEST (test_argv)
   subproc_t *cmd = test_helper_on (_i, "argv", NULL);
   subproc_add_arg_set (cmd, args);
   size_t len;
-  char *out = run_output (cmd, &len);
+  char *out = test_run_output (cmd, &len);
 
   size_t off = 0;
   for (size_t k = 0; args[k]; k++)
@@ -285,7 +269,7 @@ START_TEST (test_env)
 {
   /* Inherited by default.  */
   test_setenv ("SUBPROC_SPAWN_TEST", "inherited value");
-  char *out = run_output (test_helper_on (_i, "getenv", "SUBPROC_SPAWN_TEST", NULL),
+  char *out = test_run_output (test_helper_on (_i, "getenv", "SUBPROC_SPAWN_TEST", NULL),
                           NULL);
   ck_assert_str_eq (out, "inherited value\n");
   free (out);
@@ -296,7 +280,7 @@ START_TEST (test_env)
   subproc_add_env_string (cmd, "B=two=2");
   subproc_add_env_pair (cmd, "A", "3");
   size_t len;
-  out = run_output (cmd, &len);
+  out = test_run_output (cmd, &len);
   /* The order is the library's; both entries and nothing else.  */
   ck_assert_uint_eq (len, strlen ("A=3") + 1 + strlen ("B=two=2") + 1);
   ck_assert (memmem (out, len, "A=3\0", 4) != NULL);
@@ -308,7 +292,7 @@ START_TEST (test_env)
   cmd = test_helper_on (_i, "getenv", "TMPDIR", "LC_ALL", "SUBPROC_SPAWN_TEST",
                 NULL);
   subproc_add_env_pass_common (cmd);
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "/some/tmp\nC\n(unset)\n");
   free (out);
 }
@@ -320,7 +304,7 @@ START_TEST (test_cwd)
   ck_assert_ptr_nonnull (realpath (test_tmpdir, real));
   subproc_t *cmd = test_helper_on (_i, "cwd", NULL);
   subproc_set_working_directory (cmd, test_tmpdir);
-  char *out = run_output (cmd, NULL);
+  char *out = test_run_output (cmd, NULL);
   char want[PATH_MAX + 2];
   snprintf (want, sizeof want, "%s\n", real);
   ck_assert_str_eq (out, want);
@@ -328,7 +312,7 @@ START_TEST (test_cwd)
 
   /* The parent's directory otherwise.  */
   ck_assert_int_eq (chdir (test_tmpdir), 0);
-  out = run_output (test_helper_on (_i, "cwd", NULL), NULL);
+  out = test_run_output (test_helper_on (_i, "cwd", NULL), NULL);
   ck_assert_str_eq (out, want);
   free (out);
 }
@@ -374,7 +358,7 @@ START_TEST (test_stdio_null)
   test_close (p[0]);
 
   /* With stdout captured, only stdout differs.  */
-  char *out = run_output (test_helper_on (_i, "stdio-null", NULL), NULL);
+  char *out = test_run_output (test_helper_on (_i, "stdio-null", NULL), NULL);
   ck_assert_str_eq (out, "0=null\n1=other\n2=null\n");
   free (out);
 }
@@ -418,7 +402,7 @@ START_TEST (test_hook)
 
   cmd = test_helper_on (0, "print", " program", NULL);
   subproc_set_pre_exec_hook (cmd, marking_hook, (void *) "hook");
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
   ck_assert_str_eq (out, "hook program");
   free (out);
 }
@@ -440,7 +424,7 @@ START_TEST (test_identity)
     }
   subproc_set_uid (cmd, 65534);
   subproc_set_gid (cmd, 65534);
-  out = run_output (cmd, NULL);
+  out = test_run_output (cmd, NULL);
   ck_assert_ptr_nonnull (strstr (out, "uid=65534\ngid=65534\n"));
   ck_assert_ptr_nonnull (strstr (out, "euid=65534\negid=65534\n"));
   /* Not root's supplementary groups.  */

@@ -39,16 +39,6 @@
 #include "common.h"
 #include "subproc.h"
 
-/* An instrumented helper reserves terabytes of address space before
-   main: it cannot start under an address-space limit.  */
-#if defined __SANITIZE_ADDRESS__
-# define SANITIZED_MEMORY 1
-#elif defined __has_feature
-# if __has_feature (address_sanitizer)
-#  define SANITIZED_MEMORY 1
-# endif
-#endif
-
 /* ------------------------------------------------------------------ */
 /* Running the command.  */
 
@@ -1923,7 +1913,7 @@ START_TEST (test_resource_limits)
   ASSERT_CONTAINS (r.out, "nofile=30:35\n");
   result_free (&r);
 
-#  ifndef SANITIZED_MEMORY
+#  ifndef TEST_SANITIZED_MEMORY
   r = run_tool ("--limit-as=1T", "HELPER", "limits", NULL);
   ASSERT_STATUS (r, 0);
   ASSERT_CONTAINS (r.out, "as=1099511627776:1099511627776\n");
