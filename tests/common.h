@@ -349,14 +349,14 @@ void test_assert_error (subproc_t *cmd, int code);
    length, if LEN is not NULL).  */
 char *test_run_output (subproc_t *cmd, size_t *len);
 
-/* Defined in a build with AddressSanitizer, whose instrumented helper
-   reserves terabytes of address space for its shadow memory before
-   main: a limit on address space or data stops it before it runs at
-   all, whatever the library does.  */
-#if defined __SANITIZE_ADDRESS__
+/* Defined in a build with AddressSanitizer or ThreadSanitizer, whose
+   instrumented helper reserves terabytes of address space for its
+   shadow memory before main: a limit on address space or data stops it
+   before it runs at all, whatever the library does.  */
+#if defined __SANITIZE_ADDRESS__ || defined __SANITIZE_THREAD__
 # define TEST_SANITIZED_MEMORY 1
 #elif defined __has_feature
-# if __has_feature (address_sanitizer)
+# if __has_feature (address_sanitizer) || __has_feature (thread_sanitizer)
 #  define TEST_SANITIZED_MEMORY 1
 # endif
 #endif
