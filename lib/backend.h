@@ -468,6 +468,9 @@ char **sp_backend_environ_copy (sp_fail_t *f);
    0, or -1 with *F (Win32: invalid UTF-8).  */
 int sp_backend_check_string (const char *s, sp_fail_t *f);
 
+/* Does C separate the directories of a path ('/'; Win32 '\\' too)?  */
+bool sp_backend_is_dir_sep (char c);
+
 /* ------------------------------------------------------------------ */
 /* Descriptors.  Descriptors in the API are C runtime descriptors on every
    platform.  */

@@ -128,11 +128,7 @@ shown_program (const char *program, unsigned int flags)
     return program;
   const char *base = program;
   for (const char *p = program; *p; p++)
-    if (*p == '/'
-#if defined _WIN32 && !defined __CYGWIN__
-        || *p == '\\'
-#endif
-       )
+    if (sp_backend_is_dir_sep (*p))
       base = p + 1;
   return *base ? base : program;
 }

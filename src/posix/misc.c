@@ -174,6 +174,12 @@ sp_backend_check_string (const char *s, sp_fail_t *f)
   return 0;
 }
 
+bool
+sp_backend_is_dir_sep (char c)
+{
+  return c == '/';
+}
+
 /* ------------------------------------------------------------------ */
 /* Clock.  */
 

@@ -252,8 +252,8 @@ sp_backend_check_string (const char *s, sp_fail_t *f)
 /* ------------------------------------------------------------------ */
 /* Finding the program.  */
 
-static bool
-is_sep (char c)
+bool
+sp_backend_is_dir_sep (char c)
 {
   return c == '\\' || c == '/';
 }
@@ -275,7 +275,7 @@ has_ext (const char *name)
 {
   const char *base = name;
   for (const char *p = name; *p; p++)
-    if (is_sep (*p) || (p == name + 1 && *p == ':'))
+    if (sp_backend_is_dir_sep (*p) || (p == name + 1 && *p == ':'))
       base = p + 1;
   return strchr (base, '.') != NULL;
 }
@@ -349,7 +349,7 @@ try_dir (const char *dir, size_t dir_len, const char *name,
          const char *pathext, bool *saw_other, char **path)
 {
   const char *sep = "";
-  if (dir_len > 0 && !is_sep (dir[dir_len - 1])
+  if (dir_len > 0 && !sp_backend_is_dir_sep (dir[dir_len - 1])
       && !(dir_len == 2 && dir[1] == ':'))
     sep = "\\";
 
@@ -386,8 +386,8 @@ static int
 make_absolute (char **path)
 {
   const char *p = *path;
-  if ((is_sep (p[0]) && is_sep (p[1]))
-      || (p[0] != '\0' && p[1] == ':' && is_sep (p[2])))
+  if ((sp_backend_is_dir_sep (p[0]) && sp_backend_is_dir_sep (p[1]))
+      || (p[0] != '\0' && p[1] == ':' && sp_backend_is_dir_sep (p[2])))
     return 0;
 
   uint16_t *w = sp_win32_to_utf16 (p);
